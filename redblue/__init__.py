@@ -1,0 +1,22 @@
+"""redblue: check I/O lower-bound proofs with the red-blue pebble game.
+
+The first subject is Saha and Ye, "The I/O Complexity of Attention, or How Optimal is
+FlashAttention?" (ICML 2024). Subpackages:
+
+- :mod:`redblue.dags`: computation DAGs (attention, matmul, chain, pyramid, FFT, random),
+  a numeric evaluator and file I/O;
+- :mod:`redblue.game`: the pebble game: compiled graphs, rules, strategies, replay;
+- :mod:`redblue.strategies`: schedules that emit verified strategies.
+"""
+
+from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError, RedBlueError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "IllegalMoveError",
+    "InvalidGraphError",
+    "InvalidInputError",
+    "RedBlueError",
+    "__version__",
+]

@@ -1,0 +1,54 @@
+"""Computation DAGs for the red-blue pebble game.
+
+One module per family, each a plain function returning a ``networkx.DiGraph`` whose nodes
+follow one convention (see :func:`attention_dag`): ``op`` on every node; ``tensor`` and
+``index`` on inputs (``op="input"``) and outputs (``output=True``); ``args``, the ordered
+operands, on every other node.
+
+- :mod:`~redblue.dags.attention`: the attention DAG of Saha & Ye (2024) and variants;
+- :mod:`~redblue.dags.matmul`: standard matrix multiplication;
+- :mod:`~redblue.dags.classic`: chain and pyramid;
+- :mod:`~redblue.dags.fft`: the FFT butterfly;
+- :mod:`~redblue.dags.random_dags`: reproducible random DAGs;
+- :mod:`~redblue.dags.evaluate`: run a DAG on numbers, and the numpy attention reference;
+- :mod:`~redblue.dags.io`: validation, node-link JSON and DOT.
+"""
+
+from __future__ import annotations
+
+from redblue.dags.attention import attention_dag, attention_node_count
+from redblue.dags.classic import chain_dag, pyramid_dag
+from redblue.dags.evaluate import evaluate, output_tensors, reference_attention
+from redblue.dags.fft import fft_dag
+from redblue.dags.io import (
+    from_node_link,
+    read_json,
+    to_dot,
+    to_node_link,
+    validate_dag,
+    write_dot,
+    write_json,
+)
+from redblue.dags.matmul import matmul_dag, matmul_node_count
+from redblue.dags.random_dags import random_dag
+
+__all__ = [
+    "attention_dag",
+    "attention_node_count",
+    "chain_dag",
+    "evaluate",
+    "fft_dag",
+    "from_node_link",
+    "matmul_dag",
+    "matmul_node_count",
+    "output_tensors",
+    "pyramid_dag",
+    "random_dag",
+    "read_json",
+    "reference_attention",
+    "to_dot",
+    "to_node_link",
+    "validate_dag",
+    "write_dot",
+    "write_json",
+]

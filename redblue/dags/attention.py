@@ -1,0 +1,269 @@
+"""The computation DAG of (softmax) attention, Saha & Ye 2024 Fig. 1, and its variants.
+
+Attention maps ``Q, K, V`` (each ``N x d``) to ``O = D^-1 A V`` with ``A = exp(Q K^T)``
+entry-wise and ``D = diag(A 1)``. :func:`attention_dag` builds the graph the paper's
+lower bounds are proved on; the options give the variants an implementation may use
+(summation order, early normalisation, causal mask, max-subtracted softmax, scaling).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from redblue.dags._builder import (
+    SUM_SHAPES,
+    add_input,
+    add_op,
+    check_choice,
+    check_int,
+    check_scale,
+    dot_product,
+    mark_output,
+    reduce_terms,
+)
+
+__all__ = ["attention_dag", "attention_node_count"]
+
+_NORMALIZE = ("late", "early")
+
+
+def attention_dag(
+    n: int,
+    d: int,
+    *,
+    sum: str = "tree",  # shadows the builtin: the public keyword
+    normalize: str = "late",
+    causal: bool = False,
+    stable: bool = False,
+    scale: float | None = None,
+) -> nx.DiGraph:
+    r"""Return the computation DAG of attention ``O = softmax(Q K^T) V``.
+
+    With the defaults this is the graph of Saha & Ye (2024), Fig. 1:
+
+    - inputs ``Q[i,l]``, ``K[j,l]``, ``V[j,l]`` for ``i, j < n``, ``l < d``
+      (``op="input"``, ``tensor`` "Q"/"K"/"V", ``index`` ``[i, l]`` / ``[j, l]``);
+    - products ``QK[i,j,l] = mul(Q[i,l], K[j,l])`` summed over ``l`` into ``S[i,j]``;
+    - ``A[i,j] = exp(S[i,j])``; row sums ``D[i]`` of ``A[i,j]`` over ``j``;
+    - ``R[i] = recip(D[i])``; products ``AV[i,j,l] = mul(A[i,j], V[j,l])`` summed over
+      ``j`` into ``U[i,l]``;
+    - outputs ``O[i,l] = mul(R[i], U[i,l])`` (``output=True``, ``tensor="O"``,
+      ``index=[i, l]``).
+
+    Every summation has the shape ``sum``; its partial sums are named ``X(a:b)`` (the sum
+    of terms ``a..b-1`` of the term list) and its root ``X``. A sum of a single term adds
+    no node: a single product node takes the root's name (with ``d = 1`` the product
+    ``Q[i,0] * K[j,0]`` is the node ``S[i,j]``), and a single existing term is used
+    directly (with one key, ``D[i]`` is the node ``A[i,0]``, so ``R[i] = recip(A[i,0])``).
+
+    Parameters
+    ----------
+    n : int
+        Sequence length ``N`` (rows of ``Q``, ``K``, ``V``), at least 1.
+    d : int
+        Head dimension (columns of ``Q``, ``K``, ``V``), at least 1.
+    sum : {"tree", "chain", "fma"}, default "tree"
+        Shape of every summation. ``"tree"``: balanced binary tree of ``add`` nodes
+        (terms ``a..b-1`` split at ``(a + b) // 2``, recursively). ``"chain"``: left to
+        right, partials ``X(0:2)``, ``X(0:3)``, ..., root ``X``. ``"fma"``: dot products become a fused multiply-add
+        chain, ``X(0:1) = mul(x_0, y_0)``, ``X(0:t+1) = fma(X(0:t), x_t, y_t)``, with no
+        separate product nodes; plain sums (the row sums ``D``) become a left-to-right
+        ``add`` chain.
+    normalize : {"late", "early"}, default "late"
+        ``"late"`` (the paper): ``O = R * (A V)`` as above. ``"early"``: first
+        ``P[i,j] = div(A[i,j], D[i])``, then products ``PV[i,j,l] = mul(P[i,j], V[j,l])``
+        summed over ``j`` straight into the outputs ``O[i,l]`` (no ``R``, ``AV``, ``U``).
+    causal : bool, default False
+        If True, row ``i`` only uses keys ``j <= i`` (no node exists for ``j > i``).
+    stable : bool, default False
+        If True, subtract the row maximum before the exponential, as practical
+        softmax kernels do: ``m[i]`` = maximum of the row's ``S[i,j]`` (binary ``max``
+        nodes in a balanced tree for ``sum="tree"``, a left-to-right chain otherwise,
+        partials ``m[i](a:b)``), ``T[i,j] = sub(S[i,j], m[i])`` and
+        ``A[i,j] = exp(T[i,j])``. A row with a single key has no ``max`` node: ``S[i,0]``
+        itself is the maximum, so ``T[i,0] = sub(S[i,0], S[i,0])``.
+    scale : float or None, default None
+        A positive factor folded into the exponential (for example ``1 / sqrt(d)``): every
+        ``exp`` node then carries ``scale`` and computes ``exp(scale * x)``. None (the
+        paper) sets no ``scale`` attribute, i.e. factor 1.
+
+    Returns
+    -------
+    networkx.DiGraph
+        The DAG. Node ids are strings such as ``"S[0,1]"``; ``G.graph["name"]`` records
+        the call.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``n`` or ``d`` is not a positive int, ``sum`` or ``normalize`` is not one of the
+        allowed values, or ``scale`` is not a positive finite number or None.
+
+    Notes
+    -----
+    Let ``C`` be the number of query-key pairs: ``C = N^2``, or ``N (N + 1) / 2`` when
+    ``causal``. The number of nodes is (``"tree"`` and ``"chain"`` always agree, since a
+    binary summation of ``k`` terms has ``k - 1`` nodes in either shape):
+
+    ========================  =============  ===============================
+    ``sum``                   ``normalize``  nodes
+    ========================  =============  ===============================
+    ``"tree"``, ``"chain"``   ``"late"``     ``3Nd + 4dC + C``
+    ``"fma"``                 ``"late"``     ``4Nd + 2dC + 2C``
+    ``"tree"``, ``"chain"``   ``"early"``    ``2Nd + 4dC + 2C - N``
+    ``"fma"``                 ``"early"``    ``3Nd + 2dC + 3C - N``
+    ========================  =============  ===============================
+
+    and ``stable=True`` adds ``2C - N`` (``C - N`` max nodes and ``C`` subtractions).
+    The paper's graph (tree, late, not causal) has ``3Nd + 4N^2 d + N^2`` nodes: 26 for
+    ``N = 2, d = 1`` and 99 for ``N = 3, d = 2``; the fma variant has 24 for ``N = 2,
+    d = 1``. Derivation (tree, late): ``3Nd`` inputs, ``C (2d - 1)`` nodes for the
+    ``C`` dot products (``d`` products and ``d - 1`` additions each), ``C`` exp nodes,
+    ``C - N`` additions for the row sums, ``N`` reciprocals, ``d (2C - N)`` nodes for the
+    ``Nd`` sums ``U`` (row ``i`` has ``c_i`` products and ``c_i - 1`` additions, and the
+    ``c_i`` add up to ``C``) and ``Nd`` outputs. :func:`attention_node_count` evaluates
+    these formulas.
+
+    Examples
+    --------
+    >>> G = attention_dag(2, 1)
+    >>> G.number_of_nodes()
+    26
+    >>> G.nodes["S[0,1]"]
+    {'op': 'mul', 'args': ['Q[0,0]', 'K[1,0]']}
+    >>> G.nodes["O[1,0]"]
+    {'op': 'mul', 'args': ['R[1]', 'U[1,0]'], 'output': True, 'tensor': 'O', 'index': [1, 0]}
+    >>> attention_dag(3, 2).number_of_nodes()
+    99
+    >>> attention_dag(2, 1, sum="fma").number_of_nodes()
+    24
+    >>> G = attention_dag(1, 3, sum="fma", stable=True, scale=0.5)
+    >>> G.nodes["S[0,0]"]["args"]
+    ['S[0,0](0:2)', 'Q[0,2]', 'K[0,2]']
+    >>> G.nodes["A[0,0]"]
+    {'op': 'exp', 'args': ['T[0,0]'], 'scale': 0.5}
+
+    References
+    ----------
+    .. [1] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
+       FlashAttention?", ICML 2024, PMLR 235:43024-43042, Fig. 1. arXiv:2402.07443.
+    """
+    n = check_int("n", n, 1)
+    d = check_int("d", d, 1)
+    shape = check_choice("sum", sum, SUM_SHAPES)
+    normalize = check_choice("normalize", normalize, _NORMALIZE)
+    scale = check_scale(scale)
+    causal = bool(causal)
+    stable = bool(stable)
+
+    G = nx.DiGraph()
+    G.graph["name"] = (
+        f"attention_dag(n={n}, d={d}, sum={shape!r}, normalize={normalize!r}, "
+        f"causal={causal}, stable={stable}, scale={scale!r})"
+    )
+    for tensor in ("Q", "K", "V"):
+        for r in range(n):
+            for c in range(d):
+                add_input(G, f"{tensor}[{r},{c}]", tensor, [r, c])
+
+    def keys(i: int) -> range:
+        return range(i + 1) if causal else range(n)
+
+    # S = Q K^T, one dot product per (query, key) pair.
+    for i in range(n):
+        for j in keys(i):
+            pairs = [(f"Q[{i},{c}]", f"K[{j},{c}]") for c in range(d)]
+            dot_product(G, f"S[{i},{j}]", pairs, shape, f"QK[{i},{j},{{}}]".format)
+
+    exp_attrs = {} if scale is None else {"scale": scale}
+    row_sum: dict[int, str] = {}
+    for i in range(n):
+        if stable:
+            row = [f"S[{i},{j}]" for j in keys(i)]
+            m = reduce_terms(G, f"m[{i}]", row, "max", shape)
+            for j in keys(i):
+                add_op(G, f"T[{i},{j}]", "sub", [f"S[{i},{j}]", m])
+                add_op(G, f"A[{i},{j}]", "exp", [f"T[{i},{j}]"], **exp_attrs)
+        else:
+            for j in keys(i):
+                add_op(G, f"A[{i},{j}]", "exp", [f"S[{i},{j}]"], **exp_attrs)
+        row_sum[i] = reduce_terms(G, f"D[{i}]", [f"A[{i},{j}]" for j in keys(i)], "add", shape)
+
+    for i in range(n):
+        if normalize == "late":
+            add_op(G, f"R[{i}]", "recip", [row_sum[i]])
+            for c in range(d):
+                pairs = [(f"A[{i},{j}]", f"V[{j},{c}]") for j in keys(i)]
+                dot_product(G, f"U[{i},{c}]", pairs, shape, f"AV[{i},{{}},{c}]".format)
+                add_op(G, f"O[{i},{c}]", "mul", [f"R[{i}]", f"U[{i},{c}]"])
+                mark_output(G, f"O[{i},{c}]", "O", [i, c])
+        else:
+            for j in keys(i):
+                add_op(G, f"P[{i},{j}]", "div", [f"A[{i},{j}]", row_sum[i]])
+            for c in range(d):
+                pairs = [(f"P[{i},{j}]", f"V[{j},{c}]") for j in keys(i)]
+                dot_product(G, f"O[{i},{c}]", pairs, shape, f"PV[{i},{{}},{c}]".format)
+                mark_output(G, f"O[{i},{c}]", "O", [i, c])
+    return G
+
+
+def attention_node_count(
+    n: int,
+    d: int,
+    *,
+    sum: str = "tree",  # shadows the builtin, as in attention_dag
+    normalize: str = "late",
+    causal: bool = False,
+    stable: bool = False,
+) -> int:
+    """Return the number of nodes of :func:`attention_dag` in closed form.
+
+    Computed from the formulas in the Notes of :func:`attention_dag`, without building
+    the graph (the tests check the two agree). ``scale`` does not change the count.
+
+    Parameters
+    ----------
+    n, d : int
+        Sequence length and head dimension, at least 1.
+    sum : {"tree", "chain", "fma"}, default "tree"
+    normalize : {"late", "early"}, default "late"
+    causal, stable : bool, default False
+        As in :func:`attention_dag`.
+
+    Returns
+    -------
+    int
+        The node count.
+
+    Raises
+    ------
+    InvalidInputError
+        On the same bad parameters as :func:`attention_dag`.
+
+    Examples
+    --------
+    >>> attention_node_count(2, 1)
+    26
+    >>> attention_node_count(2, 1, sum="fma")
+    24
+    >>> attention_node_count(4, 2, causal=True, stable=True)
+    130
+
+    References
+    ----------
+    .. [1] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
+       FlashAttention?", ICML 2024, Fig. 1.
+    """
+    n = check_int("n", n, 1)
+    d = check_int("d", d, 1)
+    shape = check_choice("sum", sum, SUM_SHAPES)
+    normalize = check_choice("normalize", normalize, _NORMALIZE)
+    c = n * (n + 1) // 2 if causal else n * n
+    fma = shape == "fma"
+    if normalize == "late":
+        count = 4 * n * d + 2 * d * c + 2 * c if fma else 3 * n * d + 4 * d * c + c
+    else:
+        count = 3 * n * d + 2 * d * c + 3 * c - n if fma else 2 * n * d + 4 * d * c + 2 * c - n
+    if stable:
+        count += 2 * c - n
+    return count

@@ -1,0 +1,246 @@
+"""Numeric evaluation of computation DAGs, and the numpy reference for attention.
+
+The evaluator gives every op its documented meaning, so a test can check that a DAG
+really computes what its builder claims (attention, a matrix product, a transform) by
+comparing with plain numpy on random inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from functools import reduce
+from operator import add, mul
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from numpy.typing import ArrayLike
+
+from redblue.dags.io import validate_dag
+from redblue.errors import InvalidInputError
+
+__all__ = ["evaluate", "output_tensors", "reference_attention"]
+
+
+def _shapes(G: nx.DiGraph, nodes: list[Hashable]) -> dict[str, tuple[int, ...]]:
+    """Shape of each tensor the given nodes name: max index + 1 per axis."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for node in nodes:
+        tensor, index = G.nodes[node]["tensor"], G.nodes[node]["index"]
+        old = shapes.get(tensor)
+        if old is not None and len(old) != len(index):
+            raise InvalidInputError(
+                f"tensor {tensor!r} is indexed with {len(old)} and {len(index)} axes "
+                f"(node {node!r})"
+            )
+        new = tuple(i + 1 for i in index)
+        shapes[tensor] = new if old is None else tuple(map(max, old, new))
+    return shapes
+
+
+def _apply(op: str, x: list[np.float64], data: dict[str, Any]) -> np.float64:
+    if op == "add":
+        return reduce(add, x)
+    if op == "mul":
+        return reduce(mul, x)
+    if op == "fma":
+        return x[0] + x[1] * x[2]
+    if op == "exp":
+        return np.exp(np.float64(data.get("scale", 1.0)) * x[0])
+    if op == "recip":
+        return np.float64(1.0) / x[0]
+    if op == "div":
+        return x[0] / x[1]
+    if op == "sub":
+        return x[0] - x[1]
+    if op == "max":
+        return max(x)
+    raise InvalidInputError(f"unknown op {op!r}")  # validate_dag catches this first
+
+
+def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, float]:
+    """Compute the value of every node of ``G`` in float64.
+
+    Nodes are evaluated in topological order. An input node takes
+    ``inputs[tensor][index]``; every other node applies its ``op`` to the values of its
+    ``args``: ``mul`` / ``add`` the product / sum of all args, ``fma(a, x, y) = a + x*y``,
+    ``exp(a) = exp(scale * a)`` (``scale`` attribute, default 1), ``recip(a) = 1/a``,
+    ``div(a, b) = a/b``, ``sub(a, b) = a - b``, ``max`` the largest arg. Overflow and
+    division by zero follow IEEE (``inf``, ``nan``) with numpy's usual warnings.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG; it must pass :func:`redblue.dags.validate_dag` (outputs not required).
+    inputs : mapping of str to array_like
+        One array per input tensor name. Its shape must be exactly that of the tensor in
+        ``G`` (largest index + 1 on each axis); for a tensor of shape ``(r, 1)`` a 1-D
+        array of length ``r`` is accepted too. Extra tensors are ignored.
+
+    Returns
+    -------
+    dict
+        Node id -> value (a ``numpy.float64``, which is a ``float``).
+
+    Raises
+    ------
+    InvalidInputError
+        If a tensor is missing or has the wrong shape, or the graph is invalid
+        (:class:`~redblue.errors.InvalidGraphError`, e.g. an unknown op).
+
+    Examples
+    --------
+    >>> from redblue.dags import matmul_dag
+    >>> values = evaluate(matmul_dag(1, 2, 1), {"A": [[1.0, 2.0]], "B": [[3.0], [4.0]]})
+    >>> float(values["C[0,0]"])
+    11.0
+
+    References
+    ----------
+    .. [1] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
+       FlashAttention?", ICML 2024 (the semantics of the attention DAG, Fig. 1).
+    """
+    validate_dag(G, require_output=False)
+    sources = [v for v, op in G.nodes(data="op") if op == "input"]
+    arrays: dict[str, np.ndarray] = {}
+    for tensor, shape in sorted(_shapes(G, sources).items()):
+        if tensor not in inputs:
+            needed = ", ".join(sorted({G.nodes[v]["tensor"] for v in sources}))
+            raise InvalidInputError(
+                f"missing input tensor {tensor!r} (the DAG reads tensors {needed})"
+            )
+        try:
+            arr = np.asarray(inputs[tensor], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"input tensor {tensor!r} is not numeric: {exc}") from None
+        if arr.shape != shape and arr.ndim == 1 and shape == (arr.shape[0], 1):
+            arr = arr.reshape(shape)
+        if arr.shape != shape:
+            raise InvalidInputError(
+                f"input tensor {tensor!r} has shape {arr.shape}, the DAG needs {shape}"
+            )
+        arrays[tensor] = arr
+
+    values: dict[Hashable, float] = {}
+    for node in nx.topological_sort(G):
+        data = G.nodes[node]
+        op = data["op"]
+        if op == "input":
+            values[node] = arrays[data["tensor"]][tuple(data["index"])]
+        else:
+            values[node] = _apply(op, [values[a] for a in data["args"]], data)
+    return values
+
+
+def output_tensors(G: nx.DiGraph, values: Mapping[Hashable, float]) -> dict[str, np.ndarray]:
+    """Assemble the output tensors from node values.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG; its nodes marked ``output=True`` carry ``tensor`` and ``index``.
+    values : mapping
+        Node id -> value, as returned by :func:`evaluate`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One float64 array per output tensor, of shape largest index + 1 on each axis;
+        entries that no output node names are NaN.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``values`` lacks an output node, or an output lacks ``tensor``/``index``.
+
+    Examples
+    --------
+    >>> from redblue.dags import matmul_dag
+    >>> G = matmul_dag(2, 1, 2)
+    >>> vals = evaluate(G, {"A": [[1.0], [2.0]], "B": [[3.0, 4.0]]})
+    >>> output_tensors(G, vals)["C"]
+    array([[3., 4.],
+           [6., 8.]])
+
+    References
+    ----------
+    .. [1] networkx node attributes; the conventions of :mod:`redblue.dags`.
+    """
+    outputs = [v for v, flag in G.nodes(data="output") if flag]
+    for node in outputs:
+        if "tensor" not in G.nodes[node] or "index" not in G.nodes[node]:
+            raise InvalidInputError(f"output node {node!r} has no 'tensor' or 'index'")
+    result = {t: np.full(shape, np.nan) for t, shape in _shapes(G, outputs).items()}
+    for node in outputs:
+        if node not in values:
+            raise InvalidInputError(f"no value for output node {node!r}")
+        data = G.nodes[node]
+        result[data["tensor"]][tuple(data["index"])] = values[node]
+    return result
+
+
+def reference_attention(
+    Q: ArrayLike,
+    K: ArrayLike,
+    V: ArrayLike,
+    *,
+    causal: bool = False,
+    scale: float | None = None,
+) -> np.ndarray:
+    """Return ``softmax(scale * Q K^T) V`` computed directly with numpy.
+
+    The softmax is taken row by row, with the row maximum subtracted for accuracy (the
+    result is mathematically the same as the paper's ``D^-1 exp(Q K^T) V``).
+
+    Parameters
+    ----------
+    Q : array_like, shape (n, d)
+    K : array_like, shape (m, d)
+    V : array_like, shape (m, e)
+    causal : bool, default False
+        If True, query ``i`` only attends to keys ``j <= i``.
+    scale : float or None, default None
+        Factor applied to ``Q K^T`` before the softmax; None means 1 (the paper has no
+        scaling; transformers use ``1 / sqrt(d)``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, e)
+        The attention output.
+
+    Raises
+    ------
+    InvalidInputError
+        If the shapes do not fit together.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Q = K = np.zeros((2, 1)); V = np.array([[1.0], [3.0]])
+    >>> reference_attention(Q, K, V)
+    array([[2.],
+           [2.]])
+    >>> reference_attention(Q, K, V, causal=True)
+    array([[1.],
+           [2.]])
+
+    References
+    ----------
+    .. [1] A. Vaswani et al., "Attention is all you need", NeurIPS 2017.
+    .. [2] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
+       FlashAttention?", ICML 2024, Sec. 2.
+    """
+    Q, K, V = (np.asarray(x, dtype=np.float64) for x in (Q, K, V))
+    if Q.ndim != 2 or K.ndim != 2 or V.ndim != 2:
+        raise InvalidInputError("Q, K and V must be 2-D arrays")
+    if Q.shape[1] != K.shape[1] or K.shape[0] != V.shape[0]:
+        raise InvalidInputError(
+            f"shapes do not fit: Q {Q.shape}, K {K.shape}, V {V.shape} "
+            "(need Q (n, d), K (m, d), V (m, e))"
+        )
+    S = (1.0 if scale is None else float(scale)) * (Q @ K.T)
+    if causal:
+        S = np.where(np.tril(np.ones(S.shape, dtype=bool)), S, -np.inf)
+    S = S - S.max(axis=1, keepdims=True)
+    A = np.exp(S)
+    return (A / A.sum(axis=1, keepdims=True)) @ V

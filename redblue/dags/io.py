@@ -1,0 +1,529 @@
+"""Reading, writing and validating computation DAGs.
+
+Graphs are exchanged as networkx node-link JSON with the key ``"edges"`` for the edge list
+(the networkx >= 3.4 default). Everything read is validated with :func:`validate_dag`, so a
+graph that loads is one the game engine and the evaluator accept. DOT output is written by
+hand so that no Graphviz binding is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Hashable
+from numbers import Real
+from typing import Any
+
+import networkx as nx
+
+from redblue.dags._builder import OP_ARITY
+from redblue.errors import InvalidGraphError, InvalidInputError
+
+__all__ = [
+    "from_node_link",
+    "read_json",
+    "to_dot",
+    "to_node_link",
+    "validate_dag",
+    "write_dot",
+    "write_json",
+]
+
+
+def _show(nodes: Any) -> str:
+    """Nodes as a short readable list for error messages."""
+    items = sorted(nodes, key=str)
+    text = ", ".join(repr(v) for v in items[:8])
+    return text + (f", ... ({len(items)} in all)" if len(items) > 8 else "")
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(
+        isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value
+    )
+
+
+def _check_word(G: nx.DiGraph, node: Hashable, role: str) -> tuple[str, tuple[int, ...]]:
+    """Check the ``tensor``/``index`` of an input or output node and return them."""
+    data = G.nodes[node]
+    tensor = data.get("tensor")
+    if not isinstance(tensor, str) or not tensor:
+        raise InvalidGraphError(f"{role} node {node!r} has no 'tensor' (a non-empty string)")
+    if "index" not in data:
+        raise InvalidGraphError(f"{role} node {node!r} has no 'index'")
+    index = data["index"]
+    if not _is_index(index) or not index:
+        raise InvalidGraphError(
+            f"{role} node {node!r} has index {index!r}, expected a list of ints >= 0"
+        )
+    return tensor, tuple(index)
+
+
+def validate_dag(G: Any, *, require_output: bool = True) -> None:
+    """Check that ``G`` is a computation DAG following the redblue node conventions.
+
+    The conventions (see :func:`redblue.dags.attention_dag`): every node has ``op``; the
+    sources are exactly the nodes with ``op="input"`` and carry ``tensor`` (a string) and
+    ``index`` (a list of ints >= 0); every other node has a known ``op`` and ``args``, a
+    list of operands whose set equals its predecessor set and whose length fits the op;
+    outputs carry ``output=True``, ``tensor`` and ``index``; no two inputs and no two
+    outputs name the same word ``tensor[index]``; no input is an output.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The graph to check.
+    require_output : bool, default True
+        Also require at least one node marked ``output=True`` (the game needs a goal;
+        the evaluator does not).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InvalidGraphError
+        On the first problem found, with a one-line message naming it and the node.
+
+    Examples
+    --------
+    >>> from redblue.dags import chain_dag
+    >>> G = chain_dag(3)
+    >>> validate_dag(G)
+    >>> G.add_edge("x[2]", "x[0]")
+    >>> validate_dag(G)
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidGraphError: graph has a cycle: 'x[0]' -> 'x[1]' -> 'x[2]' -> 'x[0]'
+
+    References
+    ----------
+    .. [1] J.-W. Hong and H. T. Kung, "I/O complexity: the red-blue pebble game",
+       Proc. 13th ACM STOC, 1981 (the game is played on a DAG; inputs are its sources).
+    """
+    if not isinstance(G, nx.DiGraph):
+        raise InvalidGraphError(f"not a directed graph: got {type(G).__name__}")
+    if G.is_multigraph():
+        raise InvalidGraphError("multigraphs are not supported: use args to repeat an operand")
+    if G.number_of_nodes() == 0:
+        raise InvalidGraphError("graph has no nodes")
+    try:
+        cycle = nx.find_cycle(G)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        path = " -> ".join(repr(u) for u, _ in cycle) + f" -> {cycle[-1][1]!r}"
+        raise InvalidGraphError(f"graph has a cycle: {path}")
+
+    known = ", ".join(["input", *OP_ARITY])
+    words: dict[tuple[str, str, tuple[int, ...]], Hashable] = {}
+    has_output = False
+    for node, data in G.nodes(data=True):
+        if "op" not in data:
+            raise InvalidGraphError(f"node {node!r} has no 'op'")
+        op = data["op"]
+        preds = set(G.predecessors(node))
+        is_output = bool(data.get("output", False))
+        if op == "input":
+            if preds:
+                raise InvalidGraphError(f"input node {node!r} has predecessors: {_show(preds)}")
+            if is_output:
+                raise InvalidGraphError(
+                    f"node {node!r} is both an input and an output (give the output a "
+                    "node of its own)"
+                )
+            tensor, index = _check_word(G, node, "input")
+            role = "input"
+        else:
+            if not isinstance(op, str) or op not in OP_ARITY:
+                raise InvalidGraphError(f"node {node!r} has unknown op {op!r} (known: {known})")
+            if not preds:
+                raise InvalidGraphError(
+                    f"node {node!r} has no predecessors but op {op!r} (a source must have "
+                    "op 'input')"
+                )
+            args = data.get("args")
+            if args is None:
+                raise InvalidGraphError(f"node {node!r} (op {op!r}) has no 'args'")
+            if not isinstance(args, list | tuple):
+                raise InvalidGraphError(f"node {node!r} has args {args!r}, expected a list")
+            try:
+                arg_set = set(args)
+            except TypeError:
+                raise InvalidGraphError(f"node {node!r} has unhashable args {args!r}") from None
+            if arg_set != preds:
+                parts = []
+                if arg_set - preds:
+                    parts.append(f"in args but not predecessors: {_show(arg_set - preds)}")
+                if preds - arg_set:
+                    parts.append(f"predecessors missing from args: {_show(preds - arg_set)}")
+                raise InvalidGraphError(
+                    f"node {node!r}: args do not match predecessors ({'; '.join(parts)})"
+                )
+            arity = OP_ARITY[op]
+            if arity is not None and len(args) != arity:
+                raise InvalidGraphError(
+                    f"node {node!r}: op {op!r} takes {arity} args, got {len(args)}"
+                )
+            if op == "exp" and "scale" in data:
+                scale = data["scale"]
+                if isinstance(scale, bool) or not isinstance(scale, Real):
+                    raise InvalidGraphError(f"node {node!r} has non-numeric scale {scale!r}")
+                if not math.isfinite(scale):
+                    raise InvalidGraphError(f"node {node!r} has non-finite scale {scale!r}")
+            if not is_output:
+                continue
+            tensor, index = _check_word(G, node, "output")
+            role = "output"
+            has_output = True
+        key = (role, tensor, index)
+        if key in words:
+            word = f"{tensor}[{','.join(map(str, index))}]"
+            raise InvalidGraphError(
+                f"{role} nodes {words[key]!r} and {node!r} both name the word {word}"
+            )
+        words[key] = node
+    if require_output and not has_output:
+        raise InvalidGraphError(
+            "no node is marked as output (set output=True, tensor and index on the results)"
+        )
+
+
+def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
+    """Return ``G`` as networkx node-link data (edges under the key ``"edges"``).
+
+    Node attributes (``op``, ``args``, ``tensor``, ``index``, ``output``, ``scale``) and
+    graph attributes are kept as they are; the result can be passed to ``json.dumps``
+    when they are JSON values, which holds for every graph the builders make.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG (not validated here; it is validated when read back).
+
+    Returns
+    -------
+    dict
+        Node-link data: ``{"directed": True, "multigraph": False, "graph": {...},
+        "nodes": [{"id": ..., ...}, ...], "edges": [{"source": ..., "target": ...}, ...]}``.
+
+    Examples
+    --------
+    >>> from redblue.dags import chain_dag
+    >>> data = to_node_link(chain_dag(2))
+    >>> data["nodes"][0]
+    {'op': 'input', 'tensor': 'X', 'index': [0, 0], 'id': 'x[0]'}
+    >>> data["edges"]
+    [{'source': 'x[0]', 'target': 'x[1]'}]
+
+    References
+    ----------
+    .. [1] networkx, ``networkx.node_link_data``,
+       https://networkx.org/documentation/stable/reference/readwrite/json_graph.html
+    """
+    return nx.node_link_data(G, edges="edges")
+
+
+def _hashable_id(value: Any) -> Hashable:
+    # JSON arrays come back as lists; a list id cannot be a networkx node.
+    if isinstance(value, list):
+        raise TypeError
+    hash(value)
+    return value
+
+
+def from_node_link(data: Any) -> nx.DiGraph:
+    """Build a DiGraph from node-link data and validate it.
+
+    The data is always read as a directed simple graph; a ``"directed": false`` or
+    ``"multigraph": true`` flag is rejected rather than silently reinterpreted. Data
+    written by networkx < 3.4 (edge list under ``"links"``) is accepted too.
+
+    Parameters
+    ----------
+    data : dict
+        Node-link data, as produced by :func:`to_node_link`.
+
+    Returns
+    -------
+    networkx.DiGraph
+        The graph; it passes :func:`validate_dag`.
+
+    Raises
+    ------
+    InvalidGraphError
+        If ``data`` is not node-link data (``"not node-link graph data: ..."``) or the
+        graph it describes is not a valid DAG.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> G = from_node_link(to_node_link(pyramid_dag(2)))
+    >>> G.nodes["P[0,1]"]["index"]
+    [1, 0]
+    >>> from_node_link({"edges": []})
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidGraphError: not node-link graph data: missing 'nodes'
+
+    References
+    ----------
+    .. [1] networkx, ``networkx.node_link_graph``,
+       https://networkx.org/documentation/stable/reference/readwrite/json_graph.html
+    """
+
+    def bad(reason: str) -> InvalidGraphError:
+        return InvalidGraphError(f"not node-link graph data: {reason}")
+
+    if not isinstance(data, dict):
+        raise bad(f"expected a JSON object, got {type(data).__name__}")
+    if "nodes" not in data:
+        raise bad("missing 'nodes'")
+    edge_key = "edges" if "edges" in data or "links" not in data else "links"
+    if edge_key not in data:
+        raise bad("missing 'edges'")
+    nodes, edges = data["nodes"], data[edge_key]
+    if not isinstance(nodes, list):
+        raise bad("'nodes' is not a list")
+    if not isinstance(edges, list):
+        raise bad(f"{edge_key!r} is not a list")
+    if data.get("directed", True) is not True:
+        raise InvalidGraphError("graph is not directed ('directed' is not true)")
+    if data.get("multigraph", False) is not False:
+        raise InvalidGraphError("multigraphs are not supported ('multigraph' is true)")
+    graph_attrs = data.get("graph", {})
+    if not isinstance(graph_attrs, dict):
+        raise bad("'graph' is not an object")
+
+    G = nx.DiGraph()
+    G.graph.update(graph_attrs)
+    for k, entry in enumerate(nodes):
+        if not isinstance(entry, dict) or "id" not in entry:
+            raise bad(f"node entry {k} has no 'id'")
+        try:
+            node = _hashable_id(entry["id"])
+        except TypeError:
+            raise bad(f"node entry {k} has an id that cannot be a node: {entry['id']!r}") from None
+        if node in G:
+            raise bad(f"node {node!r} is listed twice")
+        G.add_node(node, **{key: v for key, v in entry.items() if key != "id"})
+    for k, entry in enumerate(edges):
+        if not isinstance(entry, dict) or "source" not in entry or "target" not in entry:
+            raise bad(f"edge entry {k} needs 'source' and 'target'")
+        for end in ("source", "target"):
+            try:
+                known = _hashable_id(entry[end]) in G
+            except TypeError:
+                known = False
+            if not known:
+                raise InvalidGraphError(f"edge entry {k}: unknown {end} node {entry[end]!r}")
+        G.add_edge(entry["source"], entry["target"])
+    validate_dag(G)
+    return G
+
+
+def write_json(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
+    """Write ``G`` to ``path`` as node-link JSON (see :func:`to_node_link`).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG.
+    path : str or os.PathLike
+        File to write (overwritten).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InvalidInputError
+        If the file cannot be written or an attribute is not a JSON value.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from redblue.dags import chain_dag
+    >>> path = os.path.join(tempfile.mkdtemp(), "chain.json")
+    >>> write_json(chain_dag(4), path)
+    >>> read_json(path).number_of_nodes()
+    4
+
+    References
+    ----------
+    .. [1] networkx, ``networkx.node_link_data``.
+    """
+    name = os.fspath(path)
+    try:
+        text = json.dumps(to_node_link(G), indent=1)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{name}: graph is not JSON-serialisable: {exc}") from None
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        raise InvalidInputError(f"{name}: cannot write: {exc.strerror}") from None
+
+
+def read_json(path: str | os.PathLike[str]) -> nx.DiGraph:
+    """Read a node-link JSON file written by :func:`write_json` and validate it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    networkx.DiGraph
+        The graph; it passes :func:`validate_dag`.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file does not exist or cannot be read.
+    InvalidGraphError
+        If it is not valid JSON (``"<path>: not valid JSON: ..."``), not node-link data
+        (``"<path>: not node-link graph data: ..."``) or not a valid DAG
+        (``"<path>: <problem>"``).
+
+    Examples
+    --------
+    >>> read_json("no/such/file.json")
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: no/such/file.json: no such file
+
+    References
+    ----------
+    .. [1] networkx, ``networkx.node_link_graph``.
+    """
+    name = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InvalidInputError(f"{name}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidGraphError(f"{name}: not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{name}: cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidGraphError(f"{name}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidGraphError(f"{name}: not valid JSON: nested too deeply") from None
+    try:
+        return from_node_link(data)
+    except InvalidGraphError as exc:
+        raise InvalidGraphError(f"{name}: {exc}") from None
+
+
+def _quote(value: Any) -> str:
+    """A DOT double-quoted string (escString) for ``value``."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def to_dot(G: nx.DiGraph) -> str:
+    r"""Return ``G`` in the Graphviz DOT language.
+
+    Each node is labelled with its id and op (plus ``scale`` for scaled ``exp`` nodes);
+    inputs are blue boxes, outputs double circles. Edges are listed per node in the order
+    of its ``args`` (repeated operands once), so the drawing keeps operand order.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG.
+
+    Returns
+    -------
+    str
+        The DOT text.
+
+    Examples
+    --------
+    >>> from redblue.dags import chain_dag
+    >>> print(to_dot(chain_dag(2)))
+    digraph "chain_dag(length=2)" {
+      rankdir=BT;
+      node [shape=ellipse, fontname="Helvetica"];
+      "x[0]" [label="x[0]\ninput", shape=box, style=filled, fillcolor=lightblue, color=blue];
+      "x[1]" [label="x[1]\nadd", shape=doublecircle];
+      "x[0]" -> "x[1]";
+    }
+
+    References
+    ----------
+    .. [1] Graphviz, "The DOT Language", https://graphviz.org/doc/info/lang.html
+    """
+    lines = [
+        f"digraph {_quote(G.graph.get('name', 'G'))} {{",
+        "  rankdir=BT;",
+        '  node [shape=ellipse, fontname="Helvetica"];',
+    ]
+    for node, data in G.nodes(data=True):
+        op = data.get("op", "?")
+        label = f"{node}\n{op}"
+        if "scale" in data:
+            label += f" scale={data['scale']}"
+        attrs = [f"label={_quote(label)}"]
+        if op == "input":
+            attrs.append("shape=box, style=filled, fillcolor=lightblue, color=blue")
+        elif data.get("output"):
+            attrs.append("shape=doublecircle")
+        lines.append(f"  {_quote(node)} [{', '.join(attrs)}];")
+    for node, data in G.nodes(data=True):
+        # args order first (it is the operand order); any predecessor missing from args
+        # (an invalid graph) is still drawn.
+        seen: list[Hashable] = []
+        for a in [*data.get("args", []), *G.predecessors(node)]:
+            if a not in seen and G.has_edge(a, node):
+                seen.append(a)
+        lines.extend(f"  {_quote(a)} -> {_quote(node)};" for a in seen)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def write_dot(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
+    """Write ``G`` to ``path`` in the DOT language (see :func:`to_dot`).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The DAG.
+    path : str or os.PathLike
+        File to write (overwritten).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InvalidInputError
+        If the file cannot be written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from redblue.dags import chain_dag
+    >>> path = os.path.join(tempfile.mkdtemp(), "chain.dot")
+    >>> write_dot(chain_dag(3), path)
+    >>> open(path).read().startswith('digraph "chain_dag(length=3)"')
+    True
+
+    References
+    ----------
+    .. [1] Graphviz, "The DOT Language", https://graphviz.org/doc/info/lang.html
+    """
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(to_dot(G) + "\n")
+    except OSError as exc:
+        raise InvalidInputError(f"{os.fspath(path)}: cannot write: {exc.strerror}") from None
