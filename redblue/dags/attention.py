@@ -65,10 +65,10 @@ def attention_dag(
     sum : {"tree", "chain", "fma"}, default "tree"
         Shape of every summation. ``"tree"``: balanced binary tree of ``add`` nodes
         (terms ``a..b-1`` split at ``(a + b) // 2``, recursively). ``"chain"``: left to
-        right, partials ``X(0:2)``, ``X(0:3)``, ..., root ``X``. ``"fma"``: dot products become a fused multiply-add
-        chain, ``X(0:1) = mul(x_0, y_0)``, ``X(0:t+1) = fma(X(0:t), x_t, y_t)``, with no
-        separate product nodes; plain sums (the row sums ``D``) become a left-to-right
-        ``add`` chain.
+        right, partials ``X(0:2)``, ``X(0:3)``, ..., root ``X``. ``"fma"``: dot products
+        become a fused multiply-add chain, ``X(0:1) = mul(x_0, y_0)``,
+        ``X(0:t+1) = fma(X(0:t), x_t, y_t)``, with no separate product nodes; plain
+        sums (the row sums ``D``) become a left-to-right ``add`` chain.
     normalize : {"late", "early"}, default "late"
         ``"late"`` (the paper): ``O = R * (A V)`` as above. ``"early"``: first
         ``P[i,j] = div(A[i,j], D[i])``, then products ``PV[i,j,l] = mul(P[i,j], V[j,l])``
