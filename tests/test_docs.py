@@ -1,4 +1,6 @@
-"""Run the walkthroughs in docs/: every ```python block of a page, in order, in one namespace.
+"""Run the walkthroughs in docs/ and the README: each page's ```python blocks, in order.
+
+The blocks of one page share a namespace.
 
 A page whose code fails fails here, so a doc that lies fails CI. Blocks fenced as
 ```text or ```bash are shown to readers but not run; a ```python block may assert.
@@ -11,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-PAGES = sorted(p for p in DOCS.glob("*.md") if BLOCK.search(p.read_text(encoding="utf-8")))
+PAGES = [ROOT / "README.md"] + sorted(
+    p for p in DOCS.glob("*.md") if BLOCK.search(p.read_text(encoding="utf-8"))
+)
 
 
 def test_some_pages_have_code():
-    assert PAGES, "docs/ has no page with a ```python block"
+    assert len(PAGES) > 1, "docs/ has no page with a ```python block"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
