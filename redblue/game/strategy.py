@@ -25,6 +25,7 @@ text form reports line numbers separately when it cannot be parsed.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ __all__ = [
 MOVE_KINDS: tuple[str, ...] = ("load", "store", "compute", "delete", "delete-blue")
 LOAD, STORE, COMPUTE, DELETE, DELETE_BLUE = range(5)
 _KIND_CODE = {k: c for c, k in enumerate(MOVE_KINDS)}
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 @dataclass
@@ -121,13 +123,16 @@ def encode_moves(graph: CompiledGraph, moves: Iterable[Sequence[Any]]) -> Encode
     """
     if not isinstance(moves, list | tuple):
         moves = list(moves)
-    index, kind_code = graph.index, _KIND_CODE
-    try:  # fast path; any problem is located and explained by the loop below
-        kinds = [kind_code[kind] for kind, _ in moves]
-        nodes = [index[node] for _, node in moves]
+    count = len(moves)
+    try:  # fast path (C-level map, no Python frame a move); any problem is explained below
+        if count and set(map(len, moves)) != {2}:
+            raise ValueError
+        kinds = np.fromiter(map(_KIND_CODE.__getitem__, map(_first, moves)), np.int8, count)
+        nodes = np.fromiter(map(graph.index.__getitem__, map(_second, moves)), np.int32, count)
     except (KeyError, TypeError, ValueError):
-        kinds, nodes = _encode_slowly(graph, moves)
-    return EncodedMoves(graph, np.array(kinds, dtype=np.int8), np.array(nodes, dtype=np.int32))
+        slow_kinds, slow_nodes = _encode_slowly(graph, moves)
+        kinds, nodes = np.array(slow_kinds, np.int8), np.array(slow_nodes, np.int32)
+    return EncodedMoves(graph, kinds, nodes)
 
 
 def _encode_slowly(
