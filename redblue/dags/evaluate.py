@@ -75,7 +75,8 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
     inputs : mapping of str to array_like
         One array per input tensor name. Its shape must be exactly that of the tensor in
         ``G`` (largest index + 1 on each axis); for a tensor of shape ``(r, 1)`` a 1-D
-        array of length ``r`` is accepted too. Extra tensors are ignored.
+        array of length ``r`` is accepted too. Every entry must be finite. Extra tensors
+        are ignored.
 
     Returns
     -------
@@ -85,7 +86,8 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
     Raises
     ------
     InvalidInputError
-        If a tensor is missing or has the wrong shape, or the graph is invalid
+        If ``inputs`` is not a mapping, a tensor is missing, is not numeric, has the
+        wrong shape or a non-finite entry, or the graph is invalid
         (:class:`~redblue.errors.InvalidGraphError`, e.g. an unknown op).
 
     Examples
@@ -101,6 +103,10 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
        FlashAttention?", ICML 2024 (the semantics of the attention DAG, Fig. 1).
     """
     validate_dag(G, require_output=False)
+    if not isinstance(inputs, Mapping):
+        raise InvalidInputError(
+            f"inputs must be a mapping of tensor name to array, got {type(inputs).__name__}"
+        )
     sources = [v for v, op in G.nodes(data="op") if op == "input"]
     arrays: dict[str, np.ndarray] = {}
     for tensor, shape in sorted(_shapes(G, sources).items()):
@@ -112,12 +118,19 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
         try:
             arr = np.asarray(inputs[tensor], dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"input tensor {tensor!r} is not numeric: {exc}") from None
+            raise InvalidInputError(
+                f"input tensor {tensor!r} is not a rectangular numeric array: {exc}"
+            ) from None
         if arr.shape != shape and arr.ndim == 1 and shape == (arr.shape[0], 1):
             arr = arr.reshape(shape)
         if arr.shape != shape:
             raise InvalidInputError(
                 f"input tensor {tensor!r} has shape {arr.shape}, the DAG needs {shape}"
+            )
+        if not np.isfinite(arr).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            raise InvalidInputError(
+                f"input tensor {tensor!r} has a non-finite entry {arr[bad]} at index {list(bad)}"
             )
         arrays[tensor] = arr
 

@@ -227,8 +227,8 @@ def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
 
 
 def _hashable_id(value: Any) -> Hashable:
-    # JSON arrays come back as lists; a list id cannot be a networkx node.
-    if isinstance(value, list):
+    # JSON arrays come back as lists; a list id cannot be a networkx node, nor can null.
+    if value is None or isinstance(value, list):
         raise TypeError
     hash(value)
     return value
