@@ -13,7 +13,7 @@ from redblue.cli._common import EXIT_OK, Parser, positive
 
 def _emit_graph(G: Any, args: argparse.Namespace) -> None:
     if args.format == "dot":
-        text = dags.to_dot(G)
+        text = dags.to_dot(G) + "\n"  # as write_dot: a text file ends with a newline
     else:
         text = json.dumps(dags.to_node_link(G)) + "\n"
     if args.output:
