@@ -132,6 +132,17 @@ def test_reference_attention_rejects_bad_shapes(shapes, fragment):
         reference_attention(Q, K, V)
 
 
+def test_reference_attention_rejects_no_keys_and_non_numbers():
+    with pytest.raises(InvalidInputError, match="at least one key"):
+        reference_attention(np.ones((2, 1)), np.ones((0, 1)), np.ones((0, 3)))
+    with pytest.raises(InvalidInputError, match="must be numeric"):
+        reference_attention([["a"]], [[1.0]], [[1.0]])
+    with pytest.raises(InvalidInputError, match="must be numeric"):
+        reference_attention([[1.0]], [[1.0]], [[1.0]], scale="big")
+    # no queries is fine: an empty result
+    assert reference_attention(np.ones((0, 2)), np.ones((3, 2)), np.ones((3, 4))).shape == (0, 4)
+
+
 @pytest.mark.parametrize("sum_", SUMS)
 @pytest.mark.parametrize("normalize", ["late", "early"])
 def test_stable_softmax_survives_large_scores(sum_, normalize):

@@ -224,7 +224,8 @@ def reference_attention(
     Raises
     ------
     InvalidInputError
-        If the shapes do not fit together.
+        If the shapes do not fit together, there are no keys, or an argument is not
+        numeric.
 
     Examples
     --------
@@ -243,7 +244,11 @@ def reference_attention(
     .. [2] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
        FlashAttention?", ICML 2024, Sec. 2.
     """
-    Q, K, V = (np.asarray(x, dtype=np.float64) for x in (Q, K, V))
+    try:
+        Q, K, V = (np.asarray(x, dtype=np.float64) for x in (Q, K, V))
+        factor = 1.0 if scale is None else float(scale)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"Q, K, V and scale must be numeric: {exc}") from None
     if Q.ndim != 2 or K.ndim != 2 or V.ndim != 2:
         raise InvalidInputError("Q, K and V must be 2-D arrays")
     if Q.shape[1] != K.shape[1] or K.shape[0] != V.shape[0]:
@@ -251,7 +256,9 @@ def reference_attention(
             f"shapes do not fit: Q {Q.shape}, K {K.shape}, V {V.shape} "
             "(need Q (n, d), K (m, d), V (m, e))"
         )
-    S = (1.0 if scale is None else float(scale)) * (Q @ K.T)
+    if K.shape[0] == 0:
+        raise InvalidInputError("attention needs at least one key: K and V have no rows")
+    S = factor * (Q @ K.T)
     if causal:
         S = np.where(np.tril(np.ones(S.shape, dtype=bool)), S, -np.inf)
     S = S - S.max(axis=1, keepdims=True)
