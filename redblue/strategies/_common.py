@@ -1,0 +1,211 @@
+"""Pieces the block schedules share: I/O counts, parameter checks, move assembly.
+
+A schedule is written as a sequence of *segments*. A segment is a move pattern repeated
+over ``p`` independent instances (for example ``p`` query-key pairs): an int8 array
+``kinds`` of length ``L`` and an int32 array ``nodes`` of shape ``(p, L)``; the moves are
+instance 0's ``L`` moves, then instance 1's, and so on. Building the moves this way keeps
+the Python work per block, not per move, and the result is an
+:class:`~redblue.game.strategy.EncodedMoves` ready for the replay kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from redblue.dags._builder import check_int
+from redblue.errors import InvalidInputError
+from redblue.game.compiled import CompiledGraph
+from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
+
+__all__ = ["IOCount", "ceil_div"]
+
+#: Summation shapes the block schedules run on (accumulation needs a left-to-right chain).
+BLOCK_SHAPES = ("chain", "fma")
+
+Segment = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class IOCount:
+    """The I/O of a schedule, counted block by block without moves.
+
+    Attributes
+    ----------
+    algorithm : str
+        The schedule's name.
+    loads, stores : int
+        R1 and R2 moves the schedule makes.
+    blocks : dict
+        The block sizes the schedule uses (names depend on the algorithm).
+    """
+
+    algorithm: str
+    loads: int
+    stores: int
+    blocks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def io(self) -> int:
+        """``loads + stores``."""
+        return self.loads + self.stores
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary (``io`` included)."""
+        return {
+            "algorithm": self.algorithm,
+            "io": self.io,
+            "loads": self.loads,
+            "stores": self.stores,
+            "blocks": dict(self.blocks),
+        }
+
+
+def ceil_div(a: int, b: int) -> int:
+    """``ceil(a / b)`` for positive ints."""
+    return -(-a // b)
+
+
+def check_sizes(n: int, d: int, memory: int) -> tuple[int, int, int]:
+    """Validate ``n``, ``d`` (>= 1) and ``memory`` (>= 1) as ints."""
+    return check_int("n", n, 1), check_int("d", d, 1), check_int("memory", memory, 1)
+
+
+def check_shape(shape: Any) -> str:
+    """Return ``shape`` if a block schedule can run on it ("chain" or "fma")."""
+    if shape not in BLOCK_SHAPES:
+        raise InvalidInputError(
+            f"sum must be 'chain' or 'fma' for a block schedule (accumulation over blocks "
+            f"is a left-to-right chain), got {shape!r}"
+        )
+    return shape
+
+
+def too_small(algorithm: str, memory: int, smallest: int, why: str) -> InvalidInputError:
+    """The error for a memory the algorithm cannot run in."""
+    return InvalidInputError(
+        f"memory M = {memory} is too small for {algorithm}: it needs M >= {smallest} ({why})"
+    )
+
+
+def blocks_of(n: int, size: int) -> list[np.ndarray]:
+    """``range(n)`` cut into consecutive blocks of ``size`` (the last may be short)."""
+    return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def interleave(entries: Sequence[tuple[int, np.ndarray]]) -> Segment:
+    """A segment from ``(kind, nodes)`` entries, each ``nodes`` of shape ``(p, m)``.
+
+    For each instance, column ``c`` of every entry is played in entry order, for
+    ``c = 0, 1, ..., m - 1``: the moves ``e_0[c], e_1[c], ...`` then column ``c + 1``.
+    """
+    kinds = np.array([k for k, _ in entries], dtype=np.int8)
+    arr = np.stack([np.asarray(a) for _, a in entries], axis=2)  # (p, m, E)
+    p, m, e = arr.shape
+    return np.tile(kinds, m), arr.reshape(p, m * e)
+
+
+def step(
+    shape: str, term: np.ndarray | None, new: np.ndarray, old: np.ndarray | None
+) -> Segment:
+    """Add one term to running sums: the moves of one step of a chain or fma summation.
+
+    ``new`` holds the partial sums after the step, ``old`` before it (None for the first
+    term, whose partial sum is the term itself for ``"chain"``); ``term`` holds the
+    product nodes (``"chain"`` only). All are ``(p, m)`` arrays: ``m`` steps in sequence.
+
+    ``"chain"``: compute the product, compute the new sum, delete the old sum and the
+    product (peak 3 red above the other values: old, product, new). ``"fma"``: compute
+    the new sum, delete the old one (peak 2).
+    """
+    if shape == "chain":
+        if old is None:
+            return interleave([(COMPUTE, term)])
+        return interleave([(COMPUTE, term), (COMPUTE, new), (DELETE, old), (DELETE, term)])
+    if old is None:
+        return interleave([(COMPUTE, new)])
+    return interleave([(COMPUTE, new), (DELETE, old)])
+
+
+def dot_segments(shape: str, term: np.ndarray | None, acc: np.ndarray) -> list[Segment]:
+    """All steps of ``p`` dot products computed from scratch, one after another.
+
+    ``acc[:, t]`` is the partial sum after ``t + 1`` terms (the root at ``t = k - 1``),
+    ``term[:, t]`` the ``t``-th product (``"chain"``).
+    """
+    segs = [step(shape, None if term is None else term[:, :1], acc[:, :1], None)]
+    if acc.shape[1] > 1:
+        t = None if term is None else term[:, 1:]
+        segs.append(step(shape, t, acc[:, 1:], acc[:, :-1]))
+    return segs
+
+
+def single(kind: int, nodes: np.ndarray) -> Segment:
+    """One move per instance: ``nodes`` of shape ``(p,)``."""
+    return interleave([(kind, np.asarray(nodes).reshape(-1, 1))])
+
+
+def concat(segments: Sequence[Segment]) -> Segment:
+    """Segments over the same instances, played one after the other per instance."""
+    kinds = np.concatenate([k for k, _ in segments])
+    nodes = np.concatenate([v for _, v in segments], axis=1)
+    return kinds, nodes
+
+
+class MoveBuffer:
+    """Collects moves as numpy chunks and returns them as EncodedMoves."""
+
+    def __init__(self) -> None:
+        self._kinds: list[np.ndarray] = []
+        self._nodes: list[np.ndarray] = []
+
+    def flat(self, kind: int, nodes: np.ndarray) -> None:
+        """The same move kind on every node of ``nodes`` (any shape, C order)."""
+        ids = np.asarray(nodes, dtype=np.int32).ravel()
+        self._kinds.append(np.full(ids.size, kind, dtype=np.int8))
+        self._nodes.append(ids)
+
+    def load(self, nodes: np.ndarray) -> None:
+        self.flat(LOAD, nodes)
+
+    def store(self, nodes: np.ndarray) -> None:
+        self.flat(STORE, nodes)
+
+    def delete(self, nodes: np.ndarray) -> None:
+        self.flat(DELETE, nodes)
+
+    def segment(self, seg: Segment) -> None:
+        """Play a segment (a pattern over its instances)."""
+        kinds, nodes = seg
+        p = nodes.shape[0]
+        self._kinds.append(np.tile(kinds, p))
+        self._nodes.append(nodes.astype(np.int32, copy=False).ravel())
+
+    def segments(self, segs: Sequence[Segment]) -> None:
+        """Segments over the same instances, interleaved per instance."""
+        self.segment(concat(segs))
+
+    def encoded(self, graph: CompiledGraph) -> EncodedMoves:
+        kinds = np.concatenate(self._kinds) if self._kinds else np.zeros(0, np.int8)
+        nodes = np.concatenate(self._nodes) if self._nodes else np.zeros(0, np.int32)
+        return EncodedMoves(graph, kinds.astype(np.int8, copy=False), nodes)
+
+
+def lookup(graph: CompiledGraph, names: list[str], shape: tuple[int, ...]) -> np.ndarray:
+    """Integer ids of ``names`` (node ids of ``graph``) as an int32 array of ``shape``."""
+    index = graph.index
+    try:
+        ids = np.fromiter(map(index.__getitem__, names), dtype=np.int32, count=len(names))
+    except KeyError as exc:
+        raise InvalidInputError(
+            f"the graph has no node {exc.args[0]!r}: it is not the DAG this schedule runs on"
+        ) from None
+    return ids.reshape(shape)
+
+
+def partial_name(root: str, t: int, k: int) -> str:
+    """Name of the partial sum after ``t + 1`` of ``k`` terms (``t >= 1``), as the builder."""
+    return root if t + 1 == k else f"{root}(0:{t + 1})"

@@ -1,0 +1,388 @@
+"""FlashAttention-1 and -2 as pebbling strategies on the attention DAG.
+
+Both run on ``attention_dag(n, d, sum="chain")`` (or ``sum="fma"``): the paper's graph
+(late normalisation ``O = R * U``, no max-subtraction) whose row sums ``D[i]`` and
+``U[i,l] = sum_j A[i,j] V[j,l]`` are left-to-right chains over the keys. That is exactly
+the order in which FlashAttention accumulates ``l_i`` and ``O_i`` over key blocks: the
+running values after key block ``J`` are the partial-sum vertices ``D[i](0:b)`` and
+``U[i,l](0:b)``, ``b`` the end of ``J``. (Without max-subtraction the online softmax
+needs no rescaling, so ``m_i`` has no vertex; ``O_i`` is normalised once, at the end, by
+``R[i] = 1 / D[i]``, as the paper's graph does. On the balanced-tree graph no
+accumulation over key blocks is possible without holding every partial.)
+
+Each query-key pair ``(i, j)`` is processed alone: its dot product ``S[i,j]`` (a chain
+over ``l``), ``A[i,j] = exp(S[i,j])``, one step of ``D[i]`` and one step of each
+``U[i,l]``; ``A[i,j]`` is then dropped. The resident set is ``Q_I``, ``K_J``, ``V_J`` and
+the running sums of the rows of ``I``; the pair needs at most ``c`` more red pebbles
+(``c = 3`` for ``"chain"``: old sum, product, new sum; ``c = 2`` for ``"fma"``). Hence
+the footprint ``F = B_r (2d + 1) + 2 B_c d + c <= M`` (see :func:`flash_block_sizes`).
+
+- ``flash1`` (Dao et al. 2022, Alg. 1): outer loop over key blocks ``J`` (``K_J``,
+  ``V_J`` loaded once), inner loop over query blocks ``I``: load ``Q_I`` and, after the
+  first key block, the running sums ``U[I,:](0:b)`` and ``D[I](0:b)``; after the pass
+  store them (or, after the last key block, compute and store ``O_I``).
+- ``flash2`` (Dao 2023): outer loop over query blocks ``I`` (``Q_I`` loaded once, the
+  running sums stay red), inner loop over key blocks (``K_J``, ``V_J`` loaded per
+  ``I``); ``O_I`` is stored once.
+
+References
+----------
+.. [1] T. Dao, D. Y. Fu, S. Ermon, A. Rudra, C. Re, "FlashAttention: fast and
+   memory-efficient exact attention with IO-awareness", NeurIPS 2022, Algorithm 1.
+.. [2] T. Dao, "FlashAttention-2: faster attention with better parallelism and work
+   partitioning", 2023, arXiv:2307.08691, Algorithm 1.
+.. [3] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
+   FlashAttention?", ICML 2024, Theorem 3.2 (FlashAttention's O(N^2 d^2 / M) I/O).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from redblue.game.compiled import CompiledGraph
+from redblue.game.strategy import COMPUTE, DELETE, STORE, EncodedMoves
+from redblue.strategies._common import (
+    IOCount,
+    MoveBuffer,
+    Segment,
+    blocks_of,
+    ceil_div,
+    check_shape,
+    check_sizes,
+    dot_segments,
+    interleave,
+    single,
+    step,
+    too_small,
+)
+from redblue.strategies._ids import AttentionIds, attention_ids
+
+__all__ = ["flash_block_sizes", "flash1_moves", "flash2_moves", "flash1_io", "flash2_io"]
+
+
+def _extra(shape: str) -> int:
+    return 3 if shape == "chain" else 2
+
+
+def flash_block_sizes(n: int, d: int, memory: int, *, sum: str = "chain") -> tuple[int, int]:
+    """Block sizes ``(B_r, B_c)`` FlashAttention uses here, chosen to fit in ``memory``.
+
+    Start from the published choice ``B_c = ceil(M / 4d)``, ``B_r = min(ceil(M / 4d), d)``
+    (both capped at ``n``). The schedule keeps ``B_r d`` query words, ``B_r d + B_r``
+    running sums, ``2 B_c d`` key and value words and at most ``c`` working values red,
+    ``c = 3`` for ``sum="chain"`` and ``2`` for ``"fma"``, so it needs
+    ``F = B_r (2d + 1) + 2 B_c d + c <= M``. The published sizes give
+    ``F ~ M + M/4d + c > M``; when they do not fit, ``B_c`` is reduced to the largest
+    value that fits if that keeps ``B_c >= B_r``, otherwise both are set to
+    ``b = floor((M - c) / (4d + 1))`` and ``B_c`` is raised to the largest value that
+    fits with ``B_r = b``. Sizes never exceed the published ones. Replay of the moves
+    confirms ``peak_red <= M``.
+
+    Parameters
+    ----------
+    n, d : int
+        Sequence length and head dimension.
+    memory : int
+        The red-pebble limit M.
+    sum : {"chain", "fma"}, default "chain"
+        The summation shape of the DAG the schedule runs on.
+
+    Returns
+    -------
+    (int, int)
+        ``(B_r, B_c)``: query rows and key rows per block.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``M < 4d + 1 + c`` (no block of one query and one key fits); the message
+        names that smallest M.
+
+    Examples
+    --------
+    >>> flash_block_sizes(64, 8, 256)  # published: B_r = B_c = 8
+    (7, 8)
+    >>> flash_block_sizes(64, 8, 1024)  # published: B_c = 32, B_r = 8
+    (8, 32)
+    >>> flash_block_sizes(64, 8, 36)
+    (1, 1)
+    >>> flash_block_sizes(64, 8, 35)
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: memory M = 35 is too small for FlashAttention: it \
+needs M >= 36 (one query row, its running sums, one key and one value row)
+
+    References
+    ----------
+    .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1, line 1-2.
+    """
+    n, d, memory = check_sizes(n, d, memory)
+    c = _extra(check_shape(sum))
+    smallest = 4 * d + 1 + c
+    if memory < smallest:
+        raise too_small("FlashAttention", memory, smallest,
+                        "one query row, its running sums, one key and one value row")
+    pub = ceil_div(memory, 4 * d)
+    br, bc = min(pub, d, n), min(pub, n)
+
+    def fits(r: int, s: int) -> bool:
+        return r * (2 * d + 1) + 2 * s * d + c <= memory
+
+    if not fits(br, bc):
+        bc_fit = (memory - c - br * (2 * d + 1)) // (2 * d)
+        if bc_fit >= br:
+            bc = bc_fit
+        else:
+            br = min(br, (memory - c) // (4 * d + 1))
+            bc = min(bc, (memory - c - br * (2 * d + 1)) // (2 * d))
+    assert bc >= br >= 1, (br, bc)
+    assert fits(br, bc)
+    return br, bc
+
+
+def _pair_segments(ids: AttentionIds, ii: np.ndarray, jj: np.ndarray, first: bool) -> Segment:
+    """Moves of the query-key pairs ``(ii[t], jj[t])``, one pair after another.
+
+    ``first``: the pairs are the first key of their row (``j = 0``): the running sums
+    start with these terms.
+    """
+    shape = ids.shape
+    st = None if ids.s_term is None else ids.s_term[ii, jj]
+    segs = dot_segments(shape, st, ids.s_acc[ii, jj])
+    segs += [single(COMPUTE, ids.A[ii, jj]), single(DELETE, ids.s_acc[ii, jj, -1])]
+    if not first:
+        segs += [single(COMPUTE, ids.d_acc[ii, jj]), single(DELETE, ids.d_acc[ii, jj - 1])]
+    ut = None if ids.u_term is None else ids.u_term[ii, jj]
+    segs.append(step(shape, ut, ids.u_acc[ii, jj], None if first else ids.u_acc[ii, jj - 1]))
+    if not first:  # the first A[i,0] is the row sum's first partial: it stays
+        segs.append(single(DELETE, ids.A[ii, jj]))
+    kinds = np.concatenate([k for k, _ in segs])
+    return kinds, np.concatenate([v for _, v in segs], axis=1)
+
+
+def emit_pairs(buf: MoveBuffer, ids: AttentionIds, rows: np.ndarray, keys: np.ndarray) -> None:
+    """All pairs of a block, key by key (column-major), so every row's chain is in order."""
+    if keys[0] == 0:
+        buf.segment(_pair_segments(ids, rows, np.zeros_like(rows), True))
+        keys = keys[1:]
+    if keys.size:
+        ii = np.tile(rows, keys.size)
+        jj = np.repeat(keys, rows.size)
+        buf.segment(_pair_segments(ids, ii, jj, False))
+
+
+def emit_finish(buf: MoveBuffer, ids: AttentionIds, rows: np.ndarray) -> None:
+    """``R[i] = 1 / D[i]`` and ``O[i,l] = R[i] U[i,l]`` for the rows, storing ``O``."""
+    out = ids.out[rows]
+    buf.segments([
+        single(COMPUTE, ids.R[rows]),
+        single(DELETE, ids.d_acc[rows, -1]),
+        interleave([(COMPUTE, out), (STORE, out), (DELETE, out), (DELETE, ids.u_acc[rows, -1])]),
+        single(DELETE, ids.R[rows]),
+    ])
+
+
+def flash2_moves(
+    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+) -> EncodedMoves:
+    """FlashAttention-2 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
+
+    For each query block ``I`` (``B_r`` rows): load ``Q_I``; for each key block ``J``
+    (``B_c`` rows): load ``K_J`` and ``V_J``, process the pairs of ``I x J`` (see the
+    module notes), drop ``K_J`` and ``V_J``; then compute and store ``O_I`` and drop
+    ``Q_I``. Block sizes from :func:`flash_block_sizes`.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+        The compiled ``attention_dag(n, d, sum=sum)`` (late normalisation, not causal,
+        not stable).
+    n, d : int
+        Sequence length and head dimension.
+    memory : int
+        The red-pebble limit M.
+    sum : {"chain", "fma"}, default "chain"
+        The graph's summation shape.
+
+    Returns
+    -------
+    EncodedMoves
+        Each vertex computed once; I/O as :func:`flash2_io`.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small (see :func:`flash_block_sizes`) or the graph lacks a
+        node the schedule names.
+
+    Examples
+    --------
+    >>> from redblue.dags import attention_dag
+    >>> from redblue.game import compile_graph, replay
+    >>> C = compile_graph(attention_dag(8, 2, sum="chain"))
+    >>> r = replay(C, flash2_moves(C, 8, 2, 24), 24)
+    >>> r.io == flash2_io(8, 2, 24).io, r.peak_red <= 24
+    (True, True)
+
+    References
+    ----------
+    .. [1] T. Dao, "FlashAttention-2", 2023, arXiv:2307.08691, Algorithm 1.
+    .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2 (upper bound O(N^2 d^2 / M) for
+       d <= M <= Nd).
+    """
+    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    ids = attention_ids(graph, n, d, sum)
+    buf = MoveBuffer()
+    for rows in blocks_of(n, br):
+        buf.load(ids.Q[rows])
+        for keys in blocks_of(n, bc):
+            buf.load(ids.K[keys])
+            buf.load(ids.V[keys])
+            emit_pairs(buf, ids, rows, keys)
+            buf.delete(ids.K[keys])
+            buf.delete(ids.V[keys])
+        emit_finish(buf, ids, rows)
+        buf.delete(ids.Q[rows])
+    return buf.encoded(graph)
+
+
+def flash1_moves(
+    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+) -> EncodedMoves:
+    """FlashAttention-1 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
+
+    For each key block ``J``: load ``K_J`` and ``V_J``; for each query block ``I``: load
+    ``Q_I`` and (after the first key block) the running sums ``U[I,:](0:b)``,
+    ``D[I](0:b)`` written by the previous pass; process the pairs of ``I x J``; store the
+    new running sums (after the last key block instead compute and store ``O_I``) and
+    drop ``Q_I``. The first pass loads no running sums: the game has no vertex for the
+    zero that the published algorithm initialises ``O``, ``l`` with.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+        The compiled ``attention_dag(n, d, sum=sum)``.
+    n, d, memory : int
+        Sequence length, head dimension, red-pebble limit M.
+    sum : {"chain", "fma"}, default "chain"
+
+    Returns
+    -------
+    EncodedMoves
+        Each vertex computed once; I/O as :func:`flash1_io`.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small (see :func:`flash_block_sizes`).
+
+    Examples
+    --------
+    >>> from redblue.dags import attention_dag
+    >>> from redblue.game import compile_graph, replay
+    >>> C = compile_graph(attention_dag(8, 2, sum="chain"))
+    >>> replay(C, flash1_moves(C, 8, 2, 24), 24).io == flash1_io(8, 2, 24).io
+    True
+
+    References
+    ----------
+    .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1.
+    .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2.
+    """
+    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    ids = attention_ids(graph, n, d, sum)
+    buf = MoveBuffer()
+    key_blocks = blocks_of(n, bc)
+    for jb, keys in enumerate(key_blocks):
+        buf.load(ids.K[keys])
+        buf.load(ids.V[keys])
+        for rows in blocks_of(n, br):
+            buf.load(ids.Q[rows])
+            if jb > 0:
+                buf.load(ids.u_acc[rows, keys[0] - 1])
+                buf.load(ids.d_acc[rows, keys[0] - 1])
+            emit_pairs(buf, ids, rows, keys)
+            if jb == len(key_blocks) - 1:
+                emit_finish(buf, ids, rows)
+            else:
+                for acc in (ids.u_acc[rows, keys[-1]], ids.d_acc[rows, keys[-1]]):
+                    buf.store(acc)
+                    buf.delete(acc)
+            buf.delete(ids.Q[rows])
+        buf.delete(ids.K[keys])
+        buf.delete(ids.V[keys])
+    return buf.encoded(graph)
+
+
+def flash2_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+    """Exact I/O of :func:`flash2_moves`, in closed form.
+
+    ``Nd`` (Q) ``+ 2 N d T_r`` (K and V once per query block) loads and ``Nd`` (O)
+    stores, ``T_r = ceil(N / B_r)``.
+
+    Parameters
+    ----------
+    n, d, memory : int
+    sum : {"chain", "fma"}, default "chain"
+
+    Returns
+    -------
+    IOCount
+        With ``blocks = {"B_r": ..., "B_c": ..., "T_r": ..., "T_c": ...}``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small.
+
+    Examples
+    --------
+    >>> flash2_io(65536, 128, 100_000).io  # T_r = 512 query blocks of 128 rows
+    8606711808
+
+    References
+    ----------
+    .. [1] T. Dao, "FlashAttention-2", 2023, Sec. 3.1.
+    """
+    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    tr, tc = ceil_div(n, br), ceil_div(n, bc)
+    blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
+    return IOCount("flash2", n * d + 2 * n * d * tr, n * d, blocks)
+
+
+def flash1_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+    """Exact I/O of :func:`flash1_moves`, in closed form.
+
+    Loads: ``2Nd`` (K, V once) ``+ T_c N d`` (Q once per key block) ``+ (T_c - 1)(Nd + N)``
+    (running sums); stores: ``(T_c - 1)(Nd + N) + Nd``. About ``12 N^2 d^2 / M`` when
+    ``B_c ~ M / 4d``, as the paper's literal count.
+
+    Parameters
+    ----------
+    n, d, memory : int
+    sum : {"chain", "fma"}, default "chain"
+
+    Returns
+    -------
+    IOCount
+        With ``blocks = {"B_r", "B_c", "T_r", "T_c"}``.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small.
+
+    Examples
+    --------
+    >>> flash1_io(4, 2, 1000).io  # one key block: read Q, K, V, write O
+    32
+
+    References
+    ----------
+    .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Theorem 2.
+    """
+    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    tr, tc = ceil_div(n, br), ceil_div(n, bc)
+    run = (tc - 1) * (n * d + n)
+    blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
+    return IOCount("flash1", 2 * n * d + tc * n * d + run, run + n * d, blocks)

@@ -1,0 +1,264 @@
+"""One entry point for the attention upper-bound schedules: DAG, moves, replay, counts.
+
+=============  =========================================================  ==============
+algorithm      DAG it runs on                                             counter
+=============  =========================================================  ==============
+``flash1``     ``attention_dag(n, d, sum=s)``, late normalisation         closed form
+``flash2``     ``attention_dag(n, d, sum=s)``, late normalisation         closed form
+``standard``   ``attention_dag(n, d, sum=s, normalize="early")``          closed form
+``tiling``     ``attention_dag(n, d, sum=s)``, late normalisation         closed form
+``greedy``     ``attention_dag(n, d, sum=s)`` (any shape, tree included)  none (moves)
+=============  =========================================================  ==============
+
+``s`` is ``"chain"`` (default) or ``"fma"``: the block schedules accumulate sums over
+blocks in order, which is a left-to-right chain. Every DAG here evaluates to attention
+(``tests/test_strategies_*.py`` checks it against numpy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from redblue.dags import attention_dag, attention_node_count
+from redblue.errors import InvalidInputError
+from redblue.game.compiled import CompiledGraph, compile_graph
+from redblue.game.replay import ReplayResult, replay
+from redblue.game.strategy import EncodedMoves
+from redblue.strategies._common import IOCount, check_shape, check_sizes
+from redblue.strategies.flash import (
+    flash1_io,
+    flash1_moves,
+    flash2_io,
+    flash2_moves,
+)
+from redblue.strategies.greedy import greedy_moves
+from redblue.strategies.standard import standard_io, standard_moves
+from redblue.strategies.tiling import tiling_io, tiling_moves
+
+__all__ = ["ALGORITHMS", "Simulation", "algorithm_dag", "block_sizes", "count_io",
+           "schedule_moves",
+           "simulate", "estimated_moves"]
+
+#: The attention schedules, in the order the CLI lists them.
+ALGORITHMS: tuple[str, ...] = ("flash1", "flash2", "standard", "tiling", "greedy")
+
+_COUNTERS = {"flash1": flash1_io, "flash2": flash2_io, "standard": standard_io,
+             "tiling": tiling_io}
+_MOVES = {"flash1": flash1_moves, "flash2": flash2_moves, "standard": standard_moves,
+          "tiling": tiling_moves}
+
+
+def _check_algorithm(algorithm: Any) -> str:
+    if algorithm not in ALGORITHMS:
+        raise InvalidInputError(
+            f"unknown algorithm {algorithm!r} (expected one of {', '.join(ALGORITHMS)})"
+        )
+    return algorithm
+
+
+def _check_sum(algorithm: str, sum: Any) -> str:
+    if algorithm == "greedy":
+        if sum not in ("tree", "chain", "fma"):
+            raise InvalidInputError(f"sum must be 'tree', 'chain' or 'fma', got {sum!r}")
+        return sum
+    return check_shape(sum)
+
+
+def algorithm_dag(algorithm: str, n: int, d: int, *, sum: str = "chain") -> nx.DiGraph:
+    """The attention DAG ``algorithm`` runs on (see the module table).
+
+    Parameters
+    ----------
+    algorithm : {"flash1", "flash2", "standard", "tiling", "greedy"}
+    n, d : int
+        Sequence length and head dimension.
+    sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
+
+    Returns
+    -------
+    networkx.DiGraph
+
+    Raises
+    ------
+    InvalidInputError
+        On an unknown algorithm or a summation shape it cannot run on.
+
+    Examples
+    --------
+    >>> algorithm_dag("standard", 2, 1).graph["name"]
+    "attention_dag(n=2, d=1, sum='chain', normalize='early', causal=False, stable=False, \
+scale=None)"
+    """
+    algorithm = _check_algorithm(algorithm)
+    shape = _check_sum(algorithm, sum)
+    normalize = "early" if algorithm == "standard" else "late"
+    return attention_dag(n, d, sum=shape, normalize=normalize)
+
+
+def count_io(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+    """Exact I/O of a block schedule without generating moves (closed forms).
+
+    Equal to the replayed I/O of :func:`schedule_moves` (the tests check it on a grid
+    with ragged edges); runs in microseconds for any size.
+
+    Parameters
+    ----------
+    algorithm : {"flash1", "flash2", "standard", "tiling"}
+    n, d, memory : int
+    sum : {"chain", "fma"}, default "chain"
+
+    Returns
+    -------
+    IOCount
+        ``loads``, ``stores``, ``io`` and the block sizes.
+
+    Raises
+    ------
+    InvalidInputError
+        For ``"greedy"`` (its I/O depends on the eviction choices: no closed form), an
+        unknown algorithm, or a memory too small for the algorithm.
+
+    Examples
+    --------
+    >>> c = count_io("flash2", 65536, 128, 131072)
+    >>> c.io, c.blocks["B_r"]
+    (8606711808, 128)
+
+    References
+    ----------
+    .. [1] B. Saha and C. Ye, ICML 2024, Theorems 3.2 and 3.5.
+    """
+    algorithm = _check_algorithm(algorithm)
+    if algorithm == "greedy":
+        raise InvalidInputError("greedy has no block-level counter: its I/O comes from "
+                                "replaying its moves (run without --count-only)")
+    return _COUNTERS[algorithm](n, d, memory, sum=_check_sum(algorithm, sum))
+
+
+def schedule_moves(
+    algorithm: str, graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+) -> EncodedMoves:
+    """The moves of ``algorithm`` on ``graph`` (compiled :func:`algorithm_dag`).
+
+    Parameters
+    ----------
+    algorithm : {"flash1", "flash2", "standard", "tiling", "greedy"}
+    graph : CompiledGraph
+    n, d, memory : int
+    sum : str, default "chain"
+        The shape ``graph`` was built with.
+
+    Returns
+    -------
+    EncodedMoves
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small for the algorithm.
+    """
+    algorithm = _check_algorithm(algorithm)
+    shape = _check_sum(algorithm, sum)
+    if algorithm == "greedy":
+        return greedy_moves(graph, memory)
+    return _MOVES[algorithm](graph, n, d, memory, sum=shape)
+
+
+def block_sizes(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> dict:
+    """The block sizes ``algorithm`` uses (empty for greedy)."""
+    if _check_algorithm(algorithm) == "greedy":
+        return {}
+    return dict(count_io(algorithm, n, d, memory, sum=sum).blocks)
+
+
+def estimated_moves(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> int:
+    """About how many moves :func:`simulate` would generate (a size guard).
+
+    Every vertex is computed and deleted at least once, so ``2 x nodes + io`` (the
+    block counter's io; ``nodes`` for greedy) is a lower estimate.
+    """
+    algorithm = _check_algorithm(algorithm)
+    n, d, memory = check_sizes(n, d, memory)
+    shape = _check_sum(algorithm, sum)
+    normalize = "early" if algorithm == "standard" else "late"
+    nodes = attention_node_count(n, d, sum=shape, normalize=normalize)
+    io = nodes if algorithm == "greedy" else count_io(algorithm, n, d, memory, sum=shape).io
+    return 2 * nodes + io
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A schedule run and verified: the DAG, its moves and the replay's verdict.
+
+    Attributes
+    ----------
+    algorithm : str
+    graph : networkx.DiGraph
+        The DAG the moves run on.
+    compiled : CompiledGraph
+    moves : EncodedMoves
+    result : ReplayResult
+        The replay (valid, else :func:`simulate` raised).
+    blocks : dict
+        The block sizes used.
+    """
+
+    algorithm: str
+    graph: nx.DiGraph
+    compiled: CompiledGraph
+    moves: EncodedMoves
+    result: ReplayResult
+    blocks: dict
+
+    def to_dict(self) -> dict[str, Any]:
+        """``algorithm``, the replay's fields (``io``, ``loads``, ``stores``,
+        ``peak_red``, ...) and ``blocks``."""
+        return {"algorithm": self.algorithm, **self.result.to_dict(), "blocks": self.blocks}
+
+
+def simulate(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> Simulation:
+    """Build the DAG, generate the schedule's moves and verify them by replay.
+
+    Parameters
+    ----------
+    algorithm : {"flash1", "flash2", "standard", "tiling", "greedy"}
+    n, d : int
+        Sequence length and head dimension.
+    memory : int
+        The red-pebble limit M.
+    sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
+
+    Returns
+    -------
+    Simulation
+
+    Raises
+    ------
+    InvalidInputError
+        If ``memory`` is too small for the algorithm (the message gives the smallest M).
+    IllegalMoveError
+        If the schedule broke a rule (a bug: replay never trusts a schedule).
+
+    Examples
+    --------
+    >>> s = simulate("flash2", 8, 2, 24)
+    >>> s.result.io, s.result.peak_red <= 24, s.blocks["B_r"]
+    (160, True, 2)
+
+    References
+    ----------
+    .. [1] B. Saha and C. Ye, ICML 2024, Theorem 3.2 (FlashAttention), Theorem 3.5
+       (Algorithm 1).
+    """
+    algorithm = _check_algorithm(algorithm)
+    n, d, memory = check_sizes(n, d, memory)
+    shape = _check_sum(algorithm, sum)
+    blocks = block_sizes(algorithm, n, d, memory, sum=shape)  # fails early on a small M
+    G = algorithm_dag(algorithm, n, d, sum=shape)
+    compiled = compile_graph(G)
+    moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape)
+    result = replay(compiled, moves, memory, "classic")
+    return Simulation(algorithm, G, compiled, moves, result, blocks)
