@@ -420,3 +420,13 @@ def test_read_json_missing_file_and_directory(tmp_path):
     with pytest.raises(InvalidInputError, match="cannot read") as info:
         read_json(tmp_path)
     assert not isinstance(info.value, InvalidGraphError)
+
+
+def test_output_flag_must_be_a_boolean():
+    from redblue.dags import chain_dag, from_node_link, to_node_link
+    from redblue.errors import InvalidGraphError
+
+    data = to_node_link(chain_dag(3))
+    data["nodes"][1]["output"] = "false"
+    with pytest.raises(InvalidGraphError, match="has output 'false'; expected true or false"):
+        from_node_link(data)

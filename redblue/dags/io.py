@@ -125,7 +125,11 @@ def validate_dag(G: Any, *, require_output: bool = True) -> None:
             raise InvalidGraphError(f"node {node!r} has no 'op'")
         op = data["op"]
         preds = set(G.predecessors(node))
-        is_output = bool(data.get("output", False))
+        is_output = data.get("output", False)
+        if not isinstance(is_output, bool):  # "false" in a JSON file must not mean True
+            raise InvalidGraphError(
+                f"node {node!r} has output {is_output!r}; expected true or false"
+            )
         if op == "input":
             if preds:
                 raise InvalidGraphError(f"input node {node!r} has predecessors: {_show(preds)}")
