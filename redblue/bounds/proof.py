@@ -1,0 +1,249 @@
+"""The runner behind ``proofs/*.py`` and ``redblue prove``.
+
+A proof script defines ``TITLE``, ``CLAIM``, ``REGIME`` (a tuple of inequalities, empty
+for every M) and ``run(p)``, where ``p`` is a :class:`Proof`; it ends with
+``raise SystemExit(script_main(globals()))``. ``run`` records each step:
+
+* :meth:`Proof.identity` -- two sympy expressions are equal (``simplify(a - b) == 0``);
+* :meth:`Proof.nonneg` -- an expression is >= 0, after substituting the regime
+  (e.g. ``M = 2*d**2 + u`` with ``u >= 0``), as sympy's assumptions system decides it;
+* :meth:`Proof.asymptotic` -- an O / Omega / Theta relation by
+  :func:`redblue.bounds.compare`, with its regime;
+* :meth:`Proof.check` -- any predicate checked on a concrete instance.
+
+Any failed step (or an exception) fails the proof; a script exits 1 then.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from redblue.bounds.compare import compare
+
+__all__ = [
+    "Proof",
+    "Step",
+    "script_main",
+    "run_script",
+    "proof_scripts",
+    "find_proofs",
+    "PROOFS_DIR",
+]
+
+#: Where the proof scripts live (the ``proofs/`` folder of the checkout).
+PROOFS_DIR = Path(__file__).resolve().parent.parent.parent / "proofs"
+
+
+@dataclass
+class Step:
+    """One recorded step: ``kind`` is algebra, asymptotic or instance."""
+
+    kind: str
+    text: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Proof:
+    """The record of one proof: its claim and every step checked."""
+
+    name: str
+    title: str
+    claim: str
+    regime: tuple[str, ...] = ()
+    steps: list[Step] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    echo: bool = False
+
+    # ------------------------------------------------------------------ recording
+    def _add(self, kind: str, text: str, ok: bool, detail: str = "") -> bool:
+        step = Step(kind, text, bool(ok), detail)
+        self.steps.append(step)
+        if self.echo:
+            mark = "ok  " if step.ok else "FAIL"
+            print(f"  [{mark}] {kind:10s} {text}" + (f"  ({detail})" if detail else ""))
+        return step.ok
+
+    def note(self, text: str) -> None:
+        """Print a line of the derivation (not a check)."""
+        if self.echo:
+            print(f"         {text}")
+
+    def check(self, text: str, ok: bool, detail: str = "") -> bool:
+        """A predicate checked on a concrete instance."""
+        return self._add("instance", text, ok, detail)
+
+    def identity(self, text: str, lhs: Any, rhs: Any) -> bool:
+        """``lhs == rhs`` as sympy expressions."""
+        diff = sympy.simplify(sympy.sympify(lhs) - sympy.sympify(rhs))
+        return self._add("algebra", text, diff == 0, f"{lhs} = {rhs}")
+
+    def nonneg(self, text: str, expr: Any, subs: dict | None = None) -> bool:
+        """``expr >= 0`` for all positive symbols, after the substitution ``subs``.
+
+        Symbols should be declared positive (or nonnegative for slack variables); the
+        decision is sympy's (``is_nonnegative`` of the factored, expanded or simplified
+        form). Undecided counts as a failure.
+        """
+        e = sympy.sympify(expr)
+        if subs:
+            e = e.subs(subs)
+        ok = False
+        for form in (sympy.factor(e), sympy.expand(e), sympy.simplify(e), sympy.together(e)):
+            if form.is_nonnegative:
+                ok = True
+                break
+        return self._add("algebra", text, ok, f"{sympy.factor(e)} >= 0")
+
+    def asymptotic(
+        self, text: str, f: Any, g: Any, relation: str, assumptions: Iterable[str] = ()
+    ) -> bool:
+        """``f = relation(g)`` (``"O"``, ``"Omega"`` or ``"Theta"``) under the assumptions."""
+        c = compare(f, g, list(assumptions))
+        ok = getattr(c, relation)
+        detail = f"{c.relation()}"
+        if not ok:
+            detail += f"; witness {c.witness if relation != 'Omega' else c.witness_omega}"
+        regime = ", ".join(assumptions) or "all"
+        return self._add("asymptotic", f"{text}  [{regime}]", ok, detail)
+
+    # -------------------------------------------------------------------- results
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.steps) and all(s.ok for s in self.steps)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s in self.steps:
+            out[s.kind] = out.get(s.kind, 0) + 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "claim": self.claim,
+            "regime": list(self.regime),
+            "ok": self.ok,
+            "steps": len(self.steps),
+            "counts": self.counts(),
+            "failed": [s.text for s in self.steps if not s.ok],
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def line(self) -> str:
+        c = self.counts()
+        what = ", ".join(f"{v} {k}" for k, v in sorted(c.items()))
+        verdict = "PASS" if self.ok else "FAIL"
+        extra = ""
+        if not self.ok:
+            bad = [s.text for s in self.steps if not s.ok]
+            extra = f"; failed: {bad[0]}" if bad else f"; error: {self.error}"
+        return f"{verdict} {self.name:14s} {self.title}: {what} ({self.seconds:.1f} s){extra}"
+
+
+def _execute(name: str, namespace: dict[str, Any], echo: bool) -> Proof:
+    proof = Proof(
+        name=name,
+        title=namespace.get("TITLE", name),
+        claim=namespace.get("CLAIM", ""),
+        regime=tuple(namespace.get("REGIME", ())),
+        echo=echo,
+    )
+    if echo:
+        print(f"{proof.title}: {proof.claim}")
+        print(f"regime: {', '.join(proof.regime) or 'every M'}")
+    start = time.perf_counter()
+    try:
+        run: Callable[[Proof], None] = namespace["run"]
+        run(proof)
+    except Exception as exc:  # a crash is a failed proof, reported as such
+        proof.error = f"{type(exc).__name__}: {exc}"
+        if echo:
+            traceback.print_exc()
+    proof.seconds = time.perf_counter() - start
+    if echo:
+        print(f"verdict: {'PROVED (all checks pass)' if proof.ok else 'FAILED'}"
+              f" -- {proof.line()}")  # fmt: skip
+    return proof
+
+
+def script_main(namespace: dict[str, Any]) -> int:
+    """Run a proof script's ``run`` with printing; the exit code (0 or 1)."""
+    name = Path(namespace.get("__file__", "proof")).stem
+    return 0 if _execute(name, namespace, echo=True).ok else 1
+
+
+def run_script(path: str | Path, echo: bool = False) -> Proof:
+    """Load a proof script and run it (without its ``__main__`` block)."""
+    path = Path(path)
+    spec = importlib.util.spec_from_file_location(f"redblue_proof_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        p = Proof(path.stem, path.stem, "", error=f"{type(exc).__name__}: {exc}")
+        return p
+    return _execute(path.stem, vars(module), echo)
+
+
+def proof_scripts(directory: str | Path | None = None) -> list[Path]:
+    """Every ``*.py`` proof script of the directory (default :data:`PROOFS_DIR`), sorted."""
+    d = Path(directory) if directory is not None else PROOFS_DIR
+    return sorted(p for p in d.glob("*.py") if not p.name.startswith("_"))
+
+
+def _key(text: str) -> str:
+    t = text.lower()
+    for word in ("theorem", "lemma", "thm"):
+        t = t.replace(word, "")
+    return "".join(ch for ch in t if ch.isdigit() or ch == "_" or ch == ".").replace(".", "_")
+
+
+def find_proofs(names: Iterable[str], directory: str | Path | None = None) -> list[Path]:
+    """The scripts for ``names`` (``all``, a stem like ``thm_3_1``, or ``3.1``, ``Lemma 4.6``).
+
+    Raises
+    ------
+    KeyError
+        With the first name that matches no script.
+    """
+    scripts = proof_scripts(directory)
+    out: list[Path] = []
+    for name in names:
+        if name == "all":
+            out.extend(scripts)
+            continue
+        hits = [p for p in scripts if p.stem == name]
+        if not hits:
+            key = _key(name).strip("_")
+            hits = [p for p in scripts if key and key in _key(p.stem).strip("_").split("__")]
+            hits = hits or [p for p in scripts if key and _key(p.stem).strip("_") == key]
+            hits = hits or [
+                p for p in scripts if key and f"_{key}_" in f"_{_key(p.stem).strip('_')}_"
+            ]
+        if not hits:
+            raise KeyError(name)
+        out.extend(h for h in hits if h not in out)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    results = [run_script(p) for p in proof_scripts()]
+    print(json.dumps([r.to_dict() for r in results], indent=1))
+    sys.exit(0 if all(r.ok for r in results) else 1)
