@@ -1,0 +1,87 @@
+"""``redblue simulate ALGORITHM --n N --d D --memory M``: run an upper-bound schedule.
+
+Without ``--count-only`` the DAG is built, the schedule's moves generated and replayed,
+and the verified I/O reported; ``--graph``/``--moves`` write the DAG and the strategy so
+that ``redblue verify`` can re-check them. ``--count-only`` uses the block-level counter
+(exact, no moves, any size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from redblue import dags
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, positive, print_replay
+from redblue.game import Strategy, write_strategy
+from redblue.strategies import ALGORITHMS, count_io, estimated_moves, simulate
+
+#: Default limit on generated moves (about 1 GB of arrays, and the networkx DAG).
+MAX_MOVES = 20_000_000
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.count_only:
+        if args.graph or args.moves:
+            print("redblue: error: --graph and --moves need moves: drop --count-only",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        count = count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+        result = {**count.to_dict(), "memory": args.memory, "n": args.n, "d": args.d,
+                  "verified": False}
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print(f"{args.algorithm}: io {count.io} (loads {count.loads}, stores "
+                  f"{count.stores}), counted block by block, not replayed\n"
+                  f"blocks: {_blocks(count.blocks)}")
+        return EXIT_OK
+    if args.algorithm != "greedy":
+        count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum)  # M check
+    expected = estimated_moves(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+    if expected > args.max_moves:
+        hint = "" if args.algorithm == "greedy" else "; use --count-only for the exact count"
+        print(f"redblue: error: about {expected:,} moves would be generated, more than "
+              f"--max-moves {args.max_moves:,}{hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    sim = simulate(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+    if args.graph:
+        dags.write_json(sim.graph, args.graph)
+    if args.moves:
+        strategy = Strategy(sim.moves.decode(), args.memory, "classic")
+        write_strategy(strategy, args.moves, args.format)
+    data = sim.to_dict()
+    if args.json:
+        print(json.dumps(data))
+    else:
+        print(f"{args.algorithm} on {sim.graph.graph.get('name', 'the DAG')}")
+        print_replay(data, False)
+        if sim.blocks:
+            print(f"blocks: {_blocks(sim.blocks)}")
+    return EXIT_OK
+
+
+def _blocks(blocks: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in blocks.items()) or "-"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="run an attention schedule (FlashAttention, tiling, "
+                       "...) as a verified pebbling strategy, or count its I/O")
+    p.add_argument("algorithm", choices=ALGORITHMS, help="the schedule")
+    p.add_argument("--n", type=positive, required=True, help="sequence length N")
+    p.add_argument("--d", type=positive, required=True, help="head dimension d")
+    p.add_argument("--memory", type=positive, required=True, help="red-pebble limit M")
+    p.add_argument("--sum", choices=("chain", "fma", "tree"), default="chain",
+                   help="summation shape of the DAG (tree: greedy only; default chain)")
+    p.add_argument("--graph", metavar="FILE", help="write the DAG as node-link JSON")
+    p.add_argument("--moves", metavar="FILE", help="write the strategy")
+    p.add_argument("--format", choices=("json", "text"), help="strategy file format")
+    p.add_argument("--count-only", action="store_true",
+                   help="exact block-level count, no moves (any size)")
+    p.add_argument("--max-moves", type=positive, default=MAX_MOVES,
+                   help=f"refuse to generate more moves than this (default {MAX_MOVES:,})")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
