@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, STORE, EncodedMoves
 from redblue.strategies._common import (
@@ -64,19 +65,30 @@ def _extra(shape: str) -> int:
     return 3 if shape == "chain" else 2
 
 
-def flash_block_sizes(n: int, d: int, memory: int, *, sum: str = "chain") -> tuple[int, int]:
+def flash_block_sizes(
+    n: int, d: int, memory: int, *, sum: str = "chain", version: int = 1
+) -> tuple[int, int]:
     """Block sizes ``(B_r, B_c)`` FlashAttention uses here, chosen to fit in ``memory``.
 
-    Start from the published choice ``B_c = ceil(M / 4d)``, ``B_r = min(ceil(M / 4d), d)``
-    (both capped at ``n``). The schedule keeps ``B_r d`` query words, ``B_r d + B_r``
-    running sums, ``2 B_c d`` key and value words and at most ``c`` working values red,
-    ``c = 3`` for ``sum="chain"`` and ``2`` for ``"fma"``, so it needs
+    FlashAttention-1 (``version=1``) starts from the published choice
+    ``B_c = ceil(M / 4d)``, ``B_r = min(ceil(M / 4d), d)``, both capped at ``n``.
+    FlashAttention-2 (``version=2``) swaps the loops, so it swaps the roles: the block
+    that stays in cache across the inner loop (``Q_I`` and its running sums) gets
+    ``B_r = ceil(M / 4d)`` rows and the streamed block ``B_c = min(ceil(M / 4d), d)``;
+    either way the score block ``B_r x B_c`` is at most ``M / 4`` words, and the I/O
+    (which depends only on the outer block) is ``O(N^2 d^2 / M)`` on the whole range
+    ``d <= M <= Nd``. (With FA-1's sizes, FA-2 would stop improving once ``M > 4d^2``.)
+
+    The schedule keeps ``B_r d`` query words, ``B_r d + B_r`` running sums, ``2 B_c d``
+    key and value words and at most ``c`` working values red, ``c = 3`` for
+    ``sum="chain"`` and ``2`` for ``"fma"``, so it needs
     ``F = B_r (2d + 1) + 2 B_c d + c <= M``. The published sizes give
-    ``F ~ M + M/4d + c > M``; when they do not fit, ``B_c`` is reduced to the largest
-    value that fits if that keeps ``B_c >= B_r``, otherwise both are set to
-    ``b = floor((M - c) / (4d + 1))`` and ``B_c`` is raised to the largest value that
-    fits with ``B_r = b``. Sizes never exceed the published ones. Replay of the moves
-    confirms ``peak_red <= M``.
+    ``F ~ M + M/4d + c > M``. When they do not fit, the outer-loop block (``B_c`` for
+    FA-1, ``B_r`` for FA-2) is reduced to the largest size that fits if it stays at
+    least the other; otherwise the inner block is set to
+    ``b = floor((M - c) / (4d + 1))`` and the outer one to the largest size that fits
+    with it. Sizes never exceed the published ones. Replay of the moves confirms
+    ``peak_red <= M``.
 
     Parameters
     ----------
@@ -86,6 +98,8 @@ def flash_block_sizes(n: int, d: int, memory: int, *, sum: str = "chain") -> tup
         The red-pebble limit M.
     sum : {"chain", "fma"}, default "chain"
         The summation shape of the DAG the schedule runs on.
+    version : {1, 2}, default 1
+        FlashAttention-1 or -2.
 
     Returns
     -------
@@ -104,6 +118,8 @@ def flash_block_sizes(n: int, d: int, memory: int, *, sum: str = "chain") -> tup
     (7, 8)
     >>> flash_block_sizes(64, 8, 1024)  # published: B_c = 32, B_r = 8
     (8, 32)
+    >>> flash_block_sizes(64, 8, 1024, version=2)
+    (32, 8)
     >>> flash_block_sizes(64, 8, 36)
     (1, 1)
     >>> flash_block_sizes(64, 8, 35)
@@ -114,30 +130,34 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
 
     References
     ----------
-    .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1, line 1-2.
+    .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1, lines 1-2.
+    .. [2] T. Dao, "FlashAttention-2", 2023, Algorithm 1.
     """
     n, d, memory = check_sizes(n, d, memory)
     c = _extra(check_shape(sum))
+    if version not in (1, 2):
+        raise InvalidInputError(f"version must be 1 or 2, got {version!r}")
     smallest = 4 * d + 1 + c
     if memory < smallest:
         raise too_small("FlashAttention", memory, smallest,
                         "one query row, its running sums, one key and one value row")
     pub = ceil_div(memory, 4 * d)
-    br, bc = min(pub, d, n), min(pub, n)
+    outer, inner = min(pub, n), min(pub, d, n)
+    # words per row: a query row brings its running sums (2d + 1), a key row its value (2d)
+    w_outer, w_inner = (2 * d, 2 * d + 1) if version == 1 else (2 * d + 1, 2 * d)
 
-    def fits(r: int, s: int) -> bool:
-        return r * (2 * d + 1) + 2 * s * d + c <= memory
+    def fits(o: int, i: int) -> bool:
+        return o * w_outer + i * w_inner + c <= memory
 
-    if not fits(br, bc):
-        bc_fit = (memory - c - br * (2 * d + 1)) // (2 * d)
-        if bc_fit >= br:
-            bc = bc_fit
+    if not fits(outer, inner):
+        outer_fit = (memory - c - inner * w_inner) // w_outer
+        if outer_fit >= inner:
+            outer = outer_fit
         else:
-            br = min(br, (memory - c) // (4 * d + 1))
-            bc = min(bc, (memory - c - br * (2 * d + 1)) // (2 * d))
-    assert bc >= br >= 1, (br, bc)
-    assert fits(br, bc)
-    return br, bc
+            inner = min(inner, (memory - c) // (4 * d + 1))
+            outer = min(outer, (memory - c - inner * w_inner) // w_outer)
+    assert outer >= inner >= 1 and fits(outer, inner), (outer, inner)
+    return (inner, outer) if version == 1 else (outer, inner)
 
 
 def _pair_segments(ids: AttentionIds, ii: np.ndarray, jj: np.ndarray, first: bool) -> Segment:
@@ -190,7 +210,7 @@ def flash2_moves(
     For each query block ``I`` (``B_r`` rows): load ``Q_I``; for each key block ``J``
     (``B_c`` rows): load ``K_J`` and ``V_J``, process the pairs of ``I x J`` (see the
     module notes), drop ``K_J`` and ``V_J``; then compute and store ``O_I`` and drop
-    ``Q_I``. Block sizes from :func:`flash_block_sizes`.
+    ``Q_I``. Block sizes from :func:`flash_block_sizes` with ``version=2``.
 
     Parameters
     ----------
@@ -230,7 +250,7 @@ def flash2_moves(
     .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2 (upper bound O(N^2 d^2 / M) for
        d <= M <= Nd).
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2)
     ids = attention_ids(graph, n, d, sum)
     buf = MoveBuffer()
     for rows in blocks_of(n, br):
@@ -337,14 +357,14 @@ def flash2_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
 
     Examples
     --------
-    >>> flash2_io(65536, 128, 100_000).io  # T_r = 512 query blocks of 128 rows
-    8606711808
+    >>> flash2_io(65536, 128, 100_000).io  # T_r = 335 query blocks of 196 rows
+    5637144576
 
     References
     ----------
     .. [1] T. Dao, "FlashAttention-2", 2023, Sec. 3.1.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2)
     tr, tc = ceil_div(n, br), ceil_div(n, bc)
     blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
     return IOCount("flash2", n * d + 2 * n * d * tr, n * d, blocks)

@@ -125,7 +125,7 @@ def count_io(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain")
     --------
     >>> c = count_io("flash2", 65536, 128, 131072)
     >>> c.io, c.blocks["B_r"]
-    (8606711808, 128)
+    (4311744512, 256)
 
     References
     ----------
