@@ -74,3 +74,23 @@ def schedules(n: int, d: int, memory: int, sum: str = "chain") -> dict[str, Any]
         except Exception:  # noqa: BLE001 - a schedule that cannot run at this M is skipped
             continue
     return out
+
+
+#: Attention instances (N, d, M) the search solves in well under a second.
+EXACT_ATTENTION = ((1, 1, 3), (1, 1, 4), (1, 2, 3), (1, 2, 4), (1, 2, 6), (2, 1, 8))
+#: Matmul instances (m, k, n, M) likewise.
+EXACT_MATMUL = ((1, 2, 2, 3), (1, 2, 2, 4), (2, 1, 2, 3), (2, 1, 2, 4), (1, 3, 1, 3), (2, 2, 2, 8))
+#: Points (N, d, M) where the block schedules run quickly, large and small cache.
+SCHEDULE_POINTS = ((8, 2, 24), (8, 2, 48), (16, 2, 32), (16, 4, 64), (8, 8, 16), (16, 8, 36))
+
+
+def best_schedule(n: int, d: int, memory: int) -> tuple[str, int] | None:
+    """The cheapest schedule at a point, as ``(algorithm, io)`` (greedy if nothing else)."""
+    sims = schedules(n, d, memory)
+    if not sims:
+        from redblue.dags import attention_dag
+
+        G = attention_dag(n, d)
+        return "greedy", replay(G, greedy_strategy(G, memory)).io
+    name = min(sims, key=lambda a: sims[a].result.io)
+    return name, sims[name].result.io

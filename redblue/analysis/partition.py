@@ -51,6 +51,8 @@ __all__ = [
     "Epoch",
     "epochs",
     "qk_tree",
+    "ProductCount",
+    "count_products",
 ]
 
 
@@ -376,4 +378,66 @@ def epochs(
                 sum(min(d, c) for c in rows.values()), sum(min(d, c) for c in cols.values()),
             )
         )  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------- Lemma 3.6 (matmul) counting
+_MM_TREE = re.compile(r"^(?:AB\[(\d+),(\d+),\d+\]|C\[(\d+),(\d+)\](?:\(\d+:\d+\))?)$")
+_MM_PRODUCT = re.compile(r"^AB\[(\d+),(\d+),(\d+)\]$")
+
+
+@dataclass
+class ProductCount:
+    """The Loomis-Whitney count of the explicit matmul bound, on one part."""
+
+    index: int
+    products: int  # AB[i,j,l] in the part
+    in_dominator: int  # ... that lie in D
+    operands_in_d: bool  # every other product has A[i,l] and B[l,j] in D
+    trees: int  # distinct (i, j) with a product in the part
+    trees_with_minimum: bool  # each such tree holds a minimum vertex of the part
+    lw_bound: float  # |D_T| + sqrt(|D_A| |D_B| * #trees)
+    bound: int  # max(2M, isqrt(2 M^3))
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.operands_in_d
+            and self.trees_with_minimum
+            and self.products <= self.lw_bound + 1e-9
+            and self.products <= self.bound
+        )
+
+
+def count_products(G: nx.DiGraph, segs: list[Segment], memory: int) -> list[ProductCount]:
+    """The steps of the explicit matmul bound checked on each part of a matmul strategy."""
+    import math
+
+    bound = max(2 * memory, math.isqrt(2 * memory**3))
+    out = []
+    for s in segs:
+        dom = s.dominator
+        minimum = {v for v in s.part if not any(w in s.part for w in G.successors(v))}
+        min_trees = set()
+        for v in minimum:
+            if m := _MM_TREE.match(str(v)):
+                a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
+                min_trees.add((int(a), int(b)))
+        prods = [
+            (v, tuple(map(int, m.groups()))) for v in s.part if (m := _MM_PRODUCT.match(str(v)))
+        ]
+        in_d = sum(1 for v, _ in prods if v in dom)
+        operands = all(
+            f"A[{i},{c}]" in dom and f"B[{c},{j}]" in dom for v, (i, j, c) in prods if v not in dom
+        )
+        trees = {(i, j) for _, (i, j, _l) in prods}
+        d_a = sum(1 for v in dom if str(v).startswith("A["))
+        d_b = sum(1 for v in dom if str(v).startswith("B["))
+        d_t = sum(1 for v in dom if _MM_TREE.match(str(v)))
+        lw = d_t + math.sqrt(d_a * d_b * len(trees))
+        out.append(
+            ProductCount(
+                s.index, len(prods), in_d, operands, len(trees), trees <= min_trees, lw, bound
+            )
+        )
     return out

@@ -1,0 +1,48 @@
+"""Theorem 3.1: attention I/O = Theta(min(N^2 d / sqrt(M), N^2 d^2 / M)) for standard matmul.
+
+Derivation. The two terms cross at M = d^2 (both N^2). For M >= d^2 the min is
+N^2 d^2 / M: lower bound Lemma 3.4, upper bound FlashAttention (Thm 3.2, needs M <= N d).
+For M <= d^2 the min is N^2 d / sqrt(M): lower bound Thm 3.7, upper bound Algorithm 1
+(Thm 3.5). The project's explicit lower bounds are checked against every schedule and
+every exact optimum in reach.
+"""
+
+import sympy
+
+from redblue.analysis.instances import EXACT_ATTENTION, SCHEDULE_POINTS, exact, schedules
+from redblue.bounds import explicit
+from redblue.bounds.proof import Proof, script_main
+from redblue.bounds.results import ALGORITHMS, M, N, d, result
+from redblue.dags import attention_dag
+
+TITLE = "Theorem 3.1"
+CLAIM = "attention I/O = Theta(min(N^2 d / sqrt(M), N^2 d^2 / M)) (standard matmul)"
+REGIME = ()
+
+
+def run(p: Proof) -> None:
+    paper = result("thm-3.1").expr
+    large, small = N**2 * d**2 / M, N**2 * d / sympy.sqrt(M)
+    p.identity("at M = d^2 both terms equal N^2 (large)", large.subs(M, d**2), N**2)
+    p.identity("at M = d^2 both terms equal N^2 (small)", small.subs(M, d**2), N**2)
+    p.asymptotic("min = Theta(N^2 d^2 / M) for large cache", paper, large, "Theta", ["M >= d**2"])
+    p.asymptotic("min = Theta(N^2 d / sqrt(M)) for small cache", paper, small, "Theta", ["M <= d**2"])
+    p.asymptotic("upper, large cache: FlashAttention-1 count", ALGORITHMS["flashattention-1"], paper, "O", ["M >= d**2", "M <= N*d"])
+    p.asymptotic("upper, small cache: Algorithm 1 count", ALGORITHMS["square-tiling"], paper, "O", ["M <= d**2", "d <= N"])
+    p.asymptotic("lower, large cache: explicit main term N^2 d^2/(2M)", N**2 * d**2 / (2 * M), paper, "Omega", ["M >= d**2"])
+    p.asymptotic("lower, small cache: explicit main term N^2 d/sqrt(2M)", N**2 * d / sympy.sqrt(2 * M), paper, "Omega", ["M <= d**2"])
+    for n, dd, m in SCHEDULE_POINTS:
+        lb, how = explicit.attention(n, dd, m)
+        sims = schedules(n, dd, m)
+        best = min((s.result.io for s in sims.values()), default=None)
+        if best is not None:
+            p.check(f"N={n} d={dd} M={m}: best explicit lower {lb} ({how}) <= best schedule {best}", lb <= best)
+    for n, dd, m in EXACT_ATTENTION:
+        ex = exact(attention_dag(n, dd), m)
+        lb, how = explicit.attention(n, dd, m)
+        p.check(f"N={n} d={dd} M={m}: explicit {lb} ({how}) <= Q = {ex.lower}..{ex.upper} ({ex.method})",
+                lb <= (ex.lower if ex.optimal else ex.upper))  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(script_main(globals()))
