@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Hong & Kung, Lemmas 2.7 and 2.8: a calculation with M red pebbles gives a 2M-partition.
 
 Derivation. Cut the moves into h segments of M I/O moves (the last may be shorter), so

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Lemma 3.3: a part of a 2M-partition of the attention DAG holds few roots of QK^T.
 
 Derivation (for a 2M-partition: |D| <= 2M, |Min| <= 2M). A root S[i,j] of the part

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Lemma 3.4: a 2M-partition of the attention DAG has Omega(N^2 d^2 / M^2) parts,
 so Q = Omega(N^2 d^2 / M) when M >= d^2, with explicit constants.
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Lemma 3.6 (Hong-Kung Cor. 6.2): m x k times k x n standard matmul needs
 Omega(mkn / sqrt(M)) I/O, here with explicit constants: Q >= mkn / sqrt(2M) - M (M >= 2).
 

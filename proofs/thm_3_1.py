@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Theorem 3.1: attention I/O = Theta(min(N^2 d / sqrt(M), N^2 d^2 / M)) for standard matmul.
 
 Derivation. The two terms cross at M = d^2 (both N^2). For M >= d^2 the min is

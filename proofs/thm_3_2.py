@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Theorem 3.2: FlashAttention uses O(N^2 d^2 / M) I/O when d <= M <= N d.
 
 Derivation. FlashAttention-2 with row blocks of B_r queries reads Q and writes O once

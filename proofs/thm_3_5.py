@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Theorem 3.5: Algorithm 1 (square tiling) uses O(N^2 d / sqrt(M)) I/O for M <= d^2.
 
 Derivation (B x B tiles, B | N and B | d). Phase 1 reads a Q tile and a K^T tile (2B^2)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501, E741
 """Theorem 3.7: attention needs Omega(N^2 d / sqrt(M)) I/O when M = o(d^2), by reduction.
 
 Derivation. From any complete attention calculation A keep the moves on the QK^T part,

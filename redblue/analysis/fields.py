@@ -26,6 +26,7 @@ __all__ = [
     "rank_gf2",
     "dependent_rows_gf2",
     "distinct_outputs",
+    "all_products",
     "rank_formula",
     "lemma_4_6_bound",
     "PRIMITIVE_POLYNOMIALS",
@@ -120,16 +121,27 @@ def dependent_rows_gf2(K: Sequence[int], r: int) -> tuple[int, ...] | None:
     return None
 
 
-def distinct_outputs(
-    K: Sequence[Sequence[int]], entries: Sequence[tuple[int, int]], n: int, q: int
-) -> int:
-    """Number of distinct values of ``(Q K^T)[entries]`` over all Q in F_q^(n x d), exhaustively."""
+def all_products(K: Sequence[Sequence[int]], n: int, q: int) -> np.ndarray:
+    """``Q K^T mod q`` for every Q in F_q^(n x d): an array of shape (q^(nd), n, len(K))."""
     d = len(K[0])
     Kt = np.array(K, dtype=np.int64).T % q  # d x N
     digits = np.array(list(itertools.product(range(q), repeat=n * d)), dtype=np.int64)
-    Qs = digits.reshape(-1, n, d)
-    S = np.einsum("aid,dj->aij", Qs, Kt) % q
-    codes = np.zeros(len(Qs), dtype=np.int64)
+    return np.einsum("aid,dj->aij", digits.reshape(-1, n, d), Kt) % q
+
+
+def distinct_outputs(
+    K: Sequence[Sequence[int]],
+    entries: Sequence[tuple[int, int]],
+    n: int,
+    q: int,
+    products: np.ndarray | None = None,
+) -> int:
+    """Number of distinct values of ``(Q K^T)[entries]`` over all Q in F_q^(n x d), exhaustively.
+
+    ``products`` (from :func:`all_products`) saves recomputing them for many entry sets.
+    """
+    S = all_products(K, n, q) if products is None else products
+    codes = np.zeros(S.shape[0], dtype=np.int64)
     for i, j in entries:
         codes = codes * q + S[:, i, j]
     return int(np.unique(codes).size)
