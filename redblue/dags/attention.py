@@ -21,6 +21,7 @@ from redblue.dags._builder import (
     mark_output,
     reduce_terms,
 )
+from redblue.errors import InvalidInputError
 
 __all__ = ["attention_dag", "attention_node_count"]
 
@@ -36,6 +37,7 @@ def attention_dag(
     causal: bool = False,
     stable: bool = False,
     scale: float | None = None,
+    online: bool = False,
 ) -> nx.DiGraph:
     r"""Return the computation DAG of attention ``O = softmax(Q K^T) V``.
 
@@ -86,6 +88,20 @@ def attention_dag(
         A positive factor folded into the exponential (for example ``1 / sqrt(d)``): every
         ``exp`` node then carries ``scale`` and computes ``exp(scale * x)``. None (the
         paper) sets no ``scale`` attribute, i.e. factor 1.
+    online : bool, default False
+        With ``stable=True`` (and ``normalize="late"``): the *online* softmax of
+        FlashAttention, one key at a time in order, instead of the row maximum first.
+        For the ``t``-th key ``j`` of row ``i`` (``t >= 1``): running maximum
+        ``m[i](0:t+1) = max(m[i](0:t), S[i,j])`` (the first is ``S[i,j_0]`` itself, the
+        last is ``m[i]``), ``T[i,j] = sub(S[i,j], m[i](0:t+1))``, ``A[i,j] = exp(T[i,j])``,
+        the rescaling factor ``c[i,j] = exp(dm[i,j])`` with
+        ``dm[i,j] = sub(m[i](0:t), m[i](0:t+1))``, the row sum
+        ``D[i](0:t+1) = fma(A[i,j], D[i](0:t), c[i,j])`` and, for every ``l``,
+        ``W[i,j,l] = mul(U[i,l](0:t), c[i,j])`` and
+        ``U[i,l](0:t+1) = fma(W[i,j,l], A[i,j], V[j,l])``. The first key gives
+        ``T = sub(S, S)``, ``D[i](0:1) = A[i,j_0]`` and ``U[i,l](0:1) = mul(A, V)`` (the last
+        partial sums are ``D[i]`` and ``U[i,l]``). Then ``R[i] = recip(D[i])`` and
+        ``O = R * U`` as usual. ``sum`` shapes only the dot products ``S``.
 
     Returns
     -------
@@ -97,7 +113,8 @@ def attention_dag(
     ------
     InvalidInputError
         If ``n`` or ``d`` is not a positive int, ``sum`` or ``normalize`` is not one of the
-        allowed values, or ``scale`` is not a positive finite number or None.
+        allowed values, ``scale`` is not a positive finite number or None, or ``online``
+        is set without ``stable=True`` or with ``normalize="early"``.
 
     Notes
     -----
@@ -115,6 +132,10 @@ def attention_dag(
     ========================  =============  ===============================
 
     and ``stable=True`` adds ``2C - N`` (``C - N`` max nodes and ``C`` subtractions).
+    ``online=True`` (late only) adds ``2(C - N)`` more (``dm`` and ``c``) to the stable
+    count for ``"tree"`` and ``"chain"``, giving ``3Nd + 4dC + 5C - 3N``; for ``"fma"``
+    it gives ``3Nd + 3dC + 6C - 3N`` (the ``U`` chains are ``mul`` + ``fma`` per key
+    whatever ``sum`` is: ``d (2C - N)`` nodes).
     The paper's graph (tree, late, not causal) has ``3Nd + 4N^2 d + N^2`` nodes: 26 for
     ``N = 2, d = 1`` and 99 for ``N = 3, d = 2``; the fma variant has 24 for ``N = 2,
     d = 1``. Derivation (tree, late): ``3Nd`` inputs, ``C (2d - 1)`` nodes for the
@@ -155,6 +176,9 @@ def attention_dag(
     scale = check_scale(scale)
     causal = bool(causal)
     stable = bool(stable)
+    online = bool(online)
+    if online and (not stable or normalize != "late"):
+        raise InvalidInputError("online=True needs stable=True and normalize='late'")
 
     G = nx.DiGraph()
     G.graph["name"] = (
@@ -176,6 +200,10 @@ def attention_dag(
             dot_product(G, f"S[{i},{j}]", pairs, shape, f"QK[{i},{j},{{}}]".format)
 
     exp_attrs = {} if scale is None else {"scale": scale}
+    if online:
+        for i in range(n):
+            _online_row(G, i, list(keys(i)), d, exp_attrs)
+        return G
     row_sum: dict[int, str] = {}
     for i in range(n):
         if stable:
@@ -207,6 +235,38 @@ def attention_dag(
     return G
 
 
+def _online_row(G: nx.DiGraph, i: int, keys: list[int], d: int, exp_attrs: dict) -> None:
+    """Row ``i`` of the online-softmax graph (see ``online`` in :func:`attention_dag`)."""
+    k = len(keys)
+
+    def part(name: str, t: int) -> str:  # partial result after keys[0..t]
+        return name if t == k - 1 else f"{name}(0:{t + 1})"
+
+    j0 = keys[0]
+    s0 = f"S[{i},{j0}]"
+    add_op(G, f"T[{i},{j0}]", "sub", [s0, s0])
+    add_op(G, f"A[{i},{j0}]", "exp", [f"T[{i},{j0}]"], **exp_attrs)
+    m_prev, d_prev = s0, f"A[{i},{j0}]"
+    u_prev = [add_op(G, part(f"U[{i},{c}]", 0), "mul", [f"A[{i},{j0}]", f"V[{j0},{c}]"])
+              for c in range(d)]
+    for t in range(1, k):
+        j = keys[t]
+        m = add_op(G, part(f"m[{i}]", t), "max", [m_prev, f"S[{i},{j}]"])
+        add_op(G, f"T[{i},{j}]", "sub", [f"S[{i},{j}]", m])
+        a = add_op(G, f"A[{i},{j}]", "exp", [f"T[{i},{j}]"], **exp_attrs)
+        add_op(G, f"dm[{i},{j}]", "sub", [m_prev, m])
+        c_ij = add_op(G, f"c[{i},{j}]", "exp", [f"dm[{i},{j}]"], **exp_attrs)
+        d_prev = add_op(G, part(f"D[{i}]", t), "fma", [a, d_prev, c_ij])
+        for c in range(d):
+            w = add_op(G, f"W[{i},{j},{c}]", "mul", [u_prev[c], c_ij])
+            u_prev[c] = add_op(G, part(f"U[{i},{c}]", t), "fma", [w, a, f"V[{j},{c}]"])
+        m_prev = m
+    add_op(G, f"R[{i}]", "recip", [d_prev])
+    for c in range(d):
+        add_op(G, f"O[{i},{c}]", "mul", [f"R[{i}]", u_prev[c]])
+        mark_output(G, f"O[{i},{c}]", "O", [i, c])
+
+
 def attention_node_count(
     n: int,
     d: int,
@@ -215,6 +275,7 @@ def attention_node_count(
     normalize: str = "late",
     causal: bool = False,
     stable: bool = False,
+    online: bool = False,
 ) -> int:
     """Return the number of nodes of :func:`attention_dag` in closed form.
 
@@ -227,7 +288,7 @@ def attention_node_count(
         Sequence length and head dimension, at least 1.
     sum : {"tree", "chain", "fma"}, default "tree"
     normalize : {"late", "early"}, default "late"
-    causal, stable : bool, default False
+    causal, stable, online : bool, default False
         As in :func:`attention_dag`.
 
     Returns
@@ -248,6 +309,8 @@ def attention_node_count(
     24
     >>> attention_node_count(4, 2, causal=True, stable=True)
     130
+    >>> attention_node_count(2, 1, stable=True, online=True)
+    36
 
     References
     ----------
@@ -260,6 +323,11 @@ def attention_node_count(
     normalize = check_choice("normalize", normalize, _NORMALIZE)
     c = n * (n + 1) // 2 if causal else n * n
     fma = shape == "fma"
+    if online:
+        if not stable or normalize != "late":
+            raise InvalidInputError("online=True needs stable=True and normalize='late'")
+        dots = d * c if fma else (2 * d - 1) * c
+        return 3 * n * d + dots + 2 * d * c + 6 * c - 3 * n
     if normalize == "late":
         count = 4 * n * d + 2 * d * c + 2 * c if fma else 3 * n * d + 4 * d * c + c
     else:
