@@ -1,0 +1,127 @@
+"""``redblue bounds``: the paper's bounds at a point, or an asymptotic comparison.
+
+``redblue bounds --n N --d D --memory M [--json]`` lists every result with its value and
+whether the point is in its regime, the algorithms' counts and the explicit lower bounds.
+``redblue bounds compare F G [--assume INEQ ...] [--json]`` decides F = O/Omega/Theta(G).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from redblue.bounds import explicit
+from redblue.bounds.compare import compare, parse
+from redblue.bounds.results import ALGORITHMS, RESULTS, M, N, d, in_regime
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, positive
+from redblue.errors import InvalidInputError
+
+
+def point_table(n: int, dd: int, memory: int) -> dict[str, Any]:
+    """Every bound and count at ``(N, d, M)``, as a JSON-ready dictionary."""
+    subs = {N: n, d: dd, M: memory}
+    rows = []
+    for r in RESULTS:
+        value = r.expr.subs(subs)
+        rows.append(
+            {
+                "name": r.name,
+                "title": r.title,
+                "kind": r.kind,
+                "expr": str(r.expr),
+                "value": float(value) if value.is_real else None,
+                "regime": list(r.regime),
+                "in_regime": in_regime(r.regime, N=n, d=dd, M=memory),
+                "holds_for": r.holds_for,
+            }
+        )
+    algorithms = {k: float(v.subs(subs)) for k, v in ALGORITHMS.items()}
+    best, how = explicit.attention(n, dd, memory)
+    lower = {
+        "trivial": explicit.trivial_attention(n, dd),
+        "large_cache": explicit.large_cache(n, dd, memory),
+        "small_cache": explicit.small_cache(n, dd, memory),
+        "any_algorithm": explicit.any_algorithm(n, dd, memory),
+        "any_algorithm_binary": explicit.any_algorithm_binary(n, dd, memory),
+        "best": best,
+        "best_from": how,
+    }
+    cache = "large" if memory >= dd * dd else "small"
+    return {"N": n, "d": dd, "M": memory, "cache": cache, "results": rows,
+            "algorithms": algorithms, "explicit_lower": lower}  # fmt: skip
+
+
+def _run_point(args: argparse.Namespace) -> int:
+    if args.n is None or args.d is None or args.memory is None:
+        msg = "redblue bounds: error: give --n, --d and --memory (or: compare F G)"
+        print(msg, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    table = point_table(args.n, args.d, args.memory)
+    if args.json:
+        print(json.dumps(table))
+        return EXIT_OK
+    print(f"N = {args.n}, d = {args.d}, M = {args.memory} ({table['cache']} cache: M "
+          f"{'>=' if table['cache'] == 'large' else '<'} d^2 = {args.d**2})")  # fmt: skip
+    print("results (up to constant factors):")
+    for r in table["results"]:
+        flag = "in regime " if r["in_regime"] else "outside   "
+        val = "n/a" if r["value"] is None else f"{r['value']:.4g}"
+        reg = ", ".join(r["regime"]) or "all M"
+        print(f"  {r['title']:13s} {r['kind']:6s} {val:>10s}  {flag} [{reg}]  {r['expr']}")
+    print("algorithm counts:")
+    for k, v in table["algorithms"].items():
+        print(f"  {k:17s} {v:.4g}")
+    print("explicit lower bounds (proved in proofs/):")
+    for k, v in table["explicit_lower"].items():
+        print(f"  {k:21s} {v}")
+    return EXIT_OK
+
+
+def _run_compare(args: argparse.Namespace, exprs: list[str]) -> int:
+    if len(exprs) != 2:
+        print("redblue bounds compare: error: expected two expressions F G", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    start = time.perf_counter()
+    try:
+        c = compare(exprs[0], exprs[1], args.assume or [])
+    except InvalidInputError as exc:
+        print(f"redblue bounds compare: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    ms = (time.perf_counter() - start) * 1000
+    if args.json:
+        print(json.dumps({**c.to_dict(), "ms": round(ms, 2)}))
+        return EXIT_OK
+    f, g = (parse(e) for e in exprs)
+    regime = ", ".join(args.assume or []) or "all variables >= 1"
+    print(f"F = {f}\nG = {g}\nregime: {regime}")
+    print(f"F = O(G): {'yes' if c.O else 'no'}"
+          + ("" if c.O else f"  (F/G grows along {c.witness})"))  # fmt: skip
+    print(f"F = Omega(G): {'yes' if c.Omega else 'no'}"
+          + ("" if c.Omega else f"  (G/F grows along {c.witness_omega})"))  # fmt: skip
+    print(f"F = Theta(G): {'yes' if c.Theta else 'no'}")
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.words:
+        if args.words[0] != "compare":
+            print(f"redblue bounds: error: unknown action {args.words[0]!r} (expected compare)",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        return _run_compare(args, args.words[1:])
+    return _run_point(args)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("bounds", help="the paper's bounds at a point, or compare F G")
+    p.add_argument("words", nargs="*", help="'compare F G' to compare two expressions")
+    p.add_argument("--n", type=positive, help="sequence length N")
+    p.add_argument("--d", type=positive, help="head dimension d")
+    p.add_argument("--memory", "-M", type=positive, help="cache size M")
+    p.add_argument("--assume", action="append", metavar="INEQUALITY",
+                   help="a monomial inequality such as 'M >= d**2' (repeatable)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)

@@ -1,0 +1,46 @@
+"""``redblue prove [NAME ...|all]``: run the proof scripts, one line per result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from redblue.bounds.proof import find_proofs, proof_scripts, run_script
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    names = args.names or ["all"]
+    if not proof_scripts(args.dir):
+        print(f"redblue: error: no proof scripts found in {args.dir or 'proofs/'}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        scripts = find_proofs(names, args.dir)
+    except KeyError as exc:
+        known = ", ".join(p.stem for p in proof_scripts(args.dir))
+        print(f"redblue: error: no proof called {exc.args[0]!r} (known: {known})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results = []
+    for path in scripts:
+        proof = run_script(path, echo=args.verbose)
+        results.append(proof)
+        if not args.json:
+            print(proof.line(), flush=True)
+    ok = all(p.ok for p in results)
+    if args.json:
+        print(json.dumps({"ok": ok, "results": [p.to_dict() for p in results]}))
+    elif len(results) > 1:
+        passed = sum(p.ok for p in results)
+        print(f"{passed}/{len(results)} proofs pass")
+    return EXIT_OK if ok else EXIT_INVALID
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("prove", help="check the paper's results (proofs/ scripts)")
+    p.add_argument("names", nargs="*", help="proof names (thm_3_1, 3.1, 'Lemma 4.6') or all")
+    p.add_argument("--dir", help="folder of proof scripts (default: the checkout's proofs/)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every step")
+    p.set_defaults(func=run)
