@@ -123,10 +123,10 @@ ALGORITHMS: dict[str, sympy.Expr] = {
 def result(name: str) -> Result:
     """The :class:`Result` called ``name`` (``"thm-3.1"``, ``"Theorem 3.1"``, ``"3.1"``...)."""
     key = "".join(ch for ch in name.lower() if ch.isalnum())
+    number = "".join(ch for ch in name if ch.isdigit() or ch == ".")
     for r in RESULTS:
-        if key in (
-            "".join(ch for ch in r.name if ch.isalnum()),
-            r.name.split("-")[-1].replace(".", ""),
+        if key == "".join(ch for ch in r.name if ch.isalnum()) or (
+            number and number == r.name.split("-")[-1]
         ):
             return r
     raise KeyError(name)

@@ -1,0 +1,96 @@
+"""compare(): exact O / Omega / Theta by LP on exponents, with witnesses; known answers."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from redblue.bounds.compare import compare, maxmin_form, parse, simplex_max
+from redblue.errors import InvalidInputError
+
+CASES = [
+    # f, g, assumptions, (O, Omega)
+    ("N**2*d**2/M", "N**2*d/sqrt(M)", ["M >= d**2"], (True, False)),
+    ("N**2*d**2/M", "N**2*d/sqrt(M)", ["M <= d**2"], (False, True)),
+    ("Min(N**2*d/sqrt(M), N**2*d**2/M)", "N**2*d**2/M", ["M >= d**2"], (True, True)),
+    ("Min(N**2*d/sqrt(M), N**2*d**2/M)", "N**2*d/sqrt(M)", ["M <= d**2"], (True, True)),
+    ("Min(N**2*d/sqrt(M), N**2*d**2/M)", "N**2*d**2/M", [], (True, False)),
+    ("Max(N*d, N**2*d**2/M)", "N**2*d**2/M", ["M <= N*d"], (True, True)),
+    ("Max(N*d, N**2*d**2/M)", "N**2*d**2/M", [], (False, True)),
+    ("2*N*d + 12*N**2*d**2/M + 16*N**2*d/M", "N**2*d**2/M", ["d <= M", "M <= N*d"], (True, True)),
+    ("N", "N + 1", [], (True, True)),
+    ("N*d", "M", [], (False, False)),
+    ("N**2", "N**2*d/sqrt(M)", ["M <= d**2"], (True, False)),
+    ("N**2", "N**2*d/sqrt(M)", ["M >= d**2"], (False, True)),
+    ("1/(1/N + 1/d)", "Min(N, d)", [], (True, True)),  # harmonic mean ~ min
+    ("(N + d)**2", "N**2 + d**2", [], (True, True)),
+    ("sqrt(N*d)", "N + d", [], (True, False)),
+    ("N", "d", ["N <= 4*d", "d <= 3*N"], (True, True)),  # constants do not matter
+]
+
+
+@pytest.mark.parametrize("f,g,assume,expected", CASES)
+def test_known_answers(f, g, assume, expected):
+    c = compare(f, g, assume)
+    assert (c.O, c.Omega) == expected
+    assert c.Theta == (expected[0] and expected[1])
+    # a witness exactly when the answer is no, and it really makes the ratio grow
+    assert (c.witness is None) == c.O
+    assert (c.witness_omega is None) == c.Omega
+    for ray, num, den in ((c.witness, f, g), (c.witness_omega, g, f)):
+        if ray is None:
+            continue
+        def at(t, expr, ray=ray):
+            subs = {sympy.Symbol(k, positive=True): sympy.Integer(t) ** v for k, v in ray.items()}
+            return parse(expr).subs(subs)
+
+        # along x = t**ray the ratio grows like a positive power of t
+        r1 = float(at(10**4, num) / at(10**4, den))
+        r2 = float(at(10**8, num) / at(10**8, den))
+        assert r2 > 10 * r1
+        for a in assume:  # and the ray stays in the region
+            assert bool(at(10**8, a))
+
+
+def test_each_comparison_is_fast():
+    compare("N", "d")  # warm up sympy
+    worst = 0.0
+    for f, g, assume, _ in CASES:
+        start = time.perf_counter()
+        compare(f, g, assume)
+        worst = max(worst, time.perf_counter() - start)
+    assert worst < 0.1, f"slowest comparison took {worst * 1000:.0f} ms"
+
+
+def test_witness_of_regime_dependent_case():
+    c = compare("N**2*d**2/M", "N**2*d/sqrt(M)", ["M <= d**2"])
+    assert c.witness == {"M": 0, "N": 0, "d": 1}
+
+
+@pytest.mark.parametrize("bad", ["N - d", "log(N)", "N**d", "-N", "N +", "exp(N)"])
+def test_unsupported_expressions_raise(bad):
+    with pytest.raises(InvalidInputError):
+        compare(bad, "N")
+
+
+def test_bad_assumption_raises():
+    with pytest.raises(InvalidInputError):
+        compare("N", "d", ["N + d <= M"])
+    with pytest.raises(InvalidInputError):
+        compare("N", "d", ["N"])
+
+
+def test_maxmin_form_of_min_times_max():
+    form = maxmin_form("Min(N, 1) * Max(N, 1)", (sympy.Symbol("N", positive=True),))
+    # (min(N,1)) * max(N,1) = max(min(N^2, N), min(N, 1))
+    assert sorted(sorted(v[0] for v in mins) for mins in form) == [[0, 1], [1, 2]]
+
+
+def test_simplex_exact():
+    # max x + y st x + 2y <= 4, 3x + y <= 6  -> (8/5, 6/5), value 14/5
+    F = Fraction
+    val, x = simplex_max([F(1), F(1)], [[F(1), F(2)], [F(3), F(1)]], [F(4), F(6)])
+    assert val == F(14, 5) and x == [F(8, 5), F(6, 5)]

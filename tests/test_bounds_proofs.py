@@ -1,0 +1,139 @@
+"""Explicit bounds against exact optima and schedules; the proof runner catches wrong claims."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sympy
+
+from redblue.bounds import explicit
+from redblue.bounds.proof import Proof, find_proofs, proof_scripts, run_script
+from redblue.bounds.results import ALGORITHMS, RESULTS, M, N, d, in_regime, result
+from redblue.dags import attention_dag, matmul_dag
+from redblue.game import replay
+from redblue.strategies import greedy_strategy
+
+search = pytest.importorskip("redblue.search")
+
+
+@pytest.mark.parametrize("n,dd,m", [(1, 1, 3), (1, 2, 3), (1, 2, 4), (2, 1, 8)])
+def test_explicit_attention_bounds_below_exact_optimum(n, dd, m):
+    r = search.solve(attention_dag(n, dd), m, time_limit=5)
+    assert r.optimal
+    for bound in (explicit.trivial_attention(n, dd), explicit.large_cache(n, dd, m),
+                  explicit.small_cache(n, dd, m), explicit.any_algorithm(n, dd, m)):  # fmt: skip
+        assert bound <= r.io
+
+
+@pytest.mark.parametrize("mm,k,n,m", [(1, 2, 2, 3), (2, 1, 2, 3), (1, 3, 1, 3), (2, 2, 2, 8)])
+def test_explicit_matmul_bound_below_exact_optimum(mm, k, n, m):
+    r = search.solve(matmul_dag(mm, k, n), m, time_limit=5)
+    assert r.optimal
+    assert explicit.matmul(mm, k, n, m) <= r.io
+    assert explicit.trivial_matmul(mm, k, n) <= r.io
+
+
+def test_trivial_bound_is_tight_with_a_big_cache_and_doubling_it_is_caught():
+    G = attention_dag(2, 2)
+    io = replay(G, greedy_strategy(G, 100)).io
+    assert io == explicit.trivial_attention(2, 2) == 16
+    p = Proof("wrong", "wrong", "doubled trivial bound")
+    p.check("8Nd <= greedy io", 2 * explicit.trivial_attention(2, 2) <= io)
+    assert not p.ok
+
+
+def test_explicit_formulas_match_their_closed_forms():
+    # large cache, M >= 2 d^2: ceil form >= N^2 d^2 / (2M) - M
+    for n, dd, m in [(64, 8, 128), (100, 4, 64), (512, 16, 4096)]:
+        assert explicit.large_cache(n, dd, m) >= n * n * dd * dd / (2 * m) - m
+    for mm, k, n, m in [(64, 64, 64, 32), (100, 30, 70, 18)]:
+        assert explicit.matmul(mm, k, n, m) >= mm * k * n / math.sqrt(2 * m) - m
+    for n, dd, m in [(64, 8, 128), (64, 32, 16)]:
+        assert explicit.any_algorithm(n, dd, m) >= min(n * n * dd * dd / (8 * m), n * n / 8) - m
+    assert explicit.roots_per_part(2, 8) == 16 + 16
+    assert explicit.matmul_products_per_part(8) == 32  # isqrt(1024)
+
+
+def test_wrong_algebra_is_caught():
+    p = Proof("wrong", "wrong", "a constant doubled")
+    p.identity("M N^2 / (2M^2/d^2) = N^2 d^2 / M  (should be /(2M))",
+               M * N**2 / (2 * M**2 / d**2), N**2 * d**2 / M)  # fmt: skip
+    assert not p.ok and p.steps[0].ok is False
+
+
+def test_flipped_regime_is_caught():
+    p = Proof("wrong", "wrong", "Thm 3.2 outside its regime")
+    p.asymptotic("FlashAttention = O(N^2 d^2/M)", ALGORITHMS["flashattention-1"],
+                 N**2 * d**2 / M, "O", ["M >= N*d"])  # fmt: skip
+    assert not p.ok
+    assert "witness" in p.steps[0].detail
+    good = Proof("right", "right", "Thm 3.2 in its regime")
+    good.asymptotic("FlashAttention = O(N^2 d^2/M)", ALGORITHMS["flashattention-1"],
+                    N**2 * d**2 / M, "O", ["M >= d", "M <= N*d"])  # fmt: skip
+    assert good.ok
+
+
+def test_undecided_nonnegativity_counts_as_failure():
+    x = sympy.Symbol("x", real=True)
+    p = Proof("wrong", "wrong", "x - 1 >= 0 is not always true")
+    p.nonneg("x - 1 >= 0", x - 1)
+    assert not p.ok
+
+
+def test_a_wrong_script_fails_under_the_runner_and_the_cli(tmp_path):
+    script = tmp_path / "thm_9_9.py"
+    script.write_text(textwrap.dedent('''
+        from redblue.bounds.proof import script_main
+        from redblue.bounds import explicit
+        from redblue.dags import attention_dag
+        from redblue.game import replay
+        from redblue.strategies import greedy_strategy
+        TITLE = "Theorem 9.9"
+        CLAIM = "Q >= 8Nd (the trivial bound with its constant doubled)"
+        REGIME = ()
+        def run(p):
+            G = attention_dag(2, 2)
+            io = replay(G, greedy_strategy(G, 100)).io
+            p.check("8Nd <= io", 2 * explicit.trivial_attention(2, 2) <= io)
+        if __name__ == "__main__":
+            raise SystemExit(script_main(globals()))
+    '''))
+    assert not run_script(script).ok
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 1 and "FAIL" in done.stdout
+    from redblue.cli import main
+
+    assert main(["prove", "--dir", str(tmp_path), "all"]) == 1
+    assert main(["prove", "--dir", str(tmp_path), "no-such-proof"]) == 2
+
+
+def test_crashing_script_fails(tmp_path):
+    script = tmp_path / "lemma_0_0.py"
+    script.write_text("TITLE = 'x'\ndef run(p):\n    raise RuntimeError('boom')\n")
+    proof = run_script(script)
+    assert not proof.ok and "boom" in proof.error
+
+
+def test_every_result_has_a_proof_script_and_names_resolve():
+    stems = {p.stem for p in proof_scripts()}
+    for name in ["thm_3_1", "thm_3_2", "lemma_3_3", "lemma_3_4", "thm_3_5", "lemma_3_6", "thm_3_7",
+                 "lemma_4_1", "thm_4_4", "lemma_4_6", "lemma_4_7", "thm_4_8", "thm_4_14",
+                 "thm_4_17", "lemma_2_7_2_8"]:  # fmt: skip
+        assert name in stems
+    assert [p.stem for p in find_proofs(["3.1"])] == ["thm_3_1"]
+    assert [p.stem for p in find_proofs(["Lemma 4.6"])] == ["lemma_4_6"]
+    assert [p.stem for p in find_proofs(["2.8"])] == ["lemma_2_7_2_8"]
+    assert [p.stem for p in find_proofs(["4.1"])] == ["lemma_4_1"]
+    with pytest.raises(KeyError):
+        find_proofs(["9.99"])
+
+
+def test_results_table():
+    assert result("3.1").kind == "tight" and result("Theorem 4.8").name == "thm-4.8"
+    assert in_regime(result("lemma-3.4").regime, N=8, d=2, M=4)
+    assert not in_regime(result("lemma-3.4").regime, N=8, d=2, M=3)
+    assert len({r.name for r in RESULTS}) == len(RESULTS)
