@@ -69,3 +69,12 @@ def test_human_output(capsys):
     assert main(["simulate", "flash2", "--n", "4", "--d", "2", "--memory", "20"]) == 0
     out = capsys.readouterr().out
     assert "valid: yes" in out and "B_r" in out
+
+
+def test_stable_flag(capsys):
+    code, data, _ = run_json(capsys, ["simulate", "flash2", "--n", "6", "--d", "3",
+                                      "--memory", "40", "--stable", "--json"])
+    assert code == 0 and data["io"] == count_io("flash2", 6, 3, 40, stable=True).io
+    code, _, err = run_json(capsys, ["simulate", "standard", "--n", "6", "--d", "3",
+                                     "--memory", "40", "--stable"])
+    assert code == 2 and "stable" in err

@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
             print("redblue: error: --graph and --moves need moves: drop --count-only",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
-        count = count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+        count = count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
+                         stable=args.stable)
         result = {**count.to_dict(), "memory": args.memory, "n": args.n, "d": args.d,
                   "verified": False}
         if args.json:
@@ -39,14 +40,17 @@ def run(args: argparse.Namespace) -> int:
                   f"blocks: {_blocks(count.blocks)}")
         return EXIT_OK
     if args.algorithm != "greedy":
-        count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum)  # M check
-    expected = estimated_moves(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+        count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
+                 stable=args.stable)  # fails on a too small M before any work
+    expected = estimated_moves(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
+                               stable=args.stable)
     if expected > args.max_moves:
         hint = "" if args.algorithm == "greedy" else "; use --count-only for the exact count"
         print(f"redblue: error: about {expected:,} moves would be generated, more than "
               f"--max-moves {args.max_moves:,}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    sim = simulate(args.algorithm, args.n, args.d, args.memory, sum=args.sum)
+    sim = simulate(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
+                   stable=args.stable)
     if args.graph:
         dags.write_json(sim.graph, args.graph)
     if args.moves:
@@ -76,6 +80,8 @@ def register(sub: Any) -> None:
     p.add_argument("--memory", type=positive, required=True, help="red-pebble limit M")
     p.add_argument("--sum", choices=("chain", "fma", "tree"), default="chain",
                    help="summation shape of the DAG (tree: greedy only; default chain)")
+    p.add_argument("--stable", action="store_true",
+                   help="online softmax with max-subtraction (flash1, flash2, greedy)")
     p.add_argument("--graph", metavar="FILE", help="write the DAG as node-link JSON")
     p.add_argument("--moves", metavar="FILE", help="write the strategy")
     p.add_argument("--format", choices=("json", "text"), help="strategy file format")

@@ -183,7 +183,8 @@ def attention_dag(
     G = nx.DiGraph()
     G.graph["name"] = (
         f"attention_dag(n={n}, d={d}, sum={shape!r}, normalize={normalize!r}, "
-        f"causal={causal}, stable={stable}, scale={scale!r})"
+        f"causal={causal}, stable={stable}, scale={scale!r}"
+        + (", online=True)" if online else ")")
     )
     for tensor in ("Q", "K", "V"):
         for r in range(n):

@@ -132,3 +132,71 @@ def matmul_ids(graph: CompiledGraph, m: int, k: int, n: int, shape: str) -> Matm
         prod = [f"AB[{i},{j},{p}]" for i in range(m) for j in range(n) for p in range(k)]
     term, acc = _dot_tables(graph, roots, k, shape, prod, (m, n))
     return MatmulIds(A, B, term, acc)
+
+
+@dataclass(frozen=True)
+class OnlineIds:
+    """Integer ids of ``attention_dag(n, d, sum=shape, stable=True, online=True)``.
+
+    Indexed ``[i, j]`` or ``[i, j, l]``; running values after key ``j``: ``m_acc``
+    (maximum; ``S[i,0]`` at ``j = 0``), ``d_acc`` (row sum; ``A[i,0]`` at ``j = 0``),
+    ``u_acc`` (``U[i,l]`` partial sums). ``dm``, ``c`` and ``W`` exist for ``j >= 1``
+    only (column 0 holds -1).
+    """
+
+    n: int
+    d: int
+    shape: str
+    Q: np.ndarray
+    K: np.ndarray
+    V: np.ndarray
+    s_term: np.ndarray | None
+    s_acc: np.ndarray
+    T: np.ndarray
+    A: np.ndarray
+    m_acc: np.ndarray
+    dm: np.ndarray
+    c: np.ndarray
+    d_acc: np.ndarray
+    W: np.ndarray
+    u_acc: np.ndarray
+    R: np.ndarray
+    out: np.ndarray
+
+
+def online_ids(graph: CompiledGraph, n: int, d: int, shape: str) -> OnlineIds:
+    """Id tables of the online-softmax attention DAG; see :class:`OnlineIds`."""
+    rows, pairs = range(n), [(i, j) for i in range(n) for j in range(n)]
+    Q, K, V = (
+        lookup(graph, [f"{x}[{r},{c}]" for r in rows for c in range(d)], (n, d)) for x in "QKV"
+    )
+    s_prod = None
+    if shape != "fma" and d > 1:
+        s_prod = [f"QK[{i},{j},{t}]" for i, j in pairs for t in range(d)]
+    s_term, s_acc = _dot_tables(graph, [f"S[{i},{j}]" for i, j in pairs], d,
+                                shape, s_prod, (n, n))
+    T = lookup(graph, [f"T[{i},{j}]" for i, j in pairs], (n, n))
+    A = lookup(graph, [f"A[{i},{j}]" for i, j in pairs], (n, n))
+
+    def running(name: str) -> list[str]:
+        return [partial_name(name.format(i), j, n) for i in rows for j in range(1, n)]
+
+    def later(fmt: str) -> np.ndarray:
+        ids = lookup(graph, [fmt.format(i, j) for i in rows for j in range(1, n)],
+                     (n, n - 1))
+        return np.concatenate([np.full((n, 1), -1, np.int32), ids], axis=1)
+
+    m_acc = np.concatenate([s_acc[:, :1, -1], lookup(graph, running("m[{}]"), (n, n - 1))],
+                           axis=1)
+    d_acc = np.concatenate([A[:, :1], lookup(graph, running("D[{}]"), (n, n - 1))], axis=1)
+    dm, c = later("dm[{},{}]"), later("c[{},{}]")
+    W = np.full((n, n, d), -1, np.int32)
+    if n > 1:
+        W[:, 1:] = lookup(graph, [f"W[{i},{j},{col}]" for i in rows for j in range(1, n)
+                                  for col in range(d)], (n, n - 1, d))
+    u_acc = lookup(graph, [partial_name(f"U[{i},{col}]", j, n) for i in rows for j in range(n)
+                           for col in range(d)], (n, n, d))
+    R = lookup(graph, [f"R[{i}]" for i in rows], (n,))
+    out = lookup(graph, [f"O[{i},{col}]" for i in rows for col in range(d)], (n, d))
+    return OnlineIds(n, d, shape, Q, K, V, s_term, s_acc, T, A, m_acc, dm, c, d_acc, W,
+                     u_acc, R, out)

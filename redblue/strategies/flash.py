@@ -50,23 +50,24 @@ from redblue.strategies._common import (
     ceil_div,
     check_shape,
     check_sizes,
+    concat,
     dot_segments,
     interleave,
     single,
     step,
     too_small,
 )
-from redblue.strategies._ids import AttentionIds, attention_ids
+from redblue.strategies._ids import AttentionIds, OnlineIds, attention_ids, online_ids
 
 __all__ = ["flash_block_sizes", "flash1_moves", "flash2_moves", "flash1_io", "flash2_io"]
 
 
-def _extra(shape: str) -> int:
-    return 3 if shape == "chain" else 2
+def _extra(shape: str, stable: bool = False) -> int:
+    return 3 if shape == "chain" or stable else 2
 
 
 def flash_block_sizes(
-    n: int, d: int, memory: int, *, sum: str = "chain", version: int = 1
+    n: int, d: int, memory: int, *, sum: str = "chain", version: int = 1, stable: bool = False
 ) -> tuple[int, int]:
     """Block sizes ``(B_r, B_c)`` FlashAttention uses here, chosen to fit in ``memory``.
 
@@ -100,6 +101,10 @@ def flash_block_sizes(
         The summation shape of the DAG the schedule runs on.
     version : {1, 2}, default 1
         FlashAttention-1 or -2.
+    stable : bool, default False
+        For the online-softmax graph (``stable=True, online=True``): each query row
+        also keeps its running maximum, so a row costs ``2d + 2`` words, and the
+        working values need ``c = 3`` for both shapes.
 
     Returns
     -------
@@ -134,17 +139,18 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
     .. [2] T. Dao, "FlashAttention-2", 2023, Algorithm 1.
     """
     n, d, memory = check_sizes(n, d, memory)
-    c = _extra(check_shape(sum))
+    c = _extra(check_shape(sum), stable)
     if version not in (1, 2):
         raise InvalidInputError(f"version must be 1 or 2, got {version!r}")
-    smallest = 4 * d + 1 + c
+    w_row = 2 * d + 1 + int(bool(stable))  # a query row with its running values
+    smallest = w_row + 2 * d + c
     if memory < smallest:
         raise too_small("FlashAttention", memory, smallest,
                         "one query row, its running sums, one key and one value row")
     pub = ceil_div(memory, 4 * d)
     outer, inner = min(pub, n), min(pub, d, n)
-    # words per row: a query row brings its running sums (2d + 1), a key row its value (2d)
-    w_outer, w_inner = (2 * d, 2 * d + 1) if version == 1 else (2 * d + 1, 2 * d)
+    # words per row: a query row brings its running values, a key row its value row (2d)
+    w_outer, w_inner = (2 * d, w_row) if version == 1 else (w_row, 2 * d)
 
     def fits(o: int, i: int) -> bool:
         return o * w_outer + i * w_inner + c <= memory
@@ -154,10 +160,16 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
         if outer_fit >= inner:
             outer = outer_fit
         else:
-            inner = min(inner, (memory - c) // (4 * d + 1))
+            inner = min(inner, (memory - c) // (w_row + 2 * d))
             outer = min(outer, (memory - c - inner * w_inner) // w_outer)
     assert outer >= inner >= 1 and fits(outer, inner), (outer, inner)
     return (inner, outer) if version == 1 else (outer, inner)
+
+
+def _ids(graph: CompiledGraph, n: int, d: int, shape: str, stable: bool):
+    if stable:
+        return online_ids(graph, n, d, check_shape(shape))
+    return attention_ids(graph, n, d, check_shape(shape))
 
 
 def _pair_segments(ids: AttentionIds, ii: np.ndarray, jj: np.ndarray, first: bool) -> Segment:
@@ -180,30 +192,66 @@ def _pair_segments(ids: AttentionIds, ii: np.ndarray, jj: np.ndarray, first: boo
     return kinds, np.concatenate([v for _, v in segs], axis=1)
 
 
-def emit_pairs(buf: MoveBuffer, ids: AttentionIds, rows: np.ndarray, keys: np.ndarray) -> None:
+def _online_pair_segments(ids: OnlineIds, ii: np.ndarray, jj: np.ndarray,
+                          first: bool) -> Segment:
+    """As :func:`_pair_segments` on the online-softmax graph: running maximum,
+    rescaling factor ``c``, rescaled running sums (peak 3 red above the resident set)."""
+    st = None if ids.s_term is None else ids.s_term[ii, jj]
+    segs = dot_segments(ids.shape, st, ids.s_acc[ii, jj])
+    s, t, a = ids.s_acc[ii, jj, -1], ids.T[ii, jj], ids.A[ii, jj]
+    if first:  # S[i,0] is the first running maximum, A[i,0] the first row sum: both stay
+        segs += [single(COMPUTE, t), single(COMPUTE, a), single(DELETE, t),
+                 interleave([(COMPUTE, ids.u_acc[ii, jj])])]
+        return concat(segs)
+    m_new, m_old = ids.m_acc[ii, jj], ids.m_acc[ii, jj - 1]
+    dm, c = ids.dm[ii, jj], ids.c[ii, jj]
+    d_new, d_old = ids.d_acc[ii, jj], ids.d_acc[ii, jj - 1]
+    w, u_new, u_old = ids.W[ii, jj], ids.u_acc[ii, jj], ids.u_acc[ii, jj - 1]
+    segs += [single(k, v) for k, v in (
+        (COMPUTE, m_new), (COMPUTE, t), (DELETE, s), (COMPUTE, a), (DELETE, t),
+        (COMPUTE, dm), (DELETE, m_old), (COMPUTE, c), (DELETE, dm),
+        (COMPUTE, d_new), (DELETE, d_old))]
+    segs.append(interleave([(COMPUTE, w), (DELETE, u_old), (COMPUTE, u_new), (DELETE, w)]))
+    segs += [single(DELETE, c), single(DELETE, a)]
+    return concat(segs)
+
+
+def emit_pairs(buf: MoveBuffer, ids, rows: np.ndarray, keys: np.ndarray) -> None:
     """All pairs of a block, key by key (column-major), so every row's chain is in order."""
+    pair = _online_pair_segments if isinstance(ids, OnlineIds) else _pair_segments
     if keys[0] == 0:
-        buf.segment(_pair_segments(ids, rows, np.zeros_like(rows), True))
+        buf.segment(pair(ids, rows, np.zeros_like(rows), True))
         keys = keys[1:]
     if keys.size:
         ii = np.tile(rows, keys.size)
         jj = np.repeat(keys, rows.size)
-        buf.segment(_pair_segments(ids, ii, jj, False))
+        buf.segment(pair(ids, ii, jj, False))
 
 
-def emit_finish(buf: MoveBuffer, ids: AttentionIds, rows: np.ndarray) -> None:
+def _running(ids, rows: np.ndarray, j: int) -> list[np.ndarray]:
+    """The running values of ``rows`` after key ``j`` (what flash1 writes between passes)."""
+    values = [ids.u_acc[rows, j], ids.d_acc[rows, j]]
+    if isinstance(ids, OnlineIds):
+        values.append(ids.m_acc[rows, j])
+    return values
+
+
+def emit_finish(buf: MoveBuffer, ids, rows: np.ndarray) -> None:
     """``R[i] = 1 / D[i]`` and ``O[i,l] = R[i] U[i,l]`` for the rows, storing ``O``."""
     out = ids.out[rows]
+    drop = [single(DELETE, ids.m_acc[rows, -1])] if isinstance(ids, OnlineIds) else []
     buf.segments([
         single(COMPUTE, ids.R[rows]),
         single(DELETE, ids.d_acc[rows, -1]),
+        *drop,
         interleave([(COMPUTE, out), (STORE, out), (DELETE, out), (DELETE, ids.u_acc[rows, -1])]),
         single(DELETE, ids.R[rows]),
     ])
 
 
 def flash2_moves(
-    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain",
+    stable: bool = False,
 ) -> EncodedMoves:
     """FlashAttention-2 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
 
@@ -250,8 +298,8 @@ def flash2_moves(
     .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2 (upper bound O(N^2 d^2 / M) for
        d <= M <= Nd).
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2)
-    ids = attention_ids(graph, n, d, sum)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable)
+    ids = _ids(graph, n, d, sum, stable)
     buf = MoveBuffer()
     for rows in blocks_of(n, br):
         buf.load(ids.Q[rows])
@@ -267,7 +315,8 @@ def flash2_moves(
 
 
 def flash1_moves(
-    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain",
+    stable: bool = False,
 ) -> EncodedMoves:
     """FlashAttention-1 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
 
@@ -309,8 +358,8 @@ def flash1_moves(
     .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1.
     .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum)
-    ids = attention_ids(graph, n, d, sum)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable)
+    ids = _ids(graph, n, d, sum, stable)
     buf = MoveBuffer()
     key_blocks = blocks_of(n, bc)
     for jb, keys in enumerate(key_blocks):
@@ -319,13 +368,13 @@ def flash1_moves(
         for rows in blocks_of(n, br):
             buf.load(ids.Q[rows])
             if jb > 0:
-                buf.load(ids.u_acc[rows, keys[0] - 1])
-                buf.load(ids.d_acc[rows, keys[0] - 1])
+                for acc in _running(ids, rows, keys[0] - 1):
+                    buf.load(acc)
             emit_pairs(buf, ids, rows, keys)
             if jb == len(key_blocks) - 1:
                 emit_finish(buf, ids, rows)
             else:
-                for acc in (ids.u_acc[rows, keys[-1]], ids.d_acc[rows, keys[-1]]):
+                for acc in _running(ids, rows, keys[-1]):
                     buf.store(acc)
                     buf.delete(acc)
             buf.delete(ids.Q[rows])
@@ -334,7 +383,9 @@ def flash1_moves(
     return buf.encoded(graph)
 
 
-def flash2_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+def flash2_io(
+    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> IOCount:
     """Exact I/O of :func:`flash2_moves`, in closed form.
 
     ``Nd`` (Q) ``+ 2 N d T_r`` (K and V once per query block) loads and ``Nd`` (O)
@@ -364,13 +415,15 @@ def flash2_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
     ----------
     .. [1] T. Dao, "FlashAttention-2", 2023, Sec. 3.1.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable)
     tr, tc = ceil_div(n, br), ceil_div(n, bc)
     blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
     return IOCount("flash2", n * d + 2 * n * d * tr, n * d, blocks)
 
 
-def flash1_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+def flash1_io(
+    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> IOCount:
     """Exact I/O of :func:`flash1_moves`, in closed form.
 
     Loads: ``2Nd`` (K, V once) ``+ T_c N d`` (Q once per key block) ``+ (T_c - 1)(Nd + N)``
@@ -401,8 +454,8 @@ def flash1_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
     ----------
     .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Theorem 2.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable)
     tr, tc = ceil_div(n, br), ceil_div(n, bc)
-    run = (tc - 1) * (n * d + n)
+    run = (tc - 1) * (n * d + n * (2 if stable else 1))  # U, D (and m) between passes
     blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
     return IOCount("flash1", 2 * n * d + tc * n * d + run, run + n * d, blocks)

@@ -11,8 +11,11 @@ algorithm      DAG it runs on                                             counte
 =============  =========================================================  ==============
 
 ``s`` is ``"chain"`` (default) or ``"fma"``: the block schedules accumulate sums over
-blocks in order, which is a left-to-right chain. Every DAG here evaluates to attention
-(``tests/test_strategies_*.py`` checks it against numpy).
+blocks in order, which is a left-to-right chain. With ``stable=True`` (``flash1``,
+``flash2`` and ``greedy``) the DAG is ``attention_dag(n, d, sum=s, stable=True,
+online=True)``: FlashAttention's online softmax, a running maximum per row and the
+rescaling of the running sums by ``c = exp(m_old - m_new)`` at each key. Every DAG here
+evaluates to attention (``tests/test_strategies_*.py`` checks it against numpy).
 """
 
 from __future__ import annotations
@@ -59,6 +62,19 @@ def _check_algorithm(algorithm: Any) -> str:
     return algorithm
 
 
+_STABLE = ("flash1", "flash2", "greedy")
+
+
+def _check_stable(algorithm: str, stable: Any) -> bool:
+    stable = bool(stable)
+    if stable and algorithm not in _STABLE:
+        raise InvalidInputError(
+            f"stable=True (online softmax) is available for {', '.join(_STABLE)}, "
+            f"not {algorithm}"
+        )
+    return stable
+
+
 def _check_sum(algorithm: str, sum: Any) -> str:
     if algorithm == "greedy":
         if sum not in ("tree", "chain", "fma"):
@@ -67,7 +83,9 @@ def _check_sum(algorithm: str, sum: Any) -> str:
     return check_shape(sum)
 
 
-def algorithm_dag(algorithm: str, n: int, d: int, *, sum: str = "chain") -> nx.DiGraph:
+def algorithm_dag(
+    algorithm: str, n: int, d: int, *, sum: str = "chain", stable: bool = False
+) -> nx.DiGraph:
     """The attention DAG ``algorithm`` runs on (see the module table).
 
     Parameters
@@ -76,6 +94,8 @@ def algorithm_dag(algorithm: str, n: int, d: int, *, sum: str = "chain") -> nx.D
     n, d : int
         Sequence length and head dimension.
     sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
+    stable : bool, default False
+        The online-softmax graph (flash1, flash2, greedy).
 
     Returns
     -------
@@ -94,11 +114,15 @@ scale=None)"
     """
     algorithm = _check_algorithm(algorithm)
     shape = _check_sum(algorithm, sum)
+    if _check_stable(algorithm, stable):
+        return attention_dag(n, d, sum=shape, stable=True, online=True)
     normalize = "early" if algorithm == "standard" else "late"
     return attention_dag(n, d, sum=shape, normalize=normalize)
 
 
-def count_io(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+def count_io(
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> IOCount:
     """Exact I/O of a block schedule without generating moves (closed forms).
 
     Equal to the replayed I/O of :func:`schedule_moves` (the tests check it on a grid
@@ -109,6 +133,8 @@ def count_io(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain")
     algorithm : {"flash1", "flash2", "standard", "tiling"}
     n, d, memory : int
     sum : {"chain", "fma"}, default "chain"
+    stable : bool, default False
+        The online-softmax schedule (flash1, flash2).
 
     Returns
     -------
@@ -135,11 +161,21 @@ def count_io(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain")
     if algorithm == "greedy":
         raise InvalidInputError("greedy has no block-level counter: its I/O comes from "
                                 "replaying its moves (run without --count-only)")
-    return _COUNTERS[algorithm](n, d, memory, sum=_check_sum(algorithm, sum))
+    shape = _check_sum(algorithm, sum)
+    if _check_stable(algorithm, stable):
+        return _COUNTERS[algorithm](n, d, memory, sum=shape, stable=True)
+    return _COUNTERS[algorithm](n, d, memory, sum=shape)
 
 
 def schedule_moves(
-    algorithm: str, graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+    algorithm: str,
+    graph: CompiledGraph,
+    n: int,
+    d: int,
+    memory: int,
+    *,
+    sum: str = "chain",
+    stable: bool = False,
 ) -> EncodedMoves:
     """The moves of ``algorithm`` on ``graph`` (compiled :func:`algorithm_dag`).
 
@@ -150,6 +186,8 @@ def schedule_moves(
     n, d, memory : int
     sum : str, default "chain"
         The shape ``graph`` was built with.
+    stable : bool, default False
+        Whether ``graph`` is the online-softmax graph.
 
     Returns
     -------
@@ -164,17 +202,23 @@ def schedule_moves(
     shape = _check_sum(algorithm, sum)
     if algorithm == "greedy":
         return greedy_moves(graph, memory)
+    if _check_stable(algorithm, stable):
+        return _MOVES[algorithm](graph, n, d, memory, sum=shape, stable=True)
     return _MOVES[algorithm](graph, n, d, memory, sum=shape)
 
 
-def block_sizes(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> dict:
+def block_sizes(
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> dict:
     """The block sizes ``algorithm`` uses (empty for greedy)."""
     if _check_algorithm(algorithm) == "greedy":
         return {}
-    return dict(count_io(algorithm, n, d, memory, sum=sum).blocks)
+    return dict(count_io(algorithm, n, d, memory, sum=sum, stable=stable).blocks)
 
 
-def estimated_moves(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> int:
+def estimated_moves(
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> int:
     """About how many moves :func:`simulate` would generate (a size guard).
 
     Every vertex is computed and deleted at least once, so ``2 x nodes + io`` (the
@@ -183,9 +227,12 @@ def estimated_moves(algorithm: str, n: int, d: int, memory: int, *, sum: str = "
     algorithm = _check_algorithm(algorithm)
     n, d, memory = check_sizes(n, d, memory)
     shape = _check_sum(algorithm, sum)
+    stable = _check_stable(algorithm, stable)
     normalize = "early" if algorithm == "standard" else "late"
-    nodes = attention_node_count(n, d, sum=shape, normalize=normalize)
-    io = nodes if algorithm == "greedy" else count_io(algorithm, n, d, memory, sum=shape).io
+    nodes = attention_node_count(n, d, sum=shape, normalize=normalize, stable=stable,
+                                 online=stable)
+    io = nodes if algorithm == "greedy" else count_io(
+        algorithm, n, d, memory, sum=shape, stable=stable).io
     return 2 * nodes + io
 
 
@@ -219,7 +266,9 @@ class Simulation:
         return {"algorithm": self.algorithm, **self.result.to_dict(), "blocks": self.blocks}
 
 
-def simulate(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain") -> Simulation:
+def simulate(
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+) -> Simulation:
     """Build the DAG, generate the schedule's moves and verify them by replay.
 
     Parameters
@@ -230,6 +279,8 @@ def simulate(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain")
     memory : int
         The red-pebble limit M.
     sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
+    stable : bool, default False
+        Run on the online-softmax graph (flash1, flash2, greedy).
 
     Returns
     -------
@@ -256,9 +307,10 @@ def simulate(algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain")
     algorithm = _check_algorithm(algorithm)
     n, d, memory = check_sizes(n, d, memory)
     shape = _check_sum(algorithm, sum)
-    blocks = block_sizes(algorithm, n, d, memory, sum=shape)  # fails early on a small M
-    G = algorithm_dag(algorithm, n, d, sum=shape)
+    stable = _check_stable(algorithm, stable)
+    blocks = block_sizes(algorithm, n, d, memory, sum=shape, stable=stable)  # M check
+    G = algorithm_dag(algorithm, n, d, sum=shape, stable=stable)
     compiled = compile_graph(G)
-    moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape)
+    moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape, stable=stable)
     result = replay(compiled, moves, memory, "classic")
     return Simulation(algorithm, G, compiled, moves, result, blocks)
