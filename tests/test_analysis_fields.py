@@ -1,0 +1,62 @@
+"""Finite fields: Vandermonde and BCH independence, exhaustive output counts (Lemmas 4.6-4.11)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sympy import GF
+from sympy.polys.matrices import DomainMatrix
+
+from redblue.analysis.fields import (
+    all_products,
+    bch_parity_check_transpose,
+    dependent_rows,
+    dependent_rows_gf2,
+    distinct_outputs,
+    lemma_4_6_bound,
+    rank_formula,
+    rank_gf2,
+    rank_mod_p,
+    vandermonde,
+)
+
+
+@pytest.mark.parametrize("p", [2, 3, 5, 7])
+def test_rank_mod_p_matches_sympy(p):
+    rows = [[(3 * i + 5 * j * j + i * j) % 11 for j in range(4)] for i in range(5)]
+    dm = DomainMatrix([[GF(p)(x) for x in r] for r in rows], (5, 4), GF(p))
+    assert rank_mod_p(rows, p) == dm.rank()
+
+
+def test_vandermonde_independent_and_hypothesis_needed():
+    for q in (5, 7):
+        for n in range(2, q):
+            for d in range(1, n + 1):
+                assert dependent_rows(vandermonde(n, d, q), d, q) is None
+    assert dependent_rows(vandermonde(6, 2, 5), 2, 5) is not None  # N > q: points repeat
+    # a non-Vandermonde matrix with dependent rows is caught
+    assert dependent_rows([[1, 2], [2, 4], [0, 1]], 2, 7) == (0, 1)
+
+
+def test_bch_rows():
+    K = bch_parity_check_transpose(4, 2)
+    assert len(K) == 15 and max(K) < 2**8
+    assert dependent_rows_gf2(K, 4) is None
+    assert dependent_rows_gf2(K, 5) is not None
+    assert rank_gf2([0b101, 0b011, 0b110]) == 2
+
+
+def test_distinct_outputs_equals_rank_formula():
+    q, n, d = 5, 3, 2
+    K = vandermonde(n, d, q)
+    products = all_products(K, n, q)
+    cells = [(i, j) for i in range(n) for j in range(n)]
+    for entries in itertools.combinations(cells, 3):
+        assert distinct_outputs(K, entries, n, q, products) == q ** rank_formula(K, entries, q)
+
+
+def test_lemma_4_6_bound_values():
+    assert lemma_4_6_bound(1, 8) == 2.0
+    assert lemma_4_6_bound(4, 8) == 2.0
+    assert lemma_4_6_bound(1, 2) == 0.5
