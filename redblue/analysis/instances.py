@@ -7,6 +7,7 @@ schedule otherwise, so every proof runs with what the checkout has.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,15 +61,22 @@ def exact(G: nx.DiGraph, memory: int, time_limit: float = 3.0) -> Exact:
     return Exact(0, replay(G, s).io, False, "greedy", s)
 
 
-def schedules(n: int, d: int, memory: int, sum: str = "chain") -> dict[str, Any]:
-    """``{algorithm: Simulation}`` for every schedule that runs at this point.
+BLOCK_SCHEDULES = ("flash1", "flash2", "standard", "tiling")
 
-    Only the greedy schedule (as a replay result) if the schedules package is absent.
+
+@functools.lru_cache(maxsize=64)
+def schedules(
+    n: int, d: int, memory: int, sum: str = "chain", algorithms: tuple[str, ...] = BLOCK_SCHEDULES
+) -> dict[str, Any]:
+    """``{algorithm: Simulation}`` for each of ``algorithms`` that runs at this point.
+
+    Empty if the schedules package is absent. Pass ``algorithms=(..., "greedy")`` for the
+    greedy schedule too (slow on large instances).
     """
     out: dict[str, Any] = {}
     if _simulate is None:
         return out
-    for algorithm in ("flash1", "flash2", "standard", "tiling", "greedy"):
+    for algorithm in algorithms:
         try:
             out[algorithm] = _simulate(algorithm, n, d, memory, sum=sum)
         except Exception:  # noqa: BLE001 - a schedule that cannot run at this M is skipped
