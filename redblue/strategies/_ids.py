@@ -10,10 +10,12 @@ node is ``X(0:1)`` (``X`` when ``k = 1``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.strategies._common import lookup, partial_name
 
@@ -23,25 +25,62 @@ def _dot_tables(
     roots: list[str],
     k: int,
     shape: str,
-    product: list[str] | None,
+    product: Callable[[int, int], str] | None,
     lead: tuple[int, ...],
 ) -> tuple[np.ndarray | None, np.ndarray]:
-    """(terms, partial sums) of dot products ``roots`` with ``k`` terms each.
+    """(terms, partial sums) of the chain or fma sums ``roots`` with ``k`` terms each.
 
-    ``product`` lists the product node names root-major (``len(roots) * k``, chain only).
-    Returns arrays of shape ``lead + (k,)``; terms is None for ``"fma"``.
+    Only the roots are looked up by name; the partial sums and terms are found by walking
+    each chain backwards through the compiled predecessor lists, vectorised over all
+    roots: a chain node ``add(acc, term)`` / ``fma(acc, x, y)`` lists its operands in
+    ``args`` order (the builder adds one edge per operand in order). A sample of the
+    walked ids is checked against the builder's names (``product(r, t)`` is the name of
+    term ``t`` of root ``r``; None skips the terms). Returns arrays of shape ``lead + (k,)``;
+    terms is None for ``"fma"``.
     """
-    if shape == "fma":
-        acc = [partial_name(r, t, k) for r in roots for t in range(k)]
-        return None, lookup(graph, acc, lead + (k,))
-    if k == 1:
-        ids = lookup(graph, roots, lead + (1,))
-        return ids, ids
-    assert product is not None
-    terms = lookup(graph, product, lead + (k,))
-    acc_names = [r if t == k - 1 else f"{r}(0:{t + 1})" for r in roots for t in range(1, k)]
-    rest = lookup(graph, acc_names, lead + (k - 1,))
-    return terms, np.concatenate([terms[..., :1], rest], axis=-1)
+    root_ids = lookup(graph, roots, (len(roots),))
+    acc = np.empty((len(roots), k), dtype=np.int32)
+    acc[:, k - 1] = root_ids
+    chain = shape != "fma"
+    term = np.empty_like(acc) if chain else None
+    ptr, idx = graph.pred_ptr, graph.pred_idx
+    want = 2 if chain else 3
+    for t in range(k - 1, 0, -1):
+        cur = acc[:, t]
+        start = ptr[cur]
+        if np.any(ptr[cur + 1] - start != want):
+            raise InvalidInputError("the graph's summations do not have the expected shape")
+        acc[:, t - 1] = idx[start]
+        if chain:
+            term[:, t] = idx[start + 1]
+    if chain:
+        term[:, 0] = acc[:, 0]
+    _spot_check(graph, roots, k, acc, term, product)
+    shaped = lead + (k,)
+    return (None if term is None else term.reshape(shaped)), acc.reshape(shaped)
+
+
+def _spot_check(graph, roots, k, acc, term, product) -> None:
+    """Compare a few walked ids with the names the builder gives those nodes."""
+    rng = np.random.default_rng(len(roots) * 31 + k)
+    for r in rng.integers(0, len(roots), size=min(len(roots), 16)).tolist():
+        for t in sorted({0, 1, k // 2, k - 1}):
+            if t >= k:
+                continue
+            names = {partial_name(roots[r], t, k)} if t > 0 or term is None else set()
+            if t > 0 or term is None:
+                if str(graph.nodes[int(acc[r, t])]) not in names:
+                    raise InvalidInputError(
+                        f"the graph's node {graph.nodes[int(acc[r, t])]!r} is not "
+                        f"{partial_name(roots[r], t, k)!r}: not the DAG this schedule runs on"
+                    )
+            if term is not None and product is not None and k > 1:
+                expected = product(r, t)
+                if str(graph.nodes[int(term[r, t])]) != expected:
+                    raise InvalidInputError(
+                        f"the graph's node {graph.nodes[int(term[r, t])]!r} is not "
+                        f"{expected!r}: not the DAG this schedule runs on"
+                    )
 
 
 @dataclass(frozen=True)
@@ -82,21 +121,18 @@ def attention_ids(
         lookup(graph, [f"{x}[{r},{c}]" for r in rows for c in range(d)], (n, d)) for x in "QKV"
     )
     s_roots = [f"S[{i},{j}]" for i, j in pairs]
-    s_prod = None
-    if shape == "chain" and d > 1:
-        s_prod = [f"QK[{i},{j},{t}]" for i, j in pairs for t in range(d)]
-    s_term, s_acc = _dot_tables(graph, s_roots, d, shape, s_prod, (n, n))
+    s_term, s_acc = _dot_tables(graph, s_roots, d, shape,
+                                lambda r, t: f"QK[{r // n},{r % n},{t}]", (n, n))
     A = lookup(graph, [f"A[{i},{j}]" for i, j in pairs], (n, n))
-    d_rest = [f"D[{i}]" if j == n - 1 else f"D[{i}](0:{j + 1})" for i in rows for j in range(1, n)]
-    d_acc = np.concatenate([A[:, :1], lookup(graph, d_rest, (n, n - 1))], axis=1)
-    if normalize == "late":
-        u_roots, prod_fmt = [f"U[{i},{c}]" for i in rows for c in range(d)], "AV[{},{},{}]"
+    if n == 1:
+        d_acc = A[:, :1].copy()
     else:
-        u_roots, prod_fmt = [f"O[{i},{c}]" for i in rows for c in range(d)], "PV[{},{},{}]"
-    u_prod = None
-    if shape == "chain" and n > 1:
-        u_prod = [prod_fmt.format(i, j, c) for i in rows for c in range(d) for j in range(n)]
-    u_term, u_acc = _dot_tables(graph, u_roots, n, shape, u_prod, (n, d))
+        _, d_acc = _dot_tables(graph, [f"D[{i}]" for i in rows], n, "chain", None, (n,))
+    late = normalize == "late"
+    u_roots = [f"{'U' if late else 'O'}[{i},{c}]" for i in rows for c in range(d)]
+    prod = "AV" if late else "PV"
+    u_term, u_acc = _dot_tables(graph, u_roots, n, shape,
+                                lambda r, j: f"{prod}[{r // d},{j},{r % d}]", (n, d))
     # stored (i, l, j): make them (i, j, l) like the others
     u_acc = np.ascontiguousarray(u_acc.transpose(0, 2, 1))
     if u_term is not None:
@@ -127,10 +163,8 @@ def matmul_ids(graph: CompiledGraph, m: int, k: int, n: int, shape: str) -> Matm
     A = lookup(graph, [f"A[{i},{p}]" for i in range(m) for p in range(k)], (m, k))
     B = lookup(graph, [f"B[{p},{j}]" for p in range(k) for j in range(n)], (k, n))
     roots = [f"C[{i},{j}]" for i in range(m) for j in range(n)]
-    prod = None
-    if shape == "chain" and k > 1:
-        prod = [f"AB[{i},{j},{p}]" for i in range(m) for j in range(n) for p in range(k)]
-    term, acc = _dot_tables(graph, roots, k, shape, prod, (m, n))
+    term, acc = _dot_tables(graph, roots, k, shape,
+                            lambda r, p: f"AB[{r // n},{r % n},{p}]", (m, n))
     return MatmulIds(A, B, term, acc)
 
 
@@ -170,11 +204,8 @@ def online_ids(graph: CompiledGraph, n: int, d: int, shape: str) -> OnlineIds:
     Q, K, V = (
         lookup(graph, [f"{x}[{r},{c}]" for r in rows for c in range(d)], (n, d)) for x in "QKV"
     )
-    s_prod = None
-    if shape != "fma" and d > 1:
-        s_prod = [f"QK[{i},{j},{t}]" for i, j in pairs for t in range(d)]
-    s_term, s_acc = _dot_tables(graph, [f"S[{i},{j}]" for i, j in pairs], d,
-                                shape, s_prod, (n, n))
+    s_term, s_acc = _dot_tables(graph, [f"S[{i},{j}]" for i, j in pairs], d, shape,
+                                lambda r, t: f"QK[{r // n},{r % n},{t}]", (n, n))
     T = lookup(graph, [f"T[{i},{j}]" for i, j in pairs], (n, n))
     A = lookup(graph, [f"A[{i},{j}]" for i, j in pairs], (n, n))
 
