@@ -27,13 +27,17 @@ def geom(low: int, high: int, count: int) -> list[int]:
 
 def replayed() -> None:
     print("1. replayed small instances (N = 32, d = 4)")
-    print(f"   {'algorithm':<10}{'M':>6}{'replay io':>11}{'counter io':>12}{'peak red':>10}")
-    for algorithm in ("flash1", "flash2", "standard", "tiling", "greedy"):
-        for memory in (20, 64, 128):
-            sim = simulate(algorithm, 32, 4, memory)
-            counted = "-" if algorithm == "greedy" else count_io(algorithm, 32, 4, memory).io
+    print(f"   {'algorithm':<18}{'M':>6}{'replay io':>11}{'counter io':>12}{'peak red':>10}")
+    runs = [(a, False) for a in ("flash1", "flash2", "standard", "tiling", "greedy")]
+    runs += [("flash1", True), ("flash2", True)]  # online softmax (stable=True)
+    for algorithm, stable in runs:
+        label = algorithm + (" (online)" if stable else "")
+        for memory in (21, 64, 128):
+            sim = simulate(algorithm, 32, 4, memory, stable=stable)
+            counted = "-" if algorithm == "greedy" else count_io(
+                algorithm, 32, 4, memory, stable=stable).io
             assert counted in ("-", sim.result.io)
-            print(f"   {algorithm:<10}{memory:>6}{sim.result.io:>11,}{counted!s:>12}"
+            print(f"   {label:<18}{memory:>6}{sim.result.io:>11,}{counted!s:>12}"
                   f"{sim.result.peak_red:>10}")
 
 

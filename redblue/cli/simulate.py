@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"redblue: error: about {expected:,} moves would be generated, more than "
               f"--max-moves {args.max_moves:,}{hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if expected > 1_000_000:  # minutes of work at the top of the range: say so
+        print(f"redblue: building the DAG and about {expected:,} moves, then replaying "
+              "them (networkx needs about a minute per million vertices)", file=sys.stderr)
     sim = simulate(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
                    stable=args.stable)
     if args.graph:
