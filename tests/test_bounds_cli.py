@@ -1,0 +1,54 @@
+"""redblue bounds and redblue prove from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from redblue.cli import main
+
+
+def test_bounds_at_a_point_json(capsys):
+    assert main(["bounds", "--n", "64", "--d", "8", "--memory", "128", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["cache"] == "large"
+    rows = {r["name"]: r for r in out["results"]}
+    assert rows["lemma-3.4"]["in_regime"] and not rows["thm-3.7"]["in_regime"]
+    assert rows["thm-3.1"]["value"] == 2048.0  # min(N^2 d / sqrt(M), N^2 d^2 / M) = 64^2*64/128
+    assert out["explicit_lower"]["best"] == max(
+        v for k, v in out["explicit_lower"].items() if k not in ("best", "best_from")
+    )
+
+
+def test_bounds_at_a_point_text(capsys):
+    assert main(["bounds", "--n", "16", "--d", "8", "--memory", "16"]) == 0
+    out = capsys.readouterr().out
+    assert "small cache" in out and "Theorem 3.7" in out
+
+
+def test_bounds_compare(capsys):
+    argv = ["bounds", "compare", "N^2*d^2/M", "N^2*d/sqrt(M)", "--assume", "M <= d^2", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["O"] is False and out["Omega"] is True and out["Theta"] is False
+    assert out["witness"] == {"M": 0, "N": 0, "d": 1}
+    assert main(["bounds", "compare", "N", "N+1"]) == 0
+    assert "Theta(G): yes" in capsys.readouterr().out
+
+
+def test_bounds_bad_input_exit_2(capsys):
+    assert main(["bounds", "compare", "N - d", "N"]) == 2
+    assert "not positive" in capsys.readouterr().err
+    assert main(["bounds", "compare", "N"]) == 2
+    assert main(["bounds", "compare", "N", "d", "--assume", "N + d <= M"]) == 2
+    assert main(["bounds", "compare", "N", "((d"]) == 2
+    assert main(["bounds", "--n", "4"]) == 2
+    assert main(["bounds", "frobnicate"]) == 2
+
+
+def test_prove_one_and_json(capsys):
+    assert main(["prove", "4.7"]) == 0
+    assert capsys.readouterr().out.startswith("PASS lemma_4_7")
+    assert main(["prove", "lemma_4_7", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["results"][0]["name"] == "lemma_4_7"
+    assert main(["prove", "nonsense"]) == 2
