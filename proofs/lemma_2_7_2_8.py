@@ -11,7 +11,7 @@ the parts are acyclic. Hence P(G, 2M) <= h <= Q / M + 1, i.e. Q >= M (P(G, 2M) -
 
 import sympy
 
-from redblue.analysis.instances import exact
+from redblue.analysis.instances import EXACT_ATTENTION, EXACT_MATMUL, exact
 from redblue.analysis.partition import check_partition
 from redblue.bounds.proof import Proof, script_main
 from redblue.dags import attention_dag, matmul_dag, pyramid_dag, random_dag
@@ -51,7 +51,9 @@ def run(p: Proof) -> None:
             + f", max |Min|={summ['max_minimum']} <= 2M={2 * M}",
         )
     # optimal strategies from the exact search (when it finishes)
-    for label, G, M in [("matmul 2x1x2", matmul_dag(2, 1, 2), 3), ("matmul 2x2x1", matmul_dag(2, 2, 1), 3)]:
+    optimal = [(f"matmul {a}x{b}x{c}", matmul_dag(a, b, c), M) for a, b, c, M in EXACT_MATMUL]
+    optimal += [(f"attention N={n} d={dd}", attention_dag(n, dd), M) for n, dd, M in EXACT_ATTENTION]
+    for label, G, M in optimal:
         ex = exact(G, M, time_limit=3.0)
         if ex.optimal and ex.strategy is not None:
             pc = check_partition(G, ex.strategy, M, exact_dominators=True)

@@ -14,7 +14,7 @@ above) this is M + max(M, M^2/(4d^2)) <= M^2/d^2 + M when M >= d^2: the paper's 
 
 import sympy
 
-from redblue.analysis.instances import schedules
+from redblue.analysis.instances import EXACT_ATTENTION, exact, schedules
 from redblue.analysis.partition import count_roots, segments
 from redblue.bounds.proof import Proof, script_main
 from redblue.dags import attention_dag
@@ -47,6 +47,11 @@ def run(p: Proof) -> None:
         for alg, sim in schedules(n, dd, m).items():
             if alg in ("flash1", "flash2"):
                 runs.append((f"{alg} N={n} d={dd} M={m}", sim.graph, sim.moves, dd, m))
+    for n, dd, m in EXACT_ATTENTION:
+        G = attention_dag(n, dd)
+        ex = exact(G, m)
+        if ex.optimal and ex.strategy is not None:
+            runs.append((f"optimal (search) N={n} d={dd} M={m} Q={ex.lower}", G, ex.strategy, dd, m))
     for label, G, s, dd, m in runs:
         counts = count_roots(G, segments(s, m), dd, m)
         worst = max(c.roots for c in counts)

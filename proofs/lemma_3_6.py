@@ -49,6 +49,11 @@ def run(p: Proof) -> None:
             runs.append((f"tiled {mm}x{kk}x{nn} M={M}", G, mv, M, mm * kk * nn))
     except ImportError:
         p.note("tiled matmul schedule not available; greedy only")
+    for mm, kk, nn, M in EXACT_MATMUL:
+        G = matmul_dag(mm, kk, nn)
+        ex = exact(G, M)
+        if ex.optimal and ex.strategy is not None:
+            runs.append((f"optimal {mm}x{kk}x{nn} M={M}", G, ex.strategy, M, mm * kk * nn))
     for label, G, s, M, total in runs:
         io = replay(getattr(s, "graph", G), s, memory=M).io
         pcs = count_products(G, segments(s, M), M)
@@ -62,6 +67,21 @@ def run(p: Proof) -> None:
         triv = explicit.trivial_matmul(mm, kk, nn)
         p.check(f"{mm}x{kk}x{nn} M={M}: explicit {lb}, trivial {triv} <= Q = {ex.lower}..{ex.upper} ({ex.method})",
                 max(lb, triv) <= (ex.lower if ex.optimal else ex.upper))  # fmt: skip
+        tiled = tiled_io(mm, kk, nn, M) if kk <= 2 else None  # chain = tree for k <= 2
+        if tiled is not None:
+            p.check(f"{mm}x{kk}x{nn} M={M}: Q = {ex.lower} <= tiled schedule io {tiled}", ex.lower <= tiled)
+
+
+def tiled_io(m: int, k: int, n: int, memory: int) -> int | None:
+    """I/O of the tiled matmul schedule (verified by replay), or None if it cannot run."""
+    try:
+        from redblue.game import compile_graph
+        from redblue.strategies import matmul_moves
+
+        graph = compile_graph(matmul_dag(m, k, n, sum="chain"))
+        return replay(graph, matmul_moves(graph, m, k, n, memory, sum="chain"), memory=memory).io
+    except Exception:  # noqa: BLE001 - too little memory for the schedule, or no schedule
+        return None
 
 
 def label_dims(label: str) -> tuple[int, int, int]:

@@ -10,7 +10,7 @@ entries are at most 2M (a predicate that would fail if an epoch computed more en
 than its 2M words can determine).
 """
 
-from redblue.analysis.instances import schedules
+from redblue.analysis.instances import EXACT_ATTENTION, exact, schedules
 from redblue.analysis.partition import epochs, segments
 from redblue.bounds.proof import Proof, script_main
 from redblue.dags import attention_dag
@@ -30,6 +30,10 @@ def run(p: Proof) -> None:
         for alg, sim in schedules(n, dd, m).items():
             if alg != "greedy":
                 runs.append((f"{alg} N={n} d={dd} M={m}", sim.moves, dd, m))
+    for n, dd, m in EXACT_ATTENTION:
+        ex = exact(attention_dag(n, dd), m)
+        if ex.optimal and ex.strategy is not None:
+            runs.append((f"optimal (search) N={n} d={dd} M={m}", ex.strategy, dd, m))
     for label, s, dd, m in runs:
         eps = epochs(s, m, dd, segments(s, m))
         worst = max(max(e.row_rank, e.col_rank) for e in eps)

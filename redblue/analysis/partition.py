@@ -383,7 +383,6 @@ def epochs(
 
 # ------------------------------------------------------- Lemma 3.6 (matmul) counting
 _MM_TREE = re.compile(r"^(?:AB\[(\d+),(\d+),\d+\]|C\[(\d+),(\d+)\](?:\(\d+:\d+\))?)$")
-_MM_PRODUCT = re.compile(r"^AB\[(\d+),(\d+),(\d+)\]$")
 
 
 @dataclass
@@ -409,6 +408,21 @@ class ProductCount:
         )
 
 
+def _mm_tree(v: Hashable) -> tuple[int, int] | None:
+    m = _MM_TREE.match(str(v))
+    if not m:
+        return None
+    return int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4))
+
+
+def _mm_product(G: nx.DiGraph, v: Hashable) -> tuple[int, int, int]:
+    """``(i, j, l)`` of a product vertex ``A[i,l] * B[l,j]`` (``C[i,j]`` itself when k = 1)."""
+    a, b = G.nodes[v]["args"]
+    i, l_ = G.nodes[a]["index"]
+    _, j = G.nodes[b]["index"]
+    return int(i), int(j), int(l_)
+
+
 def count_products(G: nx.DiGraph, segs: list[Segment], memory: int) -> list[ProductCount]:
     """The steps of the explicit matmul bound checked on each part of a matmul strategy."""
     import math
@@ -418,14 +432,8 @@ def count_products(G: nx.DiGraph, segs: list[Segment], memory: int) -> list[Prod
     for s in segs:
         dom = s.dominator
         minimum = {v for v in s.part if not any(w in s.part for w in G.successors(v))}
-        min_trees = set()
-        for v in minimum:
-            if m := _MM_TREE.match(str(v)):
-                a, b = m.group(1) or m.group(3), m.group(2) or m.group(4)
-                min_trees.add((int(a), int(b)))
-        prods = [
-            (v, tuple(map(int, m.groups()))) for v in s.part if (m := _MM_PRODUCT.match(str(v)))
-        ]
+        min_trees = {t for v in minimum if (t := _mm_tree(v)) is not None}
+        prods = [(v, _mm_product(G, v)) for v in s.part if G.nodes[v].get("op") == "mul"]
         in_d = sum(1 for v, _ in prods if v in dom)
         operands = all(
             f"A[{i},{c}]" in dom and f"B[{c},{j}]" in dom for v, (i, j, c) in prods if v not in dom
