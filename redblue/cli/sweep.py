@@ -1,0 +1,70 @@
+"""``redblue sweep``: measure a grid of attention instances into a CSV or JSON-lines file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive
+from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
+from redblue.strategies import ALGORITHMS
+from redblue.sweep import run_sweep
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        msg = f"expected comma-separated whole numbers, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected whole numbers >= 1, got {text!r}")
+    return values
+
+
+def _algorithm_list(text: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [x for x in names if x not in ALGORITHMS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown algorithm {bad[0] if bad else text!r} (one of {', '.join(ALGORITHMS)})"
+        )
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    tasks = attention_tasks(args.n, args.d, args.memory, algorithms=args.algorithms,
+                            exact=args.exact, time_limit=args.time_limit,
+                            max_moves=args.max_moves)  # fmt: skip
+    summary = run_sweep(
+        tasks, measure_attention, args.output, scheduler=args.scheduler,
+        processes=args.processes, progress=not args.json,
+        columns=attention_columns(args.algorithms, args.exact),
+    )  # fmt: skip
+    if args.json:
+        print(json.dumps(summary.to_dict()))
+    else:
+        print(f"{summary.rows} rows in {summary.path}: {summary.computed} computed, "
+              f"{summary.reused} reused, {len(summary.failed)} failed")  # fmt: skip
+        for task, error in summary.failed:
+            print(f"  failed: N={task['n']} d={task['d']} M={task['memory']}: {error}")
+    return EXIT_INVALID if summary.failed else EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sweep", help="measure a grid of attention instances (resumable)")
+    p.add_argument("--n", type=_int_list, required=True, help="sequence lengths, e.g. 8,16")
+    p.add_argument("--d", type=_int_list, required=True, help="head dimensions, e.g. 2,4")
+    p.add_argument("--memory", type=_int_list, required=True, help="memory sizes, e.g. 16,32")
+    p.add_argument("--algorithms", type=_algorithm_list, default=list(SCHEDULES),
+                   help=f"comma-separated, from {', '.join(ALGORITHMS)}")  # fmt: skip
+    p.add_argument("--exact", action="store_true", help="also solve each instance exactly")
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per exact search")
+    p.add_argument("--max-moves", type=int, default=3_000_000,
+                   help="replay schedules up to this many moves, count above")  # fmt: skip
+    p.add_argument("-o", "--output", required=True, help="rows file (.csv or .jsonl)")
+    p.add_argument("--scheduler", help="dask scheduler address, or 'local' for a LocalCluster")
+    p.add_argument("--processes", type=positive, help="local worker processes")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
+    p.set_defaults(func=run)

@@ -1,0 +1,108 @@
+"""The paper check: measured rows, verdicts that can fail, the report, the CLI commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from redblue.cli import main
+from redblue.paper import attention_tasks, check_rows, measure_attention
+from redblue.report import write_report
+from redblue.strategies import simulate
+from redblue.sweep import read_rows
+from redblue.testing import assert_bound_holds
+
+
+def rows_for(tasks):
+    return [dict(t, **measure_attention(t)) for t in tasks]
+
+
+@pytest.fixture(scope="module")
+def small_rows():
+    return rows_for(attention_tasks([6], [2, 4], [8, 16, 32, 64]))
+
+
+def test_rows_are_replayed_and_agree_with_a_fresh_simulation(small_rows):
+    row = next(r for r in small_rows if r["flash2_io"] is not None)
+    assert row["flash2_checked"] == "replay"
+    assert row["flash2_io"] == simulate("flash2", row["n"], row["d"], row["memory"]).result.io
+    assert_bound_holds(lambda n, d, memory, **_: 4 * n * d,
+                       [{**r, "io": r["flash2_io"]} for r in small_rows if r["flash2_io"]])
+
+
+def test_counted_rows_equal_replayed_rows():
+    counted = rows_for(attention_tasks([6], [2], [16, 32], max_moves=0))
+    replayed = rows_for(attention_tasks([6], [2], [16, 32]))
+    for c, r in zip(counted, replayed, strict=True):
+        for a in ("flash1", "flash2", "standard", "tiling"):
+            assert c[f"{a}_io"] == r[f"{a}_io"]
+            if c[f"{a}_io"] is not None:
+                assert (c[f"{a}_checked"], r[f"{a}_checked"]) == ("counter", "replay")
+
+
+def test_too_small_memory_is_a_note_not_a_crash():
+    row = measure_attention({"n": 4, "d": 4, "memory": 4, "algorithms": ["flash2"]})
+    assert row["flash2_io"] is None and "memory" in row["flash2_note"]
+
+
+def test_verdicts_pass_on_real_rows_and_fail_on_doctored_ones(small_rows):
+    assert all(v.ok for v in check_rows(small_rows) if v.checked)
+    bad = [dict(r) for r in small_rows]
+    victim = next(r for r in bad if r["flash2_io"] is not None)
+    victim["flash2_io"] = victim["lower"] - 1  # an algorithm beating a proven lower bound
+    verdict = check_rows(bad)[0]
+    assert not verdict.ok and "flash2 io" in verdict.failed[0]
+
+
+def test_exact_rows_sit_between_bound_and_schedules():
+    rows = rows_for(attention_tasks([1], [1], [3, 4], algorithms=["greedy"], exact=True,
+                                    time_limit=20))  # fmt: skip
+    for r in rows:
+        assert r["exact_optimal"] and r["lower"] <= r["exact_io"] <= r["greedy_io"]
+    verdicts = {v.claim: v for v in check_rows(rows)}
+    assert verdicts["lower bound <= exact optimum <= schedules' io"].checked == 2
+
+
+def test_report_files(tmp_path, small_rows):
+    pytest.importorskip("matplotlib")
+    path = write_report(tmp_path, schedule_rows=small_rows, verdicts=check_rows(small_rows),
+                        lemma_points=[(4, 2, 16)])  # fmt: skip
+    text = path.read_text()
+    assert "## Verdicts" in text and "io_vs_memory.png" in text and "lemma_3_3.png" in text
+    for png in ("io_vs_memory.png", "ratio_to_lower.png", "lemma_3_3.png"):
+        assert (tmp_path / png).stat().st_size > 10_000
+    assert "<table>" in (tmp_path / "report.html").read_text()
+
+
+def test_cli_sweep_resumes_and_reports(tmp_path, capsys):
+    out = tmp_path / "rows.csv"
+    argv = ["sweep", "--n", "4", "--d", "2", "--memory", "16,32", "--algorithms",
+            "flash2,tiling", "-o", str(out), "--processes", "1", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["rows"], first["computed"], first["reused"]) == (2, 2, 0)
+    argv[6] = "16,32,64"
+    assert main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["rows"], again["computed"], again["reused"]) == (3, 1, 2)
+    assert sorted(r["memory"] for r in read_rows(out)) == [16, 32, 64]
+    assert main(["report", "--from", str(out), "-o", str(tmp_path / "rep")]) == 0
+    assert (tmp_path / "rep" / "report.md").exists()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["sweep", "--n", "4", "--d", "x", "--memory", "8", "-o", "r.csv"], "comma-separated"),
+    (["sweep", "--n", "4", "--d", "2", "--memory", "8", "--algorithms", "fast", "-o", "r.csv"],
+     "unknown algorithm 'fast'"),
+    (["sweep", "--n", "4", "--d", "2", "--memory", "8", "-o", "rows.txt"], "unknown sweep file"),
+])  # fmt: skip
+def test_cli_sweep_bad_input(argv, fragment, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse rejects bad arguments itself
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err and err.count("\n") == 1
