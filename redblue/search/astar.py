@@ -1,0 +1,319 @@
+"""The primary exact method: A* over normal-form move sequences, on bitset states.
+
+A state is a triple of bitsets over the integer ids of a
+:class:`~redblue.game.CompiledGraph`: ``red``, ``blue`` and (no-recompute only)
+``comp``, the vertices computed so far. Instead of single moves the search takes
+*macro moves*: "compute ``v``", which evicts the fewest red pebbles needed to make room
+(each victim either dropped or stored then dropped), loads the predecessors of ``v``
+that are blue but not red, computes ``v`` and, when ``v`` is an output, stores it.
+Every rule below removes strategies from consideration; each comment says why at least
+one optimal strategy survives (an exchange argument that turns any strategy into one of
+the kept form without raising its I/O). Tests check every rule against a plain Dijkstra
+over all legal moves (``tests/test_search_rules.py``).
+
+Rules (their names are the keys of ``RULES``; ``solve(..., rules=...)`` can switch the
+optional ones off for testing):
+
+N1 *blue is never deleted* (always on). Blue pebbles are unlimited and only enable
+   loads and the end condition; removing every ``delete-blue`` move (and the stores that
+   then become illegal because the vertex is still blue) keeps a strategy valid and never
+   raises its cost.
+N2 *stores happen at eviction* (always on). A store of ``v`` is legal while ``v`` is
+   red, and the blue pebble it creates is only used by a later load of ``v`` (which
+   needs ``v`` not red) or by the end condition. Moving the store later, to just before
+   the deletion of that red pebble, keeps every move legal at the same cost. Outputs are
+   the exception that goes the other way: every output needs exactly one store (N1), and
+   moving it *earlier*, to right after ``v`` is computed, is legal and the same cost, so
+   an output is stored the moment it is computed (no branching).
+N3 *lazy eviction* (always on). A deletion of a red pebble can be postponed to the next
+   load or compute that finds all ``M`` pebbles in use: holding a red pebble longer
+   blocks nothing but a load or compute of that same vertex, and such a move then becomes
+   redundant (the vertex already is red) and is dropped along with the deletion, saving
+   cost. So pebbles are removed only to make room, as few as needed.
+N4 *lazy loading* (always on). A load of ``u`` can be postponed to just before the
+   first compute that uses ``u`` (``u`` stays blue, so the load is still legal; memory
+   use in between only falls). A load never followed by such a compute before the pebble
+   goes is useless and is dropped. So loads only happen inside a "compute ``v``" macro,
+   of the predecessors of ``v``.
+D  *dead values* (rule ``"dead"``). In the classic game a vertex is *live* when some
+   output that is a descendant of it (or itself) has no blue pebble; in no-recompute,
+   when it is an output without blue or has a successor that is live and not yet
+   computed. A dead vertex can never contribute to an output still to be produced, so
+   loading, computing or storing it is wasted: its red pebble is deleted at once (free),
+   it is never computed or loaded again and its blue pebble is forgotten. In
+   no-recompute, evicting a live vertex without blue would make its uncomputed
+   successor impossible, so such an eviction always stores.
+H  *admissible heuristic* (rule ``"heuristic"``). ``h`` = outputs still without blue
+   (each needs one store) + inputs (in no-recompute: blue vertices) that are not red but
+   must become red again: those that are predecessors of a vertex that must still be
+   computed, where the vertices that must be computed are the outputs without blue and,
+   recursively, the predecessors without red or blue of a vertex that must be computed.
+   Each counted vertex can only become red by a load, and distinct vertices need
+   distinct loads, so ``h`` never exceeds the true remaining cost.
+B  *branch and bound* (rule ``"bound"``). The greedy schedule (and any strategy passed
+   as ``upper``) gives an upper bound ``U``; a state with ``g + h >= U`` cannot lead to a
+   strategy cheaper than ``U`` and is not expanded. If nothing cheaper is found, the
+   seed strategy is the certificate.
+T  *transpositions*: states reached again at no smaller cost are not expanded again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redblue.game.compiled import CompiledGraph
+from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
+
+__all__ = ["RULES", "AStarOutcome", "astar_search", "Problem"]
+
+RULES = ("dead", "heuristic", "bound")
+
+
+def _bits(mask: int):
+    """Indices of the set bits of ``mask``, lowest first."""
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class Problem:
+    """Bitmask tables of a compiled graph, shared by the expansion and the replay."""
+
+    def __init__(self, graph: CompiledGraph, memory: int, no_recompute: bool, dead: bool):
+        n = graph.n
+        self.graph, self.n, self.memory = graph, n, memory
+        self.no_recompute, self.use_dead = no_recompute, dead
+        self.preds = [graph.predecessors(v).tolist() for v in range(n)]
+        self.pred_mask = [sum(1 << u for u in p) for p in self.preds]
+        succ = [0] * n
+        for v in range(n):
+            for u in self.preds[v]:
+                succ[u] |= 1 << v
+        self.succ_mask = succ
+        self.inputs = sum(1 << v for v in range(n) if graph.is_input[v])
+        self.outputs = sum(1 << v for v in range(n) if graph.is_output[v])
+        anc = [0] * n  # ancestors-or-self, ids are topological
+        for v in range(n):
+            a = 1 << v
+            for u in self.preds[v]:
+                a |= anc[u]
+            anc[v] = a
+        self.anc = anc
+        self.all = (1 << n) - 1
+        self.noninputs = [v for v in range(n) if not graph.is_input[v]]
+
+    def live(self, blue: int, comp: int) -> int:
+        """The live vertices (rule D); every vertex when the rule is off."""
+        if not self.use_dead:
+            return self.all
+        pending = self.outputs & ~blue
+        if not self.no_recompute:
+            live = 0
+            for o in _bits(pending):
+                live |= self.anc[o]
+            return live
+        live = pending
+        succ = self.succ_mask
+        for v in range(self.n - 1, -1, -1):
+            if succ[v] & ~comp & live:
+                live |= 1 << v
+        return live
+
+    def heuristic(self, red: int, blue: int) -> int:
+        """Rule H: a lower bound on the I/O still to pay."""
+        pending = self.outputs & ~blue
+        must = pending & ~red
+        loads = 0
+        loadable = blue if self.no_recompute else blue & self.inputs
+        pm = self.pred_mask
+        if must:
+            for v in range(must.bit_length() - 1, -1, -1):
+                if must >> v & 1:
+                    missing = pm[v] & ~red
+                    loads |= missing & loadable
+                    must |= missing & ~blue
+        return pending.bit_count() + loads.bit_count()
+
+    def start(self) -> tuple[int, int, int]:
+        blue = self.inputs
+        return self.canon(0, blue, 0)
+
+    def canon(self, red: int, blue: int, comp: int) -> tuple[int, int, int]:
+        """Rule D: drop dead red pebbles and forget dead blue ones and dead computations."""
+        live = self.live(blue, comp)
+        return red & live, blue & (live | self.outputs), comp & live
+
+    def successors(self, red: int, blue: int, comp: int):
+        """Macro moves: (cost, red, blue, comp, v, victims, stored)."""
+        memory, pm = self.memory, self.pred_mask
+        live = self.live(blue, comp)
+        r = red.bit_count()
+        avail = red | blue
+        nr = self.no_recompute
+        for v in self.noninputs:
+            bit = 1 << v
+            if red & bit or not live & bit or (nr and comp & bit):
+                continue
+            p = pm[v]
+            if p & ~avail:
+                continue
+            missing = p & ~red
+            loads = missing.bit_count()
+            need = r + loads + 1 - memory
+            out_cost = 1 if self.outputs & bit else 0
+            if need <= 0:
+                nred, nblue = red | missing | bit, blue | (bit if out_cost else 0)
+                yield (loads + out_cost, *self.canon(nred, nblue, comp | bit), v, 0, 0)
+                continue
+            pool = list(_bits(red & ~p))
+            for victims in itertools.combinations(pool, need):
+                vmask = 0
+                for u in victims:
+                    vmask |= 1 << u
+                unsaved = vmask & ~blue
+                base_red = (red & ~vmask) | missing | bit
+                if nr:  # live victims without blue must be stored (rule D)
+                    choices = (unsaved,)
+                else:
+                    ids = list(_bits(unsaved))
+                    choices = (
+                        sum(1 << u for u, s in zip(ids, pick, strict=True) if s)
+                        for pick in itertools.product((0, 1), repeat=len(ids))
+                    )
+                for stored in choices:
+                    nblue = blue | stored | (bit if out_cost else 0)
+                    cost = loads + out_cost + stored.bit_count()
+                    yield (cost, *self.canon(base_red, nblue, comp | bit), v, vmask, stored)
+
+    def moves_of(self, macros: list[tuple[int, int, int]]) -> tuple[list[int], list[int]]:
+        """Expand macro moves into encoded single moves (kinds, nodes) from the start."""
+        kinds: list[int] = []
+        nodes: list[int] = []
+        red, blue, comp = 0, self.inputs, 0
+        for v, vmask, stored in macros:
+            for u in _bits(vmask):
+                if stored >> u & 1:
+                    kinds.append(STORE)
+                    nodes.append(u)
+                kinds.append(DELETE)
+                nodes.append(u)
+            red &= ~vmask
+            blue |= stored
+            for u in _bits(self.pred_mask[v] & ~red):
+                kinds.append(LOAD)
+                nodes.append(u)
+                red |= 1 << u
+            kinds.append(COMPUTE)
+            nodes.append(v)
+            red |= 1 << v
+            comp |= 1 << v
+            if self.outputs >> v & 1:
+                kinds.append(STORE)
+                nodes.append(v)
+                blue |= 1 << v
+            live = self.live(blue, comp)
+            for u in _bits(red & ~live):
+                kinds.append(DELETE)
+                nodes.append(u)
+            red &= live
+        return kinds, nodes
+
+
+@dataclass
+class AStarOutcome:
+    """What the search found: bounds, the best macro sequence, effort."""
+
+    lower: int
+    upper: int | None
+    macros: list[tuple[int, int, int]] | None
+    optimal: bool
+    states: int
+    stopped: str | None
+
+
+def astar_search(
+    problem: Problem,
+    *,
+    upper: int | None = None,
+    heuristic: bool = True,
+    time_limit: float | None = None,
+    state_limit: int | None = None,
+    progress: Callable[[dict], None] | None = None,
+    progress_every: float = 2.0,
+) -> AStarOutcome:
+    """A* (best-first on ``f = g + h``) with a bucket queue, bounded by ``upper``.
+
+    ``upper`` is the cost of a known strategy (rule B): only strictly cheaper strategies
+    are searched for. Returns the optimum when one cheaper than ``upper`` exists and the
+    search finishes, ``macros=None`` with ``lower = upper`` when none does.
+    """
+    t0 = time.monotonic()
+    n = problem.n
+    sh1, sh2 = n, 2 * n
+    hfun = problem.heuristic if heuristic else (lambda red, blue: 0)
+    red, blue, comp = problem.start()
+    key0 = red | blue << sh1 | comp << sh2
+    # best[key] = (g, parent key, v, victims, stored)
+    best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0)}
+    f0 = hfun(red, blue)
+    limit = upper if upper is not None else 1 << 60
+    buckets: list[list[tuple[int, int, int, int, int]]] = [[] for _ in range(f0 + 1)]
+    buckets[f0].append((0, red, blue, comp, key0))
+    f = f0
+    expanded = 0
+    last = t0
+    pending_goal = problem.outputs
+    while f < limit:
+        if f >= len(buckets) or not buckets[f]:
+            # advance to the next non-empty bucket
+            f += 1
+            while f < len(buckets) and not buckets[f]:
+                f += 1
+            if f >= len(buckets):
+                break
+            continue
+        g, red, blue, comp, key = buckets[f].pop()
+        if best[key][0] != g:
+            continue  # a cheaper path to this state was found later (rule T)
+        if not pending_goal & ~blue:
+            macros = []
+            k = key
+            while True:
+                _, parent, v, vm, st = best[k]
+                if parent < 0:
+                    break
+                macros.append((v, vm, st))
+                k = parent
+            macros.reverse()
+            return AStarOutcome(g, g, macros, True, expanded, None)
+        if state_limit is not None and expanded >= state_limit:
+            return AStarOutcome(f, upper, None, False, expanded, "state limit")
+        expanded += 1
+        if expanded & 1023 == 0:
+            now = time.monotonic()
+            if time_limit is not None and now - t0 >= time_limit:
+                return AStarOutcome(f, upper, None, False, expanded, "time limit")
+            if progress is not None and now - last >= progress_every:
+                last = now
+                progress({"states": expanded, "lower": f, "upper": upper,
+                          "stored": len(best), "seconds": now - t0})  # fmt: skip
+        for cost, nred, nblue, ncomp, v, vm, st in problem.successors(red, blue, comp):
+            ng = g + cost
+            nkey = nred | nblue << sh1 | ncomp << sh2
+            old = best.get(nkey)
+            if old is not None and old[0] <= ng:
+                continue
+            nf = ng + hfun(nred, nblue)
+            if nf >= limit:
+                continue
+            nf = max(nf, f)  # keep the queue monotone (h may be inconsistent)
+            best[nkey] = (ng, key, v, vm, st)
+            while len(buckets) <= nf:
+                buckets.append([])
+            buckets[nf].append((ng, nred, nblue, ncomp, nkey))
+    lower = limit if upper is not None else f
+    return AStarOutcome(lower, upper, None, upper is not None, expanded, None)

@@ -1,0 +1,47 @@
+"""``redblue solve``: output, certificate file, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from redblue.cli import main
+from redblue.dags import pyramid_dag, write_json
+from redblue.game import read_strategy, replay
+
+
+def test_solve_json_and_certificate(tmp_path, capsys):
+    G = pyramid_dag(3)
+    path = tmp_path / "g.json"
+    write_json(G, path)
+    cert = tmp_path / "cert.json"
+    code = main(["solve", str(path), "--memory", "3", "--json", "--certificate", str(cert)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["optimal"] is True and out["io"] == out["lower"] == out["upper"] == 11
+    assert {"states", "seconds"} <= out.keys()
+    assert replay(G, read_strategy(cert)).io == 11
+
+
+def test_solve_no_recompute_text(tmp_path, capsys):
+    path = tmp_path / "g.json"
+    write_json(pyramid_dag(3), path)
+    assert main(["solve", str(path), "--memory", "4", "--variant", "no-recompute"]) == 0
+    assert "optimal: Q = 7" in capsys.readouterr().out
+
+
+def test_solve_infeasible_memory_exit_2(tmp_path, capsys):
+    path = tmp_path / "g.json"
+    write_json(pyramid_dag(3), path)
+    assert main(["solve", str(path), "--memory", "2"]) == 2
+    assert "smallest feasible memory is M = 3" in capsys.readouterr().err
+
+
+def test_solve_stopped_by_limit_exit_1(tmp_path, capsys):
+    from redblue.dags import attention_dag
+
+    path = tmp_path / "g.json"
+    write_json(attention_dag(2, 1), path)
+    code = main(["solve", str(path), "--memory", "5", "--time-limit", "0.5", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["optimal"] is False and out["io"] is None
+    assert out["lower"] < out["upper"]

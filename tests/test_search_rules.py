@@ -1,0 +1,93 @@
+"""Each pruning rule of the A* search against a brute-force Dijkstra over all legal moves.
+
+The reference here is independent of redblue.search: it uses the legal-move generator of
+tests/helpers.py (full configurations, every legal move including delete-blue).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+import networkx as nx
+import pytest
+from helpers import legal_moves, small_dag
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redblue.game import compile_graph, replay
+from redblue.search import solve
+from redblue.search.astar import RULES
+
+
+def brute_force(G: nx.DiGraph, memory: int, no_recompute: bool) -> int:
+    """Optimal I/O by Dijkstra over (red, blue, computed) with all legal moves."""
+    C = compile_graph(G)
+    outputs = frozenset(C.nodes[v] for v in range(C.n) if C.is_output[v])
+    start = (frozenset(), frozenset(v for v in G if G.in_degree(v) == 0), frozenset())
+    dist = {start: 0}
+    tie = itertools.count()
+    heap = [(0, next(tie), start)]
+    while heap:
+        g, _, state = heapq.heappop(heap)
+        if dist[state] < g:
+            continue
+        red, blue, comp = state
+        if outputs <= blue:
+            return g
+        for kind, v in legal_moves(G, red, blue, comp, memory, no_recompute):
+            cost = 1 if kind in ("load", "store") else 0
+            if kind in ("load", "compute"):
+                nxt = (red | {v}, blue, comp | {v} if kind == "compute" and no_recompute else comp)
+            elif kind == "store":
+                nxt = (red, blue | {v}, comp)
+            elif kind == "delete":
+                nxt = (red - {v}, blue, comp)
+            else:
+                nxt = (red, blue - {v}, comp)
+            if g + cost < dist.get(nxt, 1 << 30):
+                dist[nxt] = g + cost
+                heapq.heappush(heap, (g + cost, next(tie), nxt))
+    raise AssertionError("no complete calculation")
+
+
+def with_outputs(G: nx.DiGraph) -> nx.DiGraph:
+    """Drop isolated nodes (an input that is a sink would be an output holding blue)."""
+    G = G.copy()
+    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
+    return G
+
+
+RULE_SETS = [(), ("dead",), ("heuristic",), ("bound",), RULES]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    nodes=st.integers(3, 7),
+    extra=st.integers(0, 2),
+    no_recompute=st.booleans(),
+)
+def test_every_rule_keeps_the_optimum(seed, nodes, extra, no_recompute):
+    G = with_outputs(small_dag(seed, nodes, max_indegree=2))
+    if G.number_of_edges() == 0:
+        return
+    C = compile_graph(G)
+    M = C.min_memory() + extra
+    variant = "no-recompute" if no_recompute else "classic"
+    want = brute_force(G, M, no_recompute)
+    for rules in RULE_SETS:
+        r = solve(G, M, variant, rules=rules)
+        assert r.optimal and r.io == want, (rules, r.io, want)
+        assert replay(G, r.strategy, M, variant).io == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ten_node_dags_against_brute_force(seed):
+    G = with_outputs(small_dag(100 + seed, 9, max_indegree=2))
+    M = compile_graph(G).min_memory()
+    for variant, nr in (("classic", False), ("no-recompute", True)):
+        want = brute_force(G, M, nr)
+        r = solve(G, M, variant)
+        assert (r.optimal, r.io) == (True, want)
+        assert solve(G, M, variant, method="naive").io == want
