@@ -196,3 +196,15 @@ def test_simulation_dict_has_the_cli_fields():
         assert key in data
     assert data["io"] == count_io("flash1", 6, 2, 30).io
     assert re.fullmatch(r"flash1", data["algorithm"])
+
+
+def test_schedule_refuses_a_graph_of_another_shape():
+    from redblue.dags import attention_dag
+    from redblue.strategies import flash2_moves
+
+    tree = compile_graph(attention_dag(5, 4, sum="tree"))
+    with pytest.raises(InvalidInputError, match="not the DAG|expected shape"):
+        flash2_moves(tree, 5, 4, 40)
+    fma = compile_graph(attention_dag(5, 4, sum="fma"))
+    with pytest.raises(InvalidInputError):
+        flash2_moves(fma, 5, 4, 40, sum="chain")
