@@ -47,13 +47,22 @@ H  *admissible heuristic* (rule ``"heuristic"``). ``h`` = outputs still without 
    (each needs one store) + inputs (in no-recompute: blue vertices) that are not red but
    must become red again: those that are predecessors of a vertex that must still be
    computed, where the vertices that must be computed are the outputs without blue and,
-   recursively, the predecessors without red or blue of a vertex that must be computed.
+   recursively, the predecessors without red, blue or stash (rule S) of a vertex that must
+   be computed.
    Each counted vertex can only become red by a load, and distinct vertices need
    distinct loads, so ``h`` never exceeds the true remaining cost.
 B  *branch and bound* (rule ``"bound"``). The greedy schedule (and any strategy passed
    as ``upper``) gives an upper bound ``U``; a state with ``g + h >= U`` cannot lead to a
    strategy cheaper than ``U`` and is not expanded. If nothing cheaper is found, the
    seed strategy is the certificate.
+S  *the stash* (rule ``"stash"``, classic game). Rule N2 would branch on every eviction of
+   a live value without blue: store it (cost 1) or drop it. Instead the value is dropped
+   into the *stash* (a third bitset), and a later load of a stashed value costs 2: the
+   store is placed retroactively just before its last eviction, when it was red (legal;
+   the extra blue pebble changes nothing else), and paid when the load needs it. A store
+   never followed by a load of that value is wasted (outputs aside, stored at once), so
+   every normal-form strategy maps to a stash strategy of the same cost and back; the
+   eviction branching disappears. ``moves_of`` inserts the retroactive stores.
 T  *transpositions*: states reached again at no smaller cost are not expanded again.
 """
 
@@ -69,7 +78,7 @@ from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 
 __all__ = ["RULES", "AStarOutcome", "astar_search", "Problem"]
 
-RULES = ("dead", "heuristic", "bound")
+RULES = ("stash", "dead", "heuristic", "bound")
 
 
 def _bits(mask: int):
@@ -83,10 +92,15 @@ def _bits(mask: int):
 class Problem:
     """Bitmask tables of a compiled graph, shared by the expansion and the replay."""
 
-    def __init__(self, graph: CompiledGraph, memory: int, no_recompute: bool, dead: bool):
+    def __init__(
+        self, graph: CompiledGraph, memory: int, no_recompute: bool, dead: bool, stash: bool = True
+    ):
         n = graph.n
         self.graph, self.n, self.memory = graph, n, memory
         self.no_recompute, self.use_dead = no_recompute, dead
+        # classic game: ``comp`` holds the stash (rule S); no-recompute: the computed set
+        self.stash = stash and not no_recompute
+        self.track_comp = no_recompute or self.stash
         self.preds = [graph.predecessors(v).tolist() for v in range(n)]
         self.pred_mask = [sum(1 << u for u in p) for p in self.preds]
         succ = [0] * n
@@ -123,19 +137,20 @@ class Problem:
                 live |= 1 << v
         return live
 
-    def heuristic(self, red: int, blue: int) -> int:
+    def heuristic(self, red: int, blue: int, comp: int = 0) -> int:
         """Rule H: a lower bound on the I/O still to pay."""
         pending = self.outputs & ~blue
         must = pending & ~red
         loads = 0
         loadable = blue if self.no_recompute else blue & self.inputs
+        stashed = comp if self.stash else 0  # may be loaded instead of computed: stop there
         pm = self.pred_mask
         if must:
             for v in range(must.bit_length() - 1, -1, -1):
                 if must >> v & 1:
                     missing = pm[v] & ~red
                     loads |= missing & loadable
-                    must |= missing & ~blue
+                    must |= missing & ~blue & ~stashed
         return pending.bit_count() + loads.bit_count()
 
     def start(self) -> tuple[int, int, int]:
@@ -145,6 +160,8 @@ class Problem:
     def canon(self, red: int, blue: int, comp: int) -> tuple[int, int, int]:
         """Rule D: drop dead red pebbles and forget dead blue ones and dead computations."""
         live = self.live(blue, comp)
+        if self.stash:
+            comp &= ~blue
         return red & live, blue & (live | self.outputs), comp & live
 
     def successors(self, red: int, blue: int, comp: int):
@@ -153,7 +170,10 @@ class Problem:
         live = self.live(blue, comp)
         r = red.bit_count()
         avail = red | blue
-        nr = self.no_recompute
+        nr, stash = self.no_recompute, self.stash
+        if stash:
+            avail |= comp
+        cbit_all = -1 if self.track_comp else 0
         for v in self.noninputs:
             bit = 1 << v
             if red & bit or not live & bit or (nr and comp & bit):
@@ -163,11 +183,14 @@ class Problem:
                 continue
             missing = p & ~red
             loads = missing.bit_count()
+            unstashed = missing & ~blue  # rule S: load from the stash, store paid now
             need = r + loads + 1 - memory
             out_cost = 1 if self.outputs & bit else 0
+            blue1 = blue | unstashed | (bit if out_cost else 0)
+            cost1 = loads + unstashed.bit_count() + out_cost
+            ncomp = (comp | bit) & cbit_all
             if need <= 0:
-                nred, nblue = red | missing | bit, blue | (bit if out_cost else 0)
-                yield (loads + out_cost, *self.canon(nred, nblue, comp | bit), v, 0, 0)
+                yield (cost1, *self.canon(red | missing | bit, blue1, ncomp), v, 0, 0)
                 continue
             pool = list(_bits(red & ~p))
             for victims in itertools.combinations(pool, need):
@@ -176,6 +199,9 @@ class Problem:
                     vmask |= 1 << u
                 unsaved = vmask & ~blue
                 base_red = (red & ~vmask) | missing | bit
+                if stash:  # no store now (rule S): the victims go to the stash
+                    yield (cost1, *self.canon(base_red, blue1, ncomp | unsaved), v, vmask, 0)
+                    continue
                 if nr:  # live victims without blue must be stored (rule D)
                     choices = (unsaved,)
                 else:
@@ -185,25 +211,30 @@ class Problem:
                         for pick in itertools.product((0, 1), repeat=len(ids))
                     )
                 for stored in choices:
-                    nblue = blue | stored | (bit if out_cost else 0)
-                    cost = loads + out_cost + stored.bit_count()
-                    yield (cost, *self.canon(base_red, nblue, comp | bit), v, vmask, stored)
+                    cost = cost1 + stored.bit_count()
+                    yield (cost, *self.canon(base_red, blue1 | stored, ncomp), v, vmask, stored)
 
     def moves_of(self, macros: list[tuple[int, int, int]]) -> tuple[list[int], list[int]]:
         """Expand macro moves into encoded single moves (kinds, nodes) from the start."""
         kinds: list[int] = []
         nodes: list[int] = []
+        evicted_at: dict[int, int] = {}  # vertex -> index of its last eviction (rule S)
+        store_before: set[int] = set()
         red, blue, comp = 0, self.inputs, 0
         for v, vmask, stored in macros:
             for u in _bits(vmask):
                 if stored >> u & 1:
                     kinds.append(STORE)
                     nodes.append(u)
+                evicted_at[u] = len(kinds)
                 kinds.append(DELETE)
                 nodes.append(u)
             red &= ~vmask
             blue |= stored
             for u in _bits(self.pred_mask[v] & ~red):
+                if not blue >> u & 1:  # from the stash: store at its last eviction
+                    store_before.add(evicted_at[u])
+                    blue |= 1 << u
                 kinds.append(LOAD)
                 nodes.append(u)
                 red |= 1 << u
@@ -220,6 +251,16 @@ class Problem:
                 kinds.append(DELETE)
                 nodes.append(u)
             red &= live
+        if store_before:
+            k2: list[int] = []
+            n2: list[int] = []
+            for i, (k, u) in enumerate(zip(kinds, nodes, strict=True)):
+                if i in store_before:
+                    k2.append(STORE)
+                    n2.append(u)
+                k2.append(k)
+                n2.append(u)
+            kinds, nodes = k2, n2
         return kinds, nodes
 
 
@@ -254,12 +295,12 @@ def astar_search(
     t0 = time.monotonic()
     n = problem.n
     sh1, sh2 = n, 2 * n
-    hfun = problem.heuristic if heuristic else (lambda red, blue: 0)
+    hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
     red, blue, comp = problem.start()
     key0 = red | blue << sh1 | comp << sh2
     # best[key] = (g, parent key, v, victims, stored)
     best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0)}
-    f0 = hfun(red, blue)
+    f0 = hfun(red, blue, comp)
     limit = upper if upper is not None else 1 << 60
     buckets: list[list[tuple[int, int, int, int, int]]] = [[] for _ in range(f0 + 1)]
     buckets[f0].append((0, red, blue, comp, key0))
@@ -307,7 +348,7 @@ def astar_search(
             old = best.get(nkey)
             if old is not None and old[0] <= ng:
                 continue
-            nf = ng + hfun(nred, nblue)
+            nf = ng + hfun(nred, nblue, ncomp)
             if nf >= limit:
                 continue
             nf = max(nf, f)  # keep the queue monotone (h may be inconsistent)

@@ -193,8 +193,20 @@ def solve(
     details: dict[str, Any] = {"seed_upper": seed_io, "seed": seed_name}
 
     found: EncodedMoves | None = None
+    if method == "astar" and not no_recompute and "bound" in rules:
+        # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
+        budget = None if time_limit is None else time_limit / 4
+        nr_problem = Problem(graph, memory, True, "dead" in rules)
+        nr = astar_search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
+        if nr.macros is not None:
+            kinds, nodes = nr_problem.moves_of(nr.macros)
+            enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
+            io = replay(graph, enc, memory, rules_obj).io
+            if io < seed_io:
+                seed, seed_io, seed_name = enc, io, "no-recompute optimum"
+                details.update(seed_upper=seed_io, seed=seed_name)
     if method == "astar":
-        problem = Problem(graph, memory, no_recompute, dead="dead" in rules)
+        problem = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
         out = astar_search(
             problem,
             upper=seed_io if "bound" in rules else None,
