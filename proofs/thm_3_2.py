@@ -27,7 +27,7 @@ def run(p: Proof) -> None:
     out = compare(flash2, target, ["M >= d", "M >= N*d"])
     p.check("outside the regime (M >= N d) the claim fails", not out.O, f"witness {out.witness}")
     for n, dd, m in [(8, 2, 24), (16, 2, 32), (16, 4, 64), (32, 2, 48), (16, 2, 64)]:
-        sims = schedules(n, dd, m)
+        sims = schedules(n, dd, m, algorithms=("flash1", "flash2"))
         if "flash2" in sims:
             s = sims["flash2"]
             br, tr = s.blocks["B_r"], s.blocks["T_r"]

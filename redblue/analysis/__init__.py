@@ -7,22 +7,24 @@
 - :mod:`~redblue.analysis.instances`: exact optima and schedules used by ``proofs/``.
 """
 
-from redblue.analysis.partition import (
-    check_partition,
-    count_products,
-    count_roots,
-    epochs,
-    min_dominator_size,
-    segments,
-)
-from redblue.analysis.reduction import reduce_to_matmul
+import importlib
+from typing import Any
 
-__all__ = [
-    "check_partition",
-    "count_products",
-    "count_roots",
-    "epochs",
-    "min_dominator_size",
-    "segments",
-    "reduce_to_matmul",
-]
+_WHERE = {
+    "check_partition": "partition",
+    "count_products": "partition",
+    "count_roots": "partition",
+    "epochs": "partition",
+    "min_dominator_size": "partition",
+    "segments": "partition",
+    "reduce_to_matmul": "reduction",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    # lazy, so that the finite-field checks do not load the game engine (numba)
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"redblue.analysis.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'redblue.analysis' has no attribute {name!r}")

@@ -89,7 +89,7 @@ EXACT_ATTENTION = ((1, 1, 3), (1, 1, 4), (1, 2, 3), (1, 2, 4), (1, 2, 6), (2, 1,
 #: Matmul instances (m, k, n, M) likewise.
 EXACT_MATMUL = ((1, 2, 2, 3), (1, 2, 2, 4), (2, 1, 2, 3), (2, 1, 2, 4), (1, 3, 1, 3), (2, 2, 2, 8))
 #: Points (N, d, M) where the block schedules run quickly, large and small cache.
-SCHEDULE_POINTS = ((8, 2, 24), (8, 2, 48), (16, 2, 32), (16, 4, 64), (8, 8, 16), (16, 8, 36))
+SCHEDULE_POINTS = ((8, 2, 24), (8, 2, 48), (16, 4, 64), (8, 8, 16))
 
 
 def best_schedule(n: int, d: int, memory: int) -> tuple[str, int] | None:
