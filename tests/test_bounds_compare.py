@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from redblue.bounds.compare import compare, maxmin_form, parse, simplex_max
 from redblue.errors import InvalidInputError
@@ -94,3 +96,43 @@ def test_simplex_exact():
     F = Fraction
     val, x = simplex_max([F(1), F(1)], [[F(1), F(2)], [F(3), F(1)]], [F(4), F(6)])
     assert val == F(14, 5) and x == [F(8, 5), F(6, 5)]
+
+
+_VARS = ("N", "d", "M")
+_monomial = st.tuples(*[st.sampled_from([-1, 0, 1, 2, sympy.Rational(1, 2)]) for _ in _VARS]).map(
+    lambda e: "*".join(f"{v}**({x})" for v, x in zip(_VARS, e, strict=True))
+)
+
+
+def _expr(depth: int):
+    if depth == 0:
+        return _monomial
+    sub = _expr(depth - 1)
+    return st.one_of(
+        _monomial,
+        st.tuples(sub, sub).map(lambda t: f"({t[0]}) + ({t[1]})"),
+        st.tuples(sub, sub).map(lambda t: f"Min({t[0]}, {t[1]})"),
+        st.tuples(sub, sub).map(lambda t: f"Max({t[0]}, {t[1]})"),
+        st.tuples(sub, sub).map(lambda t: f"({t[0]}) / ({t[1]})"),
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(f=_expr(2), g=_expr(2), ray=st.tuples(*[st.integers(0, 3) for _ in _VARS]))
+def test_answers_agree_with_growth_along_rays(f, g, ray):
+    """If f = O(g), f/g cannot grow polynomially along any ray; a witness makes it grow."""
+    c = compare(f, g)
+    if not any(ray):
+        return
+    fe, ge = parse(f), parse(g)
+
+    def ratio(t):
+        point = zip(_VARS, ray, strict=True)
+        subs = {sympy.Symbol(v, positive=True): sympy.Integer(t) ** e for v, e in point}
+        return float((fe / ge).subs(subs))
+
+    growth = ratio(10**12) / ratio(10**6)
+    if c.O:
+        assert growth < 10  # bounded ratio: no power of t can appear
+    if c.Omega:
+        assert growth > 0.1
