@@ -181,10 +181,13 @@ def _cone_rows(assumptions: list[Any], variables: tuple[sympy.Symbol, ...]) -> l
         rel = parse(item)
         if rel is sympy.true:
             continue
-        if not isinstance(rel, sympy.core.relational.Relational) or isinstance(
-            rel, sympy.Eq | sympy.Ne
-        ):
+        if not isinstance(rel, sympy.core.relational.Relational) or isinstance(rel, sympy.Ne):
             raise InvalidInputError(f"assumption {item!r} is not an inequality like 'M >= d**2'")
+        if isinstance(rel, sympy.Eq):  # u = v: both u <= v and v <= u
+            a, b = _monomial(rel.lhs, variables), _monomial(rel.rhs, variables)
+            rows.append(tuple(x - y for x, y in zip(a, b, strict=True)))
+            rows.append(tuple(y - x for x, y in zip(a, b, strict=True)))
+            continue
         if isinstance(rel, sympy.GreaterThan | sympy.StrictGreaterThan):
             small, big = rel.rhs, rel.lhs
         else:
@@ -349,8 +352,8 @@ def compare(f: Any, g: Any, assumptions: list[Any] | tuple[Any, ...] = ()) -> Co
         Built from positive constants and variables with ``+``, ``*``, ``/``, rational
         powers, ``Min`` and ``Max``.
     assumptions : list of sympy relationals or str
-        Monomial inequalities such as ``"M >= d**2"`` or ``M <= N*d``. Every variable
-        also satisfies ``x >= 1``.
+        Monomial inequalities such as ``"M >= d**2"`` or ``M <= N*d`` (or equalities,
+        ``sympy.Eq(M, d**2)``). Every variable also satisfies ``x >= 1``.
 
     Returns
     -------
