@@ -19,6 +19,14 @@ def test_bounds_at_a_point_json(capsys):
     )
 
 
+def test_bounds_with_schedules(capsys):
+    argv = ["bounds", "--n", "8", "--d", "2", "--memory", "24", "--simulate", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["schedules"]["flash2"] == 160
+    assert out["explicit_lower"]["best"] <= min(out["schedules"].values())
+
+
 def test_bounds_at_a_point_text(capsys):
     assert main(["bounds", "--n", "16", "--d", "8", "--memory", "16"]) == 0
     out = capsys.readouterr().out
