@@ -115,8 +115,6 @@ ALGORITHMS: dict[str, sympy.Expr] = {
     "flashattention-1": 2 * N * d + (4 * N * d / M) * (3 * N * d + 4 * N),
     # Algorithm 1: about 8 N^2 d / sqrt(M) + N^2 + N d
     "square-tiling": 8 * N**2 * d / sympy.sqrt(M) + N**2 + N * d,
-    # standard attention: Theta(Nd + N^2) (S and P through slow memory), up to constants
-    "standard": N * d + N**2,
 }
 
 

@@ -76,7 +76,7 @@ def _run_point(args: argparse.Namespace) -> int:
         val = "n/a" if r["value"] is None else f"{r['value']:.4g}"
         reg = ", ".join(r["regime"]) or "all M"
         print(f"  {r['title']:13s} {r['kind']:6s} {val:>10s}  {flag} [{reg}]  {r['expr']}")
-    print("algorithm counts:")
+    print("algorithm counts (PAPER.md section 3 formulas):")
     for k, v in table["algorithms"].items():
         print(f"  {k:17s} {v:.4g}")
     if "schedules" in table:
