@@ -109,3 +109,32 @@ def test_matmul_names():
     assert to_matmul_name("S[0,1](0:2)") == "C[0,1](0:2)"
     with pytest.raises(ValueError):
         to_matmul_name("V[0,0]")
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(2, 3),
+    dd=st.integers(1, 3),
+    extra=st.integers(0, 6),
+    shape=st.sampled_from(["tree", "chain"]),
+)
+def test_every_predicate_holds_on_random_topological_orders(seed, n, dd, extra, shape):
+    """Greedy schedules along random topological orders: many different strategies."""
+    import random
+
+    import networkx as nx
+
+    G = attention_dag(n, dd, sum=shape)
+    rng = random.Random(seed)
+    keys = {v: rng.random() for v in G}
+    order = [v for v in nx.lexicographical_topological_sort(G, key=keys.get) if G.in_degree(v)]
+    m = 3 + extra
+    s = greedy_strategy(G, m, order=order)
+    qa = replay(G, s).io
+    segs = segments(s, m)
+    assert check_partition(G, s, m, segs=segs).ok
+    assert all(c.ok for c in count_roots(G, segs, dd, m))
+    assert all(e.ok(m) for e in epochs(s, m, dd, segs))
+    r = replay(matmul_dag(n, dd, n, sum=shape), reduce_to_matmul(s), memory=m)
+    assert r.io <= qa + n * n
