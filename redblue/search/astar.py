@@ -63,6 +63,9 @@ S  *the stash* (rule ``"stash"``, classic game). Rule N2 would branch on every e
    never followed by a load of that value is wasted (outputs aside, stored at once), so
    every normal-form strategy maps to a stash strategy of the same cost and back; the
    eviction branching disappears. ``moves_of`` inserts the retroactive stores.
+H2 *cut heuristic* (classic game, with rule ``"heuristic"``): see
+   :meth:`Problem.cut_heuristic`; computed only when a state is about to be expanded (a
+   state whose bound rises is put back in its new bucket).
 T  *transpositions*: states reached again at no smaller cost are not expanded again.
 """
 
@@ -153,6 +156,78 @@ class Problem:
                     must |= missing & ~blue & ~stashed
         return pending.bit_count() + loads.bit_count()
 
+    def cut_heuristic(self, red: int, blue: int, comp: int) -> int:
+        """Rule H2 (classic game): outputs without blue + a minimum vertex cut.
+
+        Every output without blue must still be computed, so all its predecessors must
+        become red, and, going back, every path from an input to such an output through
+        vertices without red must meet a vertex that becomes red by a load (an input can
+        only be loaded). The loaded vertices therefore form a vertex cut between the
+        inputs and those outputs in the graph of non-red vertices; a vertex costs 1 to
+        load when blue, 2 from the stash (rule S), and cannot be loaded otherwise.
+        Distinct vertices need distinct loads, so the cheapest cut, found as a maximum
+        flow, is a lower bound on the loads still to pay.
+        """
+        pending = self.outputs & ~blue
+        if not pending:
+            return 0
+        region = pending & ~red
+        pm = self.pred_mask
+        for v in range(region.bit_length() - 1, -1, -1):
+            if region >> v & 1:
+                region |= pm[v] & ~red
+        n = self.n
+        INF = 1 << 20
+        src, snk = 2 * n, 2 * n + 1
+        cap: dict[tuple[int, int], int] = {}
+        adj: dict[int, list[int]] = {src: [], snk: []}
+
+        def arc(a: int, b: int, c: int) -> None:
+            if (a, b) not in cap:
+                adj.setdefault(a, []).append(b)
+                adj.setdefault(b, []).append(a)
+                cap.setdefault((b, a), 0)
+            cap[(a, b)] = c
+
+        for v in _bits(region):
+            bit = 1 << v
+            c = 1 if blue & bit else 2 if comp & bit else INF
+            arc(2 * v, 2 * v + 1, c)
+            if self.inputs & bit:
+                arc(src, 2 * v, INF)
+            if pending & bit:
+                arc(2 * v + 1, snk, INF)
+            for u in _bits(pm[v] & region):
+                arc(2 * u + 1, 2 * v, INF)
+        flow = 0
+        while True:
+            prev = {src: src}
+            queue = [src]
+            for a in queue:
+                for b in adj[a]:
+                    if b not in prev and cap[(a, b)] > 0:
+                        prev[b] = a
+                        queue.append(b)
+                if snk in prev:
+                    break
+            if snk not in prev:
+                break
+            b, push = snk, INF
+            while b != src:
+                a = prev[b]
+                push = min(push, cap[(a, b)])
+                b = a
+            b = snk
+            while b != src:
+                a = prev[b]
+                cap[(a, b)] -= push
+                cap[(b, a)] += push
+                b = a
+            flow += push
+            if flow >= INF:  # pragma: no cover - an output that cannot be produced
+                break
+        return pending.bit_count() + flow
+
     def start(self) -> tuple[int, int, int]:
         blue = self.inputs
         return self.canon(0, blue, 0)
@@ -202,7 +277,7 @@ class Problem:
                 if stash:  # no store now (rule S): the victims go to the stash
                     yield (cost1, *self.canon(base_red, blue1, ncomp | unsaved), v, vmask, 0)
                     continue
-                if nr:  # live victims without blue must be stored (rule D)
+                if nr and self.use_dead:  # live victims without blue must be stored (rule D)
                     choices = (unsaved,)
                 else:
                     ids = list(_bits(unsaved))
@@ -296,14 +371,15 @@ def astar_search(
     n = problem.n
     sh1, sh2 = n, 2 * n
     hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
+    strong = problem.cut_heuristic if heuristic and not problem.no_recompute else None
     red, blue, comp = problem.start()
     key0 = red | blue << sh1 | comp << sh2
     # best[key] = (g, parent key, v, victims, stored)
     best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0)}
     f0 = hfun(red, blue, comp)
     limit = upper if upper is not None else 1 << 60
-    buckets: list[list[tuple[int, int, int, int, int]]] = [[] for _ in range(f0 + 1)]
-    buckets[f0].append((0, red, blue, comp, key0))
+    buckets: list[list[tuple[int, int, int, int, int, bool]]] = [[] for _ in range(f0 + 1)]
+    buckets[f0].append((0, red, blue, comp, key0, False))
     f = f0
     expanded = 0
     last = t0
@@ -317,9 +393,18 @@ def astar_search(
             if f >= len(buckets):
                 break
             continue
-        g, red, blue, comp, key = buckets[f].pop()
+        g, red, blue, comp, key, checked = buckets[f].pop()
         if best[key][0] != g:
             continue  # a cheaper path to this state was found later (rule T)
+        if strong is not None and not checked:
+            # rule H2, evaluated lazily: only on states about to be expanded
+            nf = g + strong(red, blue, comp)
+            if nf > f:
+                if nf < limit:
+                    while len(buckets) <= nf:
+                        buckets.append([])
+                    buckets[nf].append((g, red, blue, comp, key, True))
+                continue
         if not pending_goal & ~blue:
             macros = []
             k = key
@@ -355,6 +440,6 @@ def astar_search(
             best[nkey] = (ng, key, v, vm, st)
             while len(buckets) <= nf:
                 buckets.append([])
-            buckets[nf].append((ng, nred, nblue, ncomp, nkey))
+            buckets[nf].append((ng, nred, nblue, ncomp, nkey, False))
     lower = limit if upper is not None else f
     return AStarOutcome(lower, upper, None, upper is not None, expanded, None)
