@@ -43,6 +43,18 @@ D  *dead values* (rule ``"dead"``). In the classic game a vertex is *live* when 
    it is never computed or loaded again and its blue pebble is forgotten. In
    no-recompute, evicting a live vertex without blue would make its uncomputed
    successor impossible, so such an eviction always stores.
+F  *forced last uses* (rule ``"forced"``, no-recompute, with rule D). If ``v`` can be
+   computed now without a load or an eviction, and some operand ``u`` of ``v`` holds red
+   but no blue and ``v`` is the only live successor of ``u`` not yet computed, then
+   computing ``v`` first (``u`` then dies and is dropped) is the only move tried. Exchange
+   argument: any optimal continuation must compute ``v`` (it is live), so keeps ``u`` red
+   until then, or stores ``u`` (it has no blue) and reloads it. Let ``v`` stand in for
+   ``u``: red where ``u`` was red, stored and reloaded where ``u`` was (a store of ``u``
+   costs 1, so does the store of ``v``; if ``v`` is an output its one store is merely
+   paid earlier); the compute of ``v`` later is skipped. Every move stays legal, the red
+   count never grows and the cost does not rise. (With ``u`` already blue the argument
+   fails: evicting ``u`` would be free but evicting ``v`` is not, so the rule requires
+   ``u`` without blue.)
 H  *admissible heuristic* (rule ``"heuristic"``). ``h`` = outputs still without blue
    (each needs one store) + inputs (in no-recompute: blue vertices) that are not red but
    must become red again: those that are predecessors of a vertex that must still be
@@ -81,7 +93,7 @@ from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 
 __all__ = ["RULES", "AStarOutcome", "astar_search", "Problem"]
 
-RULES = ("stash", "dead", "heuristic", "bound")
+RULES = ("stash", "dead", "forced", "heuristic", "bound")
 
 
 def _bits(mask: int):
@@ -96,7 +108,13 @@ class Problem:
     """Bitmask tables of a compiled graph, shared by the expansion and the replay."""
 
     def __init__(
-        self, graph: CompiledGraph, memory: int, no_recompute: bool, dead: bool, stash: bool = True
+        self,
+        graph: CompiledGraph,
+        memory: int,
+        no_recompute: bool,
+        dead: bool,
+        stash: bool = True,
+        forced: bool = True,
     ):
         n = graph.n
         self.graph, self.n, self.memory = graph, n, memory
@@ -104,6 +122,7 @@ class Problem:
         # classic game: ``comp`` holds the stash (rule S); no-recompute: the computed set
         self.stash = stash and not no_recompute
         self.track_comp = no_recompute or self.stash
+        self.forced = forced and no_recompute and dead
         self.preds = [graph.predecessors(v).tolist() for v in range(n)]
         self.pred_mask = [sum(1 << u for u in p) for p in self.preds]
         succ = [0] * n
@@ -249,6 +268,20 @@ class Problem:
         if stash:
             avail |= comp
         cbit_all = -1 if self.track_comp else 0
+        if self.forced and r < memory:
+            # rule F: a ready last use of a red value without blue is played first
+            succ = self.succ_mask
+            for v in self.noninputs:
+                bit = 1 << v
+                p = pm[v]
+                if red & bit or comp & bit or not live & bit or p & ~red:
+                    continue
+                for u in _bits(p & ~blue):
+                    if succ[u] & live & ~comp == bit:
+                        nblue = blue | (bit if self.outputs & bit else 0)
+                        cost = 1 if self.outputs & bit else 0
+                        yield (cost, *self.canon(red | bit, nblue, comp | bit), v, 0, 0)
+                        return
         for v in self.noninputs:
             bit = 1 << v
             if red & bit or not live & bit or (nr and comp & bit):
@@ -419,7 +452,7 @@ def astar_search(
         if state_limit is not None and expanded >= state_limit:
             return AStarOutcome(f, upper, None, False, expanded, "state limit")
         expanded += 1
-        if expanded & 1023 == 0:
+        if expanded & 127 == 0:
             now = time.monotonic()
             if time_limit is not None and now - t0 >= time_limit:
                 return AStarOutcome(f, upper, None, False, expanded, "time limit")

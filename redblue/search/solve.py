@@ -196,7 +196,7 @@ def solve(
     if method == "astar" and not no_recompute and "bound" in rules:
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
         budget = None if time_limit is None else time_limit / 4
-        nr_problem = Problem(graph, memory, True, "dead" in rules)
+        nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
         nr = astar_search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
         if nr.macros is not None:
             kinds, nodes = nr_problem.moves_of(nr.macros)
@@ -206,12 +206,15 @@ def solve(
                 seed, seed_io, seed_name = enc, io, "no-recompute optimum"
                 details.update(seed_upper=seed_io, seed=seed_name)
     if method == "astar":
-        problem = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
+        problem = Problem(
+            graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
+        )
+        left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - t0))
         out = astar_search(
             problem,
             upper=seed_io if "bound" in rules else None,
             heuristic="heuristic" in rules,
-            time_limit=time_limit,
+            time_limit=left,
             state_limit=state_limit,
             progress=progress,
         )
