@@ -40,8 +40,9 @@ __all__ = [
     "PROOFS_DIR",
 ]
 
-#: Where the proof scripts live (the ``proofs/`` folder of the checkout).
-PROOFS_DIR = Path(__file__).resolve().parent.parent.parent / "proofs"
+#: Where the proof scripts live: the checkout's ``proofs/`` folder, which the package
+#: installs as ``redblue.proofs`` (see pyproject.toml), so an installed redblue has them too.
+PROOFS_DIR = Path(importlib.util.find_spec("redblue.proofs").submodule_search_locations[0])
 
 
 @dataclass
