@@ -15,7 +15,7 @@ from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
-from redblue.search.astar import RULES, Problem, astar_search
+from redblue.search.astar import RULES, Problem, astar_search, dive
 from redblue.search.naive import naive_search
 from redblue.strategies.greedy import greedy_moves
 
@@ -193,6 +193,17 @@ def solve(
     details: dict[str, Any] = {"seed_upper": seed_io, "seed": seed_name}
 
     found: EncodedMoves | None = None
+    if method == "astar" and "bound" in rules:  # greedy descents may improve the seed (B)
+        budget = 0.5 if time_limit is None else min(0.5, time_limit / 10)
+        problem0 = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
+        found0 = dive(problem0, budget)
+        if found0 is not None and found0[0] < seed_io:
+            kinds, nodes = problem0.moves_of(found0[1])
+            enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
+            io = replay(graph, enc, memory, rules_obj).io
+            if io < seed_io:
+                seed, seed_io, seed_name = enc, io, "greedy descent"
+                details.update(seed_upper=seed_io, seed=seed_name)
     if method == "astar" and not no_recompute and "bound" in rules:
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
         budget = None if time_limit is None else time_limit / 4
