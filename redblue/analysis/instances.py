@@ -1,8 +1,7 @@
-"""Concrete instances for the proofs: exact optima and schedules, where available.
+"""Concrete instances for the proofs: exact optima and schedules.
 
-Uses :func:`redblue.search.solve` for exact optima and :func:`redblue.strategies.simulate`
-for the FlashAttention-family schedules when those packages are present, and the greedy
-schedule otherwise, so every proof runs with what the checkout has.
+Exact optima come from :func:`redblue.search.solve` (proven bounds when its time limit
+hits), schedules from :func:`redblue.strategies.simulate`.
 """
 
 from __future__ import annotations
@@ -13,27 +12,15 @@ from typing import Any
 
 import networkx as nx
 
+from redblue.dags import attention_dag
+from redblue.errors import InvalidInputError
 from redblue.game import replay
 from redblue.game.strategy import Strategy
+from redblue.search import solve
+from redblue.strategies import simulate
 from redblue.strategies.greedy import greedy_strategy
 
-__all__ = ["Exact", "exact", "schedules", "HAVE_SEARCH", "HAVE_SCHEDULES"]
-
-try:  # issue 7: exact search
-    from redblue.search import solve as _solve
-
-    HAVE_SEARCH = True
-except ImportError:  # pragma: no cover - depends on the checkout
-    _solve = None
-    HAVE_SEARCH = False
-
-try:  # issue 4: FlashAttention-family schedules
-    from redblue.strategies import simulate as _simulate
-
-    HAVE_SCHEDULES = True
-except ImportError:  # pragma: no cover - depends on the checkout
-    _simulate = None
-    HAVE_SCHEDULES = False
+__all__ = ["Exact", "exact", "schedules", "best_schedule"]
 
 
 @dataclass
@@ -48,17 +35,11 @@ class Exact:
 
 
 def exact(G: nx.DiGraph, memory: int, time_limit: float = 3.0) -> Exact:
-    """Exact optimum by the search when it finishes in ``time_limit``, else proven bounds.
-
-    Without the search package: lower 0, upper the greedy schedule's I/O.
-    """
-    if _solve is not None:
-        r = _solve(G, memory, time_limit=time_limit)
-        lower = r.io if r.optimal else (r.lower or 0)
-        upper = r.io if r.optimal else r.upper
-        return Exact(int(lower), int(upper), bool(r.optimal), "search", r.strategy)
-    s = greedy_strategy(G, memory)
-    return Exact(0, replay(G, s).io, False, "greedy", s)
+    """Exact optimum by the search when it finishes in ``time_limit``, else proven bounds."""
+    r = solve(G, memory, time_limit=time_limit)
+    lower = r.io if r.optimal else r.lower
+    upper = r.io if r.optimal else r.upper
+    return Exact(int(lower), int(upper), bool(r.optimal), "search", r.strategy)
 
 
 BLOCK_SCHEDULES = ("flash1", "flash2", "standard", "tiling")
@@ -70,16 +51,14 @@ def schedules(
 ) -> dict[str, Any]:
     """``{algorithm: Simulation}`` for each of ``algorithms`` that runs at this point.
 
-    Empty if the schedules package is absent. Pass ``algorithms=(..., "greedy")`` for the
-    greedy schedule too (slow on large instances).
+    Pass ``algorithms=(..., "greedy")`` for the greedy schedule too (slow on large
+    instances).
     """
     out: dict[str, Any] = {}
-    if _simulate is None:
-        return out
     for algorithm in algorithms:
         try:
-            out[algorithm] = _simulate(algorithm, n, d, memory, sum=sum)
-        except Exception:  # noqa: BLE001 - a schedule that cannot run at this M is skipped
+            out[algorithm] = simulate(algorithm, n, d, memory, sum=sum)
+        except InvalidInputError:  # the memory is too small for this schedule: skip it
             continue
     return out
 
@@ -96,8 +75,6 @@ def best_schedule(n: int, d: int, memory: int) -> tuple[str, int] | None:
     """The cheapest schedule at a point, as ``(algorithm, io)`` (greedy if nothing else)."""
     sims = schedules(n, d, memory)
     if not sims:
-        from redblue.dags import attention_dag
-
         G = attention_dag(n, d)
         return "greedy", replay(G, greedy_strategy(G, memory)).io
     name = min(sims, key=lambda a: sims[a].result.io)
