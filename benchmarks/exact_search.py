@@ -30,6 +30,8 @@ INSTANCES = {
     "attention-2-2-fma": lambda: attention_dag(2, 2, sum="fma"),
     "attention-3-1-fma": lambda: attention_dag(3, 1, sum="fma"),
     "matmul-2x2x2": lambda: matmul_dag(2, 2, 2),
+    "pyramid-3": lambda: pyramid_dag(3),
+    "matmul-1x2x2": lambda: matmul_dag(1, 2, 2),
     "pyramid-4": lambda: pyramid_dag(4),
     "pyramid-6": lambda: pyramid_dag(6),
 }

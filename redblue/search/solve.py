@@ -193,9 +193,10 @@ def solve(
     details: dict[str, Any] = {"seed_upper": seed_io, "seed": seed_name}
 
     found: EncodedMoves | None = None
-    if method == "astar" and "bound" in rules:  # greedy descents may improve the seed (B)
-        budget = 0.5 if time_limit is None else min(0.5, time_limit / 10)
-        problem0 = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
+    problem0 = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
+    if method == "astar" and "bound" in rules and seed_io > problem0.heuristic(*problem0.start()):
+        # greedy descents may improve the seed (rule B)
+        budget = 0.25 if time_limit is None else min(0.5, time_limit / 10)
         found0 = dive(problem0, budget)
         if found0 is not None and found0[0] < seed_io:
             kinds, nodes = problem0.moves_of(found0[1])
