@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redblue.paper import Verdict
+from redblue.paper import Verdict, on_exact_dag
 
 __all__ = ["Report", "lemma_3_3_counts", "write_report"]
 
@@ -209,8 +209,9 @@ def _plot_exact(plt: Any, rows: Sequence[dict[str, Any]], path: Path) -> None:
         for a in _algorithms(group):
             pts = [(r["memory"], r[f"{a}_io"]) for r in group if r.get(f"{a}_io") is not None]
             if pts:
+                label = a if on_exact_dag(a) else f"{a} (early-normalised DAG)"
                 ax.plot(*zip(*pts, strict=True), marker="x", ls="--", color=_STYLE.get(a),
-                        label=a)  # fmt: skip
+                        label=label)  # fmt: skip
         ax.set_xlabel("fast memory M (words)")
         ax.set_ylabel("I/O (words)")
         ax.set_title(f"attention N = {n}, d = {d} (sum = chain)")
