@@ -40,9 +40,21 @@ __all__ = [
     "PROOFS_DIR",
 ]
 
-#: Where the proof scripts live: the checkout's ``proofs/`` folder, which the package
-#: installs as ``redblue.proofs`` (see pyproject.toml), so an installed redblue has them too.
-PROOFS_DIR = Path(importlib.util.find_spec("redblue.proofs").submodule_search_locations[0])
+
+def _proofs_dir() -> Path:
+    """The checkout's ``proofs/`` folder, installed as ``redblue.proofs`` (pyproject.toml).
+
+    Imported from a source tree (the tests run so) the package has no ``proofs``
+    subpackage, and the folder beside it is used.
+    """
+    spec = importlib.util.find_spec("redblue.proofs")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(__file__).resolve().parent.parent.parent / "proofs"
+
+
+#: Where the proof scripts live (see :func:`_proofs_dir`).
+PROOFS_DIR = _proofs_dir()
 
 
 @dataclass
