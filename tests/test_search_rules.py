@@ -58,7 +58,16 @@ def with_outputs(G: nx.DiGraph) -> nx.DiGraph:
     return G
 
 
-RULE_SETS = [(), ("stash",), ("dead",), ("dead", "forced"), ("heuristic",), ("bound",), RULES]
+RULE_SETS = [
+    (),
+    ("stash",),
+    ("stash", "dominance"),
+    ("dead",),
+    ("dead", "forced"),
+    ("heuristic",),
+    ("bound",),
+    RULES,
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

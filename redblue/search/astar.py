@@ -79,6 +79,22 @@ H2 *cut heuristic* (classic game, with rule ``"heuristic"``): see
    :meth:`Problem.cut_heuristic`; computed only when a state is about to be expanded (a
    state whose bound rises is put back in its new bucket).
 T  *transpositions*: states reached again at no smaller cost are not expanded again.
+C  *stash dominance* (rule ``"dominance"``, classic game with rule S). Two states with
+   the same red and blue sets, ``X = (R, B, C)`` at cost ``g`` and ``Y = (R, B, C')`` at
+   cost ``g' <= g`` with ``C`` a proper subset of ``C'``: every macro sequence that
+   completes from ``X`` is legal from ``Y`` at the same cost. A macro checks only that the
+   operands are in ``red | blue | stash``, pays 1 per load of a blue operand and 2 per
+   load of a stashed one, and the red and blue sets evolve identically (they do not
+   depend on the stash); the stash evolves as ``(C | added) & ~blue & live``, which keeps
+   ``C_X`` inside ``C_Y`` along the way (``live`` depends on blue only in the classic
+   game). So ``Y`` reaches the goal at no greater cost and ``X`` need not be expanded.
+   States are compared within one ``(red, blue)`` class: a new state is dropped when a
+   stored state of its class dominates it, and a queued state is skipped when it has
+   been dominated since. A dominating state is itself either expanded, dominated in turn
+   (the relation is a strict partial order, so a chain ends) or discarded by rule B
+   because every completion through it costs at least the bound, and then so does every
+   completion through ``X``. Measured on attention N=2, d=1 at M=7, about 9 in 10 stored
+   states differ from another only by a smaller stash.
 """
 
 from __future__ import annotations
@@ -93,7 +109,7 @@ from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 
 __all__ = ["RULES", "AStarOutcome", "astar_search", "dive", "Problem"]
 
-RULES = ("stash", "dead", "forced", "heuristic", "bound")
+RULES = ("stash", "dead", "forced", "heuristic", "bound", "dominance")
 
 
 def _bits(mask: int):
@@ -431,6 +447,7 @@ def astar_search(
     *,
     upper: int | None = None,
     heuristic: bool = True,
+    dominance: bool = True,
     time_limit: float | None = None,
     state_limit: int | None = None,
     progress: Callable[[dict], None] | None = None,
@@ -453,6 +470,11 @@ def astar_search(
     best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0)}
     f0 = hfun(red, blue, comp)
     limit = upper if upper is not None else 1 << 60
+    # rule C: (red, blue) -> [(stash, g)] of the states stored for that class
+    dom: dict[int, list[tuple[int, int]]] | None = (
+        {key0 & ((1 << sh2) - 1): [(comp, 0)]} if dominance and problem.stash else None
+    )
+    low = (1 << sh2) - 1
     buckets: list[list[tuple[int, int, int, int, int, bool]]] = [[] for _ in range(f0 + 1)]
     buckets[f0].append((0, red, blue, comp, key0, False))
     f = f0
@@ -471,6 +493,10 @@ def astar_search(
         g, red, blue, comp, key, checked = buckets[f].pop()
         if best[key][0] != g:
             continue  # a cheaper path to this state was found later (rule T)
+        if dom is not None and any(
+            g2 <= g and c2 != comp and comp & ~c2 == 0 for c2, g2 in dom[key & low]
+        ):
+            continue  # dominated since it was queued (rule C)
         if strong is not None and not checked:
             # rule H2, evaluated lazily: only on states about to be expanded
             nf = g + strong(red, blue, comp)
@@ -508,11 +534,21 @@ def astar_search(
             old = best.get(nkey)
             if old is not None and old[0] <= ng:
                 continue
+            if dom is not None:
+                cls = dom.get(nkey & low)
+                if cls is not None and any(g2 <= ng and ncomp & ~c2 == 0 for c2, g2 in cls):
+                    continue  # rule C
             nf = ng + hfun(nred, nblue, ncomp)
             if nf >= limit:
                 continue
             nf = max(nf, f)  # keep the queue monotone (h may be inconsistent)
             best[nkey] = (ng, key, v, vm, st)
+            if dom is not None:
+                if cls is None:
+                    dom[nkey & low] = [(ncomp, ng)]
+                else:  # forget the entries the new state dominates
+                    cls[:] = [(c2, g2) for c2, g2 in cls if not (g2 >= ng and c2 & ~ncomp == 0)]
+                    cls.append((ncomp, ng))
             while len(buckets) <= nf:
                 buckets.append([])
             buckets[nf].append((ng, nred, nblue, ncomp, nkey, False))

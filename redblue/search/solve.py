@@ -226,6 +226,7 @@ def solve(
             problem,
             upper=seed_io if "bound" in rules else None,
             heuristic="heuristic" in rules,
+            dominance="dominance" in rules,
             time_limit=left,
             state_limit=state_limit,
             progress=progress,
