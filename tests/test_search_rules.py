@@ -15,9 +15,10 @@ from helpers import legal_moves, small_dag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redblue.dags import attention_dag
 from redblue.game import compile_graph, replay
 from redblue.search import solve
-from redblue.search.astar import RULES
+from redblue.search.astar import RULES, automorphisms
 
 
 def brute_force(G: nx.DiGraph, memory: int, no_recompute: bool) -> int:
@@ -66,6 +67,7 @@ RULE_SETS = [
     ("dead", "forced"),
     ("heuristic",),
     ("bound",),
+    ("symmetry",),
     RULES,
 ]
 
@@ -89,6 +91,46 @@ def test_every_rule_keeps_the_optimum(seed, nodes, extra, no_recompute):
         r = solve(G, M, variant, rules=rules)
         assert r.optimal and r.io == want, (rules, r.io, want)
         assert replay(G, r.strategy, M, variant).io == want
+
+
+def doubled_dag(seed: int, nodes: int) -> nx.DiGraph:
+    """Two copies of a random DAG sharing its sources: swapping the copies is a symmetry."""
+    H = small_dag(seed, nodes, max_indegree=2)
+    sources = {v for v in H if H.in_degree(v) == 0}
+    G = nx.DiGraph()
+    for copy in "ab":
+        name = {v: v if v in sources else copy + v for v in H}
+        G.add_nodes_from(name.values())
+        G.add_edges_from((name[u], name[v]) for u, v in H.edges)
+    return with_outputs(G)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    nodes=st.integers(3, 5),
+    extra=st.integers(0, 1),
+    no_recompute=st.booleans(),
+)
+def test_symmetry_keeps_the_optimum(seed, nodes, extra, no_recompute):
+    G = doubled_dag(seed, nodes)
+    if G.number_of_edges() == 0 or G.number_of_nodes() > 9:
+        return
+    C = compile_graph(G)
+    M = C.min_memory() + extra
+    variant = "no-recompute" if no_recompute else "classic"
+    want = brute_force(G, M, no_recompute)
+    for rules in (("symmetry",), ("stash", "dominance", "symmetry"), RULES):
+        r = solve(G, M, variant, rules=rules)
+        assert r.optimal and r.io == want, (rules, r.io, want)
+        assert replay(G, r.strategy, M, variant).io == want
+
+
+def test_attention_automorphisms():
+    # rows of Q, and rows of K with V: 2! * 2! for N = 2, d = 1
+    assert len(automorphisms(compile_graph(attention_dag(2, 1)))) == 4
+    # N = 3: any row of Q (3!), but the tree sum (t0 + t1) + t2 only lets keys 0, 1 swap
+    assert len(automorphisms(compile_graph(attention_dag(3, 1)))) == 6 * 2
 
 
 @pytest.mark.parametrize("seed", range(4))

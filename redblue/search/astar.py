@@ -95,6 +95,18 @@ C  *stash dominance* (rule ``"dominance"``, classic game with rule S). Two state
    because every completion through it costs at least the bound, and then so does every
    completion through ``X``. Measured on attention N=2, d=1 at M=7, about 9 in 10 stored
    states differ from another only by a smaller stash.
+Y  *symmetry* (rule ``"symmetry"``). An automorphism ``p`` of the DAG (a permutation of
+   the vertices mapping edges to edges and outputs to outputs; inputs, being the sources,
+   follow) maps every legal move sequence to a legal one of the same cost, and every rule
+   above is defined from the graph structure alone, so a state ``s`` and ``p(s)`` have the
+   same optimal cost to go and the same heuristic values. The search therefore stores
+   each state as a representative: its image under the automorphism that makes
+   ``(red, blue)``, then the stash, smallest (any choice would be sound; a canonical one
+   merges the most states). The group is computed once (networkx ``DiGraphMatcher``, at
+   most ``MAX_AUTOMORPHISMS`` elements kept); on attention DAGs it permutes the rows of
+   Q, and the rows of K together with V. The certificate is rebuilt by composing the
+   permutations along the path back into the start's coordinates
+   (:func:`unmap_macros`).
 """
 
 from __future__ import annotations
@@ -107,9 +119,12 @@ from dataclasses import dataclass
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 
-__all__ = ["RULES", "AStarOutcome", "astar_search", "dive", "Problem"]
+__all__ = ["RULES", "AStarOutcome", "astar_search", "dive", "Problem", "automorphisms"]
 
-RULES = ("stash", "dead", "forced", "heuristic", "bound", "dominance")
+#: most automorphisms kept by rule Y (a subset of the group is still sound)
+MAX_AUTOMORPHISMS = 256
+
+RULES = ("stash", "dead", "forced", "heuristic", "bound", "dominance", "symmetry")
 
 
 def _bits(mask: int):
@@ -118,6 +133,106 @@ def _bits(mask: int):
         low = mask & -mask
         yield low.bit_length() - 1
         mask ^= low
+
+
+def automorphisms(graph: CompiledGraph, limit: int = MAX_AUTOMORPHISMS) -> list[list[int]]:
+    """Automorphisms of the DAG that fix the output set, identity first (rule Y)."""
+    import networkx as nx
+    from networkx.algorithms.isomorphism import DiGraphMatcher
+
+    D = nx.DiGraph()
+    for v in range(graph.n):
+        D.add_node(v, out=bool(graph.is_output[v]), inp=bool(graph.is_input[v]))
+        for u in graph.predecessors(v).tolist():
+            D.add_edge(u, v)
+    ident = list(range(graph.n))
+    perms = [ident]
+    matcher = DiGraphMatcher(
+        D, D, node_match=lambda a, b: a["out"] == b["out"] and a["inp"] == b["inp"]
+    )
+    for m in matcher.isomorphisms_iter():
+        p = [m[v] for v in range(graph.n)]
+        if p != ident:
+            perms.append(p)
+        if len(perms) >= limit:
+            break
+    return perms
+
+
+class _Symmetry:
+    """Fast application of a list of vertex permutations to bitsets (rule Y)."""
+
+    CHUNK = 10
+
+    def __init__(self, perms: list[list[int]], n: int):
+        self.perms, self.n = perms, n
+        ch = self.CHUNK
+        self.nchunks = (n + ch - 1) // ch
+        self.tables = []
+        for p in perms:
+            tabs = []
+            for c in range(self.nchunks):
+                bits = [p[i] for i in range(c * ch, min(n, (c + 1) * ch))]
+                tab = [0] * (1 << len(bits))
+                for x in range(1, len(tab)):
+                    low = x & -x
+                    tab[x] = tab[x ^ low] | 1 << bits[low.bit_length() - 1]
+                tabs.append(tab)
+            self.tables.append(tabs)
+        self.inverse = []
+        for p in perms:
+            q = [0] * n
+            for i, j in enumerate(p):
+                q[j] = i
+            self.inverse.append(q)
+
+    def apply(self, k: int, mask: int) -> int:
+        """The image of the bitset ``mask`` under permutation number ``k``."""
+        out, ch, m = 0, self.CHUNK, (1 << self.CHUNK) - 1
+        for tab in self.tables[k]:
+            out |= tab[mask & m]
+            mask >>= ch
+        return out
+
+    def canon(self, red: int, blue: int, comp: int) -> tuple[int, int, int, int]:
+        """``(red, blue, comp, k)``: the representative and the permutation giving it."""
+        n = self.n
+        best = None
+        for k in range(len(self.perms)):
+            rb = self.apply(k, red) | self.apply(k, blue) << n
+            if best is None or rb < best[0]:
+                best = (rb, self.apply(k, comp), k)
+            elif rb == best[0] and comp:
+                c = self.apply(k, comp)
+                if c < best[1]:
+                    best = (rb, c, k)
+        rb, c, k = best
+        return rb & ((1 << n) - 1), rb >> n, c, k
+
+    def compose_map(self, sigma: list[int], k: int) -> list[int]:
+        """``sigma o perm_k^-1`` as a vertex list."""
+        inv = self.inverse[k]
+        return [sigma[inv[v]] for v in range(self.n)]
+
+
+def unmap_macros(
+    sym: _Symmetry, steps: list[tuple[int, int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """Macros in the start's coordinates from ``(v, victims, stored, k)`` steps (rule Y).
+
+    Step ``i`` is a macro in the coordinates of representative ``i``, whose result was
+    mapped by permutation ``k`` to representative ``i + 1``; ``sigma`` maps the
+    coordinates of representative ``i`` to the real ones and is updated as
+    ``sigma o perm_k^-1``.
+    """
+    sigma = list(range(sym.n))
+    out = []
+    for v, vm, st, k in steps:
+        real_vm = sum(1 << sigma[u] for u in _bits(vm))
+        real_st = sum(1 << sigma[u] for u in _bits(st))
+        out.append((sigma[v], real_vm, real_st))
+        sigma = sym.compose_map(sigma, k)
+    return out
 
 
 class Problem:
@@ -448,6 +563,7 @@ def astar_search(
     upper: int | None = None,
     heuristic: bool = True,
     dominance: bool = True,
+    symmetry: bool = True,
     time_limit: float | None = None,
     state_limit: int | None = None,
     progress: Callable[[dict], None] | None = None,
@@ -465,9 +581,15 @@ def astar_search(
     hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
     strong = problem.cut_heuristic if heuristic and not problem.no_recompute else None
     red, blue, comp = problem.start()
+    sym = None
+    if symmetry:
+        perms = automorphisms(problem.graph)
+        if len(perms) > 1:
+            sym = _Symmetry(perms, n)
+            red, blue, comp, _ = sym.canon(red, blue, comp)
     key0 = red | blue << sh1 | comp << sh2
-    # best[key] = (g, parent key, v, victims, stored)
-    best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0)}
+    # best[key] = (g, parent key, v, victims, stored, automorphism applied (rule Y))
+    best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0, 0)}
     f0 = hfun(red, blue, comp)
     limit = upper if upper is not None else 1 << 60
     # rule C: (red, blue) -> [(stash, g)] of the states stored for that class
@@ -510,12 +632,16 @@ def astar_search(
             macros = []
             k = key
             while True:
-                _, parent, v, vm, st = best[k]
+                _, parent, v, vm, st, pk = best[k]
                 if parent < 0:
                     break
-                macros.append((v, vm, st))
+                macros.append((v, vm, st, pk))
                 k = parent
             macros.reverse()
+            if sym is not None:
+                macros = unmap_macros(sym, macros)
+            else:
+                macros = [m[:3] for m in macros]
             return AStarOutcome(g, g, macros, True, expanded, None)
         if state_limit is not None and expanded >= state_limit:
             return AStarOutcome(f, upper, None, False, expanded, "state limit")
@@ -530,6 +656,9 @@ def astar_search(
                           "stored": len(best), "seconds": now - t0})  # fmt: skip
         for cost, nred, nblue, ncomp, v, vm, st in problem.successors(red, blue, comp):
             ng = g + cost
+            pk = 0
+            if sym is not None:
+                nred, nblue, ncomp, pk = sym.canon(nred, nblue, ncomp)
             nkey = nred | nblue << sh1 | ncomp << sh2
             old = best.get(nkey)
             if old is not None and old[0] <= ng:
@@ -542,7 +671,7 @@ def astar_search(
             if nf >= limit:
                 continue
             nf = max(nf, f)  # keep the queue monotone (h may be inconsistent)
-            best[nkey] = (ng, key, v, vm, st)
+            best[nkey] = (ng, key, v, vm, st, pk)
             if dom is not None:
                 if cls is None:
                     dom[nkey & low] = [(ncomp, ng)]

@@ -227,6 +227,7 @@ def solve(
             upper=seed_io if "bound" in rules else None,
             heuristic="heuristic" in rules,
             dominance="dominance" in rules,
+            symmetry="symmetry" in rules,
             time_limit=left,
             state_limit=state_limit,
             progress=progress,
