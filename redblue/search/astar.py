@@ -272,6 +272,7 @@ class Problem:
         self.anc = anc
         self.all = (1 << n) - 1
         self.noninputs = [v for v in range(n) if not graph.is_input[v]]
+        self._cut_memo: dict[tuple[int, int, int, int], int] = {}
 
     def live(self, blue: int, comp: int) -> int:
         """The live vertices (rule D); every vertex when the rule is off."""
@@ -326,6 +327,21 @@ class Problem:
         for v in range(region.bit_length() - 1, -1, -1):
             if region >> v & 1:
                 region |= pm[v] & ~red
+        # the flow network depends only on these (red only through the region)
+        memo_key = (pending, region, blue & region, comp & region)
+        memo = self._cut_memo
+        hit = memo.get(memo_key)
+        if hit is not None:
+            return hit
+        if len(memo) > 1_000_000:
+            memo.clear()
+        value = self._cut_flow(pending, region, blue, comp)
+        memo[memo_key] = value
+        return value
+
+    def _cut_flow(self, pending: int, region: int, blue: int, comp: int) -> int:
+        """The max-flow part of :meth:`cut_heuristic`."""
+        pm = self.pred_mask
         n = self.n
         INF = 1 << 20
         src, snk = 2 * n, 2 * n + 1
