@@ -340,55 +340,66 @@ class Problem:
         return value
 
     def _cut_flow(self, pending: int, region: int, blue: int, comp: int) -> int:
-        """The max-flow part of :meth:`cut_heuristic`."""
-        pm = self.pred_mask
+        """The max-flow part of :meth:`cut_heuristic` (BFS augmenting paths).
+
+        Vertex ``v`` of the region is split into ``2v -> 2v+1`` with its load cost as
+        capacity; arcs into a split vertex, from the source and to the sink are
+        unbounded. Edges are stored in pairs, edge ``e ^ 1`` being the reverse of ``e``.
+        """
+        pm, inputs = self.pred_mask, self.inputs
         n = self.n
         INF = 1 << 20
         src, snk = 2 * n, 2 * n + 1
-        cap: dict[tuple[int, int], int] = {}
-        adj: dict[int, list[int]] = {src: [], snk: []}
+        head: list[int] = []
+        cap: list[int] = []
+        adj: list[list[int]] = [[] for _ in range(2 * n + 2)]
 
         def arc(a: int, b: int, c: int) -> None:
-            if (a, b) not in cap:
-                adj.setdefault(a, []).append(b)
-                adj.setdefault(b, []).append(a)
-                cap.setdefault((b, a), 0)
-            cap[(a, b)] = c
+            adj[a].append(len(head))
+            head.append(b)
+            cap.append(c)
+            adj[b].append(len(head))
+            head.append(a)
+            cap.append(0)
 
         for v in _bits(region):
             bit = 1 << v
-            c = 1 if blue & bit else 2 if comp & bit else INF
-            arc(2 * v, 2 * v + 1, c)
-            if self.inputs & bit:
+            arc(2 * v, 2 * v + 1, 1 if blue & bit else 2 if comp & bit else INF)
+            if inputs & bit:
                 arc(src, 2 * v, INF)
             if pending & bit:
                 arc(2 * v + 1, snk, INF)
             for u in _bits(pm[v] & region):
                 arc(2 * u + 1, 2 * v, INF)
         flow = 0
+        size = 2 * n + 2
         while True:
-            prev = {src: src}
+            via = [-1] * size
+            via[src] = -2
             queue = [src]
             for a in queue:
-                for b in adj[a]:
-                    if b not in prev and cap[(a, b)] > 0:
-                        prev[b] = a
-                        queue.append(b)
-                if snk in prev:
+                for e in adj[a]:
+                    if cap[e] > 0:
+                        b = head[e]
+                        if via[b] == -1:
+                            via[b] = e
+                            queue.append(b)
+                if via[snk] != -1:
                     break
-            if snk not in prev:
+            if via[snk] == -1:
                 break
-            b, push = snk, INF
+            push, b = INF, snk
             while b != src:
-                a = prev[b]
-                push = min(push, cap[(a, b)])
-                b = a
+                e = via[b]
+                if cap[e] < push:
+                    push = cap[e]
+                b = head[e ^ 1]
             b = snk
             while b != src:
-                a = prev[b]
-                cap[(a, b)] -= push
-                cap[(b, a)] += push
-                b = a
+                e = via[b]
+                cap[e] -= push
+                cap[e ^ 1] += push
+                b = head[e ^ 1]
             flow += push
             if flow >= INF:  # pragma: no cover - an output that cannot be produced
                 break
