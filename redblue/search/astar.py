@@ -166,6 +166,7 @@ class _Symmetry:
 
     def __init__(self, perms: list[list[int]], n: int):
         self.perms, self.n = perms, n
+        self._blue_images: dict[int, list[int]] = {}
         ch = self.CHUNK
         self.nchunks = (n + ch - 1) // ch
         self.tables = []
@@ -195,19 +196,32 @@ class _Symmetry:
         return out
 
     def canon(self, red: int, blue: int, comp: int) -> tuple[int, int, int, int]:
-        """``(red, blue, comp, k)``: the representative and the permutation giving it."""
-        n = self.n
+        """``(red, blue, comp, k)``: the representative and the permutation giving it.
+
+        The smallest image of ``(blue, red)`` (blue compared first), then of the stash.
+        Blue sets repeat a lot, so their images are cached.
+        """
+        images = self._blue_images.get(blue)
+        if images is None:
+            if len(self._blue_images) > 100_000:
+                self._blue_images.clear()
+            images = [self.apply(k, blue) for k in range(len(self.perms))]
+            self._blue_images[blue] = images
+        low = min(images)
         best = None
-        for k in range(len(self.perms)):
-            rb = self.apply(k, red) | self.apply(k, blue) << n
-            if best is None or rb < best[0]:
-                best = (rb, self.apply(k, comp), k)
-            elif rb == best[0] and comp:
+        for k, b in enumerate(images):
+            if b != low:
+                continue
+            r = self.apply(k, red)
+            if best is None or r < best[0]:
+                best = (r, self.apply(k, comp) if comp else 0, k)
+            elif r == best[0] and comp:
                 c = self.apply(k, comp)
                 if c < best[1]:
-                    best = (rb, c, k)
-        rb, c, k = best
-        return rb & ((1 << n) - 1), rb >> n, c, k
+                    best = (r, c, k)
+        assert best is not None  # the identity is always there
+        r, c, k = best
+        return r, low, c, k
 
     def compose_map(self, sigma: list[int], k: int) -> list[int]:
         """``sigma o perm_k^-1`` as a vertex list."""
