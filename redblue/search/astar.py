@@ -287,6 +287,8 @@ class Problem:
         self.all = (1 << n) - 1
         self.noninputs = [v for v in range(n) if not graph.is_input[v]]
         self._cut_memo: dict[tuple[int, int, int, int], int] = {}
+        self._INF = 1 << 20
+        self._head: list[int] | None = None  # the flow network of rule H2, built lazily
 
     def live(self, blue: int, comp: int) -> int:
         """The live vertices (rule D); every vertex when the rule is off."""
@@ -353,38 +355,53 @@ class Problem:
         memo[memo_key] = value
         return value
 
-    def _cut_flow(self, pending: int, region: int, blue: int, comp: int) -> int:
-        """The max-flow part of :meth:`cut_heuristic` (BFS augmenting paths).
+    def _flow_network(self) -> None:
+        """The network of :meth:`_cut_flow` over all vertices, built once.
 
-        Vertex ``v`` of the region is split into ``2v -> 2v+1`` with its load cost as
-        capacity; arcs into a split vertex, from the source and to the sink are
-        unbounded. Edges are stored in pairs, edge ``e ^ 1`` being the reverse of ``e``.
+        Vertex ``v`` is split into ``2v -> 2v+1`` (edge ``split[v]``); the source feeds
+        every input, ``2v+1`` feeds the sink (edge ``sink[v]``), and ``2u+1 -> 2v`` for
+        every edge ``u -> v``. Edges are stored in pairs, ``e ^ 1`` being the reverse of
+        ``e``. Split and sink capacities start at 0 and are set per call, so a vertex
+        outside the region, whose split capacity stays 0, carries no flow.
         """
-        pm, inputs = self.pred_mask, self.inputs
-        n = self.n
-        INF = 1 << 20
+        n, INF = self.n, self._INF
         src, snk = 2 * n, 2 * n + 1
         head: list[int] = []
         cap: list[int] = []
         adj: list[list[int]] = [[] for _ in range(2 * n + 2)]
 
-        def arc(a: int, b: int, c: int) -> None:
+        def arc(a: int, b: int, c: int) -> int:
             adj[a].append(len(head))
             head.append(b)
             cap.append(c)
             adj[b].append(len(head))
             head.append(a)
             cap.append(0)
+            return len(head) - 2
 
+        self._split = [arc(2 * v, 2 * v + 1, 0) for v in range(n)]
+        self._sink = [arc(2 * v + 1, snk, 0) for v in range(n)]
+        for v in range(n):
+            if self.inputs >> v & 1:
+                arc(src, 2 * v, INF)
+            for u in self.preds[v]:
+                arc(2 * u + 1, 2 * v, INF)
+        self._head, self._cap0, self._adj = head, cap, adj
+
+    def _cut_flow(self, pending: int, region: int, blue: int, comp: int) -> int:
+        """The max-flow part of :meth:`cut_heuristic` (BFS augmenting paths)."""
+        n, INF = self.n, self._INF
+        if self._head is None:
+            self._flow_network()
+        head, adj = self._head, self._adj
+        cap = self._cap0[:]
+        split, sink = self._split, self._sink
         for v in _bits(region):
             bit = 1 << v
-            arc(2 * v, 2 * v + 1, 1 if blue & bit else 2 if comp & bit else INF)
-            if inputs & bit:
-                arc(src, 2 * v, INF)
-            if pending & bit:
-                arc(2 * v + 1, snk, INF)
-            for u in _bits(pm[v] & region):
-                arc(2 * u + 1, 2 * v, INF)
+            cap[split[v]] = 1 if blue & bit else 2 if comp & bit else INF
+        for v in _bits(pending & region):
+            cap[sink[v]] = INF
+        src, snk = 2 * n, 2 * n + 1
         flow = 0
         size = 2 * n + 2
         while True:
