@@ -482,9 +482,9 @@ def test_unwritable_output(capsys, files):
 def test_memory_too_small_for_greedy(capsys, files):
     # S[0,0] = mul(Q[0,0], K[0,0]) needs two red operands and one for itself
     code, out, err = run(capsys, "greedy", str(files["graph"]), "--memory", "2")
-    assert_bad_input(code, out, err, "memory 2 is too small", "M >= 3")
+    assert_bad_input(code, out, err, "memory 2 is infeasible", "smallest feasible memory is M = 3")
     code, out, err = run(capsys, "demo", "--n", "2", "--d", "1", "--memory", "2")
-    assert_bad_input(code, out, err, "too small")
+    assert_bad_input(code, out, err, "infeasible")
 
 
 # ------------------------------------------------------------------ the console script

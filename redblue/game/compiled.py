@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -65,6 +66,39 @@ class CompiledGraph:
         """
         deg = self.indegree()
         return int(deg.max()) + 1 if deg.size and deg.max() > 0 else 1
+
+    def check_memory(self, memory: Any) -> int:
+        """``memory`` as an int if a complete calculation fits in it, else raise.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``memory`` is not a whole number, or is below :meth:`min_memory` (the
+            message names the vertex that needs more and the smallest feasible M).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> C = compile_graph(nx.DiGraph([("a", "c"), ("b", "c")]))
+        >>> C.check_memory(3)
+        3
+        >>> C.check_memory(2)
+        Traceback (most recent call last):
+        ...
+        redblue.errors.InvalidInputError: memory 2 is infeasible: node c has 2 predecessors, \
+so the smallest feasible memory is M = 3
+        """
+        if isinstance(memory, bool) or not isinstance(memory, int | np.integer):
+            raise InvalidInputError(f"memory must be a whole number, got {memory!r}")
+        need = self.min_memory()
+        if memory < need:
+            deg = self.indegree()
+            v = int(np.argmax(deg))
+            raise InvalidInputError(
+                f"memory {memory} is infeasible: node {self.nodes[v]} has {int(deg[v])} "
+                f"predecessors, so the smallest feasible memory is M = {need}"
+            )
+        return int(memory)
 
     def lookup(self, node: Hashable) -> int:
         """Integer id of ``node``; a string also matches a non-string id printing as it.

@@ -87,18 +87,9 @@ class SearchResult:
 
 
 def check_memory(graph: CompiledGraph, memory: Any) -> int:
-    """``memory`` if it is a whole number at least the smallest feasible M, else raise."""
-    if isinstance(memory, bool) or not isinstance(memory, int | np.integer):
-        raise InvalidInputError(f"memory must be a whole number, got {memory!r}")
-    need = graph.min_memory()
-    if memory < need:
-        deg = graph.indegree()
-        v = int(np.argmax(deg))
-        raise InvalidInputError(
-            f"memory {memory} is infeasible: node {graph.nodes[v]} has {int(deg[v])} "
-            f"predecessors, so the smallest feasible memory is M = {need}"
-        )
-    return int(memory)
+    """``memory`` if it is a whole number at least the smallest feasible M, else raise
+    (see :meth:`CompiledGraph.check_memory`)."""
+    return graph.check_memory(memory)
 
 
 def solve(

@@ -71,14 +71,7 @@ def greedy_moves(
     -------
     EncodedMoves
     """
-    need = graph.min_memory()
-    if memory < need:
-        deg = graph.indegree()
-        v = int(np.argmax(deg))
-        raise InvalidInputError(
-            f"memory {memory} is too small: node {graph.nodes[v]} has {int(deg[v])} "
-            f"predecessors, so computing it needs M >= {need}"
-        )
+    memory = graph.check_memory(memory)
     order = _needed_order(graph) if order is None else _checked_order(graph, order)
     uses: list[list[int]] = [[] for _ in range(graph.n)]
     for t, v in enumerate(order):
