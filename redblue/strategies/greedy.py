@@ -199,9 +199,7 @@ def greedy_strategy(
     .. [1] L. A. Belady, "A study of replacement algorithms for a virtual-storage
        computer", IBM Systems Journal 5(2), 1966.
     """
-    if isinstance(memory, bool) or not isinstance(memory, int) or memory < 1:
-        raise InvalidInputError(f"memory must be a whole number >= 1, got {memory!r}")
-    graph = compile_graph(G)
+    graph = compile_graph(G)  # greedy_moves checks the memory (CompiledGraph.check_memory)
     ids = None
     if order is not None:
         try:
