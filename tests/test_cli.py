@@ -479,6 +479,13 @@ def test_unwritable_output(capsys, files):
     assert_bad_input(code, out, err, str(target))
 
 
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_greedy_format_needs_an_output_file(capsys, files, fmt):
+    # stdout holds the replay result, so a strategy format there would be silently ignored
+    code, out, err = run(capsys, "greedy", str(files["graph"]), "--memory", "4", "--format", fmt)
+    assert_bad_input(code, out, err, "--format needs -o FILE")
+
+
 def test_memory_too_small_for_greedy(capsys, files):
     # S[0,0] = mul(Q[0,0], K[0,0]) needs two red operands and one for itself
     code, out, err = run(capsys, "greedy", str(files["graph"]), "--memory", "2")

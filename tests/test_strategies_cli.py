@@ -78,3 +78,11 @@ def test_stable_flag(capsys):
     code, _, err = run_json(capsys, ["simulate", "standard", "--n", "6", "--d", "3",
                                      "--memory", "40", "--stable"])
     assert code == 2 and "stable" in err
+
+
+def test_format_needs_moves_file(capsys):
+    # without --moves no strategy is written, so a format would be silently ignored
+    code, data, err = run_json(capsys, ["simulate", "flash2", "--n", "4", "--d", "2",
+                                        "--memory", "20", "--format", "text"])
+    assert code == 2 and data is None
+    assert err.count("\n") == 1 and "--format needs --moves FILE" in err

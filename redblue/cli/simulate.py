@@ -23,6 +23,10 @@ MAX_MOVES = 20_000_000
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.format and not args.moves:  # no strategy file: the format would go unused
+        print("redblue: error: --format needs --moves FILE (the strategy is only written to "
+              "a file)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.count_only:
         if args.graph or args.moves:
             print("redblue: error: --graph and --moves need moves: drop --count-only",
@@ -87,7 +91,8 @@ def register(sub: Any) -> None:
                    help="online softmax with max-subtraction (flash1, flash2, greedy)")
     p.add_argument("--graph", metavar="FILE", help="write the DAG as node-link JSON")
     p.add_argument("--moves", metavar="FILE", help="write the strategy")
-    p.add_argument("--format", choices=("json", "text"), help="strategy file format")
+    p.add_argument("--format", choices=("json", "text"),
+                   help="strategy file format, with --moves (default: text for .txt, else json)")
     p.add_argument("--count-only", action="store_true",
                    help="exact block-level count, no moves (any size)")
     p.add_argument("--max-moves", type=positive, default=MAX_MOVES,
