@@ -206,9 +206,9 @@ BAD_DATA = [
     ("graph attrs", edit(lambda d: d.update(graph=[1])), "'graph' is not an object"),
     ("node without id", edit(lambda d: d["nodes"][1].pop("id")), "node entry 1 has no 'id'"),
     (
-        "list id",
-        edit(lambda d: d["nodes"][0].update(id=[1, 2])),
-        r"node entry 0 has an id that cannot be a node: \[1, 2\]",
+        "array id holding an object",  # arrays are tuple ids; their parts must hash
+        edit(lambda d: d["nodes"][0].update(id=[1, {"a": 2}])),
+        r"node entry 0 has an id that cannot be a node: \[1, \{'a': 2\}\]",
     ),
     (
         "null id",
@@ -430,3 +430,99 @@ def test_output_flag_must_be_a_boolean():
     data["nodes"][1]["output"] = "false"
     with pytest.raises(InvalidGraphError, match="has output 'false'; expected true or false"):
         from_node_link(data)
+
+
+# ------------------------------------------------------------------ awkward node ids
+
+
+def dot_unescape(text):
+    """Undo the escString escapes to_dot writes: backslash, quote, newline, carriage return."""
+    table = {"\\": "\\", '"': '"', "n": "\n", "r": "\r"}
+    return re.sub(r"\\(.)", lambda m: table.get(m.group(1), m.group(0)), text)
+
+
+def test_dot_escapes_control_characters_and_round_trips_labels():
+    ids = ["a\rb", "ab", "a\r\nb", "a\nb", 'q"x', "back\\slash", "end\\", "lit\\r", "lit\\n"]
+    G = nx.DiGraph()
+    G.add_node(ids[0], op="input", tensor="X", index=[0])
+    for k, v in enumerate(ids[1:]):
+        G.add_node(v, op="exp", args=[ids[0]], output=True, tensor="Y", index=[k])
+        G.add_edge(ids[0], v)
+    text = to_dot(G)
+    assert "\r" not in text and len(text.splitlines()) == 4 + 2 * len(ids) - 1
+    nodes, edges = dot_statements(text)
+    assert len(nodes) == len(ids)  # distinct ids stay distinct (a\rb is not ab)
+    for quoted, attrs in nodes.items():
+        label = dot_unescape(re.match(r'label="((?:[^"\\]|\\.)*)"', attrs).group(1))
+        node, op = label.rsplit("\n", 1)
+        assert dot_unescape(quoted) == node and node in G and op == G.nodes[node]["op"]
+    assert sorted(dot_unescape(v) for _, v in edges) == sorted(ids[1:])
+
+
+def tuple_graph():
+    G = nx.DiGraph()
+    G.add_node(("x", 0), op="input", tensor="X", index=[0])
+    G.add_node(("x", (1, 2)), op="input", tensor="X", index=[1])
+    G.add_node(("y", 0), op="add", args=[("x", 0), ("x", (1, 2))], output=True, tensor="Y",
+               index=[0])  # fmt: skip
+    G.add_edges_from([(("x", 0), ("y", 0)), (("x", (1, 2)), ("y", 0))])
+    return G
+
+
+def test_tuple_node_ids_round_trip_through_json(tmp_path):
+    G = tuple_graph()
+    path = tmp_path / "tuples.json"
+    write_json(G, path)
+    H = read_json(path)
+    assert_same_graph(G, H)
+    assert all(type(a) is tuple for a in H.nodes[("y", 0)]["args"])
+    assert_same_graph(G, from_node_link(json.loads(json.dumps(to_node_link(G)))))
+
+
+def bool_data(where):
+    data = to_node_link(chain_dag(3))
+    rename = {"x[0]": 0, "x[1]": 1, "x[2]": 2}  # integer ids, the ones a boolean would match
+    for entry in data["nodes"]:
+        entry["id"] = rename[entry["id"]]
+        if "args" in entry:
+            entry["args"] = [rename[a] for a in entry["args"]]
+    for entry in data["edges"]:
+        entry["source"], entry["target"] = rename[entry["source"]], rename[entry["target"]]
+    if where == "node":
+        data["nodes"][0]["id"] = False
+        data["edges"][0]["source"] = False
+        data["nodes"][1]["args"] = [False]
+    elif where == "edge":
+        data["edges"][0]["target"] = True
+    elif where == "args":
+        data["nodes"][1]["args"] = [False]
+    else:
+        data["nodes"][2]["id"] = [2, True]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("where", "fragment"),
+    [
+        ("node", "node entry 0: id false is a boolean"),
+        ("edge", "edge entry 0: target true is a boolean"),
+        ("args", "node 1 has a boolean in args"),
+        ("tuple", "node entry 2: id [2, true] holds a boolean"),
+    ],
+)
+def test_boolean_node_ids_rejected(where, fragment):
+    # True == 1 in Python: a JSON true must not silently name the node 1
+    data = bool_data(where)
+    with pytest.raises(InvalidGraphError) as info:
+        from_node_link(data)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_validate_dag_rejects_boolean_node_ids():
+    G = nx.DiGraph()
+    G.add_node(False, op="input", tensor="X", index=[0])
+    G.add_node("y", op="exp", args=[False], output=True, tensor="Y", index=[0])
+    G.add_edge(False, "y")
+    with pytest.raises(InvalidGraphError, match="node False is a boolean; node ids cannot be"):
+        validate_dag(G)

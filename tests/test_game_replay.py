@@ -14,6 +14,7 @@ from redblue.game import (
     encode_moves,
     replay,
     replay_reference,
+    strategy_from_json,
 )
 
 
@@ -194,3 +195,27 @@ def test_string_ids_match_integer_nodes():
     G = nx.path_graph(3, create_using=nx.DiGraph)
     moves = [("load", "0"), ("compute", "1"), ("delete", "0"), ("compute", "2"), ("store", "2")]
     assert replay(G, moves, 2).io == 2
+
+
+@pytest.mark.parametrize(
+    ("memory", "fragment"),
+    [(0, "memory must be at least 1, got 0"), (-2, "memory must be at least 1, got -2"),
+     (2.5, "memory must be a whole number, got 2.5"),
+     (True, "memory must be a whole number, got True"),
+     ("3", "memory must be a whole number, got '3'")],
+)  # fmt: skip
+def test_memory_check_shared_with_strategy_files(vee, memory, fragment):
+    # one check for both: the same value gets the same message from replay and a file
+    with pytest.raises(InvalidInputError) as direct:
+        replay(vee, GOOD, memory)
+    with pytest.raises(InvalidInputError) as from_file:
+        strategy_from_json({"memory": memory, "moves": []}, "s.json")
+    assert str(direct.value) == fragment
+    assert str(from_file.value) == f"s.json: {fragment}"
+
+
+def test_numpy_integer_memory_accepted(vee):
+    # as CompiledGraph.check_memory does: a memory size from numpy is a whole number
+    assert replay(vee, GOOD, np.int64(3)).memory == 3
+    assert type(replay(vee, GOOD, np.int64(3)).memory) is int
+    assert strategy_from_json({"memory": np.int32(3), "moves": []}).memory == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import networkx as nx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from redblue.game import (
     MOVE_KINDS,
     Strategy,
     read_strategy,
+    replay,
     strategy_from_json,
     strategy_from_text,
     strategy_to_json,
@@ -93,3 +95,21 @@ def test_missing_file(tmp_path):
 def test_unknown_format(tmp_path):
     with pytest.raises(InvalidInputError, match="unknown strategy format"):
         write_strategy(Strategy(), tmp_path / "x", format="yaml")
+
+
+def test_boolean_node_ids_rejected(tmp_path):
+    # True == 1 in Python: a JSON true must not silently play the move on the node 1
+    G = nx.DiGraph([(0, 1)])
+    path = tmp_path / "bool.json"
+    path.write_text('{"memory": 2, "moves": [["load", 0], ["compute", true], ["store", true]]}')
+    with pytest.raises(InvalidInputError) as exc:
+        replay(G, read_strategy(path))
+    assert str(exc.value).startswith(f"{path}: move 1: node true is a boolean")
+    with pytest.raises(InvalidInputError, match=r"move 0: node \[0, false\] holds a boolean"):
+        strategy_from_json({"moves": [["load", [0, False]]]})
+
+
+def test_tuple_node_ids_round_trip():
+    s = Strategy([("load", ("x", 0)), ("compute", ("y", (1, 2)))], 3)
+    back = strategy_from_json(json.loads(json.dumps(strategy_to_json(s))))
+    assert back == s and type(back.moves[1][1][1]) is tuple

@@ -4,6 +4,10 @@ Graphs are exchanged as networkx node-link JSON with the key ``"edges"`` for the
 (the networkx >= 3.4 default). Everything read is validated with :func:`validate_dag`, so a
 graph that loads is one the game engine and the evaluator accept. DOT output is written by
 hand so that no Graphviz binding is needed.
+
+Node ids in JSON are strings, numbers or arrays; an array is read back as the tuple it was
+written from (lists cannot be node ids, so this is unambiguous), and booleans are refused
+(``True == 1`` in Python, so a ``true`` id would silently name the node ``1``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from redblue.errors import InvalidGraphError, InvalidInputError
 
 __all__ = [
     "from_node_link",
+    "node_id_from_json",
     "read_json",
     "to_dot",
     "to_node_link",
@@ -42,6 +47,70 @@ def _is_index(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(
         isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value
     )
+
+
+def _has_bool(node: Any) -> bool:
+    """Whether ``node`` is a boolean or a tuple holding one (at any depth)."""
+    if isinstance(node, tuple):
+        return any(_has_bool(part) for part in node)
+    return isinstance(node, bool)
+
+
+def _tuples(value: Any) -> Any:
+    """JSON arrays (at any depth) as tuples, everything else as it is."""
+    if isinstance(value, list):
+        return tuple(_tuples(part) for part in value)
+    return value
+
+
+def node_id_from_json(value: Any) -> Any:
+    """The node id a parsed JSON value stands for: arrays as tuples, booleans refused.
+
+    JSON has no tuples, so a tuple id is written as an array; arrays are read back as
+    tuples (at any depth). A list is never a node id (it is unhashable), so this reading
+    is unambiguous; a namedtuple comes back as a plain tuple, which equals it. Any other
+    value is returned as it is: whether it can be a node (null cannot, nor an object) is
+    for the caller to check.
+
+    Parameters
+    ----------
+    value : Any
+        A value from ``json.loads``.
+
+    Returns
+    -------
+    Any
+        The node id.
+
+    Raises
+    ------
+    InvalidInputError
+        If the value is a boolean or an array holding one: ``True == 1`` in Python, so
+        it would silently name the integer node 1 (or 0). The message is the reason
+        alone, for the caller to place.
+
+    Examples
+    --------
+    >>> node_id_from_json(["x", [0, 1]])
+    ('x', (0, 1))
+    >>> node_id_from_json(True)
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: true is a boolean; node ids cannot be booleans \
+(true == 1 and false == 0 in Python)
+    """
+    node = _tuples(value)
+    if _has_bool(node):
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError):  # not from json.loads after all
+            text = repr(value)
+        verb = "is" if isinstance(value, bool) else "holds"
+        raise InvalidInputError(
+            f"{text} {verb} a boolean; node ids cannot be booleans "
+            "(true == 1 and false == 0 in Python)"
+        )
+    return node
 
 
 def _check_word(G: nx.DiGraph, node: Hashable, role: str) -> tuple[str, tuple[int, ...]]:
@@ -68,7 +137,9 @@ def validate_dag(G: Any, *, require_output: bool = True) -> None:
     ``index`` (a list of ints >= 0); every other node has a known ``op`` and ``args``, a
     list of operands whose set equals its predecessor set and whose length fits the op;
     outputs carry ``output=True``, ``tensor`` and ``index``; no two inputs and no two
-    outputs name the same word ``tensor[index]``; no input is an output.
+    outputs name the same word ``tensor[index]``; no input is an output; no node id (nor
+    an entry of ``args``) is a boolean or a tuple holding one (``True == 1`` in Python, so
+    it would stand for the node 1).
 
     Parameters
     ----------
@@ -121,6 +192,12 @@ def validate_dag(G: Any, *, require_output: bool = True) -> None:
     words: dict[tuple[str, str, tuple[int, ...]], Hashable] = {}
     has_output = False
     for node, data in G.nodes(data=True):
+        if _has_bool(node):  # True == 1: it would be confused with the node 1
+            verb = "is" if isinstance(node, bool) else "holds"
+            raise InvalidGraphError(
+                f"node {node!r} {verb} a boolean; node ids cannot be booleans "
+                "(True == 1 and False == 0 in Python)"
+            )
         if "op" not in data:
             raise InvalidGraphError(f"node {node!r} has no 'op'")
         op = data["op"]
@@ -153,6 +230,10 @@ def validate_dag(G: Any, *, require_output: bool = True) -> None:
                 raise InvalidGraphError(f"node {node!r} (op {op!r}) has no 'args'")
             if not isinstance(args, list | tuple):
                 raise InvalidGraphError(f"node {node!r} has args {args!r}, expected a list")
+            if any(_has_bool(a) for a in args):  # {True} == {1}: it would pass as the node 1
+                raise InvalidGraphError(
+                    f"node {node!r} has a boolean in args {args!r}; node ids cannot be booleans"
+                )
             try:
                 arg_set = set(args)
             except TypeError:
@@ -200,7 +281,8 @@ def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
 
     Node attributes (``op``, ``args``, ``tensor``, ``index``, ``output``, ``scale``) and
     graph attributes are kept as they are; the result can be passed to ``json.dumps``
-    when they are JSON values, which holds for every graph the builders make.
+    when they are JSON values, which holds for every graph the builders make. Tuple node
+    ids become JSON arrays there, and :func:`from_node_link` reads them back as tuples.
 
     Parameters
     ----------
@@ -231,8 +313,8 @@ def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
 
 
 def _hashable_id(value: Any) -> Hashable:
-    # JSON arrays come back as lists; a list id cannot be a networkx node, nor can null.
-    if value is None or isinstance(value, list):
+    # networkx refuses None as a node; arrays are tuples by now (node_id_from_json)
+    if value is None:
         raise TypeError
     hash(value)
     return value
@@ -243,7 +325,10 @@ def from_node_link(data: Any) -> nx.DiGraph:
 
     The data is always read as a directed simple graph; a ``"directed": false`` or
     ``"multigraph": true`` flag is rejected rather than silently reinterpreted. Data
-    written by networkx < 3.4 (edge list under ``"links"``) is accepted too.
+    written by networkx < 3.4 (edge list under ``"links"``) is accepted too. Node ids
+    (in ``id``, ``source``, ``target`` and ``args``) that are JSON arrays are read as
+    tuples, so a graph with tuple ids round-trips; boolean ids are rejected (see
+    :func:`node_id_from_json`).
 
     Parameters
     ----------
@@ -258,8 +343,8 @@ def from_node_link(data: Any) -> nx.DiGraph:
     Raises
     ------
     InvalidGraphError
-        If ``data`` is not node-link data (``"not node-link graph data: ..."``) or the
-        graph it describes is not a valid DAG.
+        If ``data`` is not node-link data (``"not node-link graph data: ..."``), a node
+        id is a boolean, or the graph it describes is not a valid DAG.
 
     Examples
     --------
@@ -307,29 +392,43 @@ def from_node_link(data: Any) -> nx.DiGraph:
         if not isinstance(entry, dict) or "id" not in entry:
             raise bad(f"node entry {k} has no 'id'")
         try:
-            node = _hashable_id(entry["id"])
+            node = _hashable_id(node_id_from_json(entry["id"]))
+        except InvalidInputError as exc:
+            raise bad(f"node entry {k}: id {exc}") from None
         except TypeError:
             raise bad(f"node entry {k} has an id that cannot be a node: {entry['id']!r}") from None
         if node in G:
             raise bad(f"node {node!r} is listed twice")
-        G.add_node(node, **{key: v for key, v in entry.items() if key != "id"})
+        attrs = {key: v for key, v in entry.items() if key != "id"}
+        if isinstance(attrs.get("args"), list):  # operands are node ids: tuples come back
+            attrs["args"] = [_tuples(a) for a in attrs["args"]]
+        G.add_node(node, **attrs)
     for k, entry in enumerate(edges):
         if not isinstance(entry, dict) or "source" not in entry or "target" not in entry:
             raise bad(f"edge entry {k} needs 'source' and 'target'")
+        ends = []
         for end in ("source", "target"):
             try:
-                known = _hashable_id(entry[end]) in G
+                v = node_id_from_json(entry[end])
+            except InvalidInputError as exc:
+                raise InvalidGraphError(f"edge entry {k}: {end} {exc}") from None
+            try:
+                known = _hashable_id(v) in G
             except TypeError:
                 known = False
             if not known:
                 raise InvalidGraphError(f"edge entry {k}: unknown {end} node {entry[end]!r}")
-        G.add_edge(entry["source"], entry["target"])
+            ends.append(v)
+        G.add_edge(*ends)
     validate_dag(G)
     return G
 
 
 def write_json(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
     """Write ``G`` to ``path`` as node-link JSON (see :func:`to_node_link`).
+
+    Node ids may be strings, numbers or tuples of them (written as arrays, read back as
+    tuples by :func:`read_json`); boolean ids are refused when the file is read.
 
     Parameters
     ----------
@@ -428,9 +527,14 @@ def read_json(path: str | os.PathLike[str]) -> nx.DiGraph:
 
 
 def _quote(value: Any) -> str:
-    """A DOT double-quoted string (escString) for ``value``."""
+    r"""A DOT double-quoted string (escString) for ``value``.
+
+    Backslashes and quotes are escaped first, then line breaks: ``\n`` for a newline and
+    ``\r`` for a carriage return (Graphviz draws both as line ends), so no raw line break
+    reaches the file and distinct ids stay distinct (``"a\rb"`` is not ``"ab"``).
+    """
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + text.replace("\r", "").replace("\n", "\\n") + '"'
+    return '"' + text.replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
 def to_dot(G: nx.DiGraph) -> str:
@@ -438,7 +542,9 @@ def to_dot(G: nx.DiGraph) -> str:
 
     Each node is labelled with its id and op (plus ``scale`` for scaled ``exp`` nodes);
     inputs are blue boxes, outputs double circles. Edges are listed per node in the order
-    of its ``args`` (repeated operands once), so the drawing keeps operand order.
+    of its ``args`` (repeated operands once), so the drawing keeps operand order. Ids and
+    labels are quoted with backslashes, quotes, newlines and carriage returns escaped
+    (``\\``, ``\"``, ``\n``, ``\r``), so any id gives valid DOT and its label text back.
 
     Parameters
     ----------

@@ -11,7 +11,7 @@ import networkx as nx
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.rules import Rules, get_rules
-from redblue.game.strategy import EncodedMoves, Strategy
+from redblue.game.strategy import EncodedMoves, Strategy, check_memory_size
 
 __all__ = ["ReplayResult", "replay"]
 
@@ -59,15 +59,12 @@ class ReplayResult:
 
 
 def _memory_of(memory: int | None, strategy: Any) -> int:
+    """The memory size to replay with: the argument, else the strategy's own, checked."""
     if memory is None and isinstance(strategy, Strategy):
         memory = strategy.memory
     if memory is None:
         raise InvalidInputError("no memory size given and the strategy does not state one")
-    if isinstance(memory, bool) or not isinstance(memory, int):
-        raise InvalidInputError(f"memory must be a whole number, got {memory!r}")
-    if memory < 1:
-        raise InvalidInputError(f"memory must be at least 1, got {memory}")
-    return memory
+    return check_memory_size(memory)
 
 
 def replay(

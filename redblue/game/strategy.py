@@ -15,6 +15,8 @@ kind            cost   effect
 Two file forms hold a strategy:
 
 * JSON (DESIGN.md): ``{"memory": M, "variant": "classic", "moves": [["load", "Q[0,0]"], ...]}``.
+  A node id is read as the graph files read it (:func:`redblue.dags.io.node_id_from_json`):
+  arrays are tuple ids, and booleans are refused (``true == 1`` in Python).
 * Text: one move a line, ``kind node``; blank lines and ``#`` comments are skipped,
   except the header comments ``# memory: M`` and ``# variant: NAME``.
 
@@ -33,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from redblue.dags.io import node_id_from_json
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 
@@ -162,14 +165,45 @@ def _encode_slowly(
     return kinds, nodes
 
 
-def _check_memory(memory: Any, where: str) -> int | None:
-    if memory is None:
-        return None
-    if isinstance(memory, bool) or not isinstance(memory, int):
-        raise InvalidInputError(f"{where}: memory must be a whole number, got {memory!r}")
+def check_memory_size(memory: Any, where: str | None = None) -> int:
+    """``memory`` as an int if it is a red-pebble limit (a whole number >= 1), else raise.
+
+    The one check of a memory size given to :func:`~redblue.game.replay` or read from a
+    strategy file (whether a graph fits in it is :meth:`CompiledGraph.check_memory`).
+
+    Parameters
+    ----------
+    memory : Any
+        The value to check; Python and numpy integers pass, booleans do not.
+    where : str, optional
+        What the value came from (a file, a line), put before the message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        ``"memory must be a whole number, got ..."`` or ``"memory must be at least 1,
+        got ..."``, after ``where + ": "`` when given.
+
+    Examples
+    --------
+    >>> check_memory_size(4)
+    4
+    >>> check_memory_size(0, "s.json")
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: s.json: memory must be at least 1, got 0
+    """
+    prefix = f"{where}: " if where else ""
+    # bool is an int subclass: "memory": true must not mean M = 1
+    if isinstance(memory, bool) or not isinstance(memory, int | np.integer):
+        raise InvalidInputError(f"{prefix}memory must be a whole number, got {memory!r}")
     if memory < 1:
-        raise InvalidInputError(f"{where}: memory must be at least 1, got {memory}")
-    return memory
+        raise InvalidInputError(f"{prefix}memory must be at least 1, got {memory}")
+    return int(memory)
 
 
 def strategy_from_json(data: Any, where: str = "strategy") -> Strategy:
@@ -179,7 +213,8 @@ def strategy_from_json(data: Any, where: str = "strategy") -> Strategy:
     ------
     InvalidInputError
         If the data is not an object with a list ``moves`` of ``[kind, node]`` pairs,
-        or ``memory``/``variant`` have the wrong type.
+        a node is a boolean (``true`` would name the node 1) or cannot be a node id, or
+        ``memory``/``variant`` have the wrong type or value.
     """
     if not isinstance(data, dict) or "moves" not in data:
         raise InvalidInputError(f"{where}: expected a JSON object with a 'moves' list")
@@ -190,16 +225,22 @@ def strategy_from_json(data: Any, where: str = "strategy") -> Strategy:
     for t, move in enumerate(moves):
         if not isinstance(move, list | tuple) or len(move) != 2 or not isinstance(move[0], str):
             raise InvalidInputError(f"{where}: move {t}: expected [kind, node], got {move!r}")
-        node = move[1]
-        if isinstance(node, list):  # JSON has no tuples: node ids that were tuples
-            node = tuple(node)
-        if not isinstance(node, Hashable):
-            raise InvalidInputError(f"{where}: move {t}: node {node!r} is not a valid node id")
+        try:  # JSON has no tuples (arrays are node ids that were tuples), and true == 1
+            node = node_id_from_json(move[1])
+        except InvalidInputError as exc:
+            raise InvalidInputError(f"{where}: move {t}: node {exc}") from None
+        try:
+            hash(node)
+        except TypeError:
+            raise InvalidInputError(
+                f"{where}: move {t}: node {move[1]!r} is not a valid node id"
+            ) from None
         parsed.append((move[0], node))
     variant = data.get("variant", "classic")
     if not isinstance(variant, str):
         raise InvalidInputError(f"{where}: 'variant' must be a string, got {variant!r}")
-    return Strategy(parsed, _check_memory(data.get("memory"), where), variant)
+    memory = data.get("memory")
+    return Strategy(parsed, None if memory is None else check_memory_size(memory, where), variant)
 
 
 def strategy_to_json(strategy: Strategy) -> dict[str, Any]:
@@ -231,12 +272,12 @@ def strategy_from_text(text: str, where: str = "strategy") -> Strategy:
             key, sep, value = line[1:].partition(":")
             key, value = key.strip().lower(), value.strip()
             if sep and key == "memory":
+                number: Any = value
                 try:
-                    memory = _check_memory(int(value), f"{where}: line {lineno}")
+                    number = int(value)
                 except ValueError:
-                    raise InvalidInputError(
-                        f"{where}: line {lineno}: memory must be a whole number, got {value!r}"
-                    ) from None
+                    pass  # still the text: the check says it is not a whole number
+                memory = check_memory_size(number, f"{where}: line {lineno}")
             elif sep and key == "variant":
                 variant = value
             continue
