@@ -113,6 +113,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -136,7 +137,21 @@ def _bits(mask: int):
 
 
 def automorphisms(graph: CompiledGraph, limit: int = MAX_AUTOMORPHISMS) -> list[list[int]]:
-    """Automorphisms of the DAG that fix the output set, identity first (rule Y)."""
+    """Automorphisms of the DAG that fix the output set, identity first (rule Y).
+
+    Computed once per graph and limit (``solve`` searches the same graph twice: the
+    no-recompute seed, then the classic game).
+    """
+    cache = _AUTOMORPHISMS.setdefault(graph, {})
+    if limit not in cache:
+        cache[limit] = _find_automorphisms(graph, limit)
+    return [p[:] for p in cache[limit]]
+
+
+_AUTOMORPHISMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _find_automorphisms(graph: CompiledGraph, limit: int) -> list[list[int]]:
     import networkx as nx
     from networkx.algorithms.isomorphism import DiGraphMatcher
 
@@ -164,13 +179,13 @@ class _Symmetry:
 
     CHUNK = 10
 
-    def __init__(self, perms: list[list[int]], n: int):
+    def __init__(self, perms: list[list[int]], n: int, tables: bool = True):
         self.perms, self.n = perms, n
         self._blue_images: dict[int, list[int]] = {}
         ch = self.CHUNK
         self.nchunks = (n + ch - 1) // ch
         self.tables = []
-        for p in perms:
+        for p in perms if tables else ():  # without tables: only for unmap_macros
             tabs = []
             for c in range(self.nchunks):
                 bits = [p[i] for i in range(c * ch, min(n, (c + 1) * ch))]

@@ -16,6 +16,7 @@ from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
 from redblue.search.astar import RULES, Problem, astar_search, dive
+from redblue.search.core import MAX_NODES, compiled_dive, compiled_search
 from redblue.search.naive import naive_search
 from redblue.strategies.greedy import greedy_moves
 
@@ -104,6 +105,7 @@ def solve(
     rules: Iterable[str] = RULES,
     progress: Callable[[dict], None] | None = None,
     horizon: int | None = None,
+    core: str = "auto",
 ) -> SearchResult:
     """The optimal I/O Q(G, M) of the red-blue pebble game, with a certificate.
 
@@ -135,6 +137,11 @@ def solve(
         searches.
     horizon : int, optional
         ILP only: number of time steps (default: see :func:`redblue.search.ilp.ilp_search`).
+    core : {"auto", "compiled", "python"}
+        astar only: the numba core of :mod:`redblue.search.core` (graphs of at most
+        :data:`~redblue.search.core.MAX_NODES` nodes; what ``"auto"`` picks there) or the
+        pure-Python one of :mod:`redblue.search.astar` (same search, same states; the
+        reference the compiled core is tested against).
 
     Returns
     -------
@@ -170,6 +177,15 @@ def solve(
     graph = G if isinstance(G, CompiledGraph) else compile_graph(G)
     memory = check_memory(graph, memory)
     no_recompute = not rules_obj.allow_recompute
+    if core not in ("auto", "compiled", "python"):
+        raise InvalidInputError(f"unknown core {core!r} (expected auto, compiled or python)")
+    if core == "compiled" and graph.n > MAX_NODES:
+        raise InvalidInputError(
+            f"the compiled core handles at most {MAX_NODES} nodes; this graph has {graph.n}"
+        )
+    compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
+    search = compiled_search if compiled else astar_search
+    descend = compiled_dive if compiled else dive
 
     # the seed upper bound: greedy, or a given strategy if cheaper
     seed = greedy_moves(graph, memory)
@@ -182,13 +198,15 @@ def solve(
         if io < seed_io:
             seed, seed_io, seed_name = enc, io, "given"
     details: dict[str, Any] = {"seed_upper": seed_io, "seed": seed_name}
+    if method == "astar":
+        details["core"] = "compiled" if compiled else "python"
 
     found: EncodedMoves | None = None
     problem0 = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
     if method == "astar" and "bound" in rules and seed_io > problem0.heuristic(*problem0.start()):
         # greedy descents may improve the seed (rule B)
         budget = 0.25 if time_limit is None else min(0.5, time_limit / 10)
-        found0 = dive(problem0, budget)
+        found0 = descend(problem0, budget)
         if found0 is not None and found0[0] < seed_io:
             kinds, nodes = problem0.moves_of(found0[1])
             enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
@@ -200,7 +218,7 @@ def solve(
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
         budget = None if time_limit is None else time_limit / 4
         nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
-        nr = astar_search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
+        nr = search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
         if nr.macros is not None:
             kinds, nodes = nr_problem.moves_of(nr.macros)
             enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
@@ -213,7 +231,7 @@ def solve(
             graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
         )
         left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - t0))
-        out = astar_search(
+        out = search(
             problem,
             upper=seed_io if "bound" in rules else None,
             heuristic="heuristic" in rules,

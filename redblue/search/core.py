@@ -1,0 +1,1021 @@
+"""The compiled core of the A* search: the same rules as :mod:`redblue.search.astar`, in numba.
+
+:func:`compiled_search` runs exactly the search of
+:func:`redblue.search.astar.astar_search` (same macro moves, same rules N1-N4, S, D,
+F, H, H2, B, C, T and Y, same queue order) on graphs of at most :data:`MAX_NODES`
+vertices, with every bitset held as two 64-bit words. It exists for speed only: the
+reasons each rule keeps an optimum are given once, in :mod:`redblue.search.astar`, and
+the tests check this core against the Python one and against brute force.
+
+State is kept in growable arrays inside one compiled call: a node store (state, best
+cost, parent, the macro that reached it and the automorphism applied), an
+open-addressing hash table of node ids, a bucket queue of linked entries, and for rule C
+a table of ``(red, blue)`` classes, each a linked list of its nodes. The time limit and
+the progress callback are served every few thousand expansions through ``objmode``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numba import njit, objmode
+
+from redblue.search.astar import AStarOutcome, Problem, _Symmetry, automorphisms, unmap_macros
+
+__all__ = ["MAX_NODES", "compiled_dive", "compiled_search"]
+
+#: largest graph the compiled core handles (two 64-bit words per bitset)
+MAX_NODES = 128
+
+_U0 = np.uint64(0)
+_U1 = np.uint64(1)
+_FULL = np.uint64(0xFFFFFFFFFFFFFFFF)
+_K1 = np.uint64(0x5555555555555555)
+_K2 = np.uint64(0x3333333333333333)
+_K4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+_S1, _S2, _S4, _S56 = np.uint64(1), np.uint64(2), np.uint64(4), np.uint64(56)
+_MIX1 = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+_S31 = np.uint64(31)
+_S8 = np.uint64(8)
+_B255 = np.uint64(255)
+
+# rows of the per-vertex mask table ``vm[row, v, word]``
+PRED, SUCC, ANC, BIT = 0, 1, 2, 3
+# rows of the global mask table ``gm[row, word]``
+INPUTS, OUTPUTS, ALL = 0, 1, 2
+# entries of the integer parameter vector
+(P_N, P_MEM, P_NR, P_DEAD, P_STASH, P_TRACK, P_FORCED, P_HEUR, P_CUT, P_DOM, P_SYM,
+ P_LIMIT, P_STATES, P_NCHUNK, P_NOUT, P_OUTS) = range(16)  # fmt: skip
+# (the output ids follow from ``P_OUTS`` on)
+_INF = 1 << 20
+
+# outcome codes of the compiled search
+FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT = 0, 1, 2, 3
+
+_RUN: dict = {}  # the time limit and progress callback of the running search
+
+
+def _tick(expanded: int, f: int, stored: int) -> int:
+    """Called from compiled code now and then: 1 to stop (time limit), else 0."""
+    now = time.monotonic()
+    run = _RUN
+    if run["limit"] is not None and now - run["t0"] >= run["limit"]:
+        return 1
+    if run["progress"] is not None and now - run["last"] >= run["every"]:
+        run["last"] = now
+        run["progress"]({"states": expanded, "lower": f, "upper": run["upper"],
+                         "stored": stored, "seconds": now - run["t0"]})  # fmt: skip
+    return 0
+
+
+@njit(inline="always")
+def _popc(x):
+    x = x - ((x >> _S1) & _K1)
+    x = (x & _K2) + ((x >> _S2) & _K2)
+    x = (x + (x >> _S4)) & _K4
+    return np.int64((x * _H01) >> _S56)
+
+
+@njit(inline="always")
+def _low_index(x):
+    """Index of the lowest set bit of a nonzero word."""
+    return _popc((x & (~x + _U1)) - _U1)
+
+
+@njit(inline="always")
+def _has(lo, hi, vm, v):
+    return (lo & vm[BIT, v, 0]) | (hi & vm[BIT, v, 1]) != _U0
+
+
+@njit(cache=True)
+def _fill_bits(lo, hi, out):
+    """Write the indices of the set bits (lowest first) into ``out``; return the count."""
+    k = 0
+    while lo != _U0:
+        out[k] = _low_index(lo)
+        lo &= lo - _U1
+        k += 1
+    while hi != _U0:
+        out[k] = 64 + _low_index(hi)
+        hi &= hi - _U1
+        k += 1
+    return k
+
+
+@njit(cache=True)
+def _live(b0, b1, c0, c1, vm, gm, prm):
+    """The live vertices of rule D (every vertex when the rule is off)."""
+    if not prm[P_DEAD]:
+        return gm[ALL, 0], gm[ALL, 1]
+    p0 = gm[OUTPUTS, 0] & ~b0
+    p1 = gm[OUTPUTS, 1] & ~b1
+    n = prm[P_N]
+    if not prm[P_NR]:
+        l0 = _U0
+        l1 = _U0
+        for i in range(P_OUTS, P_OUTS + prm[P_NOUT]):
+            v = prm[i]
+            if _has(p0, p1, vm, v):
+                l0 |= vm[ANC, v, 0]
+                l1 |= vm[ANC, v, 1]
+        return l0, l1
+    l0, l1 = p0, p1
+    for v in range(n - 1, -1, -1):
+        if (vm[SUCC, v, 0] & ~c0 & l0) | (vm[SUCC, v, 1] & ~c1 & l1) != _U0:
+            l0 |= vm[BIT, v, 0]
+            l1 |= vm[BIT, v, 1]
+    return l0, l1
+
+
+@njit(cache=True)
+def _canon_dead(r0, r1, b0, b1, c0, c1, vm, gm, prm):
+    """Rule D: drop dead red pebbles, forget dead blue ones and dead computations."""
+    l0, l1 = _live(b0, b1, c0, c1, vm, gm, prm)
+    if prm[P_STASH]:
+        c0 &= ~b0
+        c1 &= ~b1
+    return (r0 & l0, r1 & l1, b0 & (l0 | gm[OUTPUTS, 0]), b1 & (l1 | gm[OUTPUTS, 1]),
+            c0 & l0, c1 & l1)  # fmt: skip
+
+
+@njit(cache=True)
+def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
+    """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`."""
+    p0 = gm[OUTPUTS, 0] & ~b0
+    p1 = gm[OUTPUTS, 1] & ~b1
+    m0 = p0 & ~r0
+    m1 = p1 & ~r1
+    if prm[P_NR]:
+        ld0, ld1 = b0, b1
+    else:
+        ld0, ld1 = b0 & gm[INPUTS, 0], b1 & gm[INPUTS, 1]
+    if prm[P_STASH]:
+        s0, s1 = c0, c1
+    else:
+        s0, s1 = _U0, _U0
+    a0 = _U0
+    a1 = _U0
+    if m0 | m1 != _U0:
+        for v in range(prm[P_N] - 1, -1, -1):
+            if _has(m0, m1, vm, v):
+                x0 = vm[PRED, v, 0] & ~r0
+                x1 = vm[PRED, v, 1] & ~r1
+                a0 |= x0 & ld0
+                a1 |= x1 & ld1
+                m0 |= x0 & ~b0 & ~s0
+                m1 |= x1 & ~b1 & ~s1
+    return _popc(p0) + _popc(p1) + _popc(a0) + _popc(a1)
+
+
+@njit(cache=True)
+def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj, split, sink,
+                   cap, via, queue):  # fmt: skip
+    """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (BFS max flow)."""
+    p0 = gm[OUTPUTS, 0] & ~b0
+    p1 = gm[OUTPUTS, 1] & ~b1
+    if p0 | p1 == _U0:
+        return 0
+    n = prm[P_N]
+    g0 = p0 & ~r0
+    g1 = p1 & ~r1
+    for v in range(n - 1, -1, -1):
+        if _has(g0, g1, vm, v):
+            g0 |= vm[PRED, v, 0] & ~r0
+            g1 |= vm[PRED, v, 1] & ~r1
+    cap[:] = fcap0
+    for v in range(n):
+        if _has(g0, g1, vm, v):
+            if _has(b0, b1, vm, v):
+                cap[split[v]] = 1
+            elif _has(c0, c1, vm, v):
+                cap[split[v]] = 2
+            else:
+                cap[split[v]] = _INF
+            if _has(p0, p1, vm, v):
+                cap[sink[v]] = _INF
+    src = 2 * n
+    snk = 2 * n + 1
+    flow = 0
+    while True:
+        via[:] = -1
+        via[src] = -2
+        queue[0] = src
+        qn = 1
+        qi = 0
+        while qi < qn and via[snk] == -1:
+            a = queue[qi]
+            qi += 1
+            for j in range(fptr[a], fptr[a + 1]):
+                e = fadj[j]
+                if cap[e] > 0:
+                    b = fhead[e]
+                    if via[b] == -1:
+                        via[b] = e
+                        queue[qn] = b
+                        qn += 1
+        if via[snk] == -1:
+            break
+        push = _INF
+        b = snk
+        while b != src:
+            e = via[b]
+            if cap[e] < push:
+                push = cap[e]
+            b = fhead[e ^ 1]
+        b = snk
+        while b != src:
+            e = via[b]
+            cap[e] -= push
+            cap[e ^ 1] += push
+            b = fhead[e ^ 1]
+        flow += push
+        if flow >= _INF:
+            break
+    return _popc(p0) + _popc(p1) + flow
+
+
+@njit(cache=True)
+def _sym_apply(tabs, k, lo, hi, nchunk):
+    """The image of the bitset ``(lo, hi)`` under automorphism ``k`` (8-bit tables)."""
+    o0 = _U0
+    o1 = _U0
+    for c in range(nchunk):
+        if c < 8:
+            byte = (lo >> np.uint64(8 * c)) & _B255
+        else:
+            byte = (hi >> np.uint64(8 * (c - 8))) & _B255
+        o0 |= tabs[k, c, byte, 0]
+        o1 |= tabs[k, c, byte, 1]
+    return o0, o1
+
+
+@njit(inline="always")
+def _less(a0, a1, b0, b1):
+    """``(a0, a1) < (b0, b1)`` as 128-bit numbers (``a1`` the high word)."""
+    return a1 < b1 or (a1 == b1 and a0 < b0)
+
+
+@njit(cache=True)
+def _sym_canon(r0, r1, b0, b1, c0, c1, tabs, nchunk, bkey, kmin):
+    """Rule Y: the image with the smallest blue, then red, then stash, and its index.
+
+    ``bkey`` (blue, smallest blue image) and ``kmin`` (count, then the automorphisms
+    giving that image) cache the last blue set seen: most successors keep their
+    parent's blue set, and only the automorphisms in ``kmin`` need their red image.
+    """
+    if kmin[0] < 0 or bkey[0] != b0 or bkey[1] != b1:
+        m0, m1 = b0, b1
+        cnt = 1
+        kmin[1] = 0
+        for k in range(1, tabs.shape[0]):
+            x0, x1 = _sym_apply(tabs, k, b0, b1, nchunk)
+            if _less(x0, x1, m0, m1):
+                m0, m1 = x0, x1
+                cnt = 1
+                kmin[1] = k
+            elif x0 == m0 and x1 == m1:
+                cnt += 1
+                kmin[cnt] = k
+        kmin[0] = cnt
+        bkey[0], bkey[1], bkey[2], bkey[3] = b0, b1, m0, m1
+    best = kmin[1]
+    br0, br1 = _sym_apply(tabs, best, r0, r1, nchunk)
+    bc0, bc1 = _sym_apply(tabs, best, c0, c1, nchunk)
+    for i in range(2, kmin[0] + 1):
+        k = kmin[i]
+        y0, y1 = _sym_apply(tabs, k, r0, r1, nchunk)
+        if _less(y0, y1, br0, br1):
+            br0, br1 = y0, y1
+            bc0, bc1 = _sym_apply(tabs, k, c0, c1, nchunk)
+            best = k
+        elif y0 == br0 and y1 == br1 and c0 | c1 != _U0:
+            z0, z1 = _sym_apply(tabs, k, c0, c1, nchunk)
+            if _less(z0, z1, bc0, bc1):
+                bc0, bc1 = z0, z1
+                best = k
+    return br0, br1, bkey[2], bkey[3], bc0, bc1, best
+
+
+@njit(inline="always")
+def _hash(s):
+    h = _U0
+    for i in range(s.shape[0]):
+        h = (h ^ s[i]) * _MIX1
+        h ^= h >> _S31
+    h *= _MIX2
+    return h ^ (h >> _S31)
+
+
+@njit(cache=True)
+def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick):
+    """Macro moves from state ``st`` into the buffers; the count, or -1 if they overflow.
+
+    ``out_s[i]`` the next state (6 words, rule D applied), ``out_c[i]`` its cost,
+    ``out_v[i]`` the computed vertex, ``out_m[i]`` the victims and stored sets (4 words).
+    """
+    r0, r1, b0, b1, c0, c1 = st[0], st[1], st[2], st[3], st[4], st[5]
+    n = prm[P_N]
+    memory = prm[P_MEM]
+    nr = prm[P_NR]
+    stash = prm[P_STASH]
+    l0, l1 = _live(b0, b1, c0, c1, vm, gm, prm)
+    r = _popc(r0) + _popc(r1)
+    a0 = r0 | b0
+    a1 = r1 | b1
+    if stash:
+        a0 |= c0
+        a1 |= c1
+    cmask = _FULL if prm[P_TRACK] else _U0
+    o0 = gm[OUTPUTS, 0]
+    o1 = gm[OUTPUTS, 1]
+    cap = out_c.shape[0]
+    k = 0
+    if prm[P_FORCED] and r < memory:
+        # rule F
+        for v in range(n):
+            x0 = vm[BIT, v, 0]
+            x1 = vm[BIT, v, 1]
+            q0 = vm[PRED, v, 0]
+            q1 = vm[PRED, v, 1]
+            if q0 | q1 == _U0 or (r0 & x0) | (r1 & x1) != _U0 or (c0 & x0) | (c1 & x1) != _U0:
+                continue
+            if (l0 & x0) | (l1 & x1) == _U0 or (q0 & ~r0) | (q1 & ~r1) != _U0:
+                continue
+            cnt = _fill_bits(q0 & ~b0, q1 & ~b1, ids)
+            for i in range(cnt):
+                u = ids[i]
+                if (vm[SUCC, u, 0] & l0 & ~c0) == x0 and (vm[SUCC, u, 1] & l1 & ~c1) == x1:
+                    isout = (o0 & x0) | (o1 & x1) != _U0
+                    nb0, nb1 = b0, b1
+                    if isout:
+                        nb0 |= x0
+                        nb1 |= x1
+                    s = _canon_dead(r0 | x0, r1 | x1, nb0, nb1, c0 | x0, c1 | x1, vm, gm, prm)
+                    for j in range(6):
+                        out_s[0, j] = s[j]
+                    out_c[0] = 1 if isout else 0
+                    out_v[0] = v
+                    out_m[0, :] = _U0
+                    return 1
+    for v in range(n):
+        x0 = vm[BIT, v, 0]
+        x1 = vm[BIT, v, 1]
+        q0 = vm[PRED, v, 0]
+        q1 = vm[PRED, v, 1]
+        if q0 | q1 == _U0:
+            continue  # an input
+        if (r0 & x0) | (r1 & x1) != _U0 or (l0 & x0) | (l1 & x1) == _U0:
+            continue
+        if nr and (c0 & x0) | (c1 & x1) != _U0:
+            continue
+        if (q0 & ~a0) | (q1 & ~a1) != _U0:
+            continue
+        m0 = q0 & ~r0
+        m1 = q1 & ~r1
+        loads = _popc(m0) + _popc(m1)
+        u0 = m0 & ~b0  # rule S: loads from the stash, store paid now
+        u1 = m1 & ~b1
+        need = r + loads + 1 - memory
+        isout = (o0 & x0) | (o1 & x1) != _U0
+        bl0 = b0 | u0
+        bl1 = b1 | u1
+        if isout:
+            bl0 |= x0
+            bl1 |= x1
+        cost1 = loads + _popc(u0) + _popc(u1) + (1 if isout else 0)
+        nc0 = (c0 | x0) & cmask
+        nc1 = (c1 | x1) & cmask
+        if need <= 0:
+            if k >= cap:
+                return -1
+            s = _canon_dead(r0 | m0 | x0, r1 | m1 | x1, bl0, bl1, nc0, nc1, vm, gm, prm)
+            for j in range(6):
+                out_s[k, j] = s[j]
+            out_c[k] = cost1
+            out_v[k] = v
+            out_m[k, :] = _U0
+            k += 1
+            continue
+        npool = _fill_bits(r0 & ~q0, r1 & ~q1, ids)
+        if need > npool:
+            continue
+        for i in range(need):
+            pick[i] = i
+        while True:
+            vm0 = _U0
+            vm1 = _U0
+            for i in range(need):
+                u = ids[pick[i]]
+                vm0 |= vm[BIT, u, 0]
+                vm1 |= vm[BIT, u, 1]
+            us0 = vm0 & ~b0
+            us1 = vm1 & ~b1
+            br0 = (r0 & ~vm0) | m0 | x0
+            br1 = (r1 & ~vm1) | m1 | x1
+            if stash:
+                nsub = 1
+            elif nr and prm[P_DEAD]:
+                nsub = 1
+            else:
+                nsub = 1 << (_popc(us0) + _popc(us1))
+            nus = _fill_bits(us0, us1, ids[npool:])
+            for sub in range(nsub):
+                if stash:
+                    t0, t1 = _U0, _U0
+                    e0, e1 = nc0 | us0, nc1 | us1
+                elif nr and prm[P_DEAD]:
+                    t0, t1 = us0, us1  # live victims without blue must be stored
+                    e0, e1 = nc0, nc1
+                else:
+                    t0, t1 = _U0, _U0
+                    for j in range(nus):
+                        if sub >> j & 1:
+                            w = ids[npool + j]
+                            t0 |= vm[BIT, w, 0]
+                            t1 |= vm[BIT, w, 1]
+                    e0, e1 = nc0, nc1
+                if k >= cap:
+                    return -1
+                s = _canon_dead(br0, br1, bl0 | t0, bl1 | t1, e0, e1, vm, gm, prm)
+                for j in range(6):
+                    out_s[k, j] = s[j]
+                out_c[k] = cost1 + _popc(t0) + _popc(t1)
+                out_v[k] = v
+                out_m[k, 0] = vm0
+                out_m[k, 1] = vm1
+                out_m[k, 2] = t0
+                out_m[k, 3] = t1
+                k += 1
+            # next combination of ``need`` victims out of ``npool``
+            i = need - 1
+            while i >= 0 and pick[i] == npool - need + i:
+                i -= 1
+            if i < 0:
+                break
+            pick[i] += 1
+            for j in range(i + 1, need):
+                pick[j] = pick[j - 1] + 1
+    return k
+
+
+@njit(cache=True)
+def _grow2(a, rows):
+    b = np.empty((rows, a.shape[1]), a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True)
+def _grow1(a, size, fill):
+    b = np.full(size, fill, a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@njit(cache=True)
+def _lookup(slots, keys, s):
+    """Slot of state ``s`` in the open-addressing table: holds its node id or -1."""
+    mask = slots.shape[0] - 1
+    i = np.int64(_hash(s) & np.uint64(mask))
+    while True:
+        x = slots[i]
+        if x < 0:
+            return i
+        same = True
+        for j in range(s.shape[0]):
+            if keys[x, j] != s[j]:
+                same = False
+                break
+        if same:
+            return i
+        i = (i + 1) & mask
+
+
+@njit(cache=True)
+def _rehash(keys, count, size):
+    slots = np.full(size, -1, np.int64)
+    for x in range(count):
+        slots[_lookup(slots, keys, keys[x])] = x
+    return slots
+
+
+@njit(cache=True)
+def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
+    """The A* loop of :func:`redblue.search.astar.astar_search`, compiled.
+
+    Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
+    goal's path (start first) as rows ``(v, victims lo/hi, stored lo/hi, k)`` when
+    ``code == FOUND``.
+    """
+    n = prm[P_N]
+    limit = prm[P_LIMIT]
+    state_limit = prm[P_STATES]
+    nperm = tabs.shape[0]
+    nchunk = prm[P_NCHUNK]
+    use_sym = prm[P_SYM] and nperm > 1
+    use_dom = prm[P_DOM] and prm[P_STASH]
+    # node store
+    cap = 1 << 14
+    keys = np.empty((cap, 6), np.uint64)
+    gval = np.empty(cap, np.int64)
+    parent = np.empty(cap, np.int64)
+    mac = np.empty((cap, 6), np.uint64)  # v, victims lo/hi, stored lo/hi, k
+    cnext = np.empty(cap, np.int64)  # next node of the same (red, blue) class (rule C)
+    count = 0
+    slots = np.full(1 << 15, -1, np.int64)
+    # rule C classes: keys (red, blue) and the head node of each class's list
+    ccap = 1 << 12
+    ckeys = np.empty((ccap, 4), np.uint64)
+    chead = np.empty(ccap, np.int64)
+    ccount = 0
+    cslots = np.full(1 << 13, -1, np.int64)
+    # bucket queue: linked entries
+    ecap = 1 << 15
+    enode = np.empty(ecap, np.int64)
+    eg = np.empty(ecap, np.int64)
+    echk = np.empty(ecap, np.bool_)
+    enext = np.empty(ecap, np.int64)
+    ecount = 0
+    nb = 64
+    bhead = np.full(nb, -1, np.int64)
+    # successor buffers and scratch
+    bcap = 256
+    out_s = np.empty((bcap, 6), np.uint64)
+    out_c = np.empty(bcap, np.int64)
+    out_v = np.empty(bcap, np.int64)
+    out_m = np.empty((bcap, 4), np.uint64)
+    ids = np.empty(2 * n + 2, np.int64)
+    pick = np.empty(n + 1, np.int64)
+    fcap = np.empty_like(fcap0)
+    via = np.empty(2 * n + 2, np.int64)
+    fqueue = np.empty(2 * n + 2, np.int64)
+    ns = np.empty(6, np.uint64)
+    bkey = np.empty(4, np.uint64)  # the blue-image cache of rule Y
+    kmin = np.full(nperm + 1, -1, np.int64)
+    ckey = np.empty(4, np.uint64)
+
+    s = start.copy()
+    if use_sym:
+        s[0], s[1], s[2], s[3], s[4], s[5], _ = _sym_canon(s[0], s[1], s[2], s[3], s[4], s[5],
+                                                           tabs, nchunk, bkey, kmin)  # fmt: skip
+    keys[0] = s
+    gval[0] = 0
+    parent[0] = -1
+    mac[0, :] = _U0
+    mac[0, 0] = _FULL
+    cnext[0] = -1
+    count = 1
+    slots[_lookup(slots, keys, s)] = 0
+    if use_dom:
+        ckey[:] = s[:4]
+        ckeys[0] = ckey
+        chead[0] = 0
+        ccount = 1
+        cslots[_lookup(cslots, ckeys, ckey)] = 0
+    if prm[P_HEUR]:
+        f0 = _heuristic(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
+    else:
+        f0 = 0
+    while f0 >= nb:
+        bhead = _grow1(bhead, 2 * nb, -1)
+        nb *= 2
+    enode[0] = 0
+    eg[0] = 0
+    echk[0] = False
+    enext[0] = -1
+    bhead[f0] = 0
+    ecount = 1
+    f = f0
+    expanded = 0
+    o0 = gm[OUTPUTS, 0]
+    o1 = gm[OUTPUTS, 1]
+    while f < limit:
+        if f >= nb:
+            break
+        e = bhead[f]
+        if e < 0:
+            f += 1
+            continue
+        bhead[f] = enext[e]
+        x = enode[e]
+        g = eg[e]
+        if gval[x] != g:
+            continue  # rule T: a cheaper path was found later
+        r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
+        c0, c1 = keys[x, 4], keys[x, 5]
+        if use_dom:
+            ckey[0] = r0
+            ckey[1] = r1
+            ckey[2] = b0
+            ckey[3] = b1
+            cl = cslots[_lookup(cslots, ckeys, ckey)]
+            y = chead[cl]
+            dominated = False
+            while y >= 0:
+                if y != x and gval[y] <= g and (c0 & ~keys[y, 4]) | (c1 & ~keys[y, 5]) == _U0:
+                    if keys[y, 4] != c0 or keys[y, 5] != c1:
+                        dominated = True
+                        break
+                y = cnext[y]
+            if dominated:
+                continue  # rule C
+        if prm[P_CUT] and not echk[e]:
+            nf = g + _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr,
+                                    fadj, split, sink, fcap, via, fqueue)  # fmt: skip
+            if nf > f:
+                if nf < limit:
+                    while nf >= nb:
+                        bhead = _grow1(bhead, 2 * nb, -1)
+                        nb *= 2
+                    if ecount >= ecap:
+                        ecap *= 2
+                        enode = _grow1(enode, ecap, 0)
+                        eg = _grow1(eg, ecap, 0)
+                        echk = _grow1(echk, ecap, False)
+                        enext = _grow1(enext, ecap, 0)
+                    enode[ecount] = x
+                    eg[ecount] = g
+                    echk[ecount] = True
+                    enext[ecount] = bhead[nf]
+                    bhead[nf] = ecount
+                    ecount += 1
+                continue
+        if (o0 & ~b0) | (o1 & ~b1) == _U0:
+            depth = 0
+            y = x
+            while parent[y] >= 0:
+                depth += 1
+                y = parent[y]
+            path = np.empty((depth, 6), np.uint64)
+            y = x
+            i = depth - 1
+            while parent[y] >= 0:
+                path[i] = mac[y]
+                i -= 1
+                y = parent[y]
+            return FOUND, g, expanded, path
+        if state_limit >= 0 and expanded >= state_limit:
+            return STATE_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
+        expanded += 1
+        if expanded & 1023 == 0:
+            with objmode(stop="int64"):
+                stop = _tick(expanded, f, count)
+            if stop:
+                return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
+        while True:
+            nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick)
+            if nsucc >= 0:
+                break
+            bcap *= 2
+            out_s = np.empty((bcap, 6), np.uint64)
+            out_c = np.empty(bcap, np.int64)
+            out_v = np.empty(bcap, np.int64)
+            out_m = np.empty((bcap, 4), np.uint64)
+        for i in range(nsucc):
+            ng = g + out_c[i]
+            # h is invariant under automorphisms: bound first, canonical form after (rule B)
+            if prm[P_HEUR]:
+                nf = ng + _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
+                                     out_s[i, 4], out_s[i, 5], vm, gm, prm)  # fmt: skip
+            else:
+                nf = ng
+            if nf >= limit:
+                continue
+            kk = 0
+            if use_sym:
+                ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
+                    out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
+                    out_s[i, 5], tabs, nchunk, bkey, kmin)  # fmt: skip
+            else:
+                for j in range(6):
+                    ns[j] = out_s[i, j]
+            slot = _lookup(slots, keys, ns)
+            old = slots[slot]
+            if old >= 0 and gval[old] <= ng:
+                continue
+            cl = -1
+            if use_dom:
+                ckey[0] = ns[0]
+                ckey[1] = ns[1]
+                ckey[2] = ns[2]
+                ckey[3] = ns[3]
+                cslot = _lookup(cslots, ckeys, ckey)
+                cl = cslots[cslot]
+                if cl >= 0:
+                    y = chead[cl]
+                    dominated = False
+                    while y >= 0:
+                        if (gval[y] <= ng and (ns[4] & ~keys[y, 4]) | (ns[5] & ~keys[y, 5])
+                                == _U0):  # fmt: skip
+                            dominated = True
+                            break
+                        y = cnext[y]
+                    if dominated:
+                        continue  # rule C
+            if nf < f:
+                nf = f  # keep the queue monotone (h may be inconsistent)
+            if old >= 0:
+                z = old
+            else:
+                if count >= cap:
+                    cap *= 2
+                    keys = _grow2(keys, cap)
+                    gval = _grow1(gval, cap, 0)
+                    parent = _grow1(parent, cap, 0)
+                    mac = _grow2(mac, cap)
+                    cnext = _grow1(cnext, cap, -1)
+                z = count
+                count += 1
+                keys[z] = ns
+                cnext[z] = -2  # not yet in its class list (rule C)
+                if 2 * count > slots.shape[0]:
+                    slots = _rehash(keys, count, 2 * slots.shape[0])
+                else:
+                    slots[slot] = z
+            gval[z] = ng
+            parent[z] = x
+            mac[z, 0] = np.uint64(out_v[i])
+            mac[z, 1] = out_m[i, 0]
+            mac[z, 2] = out_m[i, 1]
+            mac[z, 3] = out_m[i, 2]
+            mac[z, 4] = out_m[i, 3]
+            mac[z, 5] = np.uint64(kk)
+            if use_dom:
+                if cl < 0:
+                    if ccount >= ccap:
+                        ccap *= 2
+                        ckeys = _grow2(ckeys, ccap)
+                        chead = _grow1(chead, ccap, -1)
+                    cl = ccount
+                    ccount += 1
+                    ckeys[cl] = ckey
+                    chead[cl] = -1
+                    if 2 * ccount > cslots.shape[0]:
+                        cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0])
+                    else:
+                        cslots[cslot] = cl
+                # forget the class members the new state dominates, then add it
+                prev = -1
+                y = chead[cl]
+                while y >= 0:
+                    nxt = cnext[y]
+                    if (y != z and gval[y] >= ng
+                            and (keys[y, 4] & ~ns[4]) | (keys[y, 5] & ~ns[5]) == _U0):  # fmt: skip
+                        if prev < 0:
+                            chead[cl] = nxt
+                        else:
+                            cnext[prev] = nxt
+                        cnext[y] = -2  # out of the list
+                    else:
+                        prev = y
+                    y = nxt
+                if cnext[z] == -2:
+                    cnext[z] = chead[cl]
+                    chead[cl] = z
+            while nf >= nb:
+                bhead = _grow1(bhead, 2 * nb, -1)
+                nb *= 2
+            if ecount >= ecap:
+                ecap *= 2
+                enode = _grow1(enode, ecap, 0)
+                eg = _grow1(eg, ecap, 0)
+                echk = _grow1(echk, ecap, False)
+                enext = _grow1(enext, ecap, 0)
+            enode[ecount] = z
+            eg[ecount] = ng
+            echk[ecount] = False
+            enext[ecount] = bhead[nf]
+            bhead[nf] = ecount
+            ecount += 1
+    return EXHAUSTED, f, expanded, np.empty((0, 6), np.uint64)
+
+
+def _words(mask: int) -> tuple[int, int]:
+    return mask & 0xFFFFFFFFFFFFFFFF, mask >> 64
+
+
+def _tables(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """The per-vertex masks ``vm[row, v, word]`` and global masks ``gm[row, word]``."""
+    n = problem.n
+    vm = np.zeros((4, n, 2), np.uint64)
+    for v in range(n):
+        for row, mask in ((PRED, problem.pred_mask[v]), (SUCC, problem.succ_mask[v]),
+                          (ANC, problem.anc[v]), (BIT, 1 << v)):  # fmt: skip
+            vm[row, v] = _words(mask)
+    gm = np.array([_words(problem.inputs), _words(problem.outputs), _words(problem.all)],
+                  np.uint64)  # fmt: skip
+    return vm, gm
+
+
+def _params(problem: Problem, heuristic, cut, dominance, symmetry, limit, state_limit):
+    """The integer parameter vector (indices ``P_*``) of the compiled functions."""
+    n = problem.n
+    outputs = [v for v in range(n) if problem.outputs >> v & 1]
+    return np.array([n, problem.memory, problem.no_recompute, problem.use_dead, problem.stash,
+                     problem.track_comp, problem.forced, heuristic, cut, dominance, symmetry,
+                     limit, -1 if state_limit is None else state_limit, (n + 7) // 8,
+                     len(outputs), *outputs], np.int64)  # fmt: skip
+
+
+def _start(problem: Problem) -> np.ndarray:
+    """The start state as six words (red, blue, stash or computed; low word first)."""
+    red, blue, comp = problem.start()
+    return np.array([*_words(red), *_words(blue), *_words(comp)], np.uint64)
+
+
+def _flow_arrays(problem: Problem):
+    """The flow network of rule H2 (:meth:`Problem._flow_network`) as flat arrays."""
+    problem._flow_network()
+    adj = problem._adj
+    ptr = np.zeros(len(adj) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(a) for a in adj])
+    flat = np.array([e for a in adj for e in a], np.int64)
+    return (np.array(problem._head, np.int64), np.array(problem._cap0, np.int64), ptr, flat,
+            np.array(problem._split, np.int64), np.array(problem._sink, np.int64))  # fmt: skip
+
+
+def _symmetry_tables(perms: list[list[int]], n: int) -> np.ndarray:
+    """``tabs[k, c, byte]``: the image (two words) of ``byte`` at bits ``8c..8c+7`` under
+    automorphism ``k``."""
+    nchunk = (n + 7) // 8
+    img = np.zeros((len(perms), nchunk, 8, 2), np.uint64)
+    for k, p in enumerate(perms):
+        for v, w in enumerate(p):
+            img[k, v // 8, v % 8, w // 64] = np.uint64(1) << np.uint64(w % 64)
+    byte = np.arange(256, dtype=np.uint64)
+    tabs = np.zeros((len(perms), nchunk, 256, 2), np.uint64)
+    for i in range(8):
+        on = ((byte >> np.uint64(i)) & np.uint64(1)).astype(bool)
+        tabs[:, :, on, :] |= img[:, :, i, None, :]
+    return tabs
+
+
+def compiled_search(
+    problem: Problem,
+    *,
+    upper: int | None = None,
+    heuristic: bool = True,
+    dominance: bool = True,
+    symmetry: bool = True,
+    time_limit: float | None = None,
+    state_limit: int | None = None,
+    progress: Callable[[dict], None] | None = None,
+    progress_every: float = 2.0,
+) -> AStarOutcome:
+    """:func:`redblue.search.astar.astar_search` on the compiled core (same arguments).
+
+    Parameters
+    ----------
+    problem : Problem
+        The bitmask tables of the graph, memory and variant; at most
+        :data:`MAX_NODES` vertices.
+    upper, heuristic, dominance, symmetry, time_limit, state_limit, progress, progress_every
+        As for :func:`redblue.search.astar.astar_search`.
+
+    Returns
+    -------
+    AStarOutcome
+        Bounds, the macro moves of an optimal strategy when one cheaper than ``upper``
+        exists, the states expanded and why the search stopped.
+
+    Raises
+    ------
+    ValueError
+        If the graph has more than :data:`MAX_NODES` vertices.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> from redblue.game import compile_graph
+    >>> out = compiled_search(Problem(compile_graph(pyramid_dag(3)), 3, False, True))
+    >>> out.optimal, out.lower
+    (True, 11)
+    """
+    n = problem.n
+    if n > MAX_NODES:
+        raise ValueError(f"the compiled core handles at most {MAX_NODES} vertices, not {n}")
+    t0 = time.monotonic()
+    vm, gm = _tables(problem)
+    perms = automorphisms(problem.graph) if symmetry else [list(range(n))]
+    tabs = _symmetry_tables(perms, n)
+    flow = _flow_arrays(problem)
+    cut = heuristic and not problem.no_recompute
+    limit = upper if upper is not None else 1 << 60
+    prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit)
+    start = _start(problem)
+    _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
+                upper=upper)  # fmt: skip
+    try:
+        code, lower, expanded, path = _search(vm, gm, prm, start, tabs, *flow)
+    finally:
+        _RUN.clear()
+    if code == FOUND:
+        steps = []
+        for row in path.tolist():
+            v, vl, vh, sl, sh, k = (int(x) for x in row)
+            steps.append((v, vl | vh << 64, sl | sh << 64, k))
+        if len(perms) > 1:
+            macros = unmap_macros(_Symmetry(perms, n, tables=False), steps)
+        else:
+            macros = [s[:3] for s in steps]
+        return AStarOutcome(lower, lower, macros, True, expanded, None)
+    if code == EXHAUSTED:
+        low = limit if upper is not None else lower
+        return AStarOutcome(low, upper, None, upper is not None, expanded, None)
+    stopped = "time limit" if code == TIME_LIMIT else "state limit"
+    return AStarOutcome(lower, upper, None, False, expanded, stopped)
+
+
+@njit(cache=True)
+def _dive(vm, gm, prm, start, tries, seed, floor):
+    """Randomized greedy descents, as :func:`redblue.search.astar.dive`, compiled.
+
+    Returns ``(cost, path)``, ``path`` the macros ``(v, victims lo/hi, stored lo/hi)``
+    of the cheapest finished descent; cost -1 when none finished.
+    """
+    np.random.seed(seed)
+    n = prm[P_N]
+    bcap = 256
+    out_s = np.empty((bcap, 6), np.uint64)
+    out_c = np.empty(bcap, np.int64)
+    out_v = np.empty(bcap, np.int64)
+    out_m = np.empty((bcap, 4), np.uint64)
+    ids = np.empty(2 * n + 2, np.int64)
+    pick = np.empty(n + 1, np.int64)
+    steps = 8 * n + 8
+    path = np.empty((steps, 5), np.uint64)
+    best = -1
+    best_path = np.empty((0, 5), np.uint64)
+    o0 = gm[OUTPUTS, 0]
+    o1 = gm[OUTPUTS, 1]
+    s = np.empty(6, np.uint64)
+    for t in range(tries):
+        s[:] = start
+        g = 0
+        depth = 0
+        noise = 0.5 + t % 3
+        while (o0 & ~s[2]) | (o1 & ~s[3]) != _U0 and depth < steps:
+            while True:
+                k = _successors(s, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick)
+                if k >= 0:
+                    break
+                bcap *= 2
+                out_s = np.empty((bcap, 6), np.uint64)
+                out_c = np.empty(bcap, np.int64)
+                out_v = np.empty(bcap, np.int64)
+                out_m = np.empty((bcap, 4), np.uint64)
+            if k == 0:
+                break
+            pick_i = 0
+            pick_f = np.inf
+            for i in range(k):
+                f = out_c[i] + _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
+                                          out_s[i, 4], out_s[i, 5], vm, gm, prm)
+                f += np.random.random() * noise
+                if f < pick_f:
+                    pick_f = f
+                    pick_i = i
+            g += out_c[pick_i]
+            path[depth, 0] = np.uint64(out_v[pick_i])
+            path[depth, 1:] = out_m[pick_i]
+            depth += 1
+            s[:] = out_s[pick_i]
+            if best >= 0 and g >= best:
+                break
+        if (o0 & ~s[2]) | (o1 & ~s[3]) == _U0 and (best < 0 or g < best):
+            best = g
+            best_path = path[:depth].copy()
+            if best <= floor:
+                break
+        with objmode(stop="int64"):
+            stop = _tick(t, g, depth)
+        if stop:
+            break
+    return best, best_path
+
+
+def compiled_dive(problem: Problem, seconds: float, seed: int = 0):
+    """:func:`redblue.search.astar.dive` on the compiled core: ``(cost, macros)`` or None.
+
+    At most 64 descents, stopping after ``seconds`` (the first descent always runs) or
+    at the heuristic's lower bound. Graphs of at most :data:`MAX_NODES` vertices.
+    """
+    vm, gm = _tables(problem)
+    prm = _params(problem, True, False, False, False, 1 << 60, None)
+    start = _start(problem)
+    floor = problem.heuristic(*problem.start())
+    t0 = time.monotonic()
+    _RUN.update(t0=t0, limit=seconds, progress=None, every=1.0, last=t0, upper=None)
+    try:
+        cost, path = _dive(vm, gm, prm, start, 64, seed, floor)
+    finally:
+        _RUN.clear()
+    if cost < 0:
+        return None
+    macros = [(int(v), int(a) | int(b) << 64, int(c) | int(d) << 64)
+              for v, a, b, c, d in path.tolist()]  # fmt: skip
+    return cost, macros

@@ -1,0 +1,121 @@
+"""The compiled core (redblue.search.core) against the pure-Python search and brute force.
+
+Both cores run the same search, so on the same problem they must prove the same optimum,
+and with every rule on (where both generate successors in the same order) expand the
+same number of states. The brute-force Dijkstra of test_search_rules checks the
+optimum itself; these tests check the two implementations against each other, including
+graphs over 64 vertices, where the compiled bitsets use their second word.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from helpers import small_dag
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_search_rules import RULE_SETS, brute_force, doubled_dag, with_outputs
+
+from redblue.dags import attention_dag, chain_dag, pyramid_dag
+from redblue.errors import InvalidInputError
+from redblue.game import compile_graph, replay
+from redblue.game.strategy import EncodedMoves
+from redblue.search import solve
+from redblue.search.astar import RULES, Problem, astar_search
+from redblue.search.core import MAX_NODES, compiled_dive, compiled_search
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    nodes=st.integers(3, 8),
+    extra=st.integers(0, 2),
+    no_recompute=st.booleans(),
+)
+def test_cores_agree_on_random_dags(seed, nodes, extra, no_recompute):
+    G = with_outputs(small_dag(seed, nodes, max_indegree=2))
+    if G.number_of_edges() == 0:
+        return
+    M = compile_graph(G).min_memory() + extra
+    variant = "no-recompute" if no_recompute else "classic"
+    want = brute_force(G, M, no_recompute)
+    for rules in RULE_SETS:
+        a = solve(G, M, variant, rules=rules, core="compiled")
+        b = solve(G, M, variant, rules=rules, core="python")
+        assert a.details["core"] == "compiled" and b.details["core"] == "python"
+        assert a.optimal and b.optimal and a.io == b.io == want, (rules, a.io, b.io, want)
+        assert replay(G, a.strategy, M, variant).io == want
+
+
+def shifted(G: nx.DiGraph, k: int) -> nx.DiGraph:
+    """``G`` fed by a chain of ``k`` vertices: its vertices get ids ``k`` and above."""
+    H = nx.DiGraph()
+    nx.add_path(H, [f"c{i}" for i in range(k)])
+    H.update(G)
+    H.add_edges_from((f"c{k - 1}", v) for v in G if G.in_degree(v) == 0)
+    return H
+
+
+@pytest.mark.parametrize("variant", ["classic", "no-recompute"])
+@pytest.mark.parametrize("seed", range(3))
+def test_cores_agree_above_64_vertices(seed, variant):
+    # two copies of a random DAG (a symmetry) at ids 62 and above: both words in use
+    G = shifted(doubled_dag(seed, 5), 62)
+    C = compile_graph(G)
+    assert 64 < C.n <= MAX_NODES
+    assert min(C.index[v] for v in G if not v.startswith("c")) >= 62
+    M = C.min_memory() + 1
+    a = solve(C, M, variant, core="compiled")
+    b = solve(C, M, variant, core="python")
+    assert a.optimal and b.optimal and a.io == b.io
+    assert a.states == b.states
+    assert replay(G, a.strategy, M, variant).io == a.io
+
+
+@pytest.mark.parametrize(("G", "M"), [(attention_dag(2, 1), 4), (attention_dag(2, 1), 6),
+                                      (attention_dag(2, 1, sum="fma"), 5), (pyramid_dag(4), 3)])
+@pytest.mark.parametrize("no_recompute", [False, True])
+def test_same_search_on_attention(G, M, no_recompute):
+    C = compile_graph(G)
+    a = compiled_search(Problem(C, M, no_recompute, True))
+    b = astar_search(Problem(C, M, no_recompute, True))
+    assert a.optimal and b.optimal and a.lower == b.lower
+    assert a.states == b.states
+
+
+def test_limits_and_progress_in_the_compiled_core():
+    C = compile_graph(attention_dag(2, 2))
+    seen = []
+    out = compiled_search(Problem(C, 4, False, True), state_limit=3000, progress=seen.append,
+                          progress_every=0.0)  # fmt: skip
+    assert not out.optimal and out.stopped == "state limit" and out.states == 3000
+    assert seen and {"states", "lower", "stored", "seconds"} <= set(seen[0])
+    out = compiled_search(Problem(C, 4, False, True), time_limit=0.2)
+    assert not out.optimal and out.stopped == "time limit"
+    r = solve(C, 4, time_limit=1.0)
+    assert not r.optimal and r.lower < r.upper and r.stopped == "time limit"
+    assert replay(attention_dag(2, 2), r.strategy, 4).io == r.upper
+
+
+def test_compiled_dive_gives_a_valid_strategy():
+    G = attention_dag(2, 1)
+    C = compile_graph(G)
+    P = Problem(C, 4, False, True)
+    cost, macros = compiled_dive(P, 0.2)
+    kinds, nodes = P.moves_of(macros)
+    enc = EncodedMoves(C, np.array(kinds, np.int8), np.array(nodes, np.int32))
+    assert replay(C, enc, 4).io == cost >= solve(C, 4).io
+
+
+def test_core_choice():
+    big = chain_dag(MAX_NODES + 2)
+    r = solve(big, 2)
+    assert r.io == 2 and r.details["core"] == "python"
+    with pytest.raises(InvalidInputError, match="at most 128"):
+        solve(big, 2, core="compiled")
+    with pytest.raises(InvalidInputError, match="unknown core"):
+        solve(chain_dag(3), 2, core="cython")
+    with pytest.raises(ValueError, match="at most 128"):
+        compiled_search(Problem(compile_graph(big), 2, False, True))
+    assert set(RULES) >= {"stash", "symmetry"}
