@@ -82,6 +82,14 @@ def test_same_search_on_attention(G, M, no_recompute):
     b = astar_search(Problem(C, M, no_recompute, True))
     assert a.optimal and b.optimal and a.lower == b.lower
     assert a.states == b.states
+    # bounded by a strategy one dearer (found again) or as cheap (nothing cheaper exists):
+    # the compiled core also drops evictions early there, the Python one does not
+    for upper in (a.lower + 1, a.lower):
+        a2 = compiled_search(Problem(C, M, no_recompute, True), upper=upper)
+        b2 = astar_search(Problem(C, M, no_recompute, True), upper=upper)
+        assert a2.optimal and b2.optimal and a2.lower == b2.lower == a.lower
+        assert (a2.macros is None) == (b2.macros is None) == (upper == a.lower)
+        assert a2.states == b2.states <= a.states
 
 
 def test_limits_and_progress_in_the_compiled_core():

@@ -143,8 +143,13 @@ def _canon_dead(r0, r1, b0, b1, c0, c1, vm, gm, prm):
 
 
 @njit(cache=True)
-def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
-    """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`."""
+def _heuristic_must(r0, r1, b0, b1, c0, c1, vm, gm, prm):
+    """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`, with what it saw.
+
+    Returns ``(h, must, y0, y1)``: ``must`` is the number of vertices found to need
+    computing (a progress measure for the descents) and ``(y0, y1)`` the red loadable
+    predecessors of those vertices: evicting one of them adds one to ``h``.
+    """
     p0 = gm[OUTPUTS, 0] & ~b0
     p1 = gm[OUTPUTS, 1] & ~b1
     m0 = p0 & ~r0
@@ -159,6 +164,8 @@ def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
         s0, s1 = _U0, _U0
     a0 = _U0
     a1 = _U0
+    y0 = _U0
+    y1 = _U0
     if m0 | m1 != _U0:
         for v in range(prm[P_N] - 1, -1, -1):
             if _has(m0, m1, vm, v):
@@ -168,7 +175,16 @@ def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
                 a1 |= x1 & ld1
                 m0 |= x0 & ~b0 & ~s0
                 m1 |= x1 & ~b1 & ~s1
-    return _popc(p0) + _popc(p1) + _popc(a0) + _popc(a1)
+                y0 |= vm[PRED, v, 0] & r0 & ld0
+                y1 |= vm[PRED, v, 1] & r1 & ld1
+    h = _popc(p0) + _popc(p1) + _popc(a0) + _popc(a1)
+    return h, _popc(m0) + _popc(m1), y0, y1
+
+
+@njit(cache=True)
+def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
+    """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`."""
+    return _heuristic_must(r0, r1, b0, b1, c0, c1, vm, gm, prm)[0]
 
 
 @njit(cache=True)
@@ -311,11 +327,18 @@ def _hash(s):
 
 
 @njit(cache=True)
-def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick):
+def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
     """Macro moves from state ``st`` into the buffers; the count, or -1 if they overflow.
 
     ``out_s[i]`` the next state (6 words, rule D applied), ``out_c[i]`` its cost,
     ``out_v[i]`` the computed vertex, ``out_m[i]`` the victims and stored sets (4 words).
+    With rule H, a move whose cost plus the heuristic of its result is at least
+    ``gbound`` (the bound minus the cost so far) may be left out (rule B): for each
+    ``v`` the heuristic ``h0`` of the state before any eviction is computed once, and
+    a victim set costs at least ``h0`` plus its victims that are loadable red
+    predecessors of vertices still to compute (each then needs a load), plus the
+    stores that rule D forces in the no-recompute game. Eviction only shrinks the red
+    set, which never shrinks the heuristic's "must compute" set, so the bound holds.
     """
     r0, r1, b0, b1, c0, c1 = st[0], st[1], st[2], st[3], st[4], st[5]
     n = prm[P_N]
@@ -403,6 +426,17 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick):
         npool = _fill_bits(r0 & ~q0, r1 & ~q1, ids)
         if need > npool:
             continue
+        prune = prm[P_HEUR] != 0
+        base = 0
+        y0 = _U0
+        y1 = _U0
+        if prune:
+            s = _canon_dead(r0 | m0 | x0, r1 | m1 | x1, bl0, bl1, nc0, nc1, vm, gm, prm)
+            h0, _, y0, y1 = _heuristic_must(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
+            base = cost1 + h0
+            # the fewest victims any choice takes from (y0, y1)
+            if base + need - (npool - _popc(y0 & ~q0 & r0) - _popc(y1 & ~q1 & r1)) >= gbound:
+                continue
         for i in range(need):
             pick[i] = i
         while True:
@@ -414,9 +448,17 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick):
                 vm1 |= vm[BIT, u, 1]
             us0 = vm0 & ~b0
             us1 = vm1 & ~b1
+            skip = False
+            if prune:
+                low = base + _popc(vm0 & y0) + _popc(vm1 & y1)
+                if nr and prm[P_DEAD]:
+                    low += _popc(us0) + _popc(us1)  # forced stores
+                skip = low >= gbound
             br0 = (r0 & ~vm0) | m0 | x0
             br1 = (r1 & ~vm1) | m1 | x1
-            if stash:
+            if skip:
+                nsub = 0
+            elif stash:
                 nsub = 1
             elif nr and prm[P_DEAD]:
                 nsub = 1
@@ -624,8 +666,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             if dominated:
                 continue  # rule C
         if prm[P_CUT] and not echk[e]:
-            nf = g + _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr,
-                                    fadj, split, sink, fcap, via, fqueue)  # fmt: skip
+            hc = _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj,
+                                split, sink, fcap, via, fqueue)  # fmt: skip
+            nf = g + hc
             if nf > f:
                 if nf < limit:
                     while nf >= nb:
@@ -667,7 +710,8 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             if stop:
                 return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
         while True:
-            nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick)
+            nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick,
+                                limit - g)
             if nsucc >= 0:
                 break
             bcap *= 2
@@ -678,11 +722,11 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
         for i in range(nsucc):
             ng = g + out_c[i]
             # h is invariant under automorphisms: bound first, canonical form after (rule B)
+            h = 0
             if prm[P_HEUR]:
-                nf = ng + _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
-                                     out_s[i, 4], out_s[i, 5], vm, gm, prm)  # fmt: skip
-            else:
-                nf = ng
+                h = _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
+                               out_s[i, 5], vm, gm, prm)  # fmt: skip
+            nf = ng + h
             if nf >= limit:
                 continue
             kk = 0
@@ -960,7 +1004,7 @@ def _dive(vm, gm, prm, start, tries, seed, floor):
         noise = 0.5 + t % 3
         while (o0 & ~s[2]) | (o1 & ~s[3]) != _U0 and depth < steps:
             while True:
-                k = _successors(s, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick)
+                k = _successors(s, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, 1 << 60)
                 if k >= 0:
                     break
                 bcap *= 2
@@ -973,9 +1017,10 @@ def _dive(vm, gm, prm, start, tries, seed, floor):
             pick_i = 0
             pick_f = np.inf
             for i in range(k):
-                f = out_c[i] + _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
-                                          out_s[i, 4], out_s[i, 5], vm, gm, prm)
-                f += np.random.random() * noise
+                h, must, _, _ = _heuristic_must(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
+                                                out_s[i, 4], out_s[i, 5], vm, gm, prm)  # fmt: skip
+                # cost + h, plus the work left so that a descent cannot go round in circles
+                f = out_c[i] + h + must + np.random.random() * noise
                 if f < pick_f:
                     pick_f = f
                     pick_i = i
@@ -999,9 +1044,12 @@ def _dive(vm, gm, prm, start, tries, seed, floor):
 
 
 def compiled_dive(problem: Problem, seconds: float, seed: int = 0):
-    """:func:`redblue.search.astar.dive` on the compiled core: ``(cost, macros)`` or None.
+    """Greedy randomized descents on the compiled core: ``(cost, macros)`` or None.
 
-    At most 64 descents, stopping after ``seconds`` (the first descent always runs) or
+    As :func:`redblue.search.astar.dive`, except that a successor's score also counts
+    the vertices the heuristic finds must still be computed: with ``cost + h`` alone a
+    descent on a larger DAG can go round evicting and recomputing the same values and
+    never finish. At most 64 descents, stopping after ``seconds`` (the first descent always runs) or
     at the heuristic's lower bound. Graphs of at most :data:`MAX_NODES` vertices.
     """
     vm, gm = _tables(problem)

@@ -202,34 +202,35 @@ def solve(
         details["core"] = "compiled" if compiled else "python"
 
     found: EncodedMoves | None = None
-    problem0 = Problem(graph, memory, no_recompute, "dead" in rules, "stash" in rules)
-    if method == "astar" and "bound" in rules and seed_io > problem0.heuristic(*problem0.start()):
-        # greedy descents may improve the seed (rule B)
+
+    def offer(prob: Problem, macros: list, name: str) -> None:
+        """Replay a strategy found by a seeding step; keep it if cheaper (rule B)."""
+        nonlocal seed, seed_io
+        kinds, nodes = prob.moves_of(macros)
+        enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
+        io = replay(graph, enc, memory, rules_obj).io
+        if io < seed_io:
+            seed, seed_io = enc, io
+            details.update(seed_upper=io, seed=name)
+
+    problem = Problem(
+        graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
+    )
+    seeding = method == "astar" and "bound" in rules
+    if seeding and seed_io > problem.heuristic(*problem.start()):
+        # greedy descents may improve the seed
         budget = 0.25 if time_limit is None else min(0.5, time_limit / 10)
-        found0 = descend(problem0, budget)
-        if found0 is not None and found0[0] < seed_io:
-            kinds, nodes = problem0.moves_of(found0[1])
-            enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
-            io = replay(graph, enc, memory, rules_obj).io
-            if io < seed_io:
-                seed, seed_io, seed_name = enc, io, "greedy descent"
-                details.update(seed_upper=seed_io, seed=seed_name)
-    if method == "astar" and not no_recompute and "bound" in rules:
+        found0 = descend(problem, budget)
+        if found0 is not None:
+            offer(problem, found0[1], "greedy descent")
+    if seeding and not no_recompute:
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
         budget = None if time_limit is None else time_limit / 4
         nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
         nr = search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
         if nr.macros is not None:
-            kinds, nodes = nr_problem.moves_of(nr.macros)
-            enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
-            io = replay(graph, enc, memory, rules_obj).io
-            if io < seed_io:
-                seed, seed_io, seed_name = enc, io, "no-recompute optimum"
-                details.update(seed_upper=seed_io, seed=seed_name)
+            offer(nr_problem, nr.macros, "no-recompute optimum")
     if method == "astar":
-        problem = Problem(
-            graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
-        )
         left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - t0))
         out = search(
             problem,
