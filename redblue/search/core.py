@@ -72,7 +72,7 @@ def _tick(expanded: int, f: int, stored: int) -> int:
     return 0
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _popc(x):
     x = x - ((x >> _S1) & _K1)
     x = (x & _K2) + ((x >> _S2) & _K2)
@@ -80,13 +80,13 @@ def _popc(x):
     return np.int64((x * _H01) >> _S56)
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _low_index(x):
     """Index of the lowest set bit of a nonzero word."""
     return _popc((x & (~x + _U1)) - _U1)
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _has(lo, hi, vm, v):
     return (lo & vm[BIT, v, 0]) | (hi & vm[BIT, v, 1]) != _U0
 
@@ -269,7 +269,7 @@ def _sym_apply(tabs, k, lo, hi, nchunk):
     return o0, o1
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _less(a0, a1, b0, b1):
     """``(a0, a1) < (b0, b1)`` as 128-bit numbers (``a1`` the high word)."""
     return a1 < b1 or (a1 == b1 and a0 < b0)
@@ -316,7 +316,7 @@ def _sym_canon(r0, r1, b0, b1, c0, c1, tabs, nchunk, bkey, kmin):
     return br0, br1, bkey[2], bkey[3], bc0, bc1, best
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _hash(s):
     h = _U0
     for i in range(s.shape[0]):
