@@ -120,7 +120,15 @@ from dataclasses import dataclass
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 
-__all__ = ["RULES", "AStarOutcome", "astar_search", "dive", "Problem", "automorphisms"]
+__all__ = [
+    "RULES",
+    "AStarOutcome",
+    "astar_search",
+    "dive",
+    "Problem",
+    "automorphisms",
+    "weighted_search",
+]
 
 #: most automorphisms kept by rule Y (a subset of the group is still sound)
 MAX_AUTOMORPHISMS = 256
@@ -618,6 +626,20 @@ def dive(problem: Problem, seconds: float, seed: int = 0):
     return best
 
 
+def weighted_search(problem: Problem, weight: int, seconds: float, upper: int | None = None):
+    """Weighted A* for an upper bound (rule B): ``(cost, macros)`` or None.
+
+    The pure-Python twin of :func:`redblue.search.core.compiled_weighted_search`: the
+    queue favours states close to the goal (``g + weight * h``), so good strategies come
+    fast where the exact search cannot finish. What it finds is valid and proves nothing
+    about optimality.
+    """
+    if weight < 1:
+        raise ValueError(f"weight must be at least 1, not {weight}")
+    out = astar_search(problem, upper=upper, time_limit=seconds, weight=weight)
+    return (out.lower, out.macros) if out.macros is not None else None
+
+
 @dataclass
 class AStarOutcome:
     """What the search found: bounds, the best macro sequence, effort."""
@@ -641,12 +663,17 @@ def astar_search(
     state_limit: int | None = None,
     progress: Callable[[dict], None] | None = None,
     progress_every: float = 2.0,
+    weight: int = 1,
 ) -> AStarOutcome:
     """A* (best-first on ``f = g + h``) with a bucket queue, bounded by ``upper``.
 
     ``upper`` is the cost of a known strategy (rule B): only strictly cheaper strategies
     are searched for. Returns the optimum when one cheaper than ``upper`` exists and the
     search finishes, ``macros=None`` with ``lower = upper`` when none does.
+
+    With ``weight > 1`` it is weighted A* (queue order ``g + weight * h``, pruning still
+    on ``g + h``): a fast search for good strategies whose bounds prove nothing; see
+    :func:`weighted_search`.
     """
     t0 = time.monotonic()
     n = problem.n
@@ -663,8 +690,9 @@ def astar_search(
     key0 = red | blue << sh1 | comp << sh2
     # best[key] = (g, parent key, v, victims, stored, automorphism applied (rule Y))
     best: dict[int, tuple] = {key0: (0, -1, -1, 0, 0, 0)}
-    f0 = hfun(red, blue, comp)
+    f0 = weight * hfun(red, blue, comp)
     limit = upper if upper is not None else 1 << 60
+    flimit = limit if weight == 1 else min(limit, 1 << 40) * weight
     # rule C: (red, blue) -> [(stash, g)] of the states stored for that class
     dom: dict[int, list[tuple[int, int]]] | None = (
         {key0 & ((1 << sh2) - 1): [(comp, 0)]} if dominance and problem.stash else None
@@ -676,7 +704,7 @@ def astar_search(
     expanded = 0
     last = t0
     pending_goal = problem.outputs
-    while f < limit:
+    while f < flimit:
         if f >= len(buckets) or not buckets[f]:
             # advance to the next non-empty bucket
             f += 1
@@ -694,9 +722,10 @@ def astar_search(
             continue  # dominated since it was queued (rule C)
         if strong is not None and not checked:
             # rule H2, evaluated lazily: only on states about to be expanded
-            nf = g + strong(red, blue, comp)
+            hc = strong(red, blue, comp)
+            nf = g + weight * hc
             if nf > f:
-                if nf < limit:
+                if g + hc < limit:
                     while len(buckets) <= nf:
                         buckets.append([])
                     buckets[nf].append((g, red, blue, comp, key, True))
@@ -740,9 +769,10 @@ def astar_search(
                 cls = dom.get(nkey & low)
                 if cls is not None and any(g2 <= ng and ncomp & ~c2 == 0 for c2, g2 in cls):
                     continue  # rule C
-            nf = ng + hfun(nred, nblue, ncomp)
-            if nf >= limit:
+            h = hfun(nred, nblue, ncomp)
+            if ng + h >= limit:
                 continue
+            nf = ng + weight * h
             nf = max(nf, f)  # keep the queue monotone (h may be inconsistent)
             best[nkey] = (ng, key, v, vm, st, pk)
             if dom is not None:

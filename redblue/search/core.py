@@ -24,7 +24,7 @@ from numba import njit, objmode
 
 from redblue.search.astar import AStarOutcome, Problem, _Symmetry, automorphisms, unmap_macros
 
-__all__ = ["MAX_NODES", "compiled_dive", "compiled_search"]
+__all__ = ["MAX_NODES", "compiled_dive", "compiled_search", "compiled_weighted_search"]
 
 #: largest graph the compiled core handles (two 64-bit words per bitset)
 MAX_NODES = 128
@@ -49,7 +49,7 @@ PRED, SUCC, ANC, BIT = 0, 1, 2, 3
 INPUTS, OUTPUTS, ALL = 0, 1, 2
 # entries of the integer parameter vector
 (P_N, P_MEM, P_NR, P_DEAD, P_STASH, P_TRACK, P_FORCED, P_HEUR, P_CUT, P_DOM, P_SYM,
- P_LIMIT, P_STATES, P_NCHUNK, P_NOUT, P_OUTS) = range(16)  # fmt: skip
+ P_LIMIT, P_STATES, P_NCHUNK, P_WEIGHT, P_NOUT, P_OUTS) = range(17)  # fmt: skip
 # (the output ids follow from ``P_OUTS`` on)
 _INF = 1 << 20
 
@@ -189,8 +189,14 @@ def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
 
 @njit(cache=True)
 def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj, split, sink,
-                   cap, via, queue):  # fmt: skip
-    """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (BFS max flow)."""
+                   cap, via, queue, memo_keys, memo_val, memo_n):  # fmt: skip
+    """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (BFS max flow).
+
+    The flow network depends only on the pending outputs, the region of vertices
+    without red that the pending outputs need, and the blue and stash sets inside that
+    region; its value is memoized on those eight words (``memo_keys``, an
+    open-addressing table cleared when three quarters full; ``memo_n[0]`` its fill).
+    """
     p0 = gm[OUTPUTS, 0] & ~b0
     p1 = gm[OUTPUTS, 1] & ~b1
     if p0 | p1 == _U0:
@@ -202,6 +208,12 @@ def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj
         if _has(g0, g1, vm, v):
             g0 |= vm[PRED, v, 0] & ~r0
             g1 |= vm[PRED, v, 1] & ~r1
+    mk = np.empty(8, np.uint64)
+    mk[0], mk[1], mk[2], mk[3] = p0, p1, g0, g1
+    mk[4], mk[5], mk[6], mk[7] = b0 & g0, b1 & g1, c0 & g0, c1 & g1
+    slot = _lookup_val(memo_val, memo_keys, mk)
+    if memo_val[slot] >= 0:
+        return memo_val[slot]
     cap[:] = fcap0
     for v in range(n):
         if _has(g0, g1, vm, v):
@@ -251,7 +263,15 @@ def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj
         flow += push
         if flow >= _INF:
             break
-    return _popc(p0) + _popc(p1) + flow
+    value = _popc(p0) + _popc(p1) + flow
+    if 4 * (memo_n[0] + 1) > 3 * memo_val.shape[0]:
+        memo_val[:] = -1
+        memo_n[0] = 0
+        slot = _lookup_val(memo_val, memo_keys, mk)
+    memo_keys[slot] = mk
+    memo_val[slot] = value
+    memo_n[0] += 1
+    return value
 
 
 @njit(cache=True)
@@ -538,6 +558,23 @@ def _lookup(slots, keys, s):
 
 
 @njit(cache=True)
+def _lookup_val(vals, keys, s):
+    """Slot of key ``s`` in a table whose empty slots hold ``vals[i] < 0``."""
+    mask = vals.shape[0] - 1
+    i = np.int64(_hash(s) & np.uint64(mask))
+    while vals[i] >= 0:
+        same = True
+        for j in range(s.shape[0]):
+            if keys[i, j] != s[j]:
+                same = False
+                break
+        if same:
+            return i
+        i = (i + 1) & mask
+    return i
+
+
+@njit(cache=True)
 def _rehash(keys, count, size):
     slots = np.full(size, -1, np.int64)
     for x in range(count):
@@ -566,7 +603,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     gval = np.empty(cap, np.int64)
     parent = np.empty(cap, np.int64)
     mac = np.empty((cap, 6), np.uint64)  # v, victims lo/hi, stored lo/hi, k
-    cnext = np.empty(cap, np.int64)  # next node of the same (red, blue) class (rule C)
+    # rule C, one row a node for locality: stash (2 words, as int64), g, next node of the
+    # same (red, blue) class (-1 at the end, -2 when out of its class list)
+    crec = np.empty((cap, 4), np.int64)
     count = 0
     slots = np.full(1 << 15, -1, np.int64)
     # rule C classes: keys (red, blue) and the head node of each class's list
@@ -596,6 +635,11 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     via = np.empty(2 * n + 2, np.int64)
     fqueue = np.empty(2 * n + 2, np.int64)
     ns = np.empty(6, np.uint64)
+    # the memo of rule H2 (only allocated when the cut is used)
+    msize = 1 << 18 if prm[P_CUT] else 1
+    memo_keys = np.empty((msize, 8), np.uint64)
+    memo_val = np.full(msize, -1, np.int64)
+    memo_n = np.zeros(1, np.int64)
     bkey = np.empty(4, np.uint64)  # the blue-image cache of rule Y
     kmin = np.full(nperm + 1, -1, np.int64)
     ckey = np.empty(4, np.uint64)
@@ -609,7 +653,10 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     parent[0] = -1
     mac[0, :] = _U0
     mac[0, 0] = _FULL
-    cnext[0] = -1
+    crec[0, 0] = np.int64(s[4])
+    crec[0, 1] = np.int64(s[5])
+    crec[0, 2] = 0
+    crec[0, 3] = -1
     count = 1
     slots[_lookup(slots, keys, s)] = 0
     if use_dom:
@@ -618,8 +665,11 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
         chead[0] = 0
         ccount = 1
         cslots[_lookup(cslots, ckeys, ckey)] = 0
+    # weighted A* (weight > 1, an upper-bound heuristic search): queue on g + weight * h,
+    # prune on g + h >= limit as before; only the cost of what it finds means anything
+    weight = prm[P_WEIGHT]
     if prm[P_HEUR]:
-        f0 = _heuristic(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
+        f0 = weight * _heuristic(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
     else:
         f0 = 0
     while f0 >= nb:
@@ -635,7 +685,8 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     expanded = 0
     o0 = gm[OUTPUTS, 0]
     o1 = gm[OUTPUTS, 1]
-    while f < limit:
+    flimit = limit if weight == 1 else min(limit, 1 << 40) * weight
+    while f < flimit:
         if f >= nb:
             break
         e = bhead[f]
@@ -649,28 +700,19 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
         c0, c1 = keys[x, 4], keys[x, 5]
-        if use_dom:
-            ckey[0] = r0
-            ckey[1] = r1
-            ckey[2] = b0
-            ckey[3] = b1
-            cl = cslots[_lookup(cslots, ckeys, ckey)]
-            y = chead[cl]
-            dominated = False
-            while y >= 0:
-                if y != x and gval[y] <= g and (c0 & ~keys[y, 4]) | (c1 & ~keys[y, 5]) == _U0:
-                    if keys[y, 4] != c0 or keys[y, 5] != c1:
-                        dominated = True
-                        break
-                y = cnext[y]
-            if dominated:
-                continue  # rule C
+        if use_dom and crec[x, 3] == -2:
+            # rule C: dominated since it was queued. A node leaves its class list only
+            # when a state of the class with a larger stash is stored at no greater cost,
+            # and while it is in the list no member dominates it (each insertion checks
+            # the list first), so this is the Python core's scan in O(1).
+            continue
         if prm[P_CUT] and not echk[e]:
             hc = _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj,
-                                split, sink, fcap, via, fqueue)  # fmt: skip
-            nf = g + hc
+                                split, sink, fcap, via, fqueue, memo_keys, memo_val,
+                                memo_n)  # fmt: skip
+            nf = g + weight * hc
             if nf > f:
-                if nf < limit:
+                if g + hc < limit:
                     while nf >= nb:
                         bhead = _grow1(bhead, 2 * nb, -1)
                         nb *= 2
@@ -726,9 +768,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             if prm[P_HEUR]:
                 h = _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
                                out_s[i, 5], vm, gm, prm)  # fmt: skip
-            nf = ng + h
-            if nf >= limit:
+            if ng + h >= limit:
                 continue
+            nf = ng + weight * h
             kk = 0
             if use_sym:
                 ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
@@ -750,14 +792,32 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
                 cslot = _lookup(cslots, ckeys, ckey)
                 cl = cslots[cslot]
                 if cl >= 0:
+                    # one pass: is the new state dominated, and which members does it
+                    # dominate (they leave the list)? A list is an antichain, so no member
+                    # is dropped when the new state turns out dominated; if one were, it
+                    # would be dominated by the dominator too.
+                    prev = -1
                     y = chead[cl]
                     dominated = False
+                    t0 = np.int64(ns[4])
+                    t1 = np.int64(ns[5])
                     while y >= 0:
-                        if (gval[y] <= ng and (ns[4] & ~keys[y, 4]) | (ns[5] & ~keys[y, 5])
-                                == _U0):  # fmt: skip
+                        sy0 = crec[y, 0]
+                        sy1 = crec[y, 1]
+                        gy = crec[y, 2]
+                        nxt = crec[y, 3]
+                        if gy <= ng and (t0 & ~sy0) | (t1 & ~sy1) == 0:
                             dominated = True
                             break
-                        y = cnext[y]
+                        if y != old and gy >= ng and (sy0 & ~t0) | (sy1 & ~t1) == 0:
+                            if prev < 0:
+                                chead[cl] = nxt
+                            else:
+                                crec[prev, 3] = nxt
+                            crec[y, 3] = -2  # out of the list
+                        else:
+                            prev = y
+                        y = nxt
                     if dominated:
                         continue  # rule C
             if nf < f:
@@ -771,16 +831,19 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
                     gval = _grow1(gval, cap, 0)
                     parent = _grow1(parent, cap, 0)
                     mac = _grow2(mac, cap)
-                    cnext = _grow1(cnext, cap, -1)
+                    crec = _grow2(crec, cap)
                 z = count
                 count += 1
                 keys[z] = ns
-                cnext[z] = -2  # not yet in its class list (rule C)
+                crec[z, 0] = np.int64(ns[4])
+                crec[z, 1] = np.int64(ns[5])
+                crec[z, 3] = -2  # not yet in its class list (rule C)
                 if 2 * count > slots.shape[0]:
                     slots = _rehash(keys, count, 2 * slots.shape[0])
                 else:
                     slots[slot] = z
             gval[z] = ng
+            crec[z, 2] = ng
             parent[z] = x
             mac[z, 0] = np.uint64(out_v[i])
             mac[z, 1] = out_m[i, 0]
@@ -802,23 +865,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
                         cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0])
                     else:
                         cslots[cslot] = cl
-                # forget the class members the new state dominates, then add it
-                prev = -1
-                y = chead[cl]
-                while y >= 0:
-                    nxt = cnext[y]
-                    if (y != z and gval[y] >= ng
-                            and (keys[y, 4] & ~ns[4]) | (keys[y, 5] & ~ns[5]) == _U0):  # fmt: skip
-                        if prev < 0:
-                            chead[cl] = nxt
-                        else:
-                            cnext[prev] = nxt
-                        cnext[y] = -2  # out of the list
-                    else:
-                        prev = y
-                    y = nxt
-                if cnext[z] == -2:
-                    cnext[z] = chead[cl]
+                # add it (the members it dominates left the list above)
+                if crec[z, 3] == -2:
+                    crec[z, 3] = chead[cl]
                     chead[cl] = z
             while nf >= nb:
                 bhead = _grow1(bhead, 2 * nb, -1)
@@ -855,14 +904,15 @@ def _tables(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return vm, gm
 
 
-def _params(problem: Problem, heuristic, cut, dominance, symmetry, limit, state_limit):
+def _params(problem: Problem, heuristic, cut, dominance, symmetry, limit, state_limit,
+            weight=1):
     """The integer parameter vector (indices ``P_*``) of the compiled functions."""
     n = problem.n
     outputs = [v for v in range(n) if problem.outputs >> v & 1]
     return np.array([n, problem.memory, problem.no_recompute, problem.use_dead, problem.stash,
                      problem.track_comp, problem.forced, heuristic, cut, dominance, symmetry,
                      limit, -1 if state_limit is None else state_limit, (n + 7) // 8,
-                     len(outputs), *outputs], np.int64)  # fmt: skip
+                     weight, len(outputs), *outputs], np.int64)  # fmt: skip
 
 
 def _start(problem: Problem) -> np.ndarray:
@@ -939,6 +989,21 @@ def compiled_search(
     >>> out.optimal, out.lower
     (True, 11)
     """
+    limit = upper if upper is not None else 1 << 60
+    code, lower, expanded, macros = _run(problem, heuristic, dominance, symmetry, limit,
+                                         time_limit, state_limit, progress, progress_every)
+    if code == FOUND:
+        return AStarOutcome(lower, lower, macros, True, expanded, None)
+    if code == EXHAUSTED:
+        low = limit if upper is not None else lower
+        return AStarOutcome(low, upper, None, upper is not None, expanded, None)
+    stopped = "time limit" if code == TIME_LIMIT else "state limit"
+    return AStarOutcome(lower, upper, None, False, expanded, stopped)
+
+
+def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit, progress,
+         progress_every, weight=1):
+    """Run the compiled search: ``(code, f or cost, expanded, macros or None)``."""
     n = problem.n
     if n > MAX_NODES:
         raise ValueError(f"the compiled core handles at most {MAX_NODES} vertices, not {n}")
@@ -948,30 +1013,68 @@ def compiled_search(
     tabs = _symmetry_tables(perms, n)
     flow = _flow_arrays(problem)
     cut = heuristic and not problem.no_recompute
-    limit = upper if upper is not None else 1 << 60
-    prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit)
+    prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit, weight)
     start = _start(problem)
     _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
-                upper=upper)  # fmt: skip
+                upper=None if limit >= 1 << 60 else limit)  # fmt: skip
     try:
         code, lower, expanded, path = _search(vm, gm, prm, start, tabs, *flow)
     finally:
         _RUN.clear()
-    if code == FOUND:
-        steps = []
-        for row in path.tolist():
-            v, vl, vh, sl, sh, k = (int(x) for x in row)
-            steps.append((v, vl | vh << 64, sl | sh << 64, k))
-        if len(perms) > 1:
-            macros = unmap_macros(_Symmetry(perms, n, tables=False), steps)
-        else:
-            macros = [s[:3] for s in steps]
-        return AStarOutcome(lower, lower, macros, True, expanded, None)
-    if code == EXHAUSTED:
-        low = limit if upper is not None else lower
-        return AStarOutcome(low, upper, None, upper is not None, expanded, None)
-    stopped = "time limit" if code == TIME_LIMIT else "state limit"
-    return AStarOutcome(lower, upper, None, False, expanded, stopped)
+    if code != FOUND:
+        return code, lower, expanded, None
+    steps = []
+    for row in path.tolist():
+        v, vl, vh, sl, sh, k = (int(x) for x in row)
+        steps.append((v, vl | vh << 64, sl | sh << 64, k))
+    if len(perms) > 1:
+        macros = unmap_macros(_Symmetry(perms, n, tables=False), steps)
+    else:
+        macros = [s[:3] for s in steps]
+    return code, lower, expanded, macros
+
+
+def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
+                             upper: int | None = None):
+    """Weighted A* (queue order ``g + weight * h``) for an upper bound (rule B).
+
+    Same moves and rules as :func:`compiled_search`, but the queue favours states
+    close to the goal, so it finds good strategies fast on instances the exact search
+    cannot finish; what it finds is a valid strategy and proves nothing about
+    optimality (its cost is at most ``weight`` times the optimum in theory, usually
+    much closer).
+
+    Parameters
+    ----------
+    problem : Problem
+    weight : int
+        At least 1 (1 is plain A*).
+    seconds : float
+        Time budget.
+    upper : int, optional
+        Only strategies cheaper than this are looked for.
+
+    Returns
+    -------
+    (int, list) or None
+        The cost and macro moves of the strategy found, None if none cheaper than
+        ``upper`` was found in time.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> from redblue.game import compile_graph
+    >>> cost, macros = compiled_weighted_search(
+    ...     Problem(compile_graph(pyramid_dag(3)), 3, False, True), 3, 1.0)
+    >>> cost >= 11
+    True
+    """
+    if weight < 1:
+        raise ValueError(f"weight must be at least 1, not {weight}")
+    limit = upper if upper is not None else 1 << 60
+    code, cost, _, macros = _run(problem, True, True, True, limit, seconds, None, None, 1.0,
+                                 weight)  # fmt: skip
+    return (cost, macros) if code == FOUND else None
 
 
 @njit(cache=True)

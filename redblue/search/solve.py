@@ -15,12 +15,20 @@ from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
-from redblue.search.astar import RULES, Problem, astar_search, dive
-from redblue.search.core import MAX_NODES, compiled_dive, compiled_search
+from redblue.search.astar import RULES, Problem, astar_search, dive, weighted_search
+from redblue.search.core import (
+    MAX_NODES,
+    compiled_dive,
+    compiled_search,
+    compiled_weighted_search,
+)
 from redblue.search.naive import naive_search
 from redblue.strategies.greedy import greedy_moves
 
 __all__ = ["METHODS", "SearchResult", "solve", "check_memory"]
+
+#: weights of the weighted A* runs that seed the upper bound, most greedy first
+SEED_WEIGHTS = (5, 3, 2)
 
 #: ``"astar"`` the primary method, ``"ilp"`` the independent time-indexed ILP,
 #: ``"naive"`` the unpruned Dijkstra baseline.
@@ -186,6 +194,7 @@ def solve(
     compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
     search = compiled_search if compiled else astar_search
     descend = compiled_dive if compiled else dive
+    weighted = compiled_weighted_search if compiled else weighted_search
 
     # the seed upper bound: greedy, or a given strategy if cheaper
     seed = greedy_moves(graph, memory)
@@ -216,17 +225,29 @@ def solve(
     problem = Problem(
         graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
     )
+    # the no-recompute game on the same graph: its strategies are valid classic ones
+    nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
     seeding = method == "astar" and "bound" in rules
-    if seeding and seed_io > problem.heuristic(*problem.start()):
+    floor = problem.heuristic(*problem.start())
+    if seeding and seed_io > floor:
         # greedy descents may improve the seed
         budget = 0.25 if time_limit is None else min(0.5, time_limit / 10)
         found0 = descend(problem, budget)
         if found0 is not None:
             offer(problem, found0[1], "greedy descent")
+    if seeding and seed_io > floor:
+        # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
+        # games) finds good strategies fast where the exact search cannot finish
+        budget = 1.0 if time_limit is None else min(1.0, time_limit / 10)
+        for weight in SEED_WEIGHTS:
+            if seed_io <= floor:
+                break
+            found1 = weighted(nr_problem, weight, budget, upper=seed_io)
+            if found1 is not None:
+                offer(nr_problem, found1[1], f"weighted A* (w={weight})")
     if seeding and not no_recompute:
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
         budget = None if time_limit is None else time_limit / 4
-        nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
         nr = search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
         if nr.macros is not None:
             offer(nr_problem, nr.macros, "no-recompute optimum")
