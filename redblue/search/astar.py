@@ -63,10 +63,13 @@ H  *admissible heuristic* (rule ``"heuristic"``). ``h`` = outputs still without 
    be computed.
    Each counted vertex can only become red by a load, and distinct vertices need
    distinct loads, so ``h`` never exceeds the true remaining cost.
-B  *branch and bound* (rule ``"bound"``). The greedy schedule (and any strategy passed
-   as ``upper``) gives an upper bound ``U``; a state with ``g + h >= U`` cannot lead to a
-   strategy cheaper than ``U`` and is not expanded. If nothing cheaper is found, the
-   seed strategy is the certificate.
+B  *branch and bound* (rule ``"bound"``). The cheapest replayed strategy known (the
+   greedy schedule, any strategy passed as ``upper``, and what the seeding steps of
+   ``solve`` find: randomized descents, weighted A* and the exact optimum of the
+   no-recompute game) gives an upper bound ``U``; a state with ``g + h >= U`` cannot
+   lead to a strategy cheaper than ``U`` and is not expanded. If nothing cheaper is
+   found, the seed strategy is the certificate. The seeds only need to be valid (each is
+   replayed), never optimal.
 S  *the stash* (rule ``"stash"``, classic game). Rule N2 would branch on every eviction of
    a live value without blue: store it (cost 1) or drop it. Instead the value is dropped
    into the *stash* (a third bitset), and a later load of a stashed value costs 2: the

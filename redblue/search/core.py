@@ -539,6 +539,22 @@ def _grow1(a, size, fill):
 
 
 @njit(cache=True)
+def _push(bhead, ent, ecount, node, g, checked, f):
+    """Queue entry ``ecount`` for ``node`` at cost ``g`` in bucket ``f`` (growing the
+    bucket heads and the entry array as needed); returns both arrays."""
+    while f >= bhead.shape[0]:
+        bhead = _grow1(bhead, 2 * bhead.shape[0], -1)
+    if ecount >= ent.shape[0]:
+        ent = _grow2(ent, 2 * ent.shape[0])
+    ent[ecount, 0] = node
+    ent[ecount, 1] = g
+    ent[ecount, 2] = checked
+    ent[ecount, 3] = bhead[f]
+    bhead[f] = ecount
+    return bhead, ent
+
+
+@njit(cache=True)
 def _lookup(slots, keys, s):
     """Slot of state ``s`` in the open-addressing table: holds its node id or -1."""
     mask = slots.shape[0] - 1
@@ -615,14 +631,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     ccount = 0
     cslots = np.full(1 << 13, -1, np.int64)
     # bucket queue: linked entries
-    ecap = 1 << 15
-    enode = np.empty(ecap, np.int64)
-    eg = np.empty(ecap, np.int64)
-    echk = np.empty(ecap, np.bool_)
-    enext = np.empty(ecap, np.int64)
+    ent = np.empty((1 << 15, 4), np.int64)  # node, g, H2 checked, next entry of the bucket
     ecount = 0
-    nb = 64
-    bhead = np.full(nb, -1, np.int64)
+    bhead = np.full(64, -1, np.int64)
     # successor buffers and scratch
     bcap = 256
     out_s = np.empty((bcap, 6), np.uint64)
@@ -635,8 +646,8 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     via = np.empty(2 * n + 2, np.int64)
     fqueue = np.empty(2 * n + 2, np.int64)
     ns = np.empty(6, np.uint64)
-    # the memo of rule H2 (only allocated when the cut is used)
-    msize = 1 << 18 if prm[P_CUT] else 1
+    # the memo of rule H2: starts small (most searches are small), doubles to 2^18 entries
+    msize = 1 << 10
     memo_keys = np.empty((msize, 8), np.uint64)
     memo_val = np.full(msize, -1, np.int64)
     memo_n = np.zeros(1, np.int64)
@@ -672,14 +683,7 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
         f0 = weight * _heuristic(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
     else:
         f0 = 0
-    while f0 >= nb:
-        bhead = _grow1(bhead, 2 * nb, -1)
-        nb *= 2
-    enode[0] = 0
-    eg[0] = 0
-    echk[0] = False
-    enext[0] = -1
-    bhead[f0] = 0
+    bhead, ent = _push(bhead, ent, ecount, 0, 0, 0, f0)
     ecount = 1
     f = f0
     expanded = 0
@@ -687,15 +691,15 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     o1 = gm[OUTPUTS, 1]
     flimit = limit if weight == 1 else min(limit, 1 << 40) * weight
     while f < flimit:
-        if f >= nb:
+        if f >= bhead.shape[0]:
             break
         e = bhead[f]
         if e < 0:
             f += 1
             continue
-        bhead[f] = enext[e]
-        x = enode[e]
-        g = eg[e]
+        bhead[f] = ent[e, 3]
+        x = ent[e, 0]
+        g = ent[e, 1]
         if gval[x] != g:
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
@@ -706,27 +710,18 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             # and while it is in the list no member dominates it (each insertion checks
             # the list first), so this is the Python core's scan in O(1).
             continue
-        if prm[P_CUT] and not echk[e]:
+        if prm[P_CUT] and not ent[e, 2]:
+            if 4 * (memo_n[0] + 1) > 3 * memo_val.shape[0] and memo_val.shape[0] < 1 << 18:
+                memo_keys = np.empty((2 * memo_val.shape[0], 8), np.uint64)
+                memo_val = np.full(2 * memo_val.shape[0], -1, np.int64)  # a cache: start afresh
+                memo_n[0] = 0
             hc = _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj,
                                 split, sink, fcap, via, fqueue, memo_keys, memo_val,
                                 memo_n)  # fmt: skip
             nf = g + weight * hc
             if nf > f:
                 if g + hc < limit:
-                    while nf >= nb:
-                        bhead = _grow1(bhead, 2 * nb, -1)
-                        nb *= 2
-                    if ecount >= ecap:
-                        ecap *= 2
-                        enode = _grow1(enode, ecap, 0)
-                        eg = _grow1(eg, ecap, 0)
-                        echk = _grow1(echk, ecap, False)
-                        enext = _grow1(enext, ecap, 0)
-                    enode[ecount] = x
-                    eg[ecount] = g
-                    echk[ecount] = True
-                    enext[ecount] = bhead[nf]
-                    bhead[nf] = ecount
+                    bhead, ent = _push(bhead, ent, ecount, x, g, 1, nf)
                     ecount += 1
                 continue
         if (o0 & ~b0) | (o1 & ~b1) == _U0:
@@ -869,20 +864,7 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
                 if crec[z, 3] == -2:
                     crec[z, 3] = chead[cl]
                     chead[cl] = z
-            while nf >= nb:
-                bhead = _grow1(bhead, 2 * nb, -1)
-                nb *= 2
-            if ecount >= ecap:
-                ecap *= 2
-                enode = _grow1(enode, ecap, 0)
-                eg = _grow1(eg, ecap, 0)
-                echk = _grow1(echk, ecap, False)
-                enext = _grow1(enext, ecap, 0)
-            enode[ecount] = z
-            eg[ecount] = ng
-            echk[ecount] = False
-            enext[ecount] = bhead[nf]
-            bhead[nf] = ecount
+            bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf)
             ecount += 1
     return EXHAUSTED, f, expanded, np.empty((0, 6), np.uint64)
 
