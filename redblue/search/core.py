@@ -296,19 +296,53 @@ def _less(a0, a1, b0, b1):
 
 
 @njit(cache=True)
-def _sym_canon(r0, r1, b0, b1, c0, c1, tabs, nchunk, bkey, kmin):
+def _delta_image(pimg, k, col, dbits, row, nrem, nadd, bimg):
+    """The image under automorphism ``k`` of a set that differs from the parent's set
+    (whose image is ``pimg[k, col:col + 2]``) by the bits ``dbits[row, :nrem]`` removed
+    and ``dbits[row + 1, :nadd]`` added: a permutation maps set differences to set
+    differences, so a few bit images replace a whole table walk."""
+    lo = pimg[k, col]
+    hi = pimg[k, col + 1]
+    for i in range(nrem):
+        v = dbits[row, i]
+        lo &= ~bimg[k, v, 0]
+        hi &= ~bimg[k, v, 1]
+    for i in range(nadd):
+        v = dbits[row + 1, i]
+        lo |= bimg[k, v, 0]
+        hi |= bimg[k, v, 1]
+    return lo, hi
+
+
+@njit(cache=True)
+def _parent_images(st, tabs, nchunk, pimg):
+    """``pimg[k]``: the images of the red, blue and stash sets of ``st`` under each
+    automorphism ``k`` (what :func:`_sym_canon` starts from for its successors)."""
+    for k in range(tabs.shape[0]):
+        for j in range(3):
+            pimg[k, 2 * j], pimg[k, 2 * j + 1] = _sym_apply(tabs, k, st[2 * j], st[2 * j + 1],
+                                                            nchunk)  # fmt: skip
+
+
+@njit(cache=True)
+def _sym_canon(r0, r1, b0, b1, c0, c1, par, pimg, bimg, dbits, bkey, kmin):
     """Rule Y: the image with the smallest blue, then red, then stash, and its index.
 
-    ``bkey`` (blue, smallest blue image) and ``kmin`` (count, then the automorphisms
-    giving that image) cache the last blue set seen: most successors keep their
-    parent's blue set, and only the automorphisms in ``kmin`` need their red image.
+    Images are computed from those of the parent state ``par`` (``pimg``, see
+    :func:`_parent_images`) and the few vertices that changed. ``bkey`` (blue,
+    smallest blue image) and ``kmin`` (count, then the automorphisms giving that image)
+    cache the last blue set seen: most successors keep their parent's blue set, and only
+    the automorphisms in ``kmin`` need their red image.
     """
+    nperm = pimg.shape[0]
     if kmin[0] < 0 or bkey[0] != b0 or bkey[1] != b1:
+        nrem = _fill_bits(par[2] & ~b0, par[3] & ~b1, dbits[2])
+        nadd = _fill_bits(b0 & ~par[2], b1 & ~par[3], dbits[3])
         m0, m1 = b0, b1
         cnt = 1
         kmin[1] = 0
-        for k in range(1, tabs.shape[0]):
-            x0, x1 = _sym_apply(tabs, k, b0, b1, nchunk)
+        for k in range(1, nperm):
+            x0, x1 = _delta_image(pimg, k, 2, dbits, 2, nrem, nadd, bimg)
             if _less(x0, x1, m0, m1):
                 m0, m1 = x0, x1
                 cnt = 1
@@ -318,18 +352,22 @@ def _sym_canon(r0, r1, b0, b1, c0, c1, tabs, nchunk, bkey, kmin):
                 kmin[cnt] = k
         kmin[0] = cnt
         bkey[0], bkey[1], bkey[2], bkey[3] = b0, b1, m0, m1
+    rrem = _fill_bits(par[0] & ~r0, par[1] & ~r1, dbits[0])
+    radd = _fill_bits(r0 & ~par[0], r1 & ~par[1], dbits[1])
+    crem = _fill_bits(par[4] & ~c0, par[5] & ~c1, dbits[4])
+    cadd = _fill_bits(c0 & ~par[4], c1 & ~par[5], dbits[5])
     best = kmin[1]
-    br0, br1 = _sym_apply(tabs, best, r0, r1, nchunk)
-    bc0, bc1 = _sym_apply(tabs, best, c0, c1, nchunk)
+    br0, br1 = _delta_image(pimg, best, 0, dbits, 0, rrem, radd, bimg)
+    bc0, bc1 = _delta_image(pimg, best, 4, dbits, 4, crem, cadd, bimg)
     for i in range(2, kmin[0] + 1):
         k = kmin[i]
-        y0, y1 = _sym_apply(tabs, k, r0, r1, nchunk)
+        y0, y1 = _delta_image(pimg, k, 0, dbits, 0, rrem, radd, bimg)
         if _less(y0, y1, br0, br1):
             br0, br1 = y0, y1
-            bc0, bc1 = _sym_apply(tabs, k, c0, c1, nchunk)
+            bc0, bc1 = _delta_image(pimg, k, 4, dbits, 4, crem, cadd, bimg)
             best = k
         elif y0 == br0 and y1 == br1 and c0 | c1 != _U0:
-            z0, z1 = _sym_apply(tabs, k, c0, c1, nchunk)
+            z0, z1 = _delta_image(pimg, k, 4, dbits, 4, crem, cadd, bimg)
             if _less(z0, z1, bc0, bc1):
                 bc0, bc1 = z0, z1
                 best = k
@@ -599,7 +637,7 @@ def _rehash(keys, count, size):
 
 
 @njit(cache=True)
-def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
+def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sink):
     """The A* loop of :func:`redblue.search.astar.astar_search`, compiled.
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
@@ -653,12 +691,17 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
     memo_n = np.zeros(1, np.int64)
     bkey = np.empty(4, np.uint64)  # the blue-image cache of rule Y
     kmin = np.full(nperm + 1, -1, np.int64)
+    # rule Y from the parent: its state, the images of its sets, the changed bits
+    par = np.zeros(6, np.uint64)
+    pimg = np.zeros((nperm, 6), np.uint64)  # the start's "parent" is the empty state
+    dbits = np.empty((6, n + 1), np.int64)
     ckey = np.empty(4, np.uint64)
 
     s = start.copy()
     if use_sym:
         s[0], s[1], s[2], s[3], s[4], s[5], _ = _sym_canon(s[0], s[1], s[2], s[3], s[4], s[5],
-                                                           tabs, nchunk, bkey, kmin)  # fmt: skip
+                                                           par, pimg, bimg, dbits, bkey,
+                                                           kmin)  # fmt: skip
     keys[0] = s
     gval[0] = 0
     parent[0] = -1
@@ -746,6 +789,9 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
                 stop = _tick(expanded, f, count)
             if stop:
                 return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
+        if use_sym:
+            par[:] = keys[x]
+            _parent_images(par, tabs, nchunk, pimg)
         while True:
             nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick,
                                 limit - g)
@@ -758,26 +804,27 @@ def _search(vm, gm, prm, start, tabs, fhead, fcap0, fptr, fadj, split, sink):
             out_m = np.empty((bcap, 4), np.uint64)
         for i in range(nsucc):
             ng = g + out_c[i]
-            # h is invariant under automorphisms: bound first, canonical form after (rule B)
-            h = 0
-            if prm[P_HEUR]:
-                h = _heuristic(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
-                               out_s[i, 5], vm, gm, prm)  # fmt: skip
-            if ng + h >= limit:
+            if ng >= limit:
                 continue
-            nf = ng + weight * h
             kk = 0
             if use_sym:
                 ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
                     out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
-                    out_s[i, 5], tabs, nchunk, bkey, kmin)  # fmt: skip
+                    out_s[i, 5], par, pimg, bimg, dbits, bkey, kmin)  # fmt: skip
             else:
                 for j in range(6):
                     ns[j] = out_s[i, j]
             slot = _lookup(slots, keys, ns)
             old = slots[slot]
             if old >= 0 and gval[old] <= ng:
-                continue
+                continue  # most successors end here: the heuristic only after (rule T)
+            # h is invariant under automorphisms, so it is taken on the representative
+            h = 0
+            if prm[P_HEUR]:
+                h = _heuristic(ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], vm, gm, prm)
+            if ng + h >= limit:
+                continue  # rule B
+            nf = ng + weight * h
             cl = -1
             if use_dom:
                 ckey[0] = ns[0]
@@ -914,6 +961,15 @@ def _flow_arrays(problem: Problem):
             np.array(problem._split, np.int64), np.array(problem._sink, np.int64))  # fmt: skip
 
 
+def _bit_images(perms: list[list[int]], n: int) -> np.ndarray:
+    """``bimg[k, v]``: the image (two words) of vertex ``v`` under automorphism ``k``."""
+    bimg = np.zeros((len(perms), n, 2), np.uint64)
+    for k, p in enumerate(perms):
+        for v, w in enumerate(p):
+            bimg[k, v, w // 64] = np.uint64(1) << np.uint64(w % 64)
+    return bimg
+
+
 def _symmetry_tables(perms: list[list[int]], n: int) -> np.ndarray:
     """``tabs[k, c, byte]``: the image (two words) of ``byte`` at bits ``8c..8c+7`` under
     automorphism ``k``."""
@@ -993,6 +1049,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
     vm, gm = _tables(problem)
     perms = automorphisms(problem.graph) if symmetry else [list(range(n))]
     tabs = _symmetry_tables(perms, n)
+    bimg = _bit_images(perms, n)
     flow = _flow_arrays(problem)
     cut = heuristic and not problem.no_recompute
     prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit, weight)
@@ -1000,7 +1057,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
     _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
                 upper=None if limit >= 1 << 60 else limit)  # fmt: skip
     try:
-        code, lower, expanded, path = _search(vm, gm, prm, start, tabs, *flow)
+        code, lower, expanded, path = _search(vm, gm, prm, start, tabs, bimg, *flow)
     finally:
         _RUN.clear()
     if code != FOUND:
