@@ -1045,7 +1045,6 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
     n = problem.n
     if n > MAX_NODES:
         raise ValueError(f"the compiled core handles at most {MAX_NODES} vertices, not {n}")
-    t0 = time.monotonic()
     vm, gm = _tables(problem)
     perms = automorphisms(problem.graph) if symmetry else [list(range(n))]
     tabs = _symmetry_tables(perms, n)
@@ -1054,6 +1053,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
     cut = heuristic and not problem.no_recompute
     prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit, weight)
     start = _start(problem)
+    t0 = time.monotonic()  # the time limit is for the search (the group is found once)
     _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
                 upper=None if limit >= 1 << 60 else limit)  # fmt: skip
     try:

@@ -238,11 +238,12 @@ def solve(
     if seeding and seed_io > floor:
         # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
         # games) finds good strategies fast where the exact search cannot finish
-        budget = 1.0 if time_limit is None else min(1.0, time_limit / 10)
+        deadline = time.monotonic() + (3.0 if time_limit is None else min(3.0, time_limit / 10))
         for weight in SEED_WEIGHTS:
-            if seed_io <= floor:
+            left = deadline - time.monotonic()
+            if seed_io <= floor or left <= 0:
                 break
-            found1 = weighted(nr_problem, weight, budget, upper=seed_io)
+            found1 = weighted(nr_problem, weight, left, upper=seed_io)
             if found1 is not None:
                 offer(nr_problem, found1[1], f"weighted A* (w={weight})")
     if seeding and not no_recompute:
