@@ -25,7 +25,6 @@ from redblue.search import solve
 from redblue.search.astar import RULES, Problem, astar_search, weighted_search
 from redblue.search.core import (
     MAX_NODES,
-    compiled_dive,
     compiled_search,
     compiled_weighted_search,
 )
@@ -109,16 +108,6 @@ def test_limits_and_progress_in_the_compiled_core():
     r = solve(C, 4, time_limit=1.0)
     assert not r.optimal and r.lower < r.upper and r.stopped == "time limit"
     assert replay(attention_dag(2, 2), r.strategy, 4).io == r.upper
-
-
-def test_compiled_dive_gives_a_valid_strategy():
-    G = attention_dag(2, 1)
-    C = compile_graph(G)
-    P = Problem(C, 4, False, True)
-    cost, macros = compiled_dive(P, 0.2)
-    kinds, nodes = P.moves_of(macros)
-    enc = EncodedMoves(C, np.array(kinds, np.int8), np.array(nodes, np.int32))
-    assert replay(C, enc, 4).io == cost >= solve(C, 4).io
 
 
 def test_core_choice():

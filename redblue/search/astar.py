@@ -65,7 +65,7 @@ H  *admissible heuristic* (rule ``"heuristic"``). ``h`` = outputs still without 
    distinct loads, so ``h`` never exceeds the true remaining cost.
 B  *branch and bound* (rule ``"bound"``). The cheapest replayed strategy known (the
    greedy schedule, any strategy passed as ``upper``, and what the seeding steps of
-   ``solve`` find: randomized descents, weighted A* and the exact optimum of the
+   ``solve`` find: weighted A* and the exact optimum of the
    no-recompute game) gives an upper bound ``U``; a state with ``g + h >= U`` cannot
    lead to a strategy cheaper than ``U`` and is not expanded. If nothing cheaper is
    found, the seed strategy is the certificate. The seeds only need to be valid (each is
@@ -127,7 +127,6 @@ __all__ = [
     "RULES",
     "AStarOutcome",
     "astar_search",
-    "dive",
     "Problem",
     "automorphisms",
     "weighted_search",
@@ -585,48 +584,6 @@ class Problem:
                 n2.append(u)
             kinds, nodes = k2, n2
         return kinds, nodes
-
-
-def dive(problem: Problem, seconds: float, seed: int = 0):
-    """Greedy randomized descents for an upper bound (rule B): ``(cost, macros)`` or None.
-
-    Each descent repeatedly takes a successor of least ``cost + h`` (ties broken at
-    random, and now and then a random successor) until every output is blue. Any
-    descent that finishes is a valid strategy; it proves nothing about optimality.
-    """
-    import random
-
-    rng = random.Random(seed)
-    t0 = time.monotonic()
-    best = None
-    tries = 0
-    floor = problem.heuristic(*problem.start())
-    while (time.monotonic() - t0 < seconds and tries < 64) or tries == 0:
-        if best is not None and best[0] <= floor:
-            break
-        tries += 1
-        red, blue, comp = problem.start()
-        g, macros = 0, []
-        for _ in range(8 * problem.n + 8):
-            if not problem.outputs & ~blue:
-                break
-            options = [
-                (cost + problem.heuristic(r, b, c) + rng.random() * (0.5 + tries % 3), cost,
-                 r, b, c, (v, vm, st))
-                for cost, r, b, c, v, vm, st in problem.successors(red, blue, comp)
-            ]  # fmt: skip
-            if not options:
-                break
-            _, cost, red, blue, comp, mac = min(options, key=lambda o: o[0])
-            g += cost
-            macros.append(mac)
-            if best is not None and g >= best[0]:
-                break
-        else:
-            continue
-        if not problem.outputs & ~blue and (best is None or g < best[0]):
-            best = (g, macros)
-    return best
 
 
 def weighted_search(problem: Problem, weight: int, seconds: float, upper: int | None = None):

@@ -24,7 +24,7 @@ from numba import njit, objmode
 
 from redblue.search.astar import AStarOutcome, Problem, _Symmetry, automorphisms, unmap_macros
 
-__all__ = ["MAX_NODES", "compiled_dive", "compiled_search", "compiled_weighted_search"]
+__all__ = ["MAX_NODES", "compiled_search", "compiled_weighted_search"]
 
 #: largest graph the compiled core handles (two 64-bit words per bitset)
 MAX_NODES = 128
@@ -143,12 +143,11 @@ def _canon_dead(r0, r1, b0, b1, c0, c1, vm, gm, prm):
 
 
 @njit(cache=True)
-def _heuristic_must(r0, r1, b0, b1, c0, c1, vm, gm, prm):
+def _heuristic_seen(r0, r1, b0, b1, c0, c1, vm, gm, prm):
     """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`, with what it saw.
 
-    Returns ``(h, must, y0, y1)``: ``must`` is the number of vertices found to need
-    computing (a progress measure for the descents) and ``(y0, y1)`` the red loadable
-    predecessors of those vertices: evicting one of them adds one to ``h``.
+    Returns ``(h, y0, y1)``: ``(y0, y1)`` are the red loadable predecessors of the
+    vertices found to need computing: evicting one of them adds one to ``h``.
     """
     p0 = gm[OUTPUTS, 0] & ~b0
     p1 = gm[OUTPUTS, 1] & ~b1
@@ -178,13 +177,13 @@ def _heuristic_must(r0, r1, b0, b1, c0, c1, vm, gm, prm):
                 y0 |= vm[PRED, v, 0] & r0 & ld0
                 y1 |= vm[PRED, v, 1] & r1 & ld1
     h = _popc(p0) + _popc(p1) + _popc(a0) + _popc(a1)
-    return h, _popc(m0) + _popc(m1), y0, y1
+    return h, y0, y1
 
 
 @njit(cache=True)
 def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
     """Rule H, as :meth:`redblue.search.astar.Problem.heuristic`."""
-    return _heuristic_must(r0, r1, b0, b1, c0, c1, vm, gm, prm)[0]
+    return _heuristic_seen(r0, r1, b0, b1, c0, c1, vm, gm, prm)[0]
 
 
 @njit(cache=True)
@@ -490,7 +489,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
         y1 = _U0
         if prune:
             s = _canon_dead(r0 | m0 | x0, r1 | m1 | x1, bl0, bl1, nc0, nc1, vm, gm, prm)
-            h0, _, y0, y1 = _heuristic_must(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
+            h0, y0, y1 = _heuristic_seen(s[0], s[1], s[2], s[3], s[4], s[5], vm, gm, prm)
             base = cost1 + h0
             # the fewest victims any choice takes from (y0, y1)
             if base + need - (npool - _popc(y0 & ~q0 & r0) - _popc(y1 & ~q1 & r1)) >= gbound:
@@ -1114,98 +1113,3 @@ def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
     code, cost, _, macros = _run(problem, True, True, True, limit, seconds, None, None, 1.0,
                                  weight)  # fmt: skip
     return (cost, macros) if code == FOUND else None
-
-
-@njit(cache=True)
-def _dive(vm, gm, prm, start, tries, seed, floor):
-    """Randomized greedy descents, as :func:`redblue.search.astar.dive`, compiled.
-
-    Returns ``(cost, path)``, ``path`` the macros ``(v, victims lo/hi, stored lo/hi)``
-    of the cheapest finished descent; cost -1 when none finished.
-    """
-    np.random.seed(seed)
-    n = prm[P_N]
-    bcap = 256
-    out_s = np.empty((bcap, 6), np.uint64)
-    out_c = np.empty(bcap, np.int64)
-    out_v = np.empty(bcap, np.int64)
-    out_m = np.empty((bcap, 4), np.uint64)
-    ids = np.empty(2 * n + 2, np.int64)
-    pick = np.empty(n + 1, np.int64)
-    steps = 8 * n + 8
-    path = np.empty((steps, 5), np.uint64)
-    best = -1
-    best_path = np.empty((0, 5), np.uint64)
-    o0 = gm[OUTPUTS, 0]
-    o1 = gm[OUTPUTS, 1]
-    s = np.empty(6, np.uint64)
-    for t in range(tries):
-        s[:] = start
-        g = 0
-        depth = 0
-        noise = 0.5 + t % 3
-        while (o0 & ~s[2]) | (o1 & ~s[3]) != _U0 and depth < steps:
-            while True:
-                k = _successors(s, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, 1 << 60)
-                if k >= 0:
-                    break
-                bcap *= 2
-                out_s = np.empty((bcap, 6), np.uint64)
-                out_c = np.empty(bcap, np.int64)
-                out_v = np.empty(bcap, np.int64)
-                out_m = np.empty((bcap, 4), np.uint64)
-            if k == 0:
-                break
-            pick_i = 0
-            pick_f = np.inf
-            for i in range(k):
-                h, must, _, _ = _heuristic_must(out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3],
-                                                out_s[i, 4], out_s[i, 5], vm, gm, prm)  # fmt: skip
-                # cost + h, plus the work left so that a descent cannot go round in circles
-                f = out_c[i] + h + must + np.random.random() * noise
-                if f < pick_f:
-                    pick_f = f
-                    pick_i = i
-            g += out_c[pick_i]
-            path[depth, 0] = np.uint64(out_v[pick_i])
-            path[depth, 1:] = out_m[pick_i]
-            depth += 1
-            s[:] = out_s[pick_i]
-            if best >= 0 and g >= best:
-                break
-        if (o0 & ~s[2]) | (o1 & ~s[3]) == _U0 and (best < 0 or g < best):
-            best = g
-            best_path = path[:depth].copy()
-            if best <= floor:
-                break
-        with objmode(stop="int64"):
-            stop = _tick(t, g, depth)
-        if stop:
-            break
-    return best, best_path
-
-
-def compiled_dive(problem: Problem, seconds: float, seed: int = 0):
-    """Greedy randomized descents on the compiled core: ``(cost, macros)`` or None.
-
-    As :func:`redblue.search.astar.dive`, except that a successor's score also counts
-    the vertices the heuristic finds must still be computed: with ``cost + h`` alone a
-    descent on a larger DAG can go round evicting and recomputing the same values and
-    never finish. At most 64 descents, stopping after ``seconds`` (the first descent always runs) or
-    at the heuristic's lower bound. Graphs of at most :data:`MAX_NODES` vertices.
-    """
-    vm, gm = _tables(problem)
-    prm = _params(problem, True, False, False, False, 1 << 60, None)
-    start = _start(problem)
-    floor = problem.heuristic(*problem.start())
-    t0 = time.monotonic()
-    _RUN.update(t0=t0, limit=seconds, progress=None, every=1.0, last=t0, upper=None)
-    try:
-        cost, path = _dive(vm, gm, prm, start, 64, seed, floor)
-    finally:
-        _RUN.clear()
-    if cost < 0:
-        return None
-    macros = [(int(v), int(a) | int(b) << 64, int(c) | int(d) << 64)
-              for v, a, b, c, d in path.tolist()]  # fmt: skip
-    return cost, macros

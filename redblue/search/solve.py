@@ -15,10 +15,9 @@ from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
-from redblue.search.astar import RULES, Problem, astar_search, dive, weighted_search
+from redblue.search.astar import RULES, Problem, astar_search, weighted_search
 from redblue.search.core import (
     MAX_NODES,
-    compiled_dive,
     compiled_search,
     compiled_weighted_search,
 )
@@ -193,7 +192,6 @@ def solve(
         )
     compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
     search = compiled_search if compiled else astar_search
-    descend = compiled_dive if compiled else dive
     weighted = compiled_weighted_search if compiled else weighted_search
 
     # the seed upper bound: greedy, or a given strategy if cheaper
@@ -229,12 +227,6 @@ def solve(
     nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
     seeding = method == "astar" and "bound" in rules
     floor = problem.heuristic(*problem.start())
-    if seeding and seed_io > floor:
-        # greedy descents may improve the seed
-        budget = 0.25 if time_limit is None else min(0.5, time_limit / 10)
-        found0 = descend(problem, budget)
-        if found0 is not None:
-            offer(problem, found0[1], "greedy descent")
     if seeding and seed_io > floor:
         # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
         # games) finds good strategies fast where the exact search cannot finish
