@@ -630,18 +630,9 @@ def _lookup(slots, keys, s):
     """Slot of state ``s`` in the open-addressing table: holds its node id or -1."""
     mask = slots.shape[0] - 1
     i = np.int64(_hash(s) & np.uint64(mask))
-    while True:
-        x = slots[i]
-        if x < 0:
-            return i
-        same = True
-        for j in range(s.shape[0]):
-            if keys[x, j] != s[j]:
-                same = False
-                break
-        if same:
-            return i
+    while slots[i] >= 0 and not _row_is(keys, slots[i], s):
         i = (i + 1) & mask
+    return i
 
 
 @njit(inline="always")
@@ -649,16 +640,18 @@ def _lookup_val(vals, keys, s):
     """Slot of key ``s`` in a table whose empty slots hold ``vals[i] < 0``."""
     mask = vals.shape[0] - 1
     i = np.int64(_hash(s) & np.uint64(mask))
-    while vals[i] >= 0:
-        same = True
-        for j in range(s.shape[0]):
-            if keys[i, j] != s[j]:
-                same = False
-                break
-        if same:
-            return i
+    while vals[i] >= 0 and not _row_is(keys, i, s):
         i = (i + 1) & mask
     return i
+
+
+@njit(inline="always")
+def _row_is(keys, x, s):
+    """Whether row ``x`` of ``keys`` equals ``s``."""
+    for j in range(s.shape[0]):
+        if keys[x, j] != s[j]:
+            return False
+    return True
 
 
 @njit(cache=True)
