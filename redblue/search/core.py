@@ -97,24 +97,10 @@ def _has(lo, hi, vm, v):
 
 
 @njit(inline="always")
-def _fill_bits(lo, hi, out):
-    """Write the indices of the set bits (lowest first) into ``out``; return the count."""
-    k = 0
-    while lo != _U0:
-        out[k] = _low_index(lo)
-        lo &= lo - _U1
-        k += 1
-    while hi != _U0:
-        out[k] = 64 + _low_index(hi)
-        hi &= hi - _U1
-        k += 1
-    return k
-
-
-@njit(inline="always")
 def _fill_row(lo, hi, out, row, start):
-    """:func:`_fill_bits` into ``out[row, start:]`` without making a view of it (a view
-    costs reference counting, which shows in the hottest loops)."""
+    """Write the indices of the set bits (lowest first) into ``out[row, start:]``; return
+    the count. Takes the row and offset rather than a view of it: a view costs reference
+    counting, which shows in the hottest loops."""
     k = start
     while lo != _U0:
         out[row, k] = _low_index(lo)
@@ -209,13 +195,14 @@ def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
 
 @njit(cache=True)
 def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj, split, sink,
-                   cap, via, queue, memo_keys, memo_val, memo_n):  # fmt: skip
+                   cap, via, queue, memo_keys, memo_val, memo_n, mk):  # fmt: skip
     """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (BFS max flow).
 
     The flow network depends only on the pending outputs, the region of vertices
     without red that the pending outputs need, and the blue and stash sets inside that
     region; its value is memoized on those eight words (``memo_keys``, an
-    open-addressing table cleared when three quarters full; ``memo_n[0]`` its fill).
+    open-addressing table cleared when three quarters full; ``memo_n[0]`` its fill;
+    ``mk`` scratch for the key).
     """
     p0 = gm[OUTPUTS, 0] & ~b0
     p1 = gm[OUTPUTS, 1] & ~b1
@@ -228,7 +215,6 @@ def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj
         if _has(g0, g1, vm, v):
             g0 |= vm[PRED, v, 0] & ~r0
             g1 |= vm[PRED, v, 1] & ~r1
-    mk = np.empty(8, np.uint64)
     mk[0], mk[1], mk[2], mk[3] = p0, p1, g0, g1
     mk[4], mk[5], mk[6], mk[7] = b0 & g0, b1 & g1, c0 & g0, c1 & g1
     slot = _lookup_val(memo_val, memo_keys, mk)
@@ -335,47 +321,34 @@ def _delta_image_one(pimg, k, row, dbits, drow, nrem, nadd, bimg):
     return lo, hi
 
 
-@njit(inline="always")
-def _delta_images(pimg, row, dbits, drow, nrem, nadd, bimg, out):
-    """:func:`_delta_image_one` for every automorphism, into ``out[0]`` (low words) and
-    ``out[1]`` (high words)."""
-    for k in range(out.shape[1]):
-        out[0, k], out[1, k] = _delta_image_one(pimg, k, row, dbits, drow, nrem, nadd, bimg)
-
-
 @njit(cache=True)
 def _parent_images(st, tabs, nchunk, pimg):
-    """``pimg[2j], pimg[2j + 1]``: the images (low and high words, one entry per
-    automorphism) of the red (``j = 0``), blue (1) and stash (2) sets of ``st``, what
+    """``pimg[0], pimg[1]`` and ``pimg[2], pimg[3]``: the images (low and high words, one
+    entry per automorphism) of the red and the stash set of ``st``, what
     :func:`_sym_canon` starts from for the successors of ``st``."""
     for k in range(tabs.shape[0]):
-        for j in range(3):
-            pimg[2 * j, k], pimg[2 * j + 1, k] = _sym_apply(tabs, k, st[2 * j], st[2 * j + 1],
-                                                            nchunk)  # fmt: skip
+        pimg[0, k], pimg[1, k] = _sym_apply(tabs, k, st[0], st[1], nchunk)
+        pimg[2, k], pimg[3, k] = _sym_apply(tabs, k, st[4], st[5], nchunk)
 
 
 @njit(inline="always")
-def _sym_canon(r0, r1, b0, b1, c0, c1, par, pimg, bimg, dbits, img, bkey, kmin):
+def _sym_canon(r0, r1, b0, b1, c0, c1, par, pimg, bimg, dbits, tabs, nchunk, bkey, kmin):
     """Rule Y: the image with the smallest blue, then red, then stash, and its index.
 
-    Images are computed from those of the parent state ``par`` (``pimg``, see
-    :func:`_parent_images`) and the few vertices that changed (``img`` is scratch).
-    ``bkey`` (blue, smallest blue image) and ``kmin`` (count, then the automorphisms
-    giving that image) cache the last blue set seen: most successors keep their
-    parent's blue set, and only the automorphisms in ``kmin`` need their red image;
-    stash images are only needed between automorphisms whose red images tie.
+    Red and stash images are computed from those of the parent state ``par``
+    (``pimg``, see :func:`_parent_images`) and the few vertices that changed; blue
+    images from the tables ``tabs``. ``bkey`` (blue, smallest blue image) and ``kmin``
+    (count, then the automorphisms giving that image) cache the last blue set seen
+    (a miss is rare): most successors keep their parent's blue set, and only the
+    automorphisms in ``kmin`` need their red image; stash images are only needed
+    between automorphisms whose red images tie.
     """
-    nperm = pimg.shape[1]
     if kmin[0] < 0 or bkey[0] != b0 or bkey[1] != b1:
-        nrem = _fill_row(par[2] & ~b0, par[3] & ~b1, dbits, 2, 0)
-        nadd = _fill_row(b0 & ~par[2], b1 & ~par[3], dbits, 3, 0)
-        _delta_images(pimg, 2, dbits, 2, nrem, nadd, bimg, img)
         m0, m1 = b0, b1
         cnt = 1
         kmin[1] = 0
-        for k in range(1, nperm):
-            x0 = img[0, k]
-            x1 = img[1, k]
+        for k in range(1, tabs.shape[0]):
+            x0, x1 = _sym_apply(tabs, k, b0, b1, nchunk)
             if _less(x0, x1, m0, m1):
                 m0, m1 = x0, x1
                 cnt = 1
@@ -387,20 +360,20 @@ def _sym_canon(r0, r1, b0, b1, c0, c1, par, pimg, bimg, dbits, img, bkey, kmin):
         bkey[0], bkey[1], bkey[2], bkey[3] = b0, b1, m0, m1
     rrem = _fill_row(par[0] & ~r0, par[1] & ~r1, dbits, 0, 0)
     radd = _fill_row(r0 & ~par[0], r1 & ~par[1], dbits, 1, 0)
-    crem = _fill_row(par[4] & ~c0, par[5] & ~c1, dbits, 4, 0)
-    cadd = _fill_row(c0 & ~par[4], c1 & ~par[5], dbits, 5, 0)
+    crem = _fill_row(par[4] & ~c0, par[5] & ~c1, dbits, 2, 0)
+    cadd = _fill_row(c0 & ~par[4], c1 & ~par[5], dbits, 3, 0)
     best = kmin[1]
     br0, br1 = _delta_image_one(pimg, best, 0, dbits, 0, rrem, radd, bimg)
-    bc0, bc1 = _delta_image_one(pimg, best, 4, dbits, 4, crem, cadd, bimg)
+    bc0, bc1 = _delta_image_one(pimg, best, 2, dbits, 2, crem, cadd, bimg)
     for i in range(2, kmin[0] + 1):
         k = kmin[i]
         y0, y1 = _delta_image_one(pimg, k, 0, dbits, 0, rrem, radd, bimg)
         if _less(y0, y1, br0, br1):
             br0, br1 = y0, y1
-            bc0, bc1 = _delta_image_one(pimg, k, 4, dbits, 4, crem, cadd, bimg)
+            bc0, bc1 = _delta_image_one(pimg, k, 2, dbits, 2, crem, cadd, bimg)
             best = k
         elif y0 == br0 and y1 == br1 and c0 | c1 != _U0:
-            z0, z1 = _delta_image_one(pimg, k, 4, dbits, 4, crem, cadd, bimg)
+            z0, z1 = _delta_image_one(pimg, k, 2, dbits, 2, crem, cadd, bimg)
             if _less(z0, z1, bc0, bc1):
                 bc0, bc1 = z0, z1
                 best = k
@@ -459,9 +432,9 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
                 continue
             if (l0 & x0) | (l1 & x1) == _U0 or (q0 & ~r0) | (q1 & ~r1) != _U0:
                 continue
-            cnt = _fill_bits(q0 & ~b0, q1 & ~b1, ids)
+            cnt = _fill_row(q0 & ~b0, q1 & ~b1, ids, 0, 0)
             for i in range(cnt):
-                u = ids[i]
+                u = ids[0, i]
                 if (vm[SUCC, u, 0] & l0 & ~c0) == x0 and (vm[SUCC, u, 1] & l1 & ~c1) == x1:
                     isout = (o0 & x0) | (o1 & x1) != _U0
                     nb0, nb1 = b0, b1
@@ -514,7 +487,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
             out_m[k, :] = _U0
             k += 1
             continue
-        npool = _fill_bits(r0 & ~q0, r1 & ~q1, ids)
+        npool = _fill_row(r0 & ~q0, r1 & ~q1, ids, 0, 0)
         if need > npool:
             continue
         prune = prm[P_HEUR] != 0
@@ -534,7 +507,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
             vm0 = _U0
             vm1 = _U0
             for i in range(need):
-                u = ids[pick[i]]
+                u = ids[0, pick[i]]
                 vm0 |= vm[BIT, u, 0]
                 vm1 |= vm[BIT, u, 1]
             us0 = vm0 & ~b0
@@ -555,7 +528,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
                 nsub = 1
             else:
                 nsub = 1 << (_popc(us0) + _popc(us1))
-            nus = _fill_bits(us0, us1, ids[npool:])
+            nus = _fill_row(us0, us1, ids, 0, npool)
             for sub in range(nsub):
                 if stash:
                     t0, t1 = _U0, _U0
@@ -567,7 +540,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
                     t0, t1 = _U0, _U0
                     for j in range(nus):
                         if sub >> j & 1:
-                            w = ids[npool + j]
+                            w = ids[0, npool + j]
                             t0 |= vm[BIT, w, 0]
                             t1 |= vm[BIT, w, 1]
                     e0, e1 = nc0, nc1
@@ -704,7 +677,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     out_c = np.empty(bcap, np.int64)
     out_v = np.empty(bcap, np.int64)
     out_m = np.empty((bcap, 4), np.uint64)
-    ids = np.empty(2 * n + 2, np.int64)
+    ids = np.empty((1, 2 * n + 2), np.int64)
     pick = np.empty(n + 1, np.int64)
     fcap = np.empty_like(fcap0)
     via = np.empty(2 * n + 2, np.int64)
@@ -715,20 +688,20 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     memo_keys = np.empty((msize, 8), np.uint64)
     memo_val = np.full(msize, -1, np.int64)
     memo_n = np.zeros(1, np.int64)
+    memo_key = np.empty(8, np.uint64)
     bkey = np.empty(4, np.uint64)  # the blue-image cache of rule Y
     kmin = np.full(nperm + 1, -1, np.int64)
     # rule Y from the parent: its state, the images of its sets, the changed bits
     par = np.zeros(6, np.uint64)
-    pimg = np.zeros((6, nperm), np.uint64)  # the start's "parent" is the empty state
-    dbits = np.empty((6, n + 1), np.int64)
-    img = np.empty((2, nperm), np.uint64)
+    pimg = np.zeros((4, nperm), np.uint64)  # the start's "parent" is the empty state
+    dbits = np.empty((4, n + 1), np.int64)
     ckey = np.empty(4, np.uint64)
 
     s = start.copy()
     if use_sym:
         s[0], s[1], s[2], s[3], s[4], s[5], _ = _sym_canon(s[0], s[1], s[2], s[3], s[4], s[5],
-                                                           par, pimg, bimg, dbits, img,
-                                                           bkey, kmin)  # fmt: skip
+                                                           par, pimg, bimg, dbits, tabs,
+                                                           nchunk, bkey, kmin)  # fmt: skip
     keys[0] = s
     gval[0] = 0
     parent[0] = -1
@@ -787,7 +760,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                 memo_n[0] = 0
             hc = _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj,
                                 split, sink, fcap, via, fqueue, memo_keys, memo_val,
-                                memo_n)  # fmt: skip
+                                memo_n, memo_key)  # fmt: skip
             nf = g + weight * hc
             if nf > f:
                 if g + hc < limit:
@@ -837,7 +810,8 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
             if use_sym:
                 ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
                     out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
-                    out_s[i, 5], par, pimg, bimg, dbits, img, bkey, kmin)  # fmt: skip
+                    out_s[i, 5], par, pimg, bimg, dbits, tabs, nchunk, bkey,
+                    kmin)  # fmt: skip
             else:
                 for j in range(6):
                     ns[j] = out_s[i, j]
@@ -1002,10 +976,9 @@ def _symmetry_tables(perms: list[list[int]], n: int) -> np.ndarray:
     """``tabs[k, c, byte]``: the image (two words) of ``byte`` at bits ``8c..8c+7`` under
     automorphism ``k``."""
     nchunk = (n + 7) // 8
-    img = np.zeros((len(perms), nchunk, 8, 2), np.uint64)
-    for k, p in enumerate(perms):
-        for v, w in enumerate(p):
-            img[k, v // 8, v % 8, w // 64] = np.uint64(1) << np.uint64(w % 64)
+    img = np.zeros((len(perms), 8 * nchunk, 2), np.uint64)
+    img[:, :n, :] = _bit_images(perms, n).transpose(2, 1, 0)
+    img = img.reshape(len(perms), nchunk, 8, 2)
     byte = np.arange(256, dtype=np.uint64)
     tabs = np.zeros((len(perms), nchunk, 256, 2), np.uint64)
     for i in range(8):
