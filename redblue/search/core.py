@@ -47,6 +47,10 @@ _MIX2 = np.uint64(0xBF58476D1CE4E5B9)
 _S31 = np.uint64(31)
 _S8 = np.uint64(8)
 _B255 = np.uint64(255)
+# hash-table slots: a row id in the low bits, a tag of 23 hash bits above (see _lookup)
+_ID_BITS = 40
+_ID_MASK = (1 << _ID_BITS) - 1
+_S41 = np.uint64(41)
 
 # rows of the per-vertex mask table ``vm[row, v, word]``
 PRED, SUCC, ANC, BIT = 0, 1, 2, 3
@@ -196,7 +200,7 @@ def _heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm):
 @njit(cache=True)
 def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj, split, sink,
                    cap, via, queue, memo_keys, memo_val, memo_n, mk):  # fmt: skip
-    """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (BFS max flow).
+    """Rule H2, as :meth:`redblue.search.astar.Problem.cut_heuristic` (Dinic max flow).
 
     The flow network depends only on the pending outputs, the region of vertices
     without red that the pending outputs need, and the blue and stash sets inside that
@@ -231,45 +235,8 @@ def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj
                 cap[split[v]] = _INF
             if _has(p0, p1, vm, v):
                 cap[sink[v]] = _INF
-    src = 2 * n
-    snk = 2 * n + 1
-    flow = 0
-    while True:
-        via[:] = -1
-        via[src] = -2
-        queue[0] = src
-        qn = 1
-        qi = 0
-        while qi < qn and via[snk] == -1:
-            a = queue[qi]
-            qi += 1
-            for j in range(fptr[a], fptr[a + 1]):
-                e = fadj[j]
-                if cap[e] > 0:
-                    b = fhead[e]
-                    if via[b] == -1:
-                        via[b] = e
-                        queue[qn] = b
-                        qn += 1
-        if via[snk] == -1:
-            break
-        push = _INF
-        b = snk
-        while b != src:
-            e = via[b]
-            if cap[e] < push:
-                push = cap[e]
-            b = fhead[e ^ 1]
-        b = snk
-        while b != src:
-            e = via[b]
-            cap[e] -= push
-            cap[e ^ 1] += push
-            b = fhead[e ^ 1]
-        flow += push
-        if flow >= _INF:
-            break
-    value = _popc(p0) + _popc(p1) + flow
+    value = _popc(p0) + _popc(p1) + _max_flow(fhead, fptr, fadj, cap, via, queue, 2 * n,
+                                              2 * n + 1)
     if 4 * (memo_n[0] + 1) > 3 * memo_val.shape[0]:
         memo_val[:] = -1
         memo_n[0] = 0
@@ -278,6 +245,73 @@ def _cut_heuristic(r0, r1, b0, b1, c0, c1, vm, gm, prm, fhead, fcap0, fptr, fadj
     memo_val[slot] = value
     memo_n[0] += 1
     return value
+
+
+@njit(inline="always")
+def _max_flow(head, ptr, adj, cap, scratch, queue, src, snk):
+    """Maximum flow from ``src`` to ``snk`` by Dinic's algorithm (capped at ``_INF``).
+
+    Arcs come in pairs (``e ^ 1`` reverses ``e``), ``adj[ptr[a]:ptr[a + 1]]`` are the arcs
+    out of ``a`` and ``cap`` their residual capacities (changed in place). A breadth-first
+    pass labels levels, then depth-first searches push along level-increasing arcs until
+    none reaches the sink: the cut networks here need a few such phases where plain
+    augmenting paths needed a breadth-first pass per unit of flow. ``scratch`` has three
+    rows (level, current arc, path) of one entry per network node.
+    """
+    level = scratch[0]
+    arc = scratch[1]
+    path = scratch[2]
+    flow = 0
+    while flow < _INF:
+        level[:] = -1
+        level[src] = 0
+        queue[0] = src
+        qn = 1
+        qi = 0
+        while qi < qn:
+            a = queue[qi]
+            qi += 1
+            for j in range(ptr[a], ptr[a + 1]):
+                e = adj[j]
+                if cap[e] > 0 and level[head[e]] < 0:
+                    level[head[e]] = level[a] + 1
+                    queue[qn] = head[e]
+                    qn += 1
+        if level[snk] < 0:
+            break
+        for a in range(level.shape[0]):
+            arc[a] = ptr[a]
+        while flow < _INF:
+            # one path along level-increasing arcs, retreating from dead ends
+            a = src
+            depth = 0
+            while a != snk:
+                while arc[a] < ptr[a + 1]:
+                    e = adj[arc[a]]
+                    if cap[e] > 0 and level[head[e]] == level[a] + 1:
+                        break
+                    arc[a] += 1
+                if arc[a] < ptr[a + 1]:
+                    path[depth] = adj[arc[a]]
+                    depth += 1
+                    a = head[path[depth - 1]]
+                elif a == src:
+                    break
+                else:
+                    level[a] = -1  # a dead end for the rest of the phase
+                    depth -= 1
+                    a = head[path[depth] ^ 1]
+                    arc[a] += 1
+            if a != snk:
+                break
+            push = _INF
+            for i in range(depth):
+                push = min(push, cap[path[i]])
+            for i in range(depth):
+                cap[path[i]] -= push
+                cap[path[i] ^ 1] += push
+            flow += push
+    return flow
 
 
 @njit(inline="always")
@@ -600,12 +634,24 @@ def _push(bhead, ent, ecount, node, g, checked, f):
 
 @njit(inline="always")
 def _lookup(slots, keys, s):
-    """Slot of state ``s`` in the open-addressing table: holds its node id or -1."""
+    """Slot of state ``s`` in the open-addressing table: -1, or its :func:`_slot_entry`.
+
+    A slot keeps high bits of the key's hash beside the row id, so a probe of another key
+    rarely reads that key's row (a cache miss each)."""
+    h = _hash(s)
     mask = slots.shape[0] - 1
-    i = np.int64(_hash(s) & np.uint64(mask))
-    while slots[i] >= 0 and not _row_is(keys, slots[i], s):
+    tag = np.int64(h >> _S41) << _ID_BITS
+    i = np.int64(h & np.uint64(mask))
+    while slots[i] >= 0 and (slots[i] & ~_ID_MASK != tag
+                             or not _row_is(keys, slots[i] & _ID_MASK, s)):
         i = (i + 1) & mask
     return i
+
+
+@njit(inline="always")
+def _slot_entry(x, s):
+    """What a slot of :func:`_lookup` holds for row ``x`` with key ``s``."""
+    return x | np.int64(_hash(s) >> _S41) << _ID_BITS
 
 
 @njit(inline="always")
@@ -630,8 +676,9 @@ def _row_is(keys, x, s):
 @njit(cache=True)
 def _rehash(keys, count, size):
     slots = np.full(size, -1, np.int64)
+    width = 6 if keys.shape[1] == 8 else keys.shape[1]  # node rows end with g and a spare
     for x in range(count):
-        slots[_lookup(slots, keys, keys[x])] = x
+        slots[_lookup(slots, keys, keys[x, :width])] = _slot_entry(x, keys[x, :width])
     return slots
 
 
@@ -652,21 +699,26 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     use_dom = prm[P_DOM] and prm[P_STASH]
     # node store
     cap = 1 << 14
-    keys = np.empty((cap, 6), np.uint64)
-    gval = np.empty(cap, np.int64)
+    # a node's row: its state (6 words) and best cost g, in one cache line (column 7
+    # unused) because the transposition check of rule T reads both for most successors
+    keys = np.empty((cap, 8), np.uint64)
     parent = np.empty(cap, np.int64)
     mac = np.empty((cap, 6), np.uint64)  # v, victims lo/hi, stored lo/hi, k
-    # rule C, one row a node for locality: stash (2 words, as int64), g, next node of the
-    # same (red, blue) class (-1 at the end, -2 when out of its class list)
-    crec = np.empty((cap, 4), np.int64)
+    inlist = np.zeros(cap, np.int8)  # rule C: whether the node is in its class's list
     count = 0
     slots = np.full(1 << 15, -1, np.int64)
-    # rule C classes: keys (red, blue) and the head node of each class's list
+    # rule C classes: keys (red, blue), and each class's list as a contiguous run of
+    # rows (stash lo/hi as int64, g, node) in a pool: a list is read whole for every
+    # new state, and linked nodes made each step a cache miss (about a third of the time)
     ccap = 1 << 12
     ckeys = np.empty((ccap, 4), np.uint64)
-    chead = np.empty(ccap, np.int64)
+    cstart = np.empty(ccap, np.int64)
+    clen = np.empty(ccap, np.int64)
+    croom = np.empty(ccap, np.int64)
     ccount = 0
     cslots = np.full(1 << 13, -1, np.int64)
+    pool = np.empty((1 << 14, 4), np.int64)
+    pused = 0
     # bucket queue: linked entries
     ent = np.empty((1 << 15, 4), np.int64)  # node, g, H2 checked, next entry of the bucket
     ecount = 0
@@ -680,7 +732,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     ids = np.empty((1, 2 * n + 2), np.int64)
     pick = np.empty(n + 1, np.int64)
     fcap = np.empty_like(fcap0)
-    via = np.empty(2 * n + 2, np.int64)
+    via = np.empty((3, 2 * n + 2), np.int64)  # scratch of the max flow (rule H2)
     fqueue = np.empty(2 * n + 2, np.int64)
     ns = np.empty(6, np.uint64)
     # the memo of rule H2: starts small (most searches are small), doubles to 2^18 entries
@@ -702,23 +754,28 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
         s[0], s[1], s[2], s[3], s[4], s[5], _ = _sym_canon(s[0], s[1], s[2], s[3], s[4], s[5],
                                                            par, pimg, bimg, dbits, tabs,
                                                            nchunk, bkey, kmin)  # fmt: skip
-    keys[0] = s
-    gval[0] = 0
+    keys[0, :6] = s
+    keys[0, 6] = _U0
     parent[0] = -1
     mac[0, :] = _U0
     mac[0, 0] = _FULL
-    crec[0, 0] = np.int64(s[4])
-    crec[0, 1] = np.int64(s[5])
-    crec[0, 2] = 0
-    crec[0, 3] = -1
     count = 1
-    slots[_lookup(slots, keys, s)] = 0
+    slot = _lookup(slots, keys, s)
+    slots[slot] = _slot_entry(0, s)
     if use_dom:
         ckey[:] = s[:4]
         ckeys[0] = ckey
-        chead[0] = 0
+        cslots[_lookup(cslots, ckeys, ckey)] = _slot_entry(0, ckey)
         ccount = 1
-        cslots[_lookup(cslots, ckeys, ckey)] = 0
+        cstart[0] = 0
+        clen[0] = 1
+        croom[0] = 4
+        pused = 4
+        pool[0, 0] = np.int64(s[4])
+        pool[0, 1] = np.int64(s[5])
+        pool[0, 2] = 0
+        pool[0, 3] = 0
+        inlist[0] = 1
     # weighted A* (weight > 1, an upper-bound heuristic search): queue on g + weight * h,
     # prune on g + h >= limit as before; only the cost of what it finds means anything
     weight = prm[P_WEIGHT]
@@ -743,11 +800,11 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
         bhead[f] = ent[e, 3]
         x = ent[e, 0]
         g = ent[e, 1]
-        if gval[x] != g:
+        if keys[x, 6] != np.uint64(g):
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
         c0, c1 = keys[x, 4], keys[x, 5]
-        if use_dom and crec[x, 3] == -2:
+        if use_dom and inlist[x] == 0:
             # rule C: dominated since it was queued. A node leaves its class list only
             # when a state of the class with a larger stash is stored at no greater cost,
             # and while it is in the list no member dominates it (each insertion checks
@@ -790,7 +847,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
             if stop:
                 return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
         if use_sym:
-            par[:] = keys[x]
+            par[:] = keys[x, :6]
             _parent_images(par, tabs, nchunk, pimg)
         while True:
             nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick,
@@ -817,8 +874,10 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                     ns[j] = out_s[i, j]
             slot = _lookup(slots, keys, ns)
             old = slots[slot]
-            if old >= 0 and gval[old] <= ng:
-                continue  # most successors end here: the heuristic only after (rule T)
+            if old >= 0:
+                old &= _ID_MASK
+                if keys[old, 6] <= np.uint64(ng):
+                    continue  # most successors end here: the heuristic only after (rule T)
             # h is invariant under automorphisms, so it is taken on the representative
             h = 0
             if prm[P_HEUR]:
@@ -827,6 +886,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                 continue  # rule B
             nf = ng + weight * h
             cl = -1
+            oldrow = -1
             if use_dom:
                 ckey[0] = ns[0]
                 ckey[1] = ns[1]
@@ -835,34 +895,40 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                 cslot = _lookup(cslots, ckeys, ckey)
                 cl = cslots[cslot]
                 if cl >= 0:
+                    cl &= _ID_MASK
                     # one pass: is the new state dominated, and which members does it
-                    # dominate (they leave the list)? A list is an antichain, so no member
-                    # is dropped when the new state turns out dominated; if one were, it
-                    # would be dominated by the dominator too.
-                    prev = -1
-                    y = chead[cl]
-                    dominated = False
+                    # dominate (they leave the list, the rest close up)? A list is an
+                    # antichain, so no member is dropped when the new state turns out
+                    # dominated; if one were, it would be dominated by the dominator too.
+                    base = cstart[cl]
+                    ln = clen[cl]
                     t0 = np.int64(ns[4])
                     t1 = np.int64(ns[5])
-                    while y >= 0:
-                        sy0 = crec[y, 0]
-                        sy1 = crec[y, 1]
-                        gy = crec[y, 2]
-                        nxt = crec[y, 3]
+                    w = 0
+                    dominated = False
+                    for j in range(ln):
+                        sy0 = pool[base + j, 0]
+                        sy1 = pool[base + j, 1]
+                        gy = pool[base + j, 2]
+                        y = pool[base + j, 3]
                         if gy <= ng and (t0 & ~sy0) | (t1 & ~sy1) == 0:
                             dominated = True
                             break
                         if y != old and gy >= ng and (sy0 & ~t0) | (sy1 & ~t1) == 0:
-                            if prev < 0:
-                                chead[cl] = nxt
-                            else:
-                                crec[prev, 3] = nxt
-                            crec[y, 3] = -2  # out of the list
-                        else:
-                            prev = y
-                        y = nxt
+                            inlist[y] = 0  # out of the list
+                            continue
+                        if y == old:
+                            oldrow = base + w
+                        if w != j:
+                            pool[base + w] = pool[base + j]
+                        w += 1
                     if dominated:
+                        if w != j:  # (cannot happen, see above; kept exact all the same)
+                            for i2 in range(j, ln):
+                                pool[base + w + i2 - j] = pool[base + i2]
+                        clen[cl] = w + ln - j
                         continue  # rule C
+                    clen[cl] = w
             if nf < f:
                 nf = f  # keep the queue monotone (h may be inconsistent)
             if old >= 0:
@@ -871,22 +937,17 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                 if count >= cap:
                     cap *= 2
                     keys = _grow2(keys, cap)
-                    gval = _grow1(gval, cap, 0)
                     parent = _grow1(parent, cap, 0)
                     mac = _grow2(mac, cap)
-                    crec = _grow2(crec, cap)
+                    inlist = _grow1(inlist, cap, 0)
                 z = count
                 count += 1
-                keys[z] = ns
-                crec[z, 0] = np.int64(ns[4])
-                crec[z, 1] = np.int64(ns[5])
-                crec[z, 3] = -2  # not yet in its class list (rule C)
+                keys[z, :6] = ns
                 if 2 * count > slots.shape[0]:
                     slots = _rehash(keys, count, 2 * slots.shape[0])
                 else:
-                    slots[slot] = z
-            gval[z] = ng
-            crec[z, 2] = ng
+                    slots[slot] = _slot_entry(z, ns)
+            keys[z, 6] = np.uint64(ng)
             parent[z] = x
             mac[z, 0] = np.uint64(out_v[i])
             mac[z, 1] = out_m[i, 0]
@@ -899,19 +960,40 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                     if ccount >= ccap:
                         ccap *= 2
                         ckeys = _grow2(ckeys, ccap)
-                        chead = _grow1(chead, ccap, -1)
+                        cstart = _grow1(cstart, ccap, 0)
+                        clen = _grow1(clen, ccap, 0)
+                        croom = _grow1(croom, ccap, 0)
                     cl = ccount
                     ccount += 1
                     ckeys[cl] = ckey
-                    chead[cl] = -1
+                    cstart[cl] = pused
+                    clen[cl] = 0
+                    croom[cl] = 0
                     if 2 * ccount > cslots.shape[0]:
                         cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0])
                     else:
-                        cslots[cslot] = cl
-                # add it (the members it dominates left the list above)
-                if crec[z, 3] == -2:
-                    crec[z, 3] = chead[cl]
-                    chead[cl] = z
+                        cslots[cslot] = _slot_entry(cl, ckey)
+                if oldrow >= 0:
+                    pool[oldrow, 2] = ng  # still in the list, now cheaper
+                else:
+                    # add it (the members it dominates left the list above); a full run
+                    # moves to the pool's end with twice the room
+                    ln = clen[cl]
+                    if ln == croom[cl]:
+                        room = max(4, 2 * ln)
+                        while pused + room > pool.shape[0]:
+                            pool = _grow2(pool, 2 * pool.shape[0])
+                        pool[pused:pused + ln] = pool[cstart[cl]:cstart[cl] + ln]
+                        cstart[cl] = pused
+                        croom[cl] = room
+                        pused += room
+                    row = cstart[cl] + ln
+                    pool[row, 0] = np.int64(ns[4])
+                    pool[row, 1] = np.int64(ns[5])
+                    pool[row, 2] = ng
+                    pool[row, 3] = z
+                    clen[cl] = ln + 1
+                    inlist[z] = 1
             bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf)
             ecount += 1
     return EXHAUSTED, f, expanded, np.empty((0, 6), np.uint64)
