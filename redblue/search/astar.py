@@ -414,7 +414,8 @@ class Problem:
         self._head, self._cap0, self._adj = head, cap, adj
 
     def _cut_flow(self, pending: int, region: int, blue: int, comp: int) -> int:
-        """The max-flow part of :meth:`cut_heuristic` (BFS augmenting paths)."""
+        """The max-flow part of :meth:`cut_heuristic` (BFS augmenting paths; the compiled
+        core uses Dinic's algorithm, which finds the same maximum)."""
         n, INF = self.n, self._INF
         if self._head is None:
             self._flow_network()
