@@ -731,9 +731,10 @@ def _row_is(keys, x, s):
 
 
 @njit(cache=True)
-def _rehash(keys, count, size):
+def _rehash(keys, count, size, width):
+    """A table of ``size`` slots for the first ``count`` rows of ``keys`` (a key is the
+    first ``width`` words of a row)."""
     slots = _filled(size, -1)
-    width = 6 if keys.shape[1] == 8 else keys.shape[1]  # node rows end with g and a spare
     for x in range(count):
         slots[_lookup(slots, keys, keys[x, :width])] = _slot_entry(x, keys[x, :width])
     return slots
@@ -1001,7 +1002,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                 count += 1
                 keys[z, :6] = ns
                 if 2 * count > slots.shape[0]:
-                    slots = _rehash(keys, count, 2 * slots.shape[0])
+                    slots = _rehash(keys, count, 2 * slots.shape[0], 6)  # (g follows the key)
                 else:
                     slots[slot] = _slot_entry(z, ns)
             keys[z, 6] = np.uint64(ng)
@@ -1027,7 +1028,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
                     clen[cl] = 0
                     croom[cl] = 0
                     if 2 * ccount > cslots.shape[0]:
-                        cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0])
+                        cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0], 4)
                     else:
                         cslots[cslot] = _slot_entry(cl, ckey)
                 if oldrow >= 0:
