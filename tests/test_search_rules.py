@@ -14,11 +14,12 @@ import pytest
 from helpers import legal_moves, small_dag
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from networkx.algorithms.isomorphism import DiGraphMatcher
 
-from redblue.dags import attention_dag
+from redblue.dags import attention_dag, pyramid_dag
 from redblue.game import compile_graph, replay
 from redblue.search import solve
-from redblue.search.astar import RULES, automorphisms
+from redblue.search.astar import MAX_AUTOMORPHISMS, RULES, automorphisms
 
 
 def brute_force(G: nx.DiGraph, memory: int, no_recompute: bool) -> int:
@@ -131,6 +132,30 @@ def test_attention_automorphisms():
     assert len(automorphisms(compile_graph(attention_dag(2, 1)))) == 4
     # N = 3: any row of Q (3!), but the tree sum (t0 + t1) + t2 only lets keys 0, 1 swap
     assert len(automorphisms(compile_graph(attention_dag(3, 1)))) == 6 * 2
+
+
+def vf2_automorphisms(C) -> set[tuple[int, ...]]:
+    """The automorphism group by networkx's VF2 matcher (outputs kept): the reference."""
+    D = nx.DiGraph()
+    for v in range(C.n):
+        D.add_node(v, out=bool(C.is_output[v]))
+        D.add_edges_from((u, v) for u in C.predecessors(v).tolist())
+    matcher = DiGraphMatcher(D, D, node_match=lambda a, b: a["out"] == b["out"])
+    return {tuple(m[v] for v in range(C.n)) for m in matcher.isomorphisms_iter()}
+
+
+@pytest.mark.parametrize("G", [attention_dag(2, 1), attention_dag(2, 2, sum="fma"),
+                               attention_dag(3, 1), pyramid_dag(4), doubled_dag(3, 5),
+                               doubled_dag(4, 6),
+                               *(small_dag(seed, 9, max_indegree=2) for seed in range(8))])
+def test_automorphisms_match_vf2(G):
+    C = compile_graph(with_outputs(G))
+    want = vf2_automorphisms(C)
+    for limit in (10**9, MAX_AUTOMORPHISMS):  # the whole group, then what rule Y keeps
+        perms = automorphisms(C, limit)
+        assert perms[0] == list(range(C.n))
+        assert len({tuple(p) for p in perms}) == len(perms) == min(limit, len(want))
+        assert {tuple(p) for p in perms} <= want
 
 
 @pytest.mark.parametrize("seed", range(4))

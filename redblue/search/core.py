@@ -71,6 +71,9 @@ INPUTS, OUTPUTS, ALL = 0, 1, 2
  P_LIMIT, P_STATES, P_NCHUNK, P_WEIGHT, P_NOUT, P_OUTS) = range(17)  # fmt: skip
 # (the output ids follow from ``P_OUTS`` on)
 _INF = 1 << 20
+# work units (states popped, successors made) between two looks at the clock: tens of
+# milliseconds on attention DAGs
+_TICK_WORK = 1 << 16
 
 # outcome codes of the compiled search
 FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT = 0, 1, 2, 3
@@ -845,6 +848,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     ecount = 1
     f = f0
     expanded = 0
+    work = 0  # states popped plus successors made since the last look at the clock
     o0 = gm[OUTPUTS, 0]
     o1 = gm[OUTPUTS, 1]
     flimit = limit if weight == 1 else min(limit, 1 << 40) * weight
@@ -858,6 +862,15 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
         bhead[f] = ent[e, 3]
         x = ent[e, 0]
         g = ent[e, 1]
+        work += 1
+        if work >= _TICK_WORK:
+            # the clock and the progress callback, by work done rather than by states
+            # expanded: an expansion costs from a few to thousands of successors
+            work = 0
+            with objmode(stop="int64"):
+                stop = _tick(expanded, f, count)
+            if stop:
+                return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
         if keys[x, 6] != np.uint64(g):
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
@@ -899,11 +912,6 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
         if state_limit >= 0 and expanded >= state_limit:
             return STATE_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
         expanded += 1
-        if expanded & 1023 == 0:
-            with objmode(stop="int64"):
-                stop = _tick(expanded, f, count)
-            if stop:
-                return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
         if use_sym:
             par[:] = keys[x, :6]
             _parent_images(par, tabs, nchunk, pimg)
@@ -917,6 +925,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
             out_c = np.empty(bcap, np.int64)
             out_v = np.empty(bcap, np.int64)
             out_m = np.empty((bcap, 4), np.uint64)
+        work += nsucc
         for i in range(nsucc):
             ng = g + out_c[i]
             if ng >= limit:
