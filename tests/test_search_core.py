@@ -118,6 +118,18 @@ def test_cut_heuristic_cores_agree(G):
     assert len(values) > 3  # the states are varied enough to mean something
 
 
+@pytest.mark.parametrize("core", ["compiled", "python"])
+def test_memory_limit_stops_with_bounds(core, monkeypatch):
+    G = attention_dag(2, 1)
+    want = solve(G, 3).io  # about 90,000 states expanded, many more stored
+    # a share of memory so small that the floor of 1000 stored states applies
+    monkeypatch.setattr("redblue.search.astar.MEMORY_SHARE", 1e-12)
+    r = solve(G, 3, core=core)
+    assert r.stopped == "memory limit" and not r.optimal and r.io is None
+    assert r.lower <= want <= r.upper
+    assert replay(G, r.strategy, 3).io == r.upper
+
+
 def test_limits_and_progress_in_the_compiled_core():
     C = compile_graph(attention_dag(2, 2))
     seen = []

@@ -117,6 +117,7 @@ Y  *symmetry* (rule ``"symmetry"``). An automorphism ``p`` of the DAG (a permuta
 from __future__ import annotations
 
 import itertools
+import os
 import time
 import weakref
 from collections.abc import Callable
@@ -136,6 +137,38 @@ __all__ = [
 
 #: most automorphisms kept by rule Y (a subset of the group is still sound)
 MAX_AUTOMORPHISMS = 256
+#: share of the machine's memory the stored states of one search may fill; beyond it the
+#: search stops as under a time limit ("memory limit") instead of being killed
+MEMORY_SHARE = 0.5
+
+
+def stored_state_limit(bytes_per_state: int) -> int:
+    """How many stored states fit in :data:`MEMORY_SHARE` of physical memory.
+
+    Parameters
+    ----------
+    bytes_per_state : int
+        What one stored state costs the search, tables and queue included.
+
+    Returns
+    -------
+    int
+        At least 1000; a machine whose memory size is unknown counts as 8 GiB.
+
+    Examples
+    --------
+    >>> stored_state_limit(300) > 1000
+    True
+    """
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        ram = 8 << 30
+    return max(1000, int(ram * MEMORY_SHARE) // bytes_per_state)
+
+
+#: what a stored state costs the Python core (dicts of tuples of big integers), measured
+PYTHON_BYTES_PER_STATE = 700
 
 RULES = ("stash", "dead", "forced", "heuristic", "bound", "dominance", "symmetry")
 
@@ -688,6 +721,7 @@ def astar_search(
     :func:`weighted_search`.
     """
     t0 = time.monotonic()
+    max_stored = stored_state_limit(PYTHON_BYTES_PER_STATE)
     n = problem.n
     sh1, sh2 = n, 2 * n
     hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
@@ -764,6 +798,8 @@ def astar_search(
             now = time.monotonic()
             if time_limit is not None and now - t0 >= time_limit:
                 return AStarOutcome(f, upper, None, False, expanded, "time limit")
+            if len(best) > max_stored:
+                return AStarOutcome(f, upper, None, False, expanded, "memory limit")
             if progress is not None and now - last >= progress_every:
                 last = now
                 progress({"states": expanded, "lower": f, "upper": upper,

@@ -37,7 +37,14 @@ from numba import njit, objmode, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from redblue.search.astar import AStarOutcome, Problem, _Symmetry, automorphisms, unmap_macros
+from redblue.search.astar import (
+    AStarOutcome,
+    Problem,
+    _Symmetry,
+    automorphisms,
+    stored_state_limit,
+    unmap_macros,
+)
 
 __all__ = ["MAX_NODES", "compiled_search", "compiled_weighted_search"]
 
@@ -76,17 +83,24 @@ _INF = 1 << 20
 _TICK_WORK = 1 << 16
 
 # outcome codes of the compiled search
-FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT = 0, 1, 2, 3
+FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT, MEMORY_LIMIT = 0, 1, 2, 3, 4
+#: what a stored state costs this core: its rows (state and g, parent, macro, class
+#: pool), hash slots, queue entries, and room for the tables while they double; measured
+#: about 255 bytes on attention DAGs
+BYTES_PER_STATE = 320
 
 _RUN: dict = {}  # the time limit and progress callback of the running search
 
 
 def _tick(expanded: int, f: int, stored: int) -> int:
-    """Called from compiled code now and then: 1 to stop (time limit), else 0."""
+    """Called from compiled code now and then: ``TIME_LIMIT`` or ``MEMORY_LIMIT`` to
+    stop, else 0."""
     now = time.monotonic()
     run = _RUN
     if run["limit"] is not None and now - run["t0"] >= run["limit"]:
-        return 1
+        return TIME_LIMIT
+    if stored > run["max_stored"]:
+        return MEMORY_LIMIT
     if run["progress"] is not None and now - run["last"] >= run["every"]:
         run["last"] = now
         run["progress"]({"states": expanded, "lower": f, "upper": run["upper"],
@@ -870,7 +884,7 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
             with objmode(stop="int64"):
                 stop = _tick(expanded, f, count)
             if stop:
-                return TIME_LIMIT, f, expanded, np.empty((0, 6), np.uint64)
+                return stop, f, expanded, np.empty((0, 6), np.uint64)
         if keys[x, 6] != np.uint64(g):
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
@@ -1200,7 +1214,7 @@ def compiled_search(
     if code == EXHAUSTED:
         low = limit if upper is not None else lower
         return AStarOutcome(low, upper, None, upper is not None, expanded, None)
-    stopped = "time limit" if code == TIME_LIMIT else "state limit"
+    stopped = {TIME_LIMIT: "time limit", STATE_LIMIT: "state limit"}.get(code, "memory limit")
     return AStarOutcome(lower, upper, None, False, expanded, stopped)
 
 
@@ -1220,7 +1234,8 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
     start = _start(problem)
     t0 = time.monotonic()  # the time limit is for the search (the group is found once)
     _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
-                upper=None if limit >= 1 << 60 else limit)  # fmt: skip
+                upper=None if limit >= 1 << 60 else limit,
+                max_stored=stored_state_limit(BYTES_PER_STATE))  # fmt: skip
     try:
         code, lower, expanded, path = _search(vm, gm, prm, start, tabs, bimg, *flow)
     finally:

@@ -55,7 +55,8 @@ class SearchResult:
         States expanded (astar, naive) or branch-and-bound nodes (ilp).
     seconds : float
     stopped : str or None
-        Why the search stopped early ("time limit", "state limit"), None if it finished.
+        Why the search stopped early ("time limit", "state limit", or "memory limit" when
+        its stored states would fill half the machine's memory), None if it finished.
     details : dict
         Method-specific facts (the ILP horizon, the seed upper bound, ...).
     """
