@@ -194,6 +194,7 @@ def automorphisms(graph: CompiledGraph, limit: int = MAX_AUTOMORPHISMS) -> list[
 
 
 _AUTOMORPHISMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SYMMETRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> _Symmetry
 
 
 def _find_automorphisms(graph: CompiledGraph, limit: int) -> list[list[int]]:
@@ -731,7 +732,10 @@ def astar_search(
     if symmetry:
         perms = automorphisms(problem.graph)
         if len(perms) > 1:
-            sym = _Symmetry(perms, n)
+            # its tables take a second on large graphs, and solve searches a graph thrice
+            sym = _SYMMETRIES.get(problem.graph)
+            if sym is None:
+                sym = _SYMMETRIES[problem.graph] = _Symmetry(perms, n)
             red, blue, comp, _ = sym.canon(red, blue, comp)
     key0 = red | blue << sh1 | comp << sh2
     # best[key] = (g, parent key, v, victims, stored, automorphism applied (rule Y))
@@ -748,6 +752,7 @@ def astar_search(
     buckets[f0].append((0, red, blue, comp, key0, False))
     f = f0
     expanded = 0
+    work = 0
     last = t0
     pending_goal = problem.outputs
     while f < flimit:
@@ -760,6 +765,20 @@ def astar_search(
                 break
             continue
         g, red, blue, comp, key, checked = buckets[f].pop()
+        work += 1
+        if work >= 256:
+            # the clock by work done (states popped, successors made), not by expansions:
+            # one expansion makes from a few to thousands of successors
+            work = 0
+            now = time.monotonic()
+            if time_limit is not None and now - t0 >= time_limit:
+                return AStarOutcome(f, upper, None, False, expanded, "time limit")
+            if len(best) > max_stored:
+                return AStarOutcome(f, upper, None, False, expanded, "memory limit")
+            if progress is not None and now - last >= progress_every:
+                last = now
+                progress({"states": expanded, "lower": f, "upper": upper,
+                          "stored": len(best), "seconds": now - t0})  # fmt: skip
         if best[key][0] != g:
             continue  # a cheaper path to this state was found later (rule T)
         if dom is not None and any(
@@ -794,17 +813,8 @@ def astar_search(
         if state_limit is not None and expanded >= state_limit:
             return AStarOutcome(f, upper, None, False, expanded, "state limit")
         expanded += 1
-        if expanded & 127 == 0:
-            now = time.monotonic()
-            if time_limit is not None and now - t0 >= time_limit:
-                return AStarOutcome(f, upper, None, False, expanded, "time limit")
-            if len(best) > max_stored:
-                return AStarOutcome(f, upper, None, False, expanded, "memory limit")
-            if progress is not None and now - last >= progress_every:
-                last = now
-                progress({"states": expanded, "lower": f, "upper": upper,
-                          "stored": len(best), "seconds": now - t0})  # fmt: skip
         for cost, nred, nblue, ncomp, v, vm, st in problem.successors(red, blue, comp):
+            work += 1
             ng = g + cost
             pk = 0
             if sym is not None:

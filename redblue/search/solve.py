@@ -241,7 +241,9 @@ def solve(
                 offer(nr_problem, found1[1], f"weighted A* (w={weight})")
     if seeding and not no_recompute:
         # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
-        budget = None if time_limit is None else time_limit / 4
+        budget = None
+        if time_limit is not None:  # a quarter of the limit, within what is left of it
+            budget = max(0.0, min(time_limit / 4, time_limit - (time.monotonic() - t0)))
         nr = search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
         if nr.macros is not None:
             offer(nr_problem, nr.macros, "no-recompute optimum")
