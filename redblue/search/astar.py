@@ -754,6 +754,24 @@ def astar_search(
     expanded = 0
     work = 0
     last = t0
+
+    def look(f: int) -> str | None:
+        """The clock, memory and progress, by work done (states popped, successors
+        made) rather than by expansions: one expansion makes from a few to thousands
+        of successors, each costly on large graphs. The reason to stop, or None."""
+        nonlocal work, last
+        work = 0
+        now = time.monotonic()
+        if time_limit is not None and now - t0 >= time_limit:
+            return "time limit"
+        if len(best) > max_stored:
+            return "memory limit"
+        if progress is not None and now - last >= progress_every:
+            last = now
+            progress({"states": expanded, "lower": f, "upper": upper,
+                      "stored": len(best), "seconds": now - t0})  # fmt: skip
+        return None
+
     pending_goal = problem.outputs
     while f < flimit:
         if f >= len(buckets) or not buckets[f]:
@@ -766,19 +784,8 @@ def astar_search(
             continue
         g, red, blue, comp, key, checked = buckets[f].pop()
         work += 1
-        if work >= 256:
-            # the clock by work done (states popped, successors made), not by expansions:
-            # one expansion makes from a few to thousands of successors
-            work = 0
-            now = time.monotonic()
-            if time_limit is not None and now - t0 >= time_limit:
-                return AStarOutcome(f, upper, None, False, expanded, "time limit")
-            if len(best) > max_stored:
-                return AStarOutcome(f, upper, None, False, expanded, "memory limit")
-            if progress is not None and now - last >= progress_every:
-                last = now
-                progress({"states": expanded, "lower": f, "upper": upper,
-                          "stored": len(best), "seconds": now - t0})  # fmt: skip
+        if work >= 256 and (why := look(f)):
+            return AStarOutcome(f, upper, None, False, expanded, why)
         if best[key][0] != g:
             continue  # a cheaper path to this state was found later (rule T)
         if dom is not None and any(
@@ -815,6 +822,8 @@ def astar_search(
         expanded += 1
         for cost, nred, nblue, ncomp, v, vm, st in problem.successors(red, blue, comp):
             work += 1
+            if work >= 256 and (why := look(f)):  # (f stays a lower bound mid-expansion)
+                return AStarOutcome(f, upper, None, False, expanded, why)
             ng = g + cost
             pk = 0
             if sym is not None:
