@@ -12,8 +12,9 @@ cost in one row, parent, the macro that reached it and the automorphism applied)
 open-addressing hash table of node ids tagged with hash bits, a bucket queue of linked
 entries, and for rule C a table of ``(red, blue)`` classes, each a contiguous run of
 rows in a pool. Large arrays ask for transparent huge pages (Linux): the tables are
-read at random, and most of the time goes to memory. The time limit and the progress
-callback are served every few thousand expansions through ``objmode``.
+read at random, and most of the time goes to memory. The time limit, the memory guard
+and the progress callback are served through ``objmode`` every ``_TICK_WORK`` units of
+work (states popped, successors made).
 
 Rule H2 computes its minimum cut by Dinic's algorithm; on attention N = 2, d = 2 at
 M = 6 (311,316 states expanded, each about 11 max flows) this and the memory layout
