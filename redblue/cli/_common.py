@@ -6,6 +6,9 @@ import argparse
 import json
 from typing import Any, NoReturn
 
+from redblue.checks import check_time_limit, parse_whole
+from redblue.errors import InvalidInputError
+
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 
 
@@ -19,12 +22,24 @@ class Parser(argparse.ArgumentParser):
 def positive(text: str) -> int:
     """argparse type: a whole number >= 1."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        value = parse_whole(text, "the number")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def seconds(text: str) -> float:
+    """argparse type: a time limit, a positive finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    try:
+        return check_time_limit(value, "the time limit")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def print_replay(result: dict[str, Any], as_json: bool) -> None:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from redblue import dags
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive
+from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
 from redblue.game import VARIANTS, write_strategy
 from redblue.search import METHODS, solve
 
@@ -58,7 +58,7 @@ def register(sub: Any) -> None:
     p.add_argument("--variant", choices=tuple(VARIANTS), default="classic")
     p.add_argument("--method", choices=METHODS, default="astar",
                    help="astar (default), ilp (independent check) or naive (baseline)")  # fmt: skip
-    p.add_argument("--time-limit", type=float, metavar="S", help="stop after S seconds")
+    p.add_argument("--time-limit", type=seconds, metavar="S", help="stop after S seconds")
     p.add_argument("--certificate", metavar="FILE", help="write the best strategy to FILE")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive
+from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
 from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
 from redblue.strategies import ALGORITHMS
 from redblue.sweep import run_sweep
@@ -60,7 +60,7 @@ def register(sub: Any) -> None:
     p.add_argument("--algorithms", type=_algorithm_list, default=list(SCHEDULES),
                    help=f"comma-separated, from {', '.join(ALGORITHMS)}")  # fmt: skip
     p.add_argument("--exact", action="store_true", help="also solve each instance exactly")
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per exact search")
+    p.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per exact search")
     p.add_argument("--max-moves", type=int, default=3_000_000,
                    help="replay schedules up to this many moves, count above")  # fmt: skip
     p.add_argument("-o", "--output", required=True, help="rows file (.csv or .jsonl)")
