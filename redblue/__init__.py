@@ -6,8 +6,11 @@ FlashAttention?" (ICML 2024). Subpackages:
 - :mod:`redblue.dags`: computation DAGs (attention, matmul, chain, pyramid, FFT, random),
   a numeric evaluator and file I/O;
 - :mod:`redblue.game`: the pebble game: compiled graphs, rules, strategies, replay;
-- :mod:`redblue.strategies`: schedules that emit verified strategies.
+- :mod:`redblue.strategies`: schedules that emit verified strategies;
+- :mod:`redblue.claims`: :func:`check_claim`, a claimed bound refuted, confirmed or open.
 """
+
+from typing import Any
 
 from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError, RedBlueError
 
@@ -19,4 +22,14 @@ __all__ = [
     "InvalidInputError",
     "RedBlueError",
     "__version__",
+    "check_claim",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # lazily, so that importing redblue does not load the search (and numba)
+    if name == "check_claim":
+        from redblue.claims import check_claim
+
+        return check_claim
+    raise AttributeError(f"module 'redblue' has no attribute {name!r}")

@@ -14,14 +14,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from redblue.cli import bounds, dag, demo, greedy, paper, prove, simulate, solve, sweep, verify
+from redblue.cli import (
+    bounds,
+    check,
+    dag,
+    demo,
+    greedy,
+    paper,
+    prove,
+    simulate,
+    solve,
+    sweep,
+    verify,
+)
 from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser
 from redblue.errors import IllegalMoveError, RedBlueError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``redblue --help`` lists them.
-COMMANDS = (paper, demo, dag, verify, greedy, simulate, sweep, bounds, prove, solve)
+COMMANDS = (paper, demo, dag, verify, greedy, simulate, sweep, bounds, check, prove, solve)
 
 
 def build_parser() -> Parser:

@@ -1,0 +1,190 @@
+"""What is known of one instance: proven lower bounds and replayed upper bounds on Q(G, M),
+and the I/O of schedules, each fact with where it comes from.
+
+A lower bound is trusted only from a proof: the trivial bound (needed inputs plus
+outputs), the project's explicit-constant bounds (proven in ``proofs/`` for the attention
+DAG with product vertices), or the exact search (exhaustive under an admissible bound).
+An upper bound is trusted only from a strategy that was replayed, or from a block counter
+that equals the replay (tested on grids) where the moves are too many to replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from redblue.bounds import explicit
+from redblue.errors import InvalidInputError
+from redblue.game import replay
+from redblue.game.compiled import CompiledGraph, compile_graph
+from redblue.game.strategy import Strategy
+from redblue.search import solve
+from redblue.search.ilp import trivial_lower_bound
+from redblue.strategies import count_io, estimated_moves, greedy_moves, simulate
+from redblue.strategies.upper_bounds import algorithm_dag
+
+__all__ = ["Fact", "Instance", "attention_instance", "graph_instance", "lower_facts",
+           "schedule_fact", "search_facts", "upper_facts"]
+
+#: Schedules that run on the paper's attention DAG itself (late normalisation), so their
+#: I/O bounds its optimum; standard attention runs on another DAG (P = A / D materialised).
+SAME_DAG_SCHEDULES = ("flash1", "flash2", "tiling")
+#: Most moves a schedule is replayed with; beyond, its block counter gives the I/O.
+MAX_REPLAY_MOVES = 3_000_000
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One bound and its source.
+
+    Attributes
+    ----------
+    value : int
+    source : str
+        Where it comes from, e.g. ``"exact search (optimal)"`` or ``"flash2 (replayed)"``.
+    strategy : Strategy or None
+        For an upper bound obtained by replay: the strategy, valid at this instance.
+    graph : networkx.DiGraph or None
+        The DAG ``strategy`` runs on when it is not the instance's own (standard
+        attention runs on the early-normalised DAG).
+    """
+
+    value: int
+    source: str
+    strategy: Strategy | None = None
+    graph: nx.DiGraph | None = None
+
+
+@dataclass
+class Instance:
+    """One point of a grid: its variables, its DAG and a label.
+
+    Attributes
+    ----------
+    point : dict
+        The values of the claim's variables (``N``, ``d``, ``M``; only ``M`` for a graph).
+    group : tuple
+        Instances with the same group share the DAG and differ only in M.
+    label : str
+        A name for files and tables, e.g. ``attention-N2-d1-chain-M4``.
+    family : str
+        ``"attention"`` or ``"graph"``.
+    sum : str or None
+        The attention DAG's summation shape.
+    """
+
+    point: dict[str, int]
+    group: tuple
+    label: str
+    family: str
+    sum: str | None
+    graph: nx.DiGraph | None = None
+    _compiled: CompiledGraph | None = None
+
+    @property
+    def memory(self) -> int:
+        return self.point["M"]
+
+    def dag(self) -> nx.DiGraph:
+        """The DAG Q refers to (built on first use)."""
+        if self.graph is None:
+            self.graph = algorithm_dag("greedy", self.point["N"], self.point["d"], sum=self.sum)
+        return self.graph
+
+    def compiled(self) -> CompiledGraph:
+        if self._compiled is None:
+            self._compiled = compile_graph(self.dag())
+        return self._compiled
+
+    def describe(self) -> dict[str, Any]:
+        """The instance as a JSON-ready dictionary."""
+        out: dict[str, Any] = {"family": self.family, **self.point}
+        if self.sum is not None:
+            out["sum"] = self.sum
+        return out
+
+
+def attention_instance(n: int, d: int, memory: int, sum: str) -> Instance:
+    """The paper's attention DAG (late normalisation) with ``sum`` trees, at memory M."""
+    return Instance({"N": n, "d": d, "M": memory}, ("attention", n, d, sum),
+                    f"attention-N{n}-d{d}-{sum}-M{memory}", "attention", sum)  # fmt: skip
+
+
+def graph_instance(G: nx.DiGraph, compiled: CompiledGraph, memory: int, name: str) -> Instance:
+    """A user's DAG at memory M."""
+    return Instance({"M": memory}, ("graph", name), f"{name}-M{memory}", "graph", None, G,
+                    compiled)  # fmt: skip
+
+
+def lower_facts(inst: Instance, explicit_bounds: bool = True) -> list[Fact]:
+    """Lower bounds on Q(G, M) that need no search: the trivial bound, and for the attention
+    DAG with product vertices (tree or chain sums) the explicit-constant bounds (unless
+    ``explicit_bounds`` is False, e.g. to test a claim against independent evidence only)."""
+    facts = [Fact(trivial_lower_bound(inst.compiled()), "trivial bound (needed inputs "
+                  "+ outputs)")]  # fmt: skip
+    if explicit_bounds and inst.family == "attention" and inst.sum in ("tree", "chain"):
+        n, d, m = inst.point["N"], inst.point["d"], inst.memory
+        value, name = explicit.attention(n, d, m)
+        if name != "trivial":
+            facts.append(Fact(value, f"explicit {name} bound"))
+    return facts
+
+
+def schedule_fact(inst: Instance, algorithm: str, max_moves: int = MAX_REPLAY_MOVES) -> Fact:
+    """The I/O of ``algorithm`` at ``inst``: replayed (with its strategy) when it has at
+    most ``max_moves`` moves, else counted by its block counter.
+
+    Raises
+    ------
+    InvalidInputError
+        If the schedule cannot run there (memory too small, a summation shape it does not
+        run on, or a block schedule on a user's graph).
+    """
+    if inst.family != "attention" and algorithm != "greedy":
+        raise InvalidInputError(
+            f"io({algorithm}) is defined on the attention family only; a user's graph has "
+            f"io(greedy)"
+        )
+    m = inst.memory
+    if algorithm == "greedy":
+        moves = greedy_moves(inst.compiled(), m)
+        result = replay(inst.compiled(), moves, m)
+        return Fact(result.io, "greedy (replayed)", Strategy(moves.decode(), m))
+    n, d = inst.point["N"], inst.point["d"]
+    if estimated_moves(algorithm, n, d, m, sum=inst.sum) > max_moves:
+        io = count_io(algorithm, n, d, m, sum=inst.sum).io
+        return Fact(io, f"{algorithm} (block counter; too many moves to replay here)")
+    sim = simulate(algorithm, n, d, m, sum=inst.sum)
+    own = algorithm in SAME_DAG_SCHEDULES
+    return Fact(sim.result.io, f"{algorithm} (replayed, {len(sim.moves)} moves)",
+                Strategy(sim.moves.decode(), m), None if own else sim.graph)  # fmt: skip
+
+
+def upper_facts(inst: Instance, max_moves: int = MAX_REPLAY_MOVES) -> list[Fact]:
+    """Upper bounds on Q(G, M) from schedules that run on this very DAG, and greedy."""
+    names = ["greedy"]
+    if inst.family == "attention" and inst.sum in ("chain", "fma"):
+        names = [*SAME_DAG_SCHEDULES, "greedy"]
+    facts = []
+    for name in names:
+        try:
+            facts.append(schedule_fact(inst, name, max_moves))
+        except InvalidInputError:  # the memory is too small for this schedule
+            continue
+    return facts
+
+
+def search_facts(
+    inst: Instance, seed: Strategy | None, time_limit: float | None
+) -> tuple[Fact, Fact, bool]:
+    """The exact search's proven lower bound, its best certificate, and whether they meet.
+
+    ``seed`` (a strategy valid at this memory) seeds the search's upper bound.
+    """
+    r = solve(inst.compiled(), inst.memory, time_limit=time_limit, upper=seed)
+    how = "optimal" if r.optimal else f"stopped by {r.stopped}"
+    lower = Fact(r.lower, f"exact search ({how}, {r.states} states)")
+    upper = Fact(r.upper, f"exact search certificate ({how})", r.strategy)
+    return lower, upper, r.optimal

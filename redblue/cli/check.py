@@ -1,0 +1,78 @@
+"""``redblue check CLAIM``: refute, confirm or leave open a claimed I/O bound on a grid."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from redblue import dags
+from redblue.claims import InstanceVerdict, check_claim, parse_range
+from redblue.cli._common import EXIT_INVALID, EXIT_OK, seconds
+
+
+def _line(v: InstanceVerdict) -> str:
+    where = " ".join(f"{k}={v.instance[k]}" for k in ("N", "d", "M") if k in v.instance)
+    text = f"{where}: {v.verdict}: {v.evidence}; bound {v.bound}"
+    if v.certificate:
+        text += f"; certificate: redblue verify {v.graph_file} {v.certificate}"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    graph = dags.read_json(args.graph) if args.graph else None
+    result = check_claim(
+        args.claim,
+        family=None if graph is not None else args.family,
+        n=parse_range(args.n, "--n") if args.n else None,
+        d=parse_range(args.d, "--d") if args.d else None,
+        memory=parse_range(args.memory, "--memory") if args.memory else None,
+        sum=args.sum,
+        graph=graph,
+        graph_path=args.graph,
+        time_limit=args.time_limit,
+        search_time=args.search_time,
+        explicit_bounds=not args.no_explicit,
+        certificates=args.certificates,
+        progress=None if args.json else (lambda v: print(_line(v), flush=True)),
+    )
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        counts = ", ".join(f"{k} {n}" for k, n in result.counts.items())
+        stopped = f"; stopped by the {result.stopped}" if result.stopped else ""
+        print(f"{result.claim}: {counts} ({len(result.verdicts)} instances, "
+              f"{result.seconds:.1f} s{stopped})")  # fmt: skip
+        if result.stopped:
+            print("redblue check: stopped by the time limit; unreached instances are open",
+                  file=sys.stderr)
+    return EXIT_INVALID if result.refuted else EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="refute (with a certificate), confirm or leave open a claimed I/O bound",
+        description="Check a claim such as 'Q >= N**2*d**2/(8*M)' or "
+        "'io(flash2) <= 12*N**2*d**2/M' on every instance of a grid. Exit 0 when nothing "
+        "is refuted, 1 when something is, 2 on bad input.",
+    )
+    p.add_argument("claim", help="'Q OP EXPR' or 'io(ALG) OP EXPR', OP one of >= > <= < ==")
+    p.add_argument("--family", default="attention", choices=("attention",))
+    p.add_argument("--n", metavar="RANGE", help="sequence lengths N, e.g. 1..4 or 2,4,8")
+    p.add_argument("--d", metavar="RANGE", help="head dimensions d")
+    p.add_argument("--memory", metavar="RANGE", help="memory sizes M, e.g. 3..20")
+    p.add_argument("--sum", choices=("chain", "tree", "fma"), default="chain",
+                   help="summation shape of the attention DAG (default chain)")  # fmt: skip
+    p.add_argument("--graph", metavar="FILE", help="your own DAG (node-link JSON) instead")
+    p.add_argument("--time-limit", type=seconds, metavar="S",
+                   help="seconds for the whole check (unreached instances stay open)")
+    p.add_argument("--search-time", type=seconds, default=5.0, metavar="S",
+                   help="seconds for each exact search (default 5)")
+    p.add_argument("--no-explicit", action="store_true",
+                   help="do not use the explicit-constant lower bounds as evidence")
+    p.add_argument("--certificates", metavar="DIR", default="check-certificates",
+                   help="where refuting strategies are written (default check-certificates)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
