@@ -21,15 +21,22 @@ and says so.
 from __future__ import annotations
 
 import html
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redblue.errors import InvalidInputError
 from redblue.paper import Verdict, on_exact_dag
+from redblue.sweep import read_rows
 
-__all__ = ["Report", "lemma_3_3_counts", "write_report"]
+__all__ = ["REPORT_COLUMNS", "Report", "lemma_3_3_counts", "load_rows", "write_report"]
+
+#: The columns every row of a report's rows file needs (what :func:`write_report` and
+#: :func:`redblue.paper.check_rows` read); ``redblue sweep`` writes them all.
+REPORT_COLUMNS = ("n", "d", "memory", "algorithms", "regime", "lower", "lower_by", "paper_bound")
 
 _STYLE = {"flash1": "C0", "flash2": "C1", "standard": "C2", "tiling": "C3", "greedy": "C4"}
 
@@ -157,7 +164,7 @@ def _plot_io(plt: Any, rows: Sequence[dict[str, Any]], path: Path, ratio: bool) 
         ms = [r["memory"] for r in group]
         for a in _algorithms(group):
             pts = [(r["memory"], r[f"{a}_io"] / (r["lower"] if ratio else 1)) for r in group
-                   if r.get(f"{a}_io") is not None]  # fmt: skip
+                   if r.get(f"{a}_io") is not None and (r["lower"] > 0 or not ratio)]  # fmt: skip
             if pts:
                 ax.plot(*zip(*pts, strict=True), marker="o", ms=3, color=_STYLE.get(a), label=a)
         if ratio:
@@ -268,6 +275,87 @@ def _plot_lemma_3_3(plt: Any, points: Sequence[tuple[int, int, int]], path: Path
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return table
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """What makes a row unusable for the report (a missing column, a wrong type), or None."""
+    missing = [c for c in REPORT_COLUMNS if c not in row]
+    if missing:
+        return f"lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    for name in ("n", "d", "memory"):
+        value = row[name]
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+            return f"column {name!r} must be a whole number >= 1, got {value!r}"
+    algorithms = row["algorithms"]
+    if not isinstance(algorithms, list) or not all(isinstance(a, str) for a in algorithms):
+        return f"column 'algorithms' must be a list of names, got {algorithms!r}"
+    for name in ("lower", "paper_bound"):
+        if not _is_number(row[name]):
+            return f"column {name!r} must be a number, got {row[name]!r}"
+    optional = [f"{a}_io" for a in algorithms] + ["exact_io", "exact_lower", "exact_upper"]
+    for name in optional:
+        value = row.get(name)
+        if value is not None and not _is_number(value):
+            return f"column {name!r} must be a number or empty, got {value!r}"
+    if (row.get("exact_lower") is None) != (row.get("exact_upper") is None):
+        return "has one of exact_lower and exact_upper but not the other"
+    return None
+
+
+def load_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows of a ``redblue sweep`` file, checked to be what a report can show.
+
+    Rows repeated under one ``key`` (two runs that wrote one file at once, before sweeps
+    took a lock) are kept once.
+
+    Parameters
+    ----------
+    path : path
+        A ``.jsonl`` or ``.csv`` rows file written by ``redblue sweep`` (or
+        :func:`redblue.sweep.run_sweep` with :func:`redblue.paper.measure_attention`).
+
+    Returns
+    -------
+    list of dict
+
+    Raises
+    ------
+    InvalidInputError
+        If the file does not exist, holds no rows, or a row lacks a column the report
+        needs (:data:`REPORT_COLUMNS`; the message names the row and the columns) or holds
+        a value of the wrong type.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "other.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("n,d,memory,time\\n4,2,16,0.5\\n")
+    >>> load_rows(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: ...other.csv: row 1 lacks the columns algorithms, regime, ...
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no such rows file")
+    if path.is_dir():
+        raise InvalidInputError(f"{path}: is a folder, not a rows file")
+    rows = read_rows(path)
+    if not rows:
+        raise InvalidInputError(f"{path}: holds no rows to report on")
+    unique: dict[Any, dict[str, Any]] = {}
+    for i, row in enumerate(rows, start=1):
+        problem = _row_problem(row)
+        if problem is not None:
+            hint = " (is it a `redblue sweep` rows file?)" if "lacks" in problem else ""
+            raise InvalidInputError(f"{path}: row {i} {problem}{hint}")
+        unique.setdefault(row.get("key", i), row)
+    return list(unique.values())
 
 
 def write_report(

@@ -60,3 +60,44 @@ def test_prove_one_and_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] and out["results"][0]["name"] == "lemma_4_7"
     assert main(["prove", "nonsense"]) == 2
+
+
+def test_bounds_compare_empty_region(capsys):
+    argv = ["bounds", "compare", "N", "d", "--assume", "N >= 2*M", "--assume", "M >= N"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "region is empty: every relation holds vacuously" in out
+    assert "F = O(G): yes (vacuously)" in out and "grows along" not in out
+    assert main([*argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["empty_region"] and data["Theta"] and data["witness"] is None
+
+
+def test_bounds_compare_witness_starts_inside_the_region(capsys):
+    assert main(["bounds", "compare", "N", "M", "--assume", "N >= 2*M"]) == 0
+    out = capsys.readouterr().out
+    assert "F = O(G): no  (F/G grows along {'M': 0, 'N': 1} from M = 1, N = 2)" in out
+
+
+def test_bounds_compare_min_of_sums_answers_in_seconds(capsys):
+    import time
+
+    start = time.perf_counter()
+    argv = ["bounds", "compare", "Min(N+d+M, N**2+d**2+M, N**3+d**3+M)", "N", "--json"]
+    assert main(argv) == 0
+    assert time.perf_counter() - start < 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["O"] is False and out["Omega"] is True
+
+
+def test_bounds_compare_too_large_is_one_line_exit_2(capsys):
+    import itertools
+    import random
+
+    # degree-3 monomials are incomparable term by term: 6 sums of 6 multiply out to 6**6
+    degree3 = ["*".join(c) for c in itertools.combinations_with_replacement("NdMqk", 3)]
+    rng = random.Random(0)
+    sums = ["(" + "+".join(rng.sample(degree3, 6)) + ")" for _ in range(6)]
+    assert main(["bounds", "compare", "Min(" + ",".join(sums) + ")", "N"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "too large" in err

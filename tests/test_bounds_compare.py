@@ -1,7 +1,11 @@
-"""compare(): exact O / Omega / Theta by LP on exponents, with witnesses; known answers."""
+"""compare(): exact O / Omega / Theta by LP on exponents, with witnesses; known answers;
+empty regions; the limits that keep every comparison to seconds."""
 
 from __future__ import annotations
 
+import random
+import sys
+import time
 from fractions import Fraction
 
 import pytest
@@ -9,8 +13,13 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import redblue.bounds.compare  # noqa: F401 - the module itself, for monkeypatching
+from redblue.bounds import forms
 from redblue.bounds.compare import compare, maxmin_form, parse, simplex_max
+from redblue.bounds.region import build_region
 from redblue.errors import InvalidInputError
+
+C = sys.modules["redblue.bounds.compare"]  # redblue.bounds.compare is also the function
 
 CASES = [
     # f, g, assumptions, (O, Omega)
@@ -33,27 +42,41 @@ CASES = [
 ]
 
 
+def _check_witnesses(c, f, g, assume):
+    """A witness exactly when the answer is no; it makes the ratio grow inside the region."""
+    assert (c.witness is None) == c.O
+    assert (c.witness_omega is None) == c.Omega
+    syms = tuple(sympy.Symbol(v, positive=True) for v in c.variables)
+    rels = [parse(a, relation=True) for a in assume]
+    region = build_region(rels, syms)
+    for ray, num, den in ((c.witness, f, g), (c.witness_omega, g, f)):
+        if ray is None:
+            continue
+        assert region.in_cone(ray)  # so the path from any point of the region stays in it
+
+        def at(t, expr, ray=ray):
+            subs = {sympy.Symbol(k, positive=True): c.start[k] * sympy.Integer(t) ** v
+                    for k, v in ray.items()}  # fmt: skip
+            return parse(expr).subs(subs)
+
+        # along x = start * t**ray the ratio grows like a positive power of t
+        r1 = float(at(10**4, num) / at(10**4, den))
+        r2 = float(at(10**8, num) / at(10**8, den))
+        assert r2 > 10 * r1
+        for a in rels:  # and the path stays in the region (start is a float: 1e-9 slack)
+            for t in (1, 10**4, 10**8):
+                lhs, rhs = (float(at(t, side)) for side in (a.lhs, a.rhs))
+                small, big = (rhs, lhs) if isinstance(a, sympy.Ge | sympy.Gt) else (lhs, rhs)
+                assert small <= big * (1 + 1e-9), (a, t)
+
+
 @pytest.mark.parametrize("f,g,assume,expected", CASES)
 def test_known_answers(f, g, assume, expected):
     c = compare(f, g, assume)
     assert (c.O, c.Omega) == expected
     assert c.Theta == (expected[0] and expected[1])
-    # a witness exactly when the answer is no, and it really makes the ratio grow
-    assert (c.witness is None) == c.O
-    assert (c.witness_omega is None) == c.Omega
-    for ray, num, den in ((c.witness, f, g), (c.witness_omega, g, f)):
-        if ray is None:
-            continue
-        def at(t, expr, ray=ray):
-            subs = {sympy.Symbol(k, positive=True): sympy.Integer(t) ** v for k, v in ray.items()}
-            return parse(expr).subs(subs)
-
-        # along x = t**ray the ratio grows like a positive power of t
-        r1 = float(at(10**4, num) / at(10**4, den))
-        r2 = float(at(10**8, num) / at(10**8, den))
-        assert r2 > 10 * r1
-        for a in assume:  # and the ray stays in the region
-            assert bool(at(10**8, a))
+    assert not c.empty_region
+    _check_witnesses(c, f, g, assume)
 
 
 def test_witness_of_regime_dependent_case():
@@ -82,8 +105,12 @@ def test_bad_assumption_raises():
 
 def test_maxmin_form_of_min_times_max():
     form = maxmin_form("Min(N, 1) * Max(N, 1)", (sympy.Symbol("N", positive=True),))
-    # (min(N,1)) * max(N,1) = max(min(N^2, N), min(N, 1))
-    assert sorted(sorted(v[0] for v in mins) for mins in form) == [[0, 1], [1, 2]]
+    # min(N,1) * max(N,1) = max(min(N^2, N), min(N, 1)); for N >= 1 the first min is N
+    # (N^2 >= N term by term) and it is above the second: the form is just N
+    assert form == [[(Fraction(1),)]]
+    two = sympy.symbols("N d", positive=True)
+    # Min(N, d) <= Min(N, d^2) term by term, so the sum is ~ Min(N, d^2)
+    assert maxmin_form("Min(N, d) + Min(N, d**2)", two) == [[(0, 2), (1, 0)]]
 
 
 def test_simplex_exact():
@@ -130,3 +157,174 @@ def test_answers_agree_with_growth_along_rays(f, g, ray):
         assert growth < 10  # bounded ratio: no power of t can appear
     if c.Omega:
         assert growth > 0.1
+
+
+@settings(max_examples=25, deadline=None)
+@given(f=_expr(2), g=_expr(2), assume=st.lists(
+    st.tuples(st.sampled_from(_VARS), st.sampled_from(_VARS), st.integers(0, 2),
+              st.sampled_from(["1", "2", "1/2"])), max_size=2))  # fmt: skip
+def test_witnesses_stay_in_the_region(f, g, assume):
+    rels = [f"{a} <= {k}*{b}**{e}" for a, b, e, k in assume]
+    c = compare(f, g, rels)
+    if not c.empty_region:
+        _check_witnesses(c, f, g, rels)
+
+
+# ------------------------------------------------------------------------- empty regions
+EMPTY = [
+    ["N >= 2*M", "M >= N"],  # N >= 2M >= 2N
+    ["N >= 1.5*M", "M >= N"],
+    ["sqrt(2)*N >= 2*M", "M >= N"],  # irrational constants, decided exactly
+    ["N**3 >= 2*M**3", "2**(1/3)*M >= N*(1 + 10**-30)"],  # off by 1e-30: exact, not float
+    ["N == 2*M", "M == 3*d", "N <= 5*d"],
+    ["N >= 8*M", "M**3 >= 512*N", "N <= 9*M", "M <= 63"],  # needs M >= 64
+    ["d <= 1/2"],  # every variable is >= 1
+    ["1 >= 2"],
+]
+NOT_EMPTY = [
+    ["N >= M/2", "M >= N"],
+    ["2*N >= 2*M", "M >= N"],
+    ["N**3 >= 2*M**3", "2**(1/3)*M >= N"],  # exactly on the boundary
+    ["N**3 >= 2*M**3", "2**(1/3)*M*(1 + 10**-30) >= N"],
+    ["N == 2*M", "M == 3*d", "N <= 6*d"],
+    ["N >= 8*M", "M**3 >= 512*N", "N <= 9*M", "M <= 64"],
+    ["d <= 1"],
+]
+
+
+@pytest.mark.parametrize("assume", EMPTY)
+def test_empty_region_holds_vacuously(assume):
+    c = compare("N", "d", assume)
+    assert c.empty_region and c.O and c.Omega and c.Theta
+    assert c.witness is None and c.witness_omega is None and c.start is None
+    assert c.note() == "region is empty: every relation holds vacuously"
+    assert c.to_dict()["empty_region"] is True
+
+
+@pytest.mark.parametrize("assume", NOT_EMPTY)
+def test_regions_with_points_are_not_empty(assume):
+    c = compare("N", "d", assume)
+    assert not c.empty_region and c.note() == ""
+    # the start point satisfies the assumptions (floats: 1e-9 slack)
+    values = {sympy.Symbol(k, positive=True): v for k, v in c.start.items()}
+    for a in assume:
+        rel = parse(a, relation=True)
+        lhs, rhs = float(rel.lhs.subs(values)), float(rel.rhs.subs(values))
+        small, big = (rhs, lhs) if isinstance(rel, sympy.Ge) else (lhs, rhs)
+        if isinstance(rel, sympy.Eq):
+            assert abs(lhs - rhs) <= 1e-9 * max(lhs, rhs)
+        else:
+            assert small <= big * (1 + 1e-9)
+    assert all(v >= 1 - 1e-12 for v in c.start.values())
+
+
+def test_the_reported_case_is_vacuous_not_a_witness_outside_the_region():
+    c = compare("N", "d", ["N >= 2*M", "M >= N"])
+    assert c.empty_region and c.O  # it used to answer "O: no" with a ray where N = M
+
+
+# ---------------------------------------------------------------------------- the limits
+BLOWUP = "Min(N+d+M, N**2+d**2+M, N**3+d**3+M)"
+
+
+def test_min_of_sums_is_fast_and_right():
+    start = time.perf_counter()
+    c = compare(BLOWUP, "N")
+    assert not c.O and c.Omega
+    assert compare(BLOWUP, "N + d + M").Theta  # each sum is at least N + d + M, ~ the first
+    assert time.perf_counter() - start < 3
+
+
+def test_oversized_forms_are_refused_quickly():
+    # monomials of one degree are incomparable term by term, so nothing simplifies and a
+    # Min of 6 sums of 6 would multiply out to 6**6 mins
+    rng = random.Random(0)
+    vs = ("N", "d", "M", "q", "k")
+    degree3 = sorted({"*".join(sorted(rng.choices(vs, k=3))) for _ in range(200)})
+    sums = ["(" + "+".join(rng.sample(degree3, 6)) + ")" for _ in range(6)]
+    big = "Min(" + ",".join(sums) + ")"
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError, match="too large to compare") as info:
+        compare(big, "N")
+    assert "\n" not in str(info.value)
+    assert time.perf_counter() - start < 3
+
+
+def test_the_work_limit_stops_a_long_search(monkeypatch):
+    # geometric means of G's mins are below G, but not term by term: many LPs to prove it
+    rng = random.Random(4)
+    vs = ("N", "d", "M", "q", "k", "n", "m")
+    mono = lambda: "*".join(f"{v}**{rng.choice([-1, 0, 1, 2])}" for v in vs)  # noqa: E731
+    lists = [[mono() for _ in range(2)] for _ in range(7)]
+    g = "Max(" + ",".join(f"Min({','.join(m)})" for m in lists) + ")"
+    pairs = [(rng.randrange(7), rng.randrange(7)) for _ in range(6)]
+    f = "Max(" + ",".join(f"sqrt(Min({','.join(lists[a])})*Min({','.join(lists[b])}))"
+                          for a, b in pairs) + ")"  # fmt: skip
+    c = compare(f, g)
+    assert c.O and c.lps > 20
+    monkeypatch.setattr(C, "MAX_WORK", 5000)
+    with pytest.raises(InvalidInputError, match="work limit"):
+        compare(f, g)
+
+
+def _simplify_by_definition(form):
+    lists = sorted({forms._minimal(m) for m in form})
+    keep = [a for a in lists if not any(b != a and forms.below(a, b) for b in lists)]
+    return sorted(list(m) for m in keep)
+
+
+def test_numpy_simplification_matches_its_definition():
+    rng = random.Random(3)
+    for _ in range(200):
+        n = rng.randint(0, 4)
+        form = [[tuple(Fraction(rng.randint(-3, 3), rng.choice([1, 2, 3])) for _ in range(n))
+                 for _ in range(rng.randint(1, 4))] for _ in range(rng.randint(1, 25))]  # fmt: skip
+        assert forms._simplify(form) == _simplify_by_definition(form)
+        other = [[tuple(Fraction(rng.randint(-3, 3)) for _ in range(n))
+                  for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 6))]  # fmt: skip
+        cover, table, index = forms.cover_table(form, other)
+        for i, fi in enumerate(form):
+            for k, gk in enumerate(other):
+                assert table[i, k] == forms.below(tuple(fi), tuple(gk))
+                for b in gk:
+                    assert cover[i, index[b]] == any(forms.leq(a, b) for a in fi)
+
+
+def _fraction_simplex(c, A, b):
+    """The textbook full tableau with Fractions and Bland's rule: the oracle."""
+    m, n = len(A), len(c)
+    T = [list(A[i]) + [Fraction(int(i == j)) for j in range(m)] + [b[i]] for i in range(m)]
+    obj = [-ci for ci in c] + [Fraction(0)] * (m + 1)
+    basis = [n + i for i in range(m)]
+    while (e := next((j for j in range(n + m) if obj[j] < 0), None)) is not None:
+        rows = [i for i in range(m) if T[i][e] > 0]
+        if not rows:
+            raise ValueError("unbounded linear program")
+        r = min(rows, key=lambda i: (T[i][-1] / T[i][e], basis[i]))
+        T[r] = [v / T[r][e] for v in T[r]]
+        for i in range(m):
+            if i != r:
+                T[i] = [a - T[i][e] * q for a, q in zip(T[i], T[r], strict=True)]
+        obj = [a - obj[e] * q for a, q in zip(obj, T[r], strict=True)]
+        basis[r] = e
+    x = [Fraction(0)] * (n + m)
+    for i, v in enumerate(basis):
+        x[v] = T[i][-1]
+    return obj[-1], x[:n]
+
+
+def test_integer_pivoting_simplex_matches_the_fraction_tableau():
+    rng = random.Random(5)
+    F = Fraction
+    for _ in range(400):
+        n, m = rng.randint(1, 5), rng.randint(1, 8)
+        A = [[F(rng.randint(-3, 4), rng.randint(1, 3)) for _ in range(n)] for _ in range(m)]
+        b = [F(rng.randint(0, 5), rng.randint(1, 4)) for _ in range(m)]
+        c = [F(rng.randint(-2, 3), rng.randint(1, 5)) for _ in range(n)]
+        outs = []
+        for solve in (simplex_max, _fraction_simplex):
+            try:
+                outs.append(solve(c, A, b))
+            except ValueError as exc:
+                outs.append(str(exc))
+        assert outs[0] == outs[1]

@@ -137,3 +137,62 @@ def test_results_table():
     assert in_regime(result("lemma-3.4").regime, N=8, d=2, M=4)
     assert not in_regime(result("lemma-3.4").regime, N=8, d=2, M=3)
     assert len({r.name for r in RESULTS}) == len(RESULTS)
+
+
+# ------------------------------------------------------------- scripts that call sys.exit
+_HEADER = "import sys\nfrom redblue.bounds.proof import script_main\nTITLE = {title!r}\n"
+_SCRIPTS = {
+    # exits 0 while imported: no step ever runs
+    "a_exit_at_import": "sys.exit(0)\ndef run(p):\n    p.check('fine', True)\n",
+    # exits 0 half-way through run: the failing step after it never runs
+    "b_exit_in_run": "def run(p):\n    p.check('fine', True)\n    sys.exit(0)\n"
+                     "    p.check('wrong', False)\n",
+    "c_exit_nonzero": "def run(p):\n    p.check('fine', True)\n    raise SystemExit(3)\n",
+    "d_fails": "def run(p):\n    p.check('wrong', False)\n",
+    "e_passes": "def run(p):\n    p.check('fine', True)\n",
+}
+_MAIN = "if __name__ == '__main__':\n    raise SystemExit(script_main(globals()))\n"
+
+
+def _write_scripts(folder, names):
+    for name in names:
+        text = _HEADER.format(title=name) + _SCRIPTS[name] + _MAIN
+        (folder / f"{name}.py").write_text(text)
+
+
+def test_a_script_exiting_fails_and_does_not_end_the_run(tmp_path, capsys):
+    _write_scripts(tmp_path, _SCRIPTS)
+    from redblue.cli import main
+
+    assert main(["prove", "--dir", str(tmp_path), "all"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    verdicts = {line.split()[1]: line.split()[0] for line in lines if line[:4] in ("PASS", "FAIL")}
+    assert verdicts == {
+        "a_exit_at_import": "FAIL",
+        "b_exit_in_run": "FAIL",
+        "c_exit_nonzero": "FAIL",
+        "d_fails": "FAIL",
+        "e_passes": "PASS",
+    }
+    assert lines[-1] == "1/5 proofs pass"
+    assert "sys.exit(0)" in run_script(tmp_path / "a_exit_at_import.py").error
+    assert "sys.exit(0)" in run_script(tmp_path / "b_exit_in_run.py").error
+    assert "sys.exit(3)" in run_script(tmp_path / "c_exit_nonzero.py").error
+
+
+@pytest.mark.parametrize("names", [["a_exit_at_import", "d_fails"],
+                                   ["b_exit_in_run", "e_passes"]])  # fmt: skip
+def test_prove_exits_non_zero_whatever_a_script_exits_with(tmp_path, names):
+    _write_scripts(tmp_path, names)
+    done = subprocess.run([sys.executable, "-m", "redblue", "prove", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL " + names[0] in done.stdout
+    assert done.stdout.splitlines()[-1] == f"{int('e_passes' in names)}/2 proofs pass"
+
+
+def test_a_script_exiting_in_run_fails_when_run_alone(tmp_path):
+    _write_scripts(tmp_path, ["b_exit_in_run"])
+    done = subprocess.run([sys.executable, str(tmp_path / "b_exit_in_run.py")],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1 and "FAILED" in done.stdout

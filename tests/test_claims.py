@@ -26,16 +26,19 @@ ANY_ALGORITHM = "Q >= M*(ceiling(N**2/floor(Max(8*M**2/d**2, 8*M))) - 1)"
     [
         ("Q => 3", "cannot read the claim"),
         ("io(flash3) <= N", "unknown schedule"),
-        ("Q >= N*x", "uses x"),
+        ("Q >= N*x", "unknown name"),
+        ("Q >= __import__(\"os\").system(\"touch pwned\")", "may be called"),
         ("Q >= ", "cannot read the claim"),
         ("R >= 3", "cannot read the claim"),
-        ("Q >= N >= d", "not an expression"),
+        ("Q >= N >= d", "not a relation"),
         (None, "a claim is a string"),
     ],
 )
-def test_bad_claims_are_refused(text, fragment):
+def test_bad_claims_are_refused(text, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(InvalidInputError, match=fragment):
         parse_claim(text)
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_bound_undefined_at_an_instance_is_refused_before_any_work():

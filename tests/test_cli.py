@@ -392,7 +392,7 @@ def test_unknown_move_kind_in_strategy(capsys, files):
         (["greedy", "G", "--memory", "-3"], ["--memory"]),
         (["demo", "--memory", "0"], ["--memory", "must be at least 1"]),
         (["dag", "attention", "--n", "0", "--d", "1"], ["--n", "must be at least 1, got 0"]),
-        (["dag", "chain", "--length", "two"], ["--length", "expected a whole number"]),
+        (["dag", "chain", "--length", "two"], ["--length", "must be a whole number"]),
         (["dag", "matmul", "--m", "1", "--k", "1"], ["required", "--n"]),
         (["dag", "attention", "--n", "2", "--d", "1", "--sum", "fft"], ["--sum", "invalid choice"]),
         (["dag", "attention", "--n", "2", "--d", "1", "--format", "png"], ["--format"]),
@@ -522,3 +522,21 @@ def test_every_family_file_is_a_valid_dag(capsys, tmp_path):
         path = tmp_path / f"{argv[0]}.json"
         assert run(capsys, "dag", *argv, "-o", str(path))[0] == 0
         validate_dag(read_json(path))
+
+
+@pytest.mark.parametrize("argv,expected", FAMILY_ARGS, ids=[a[0][0] for a in FAMILY_ARGS])
+def test_max_nodes_is_the_exact_node_count(capsys, argv, expected):
+    """Every family's closed-form count is exact: the limit admits exactly its graph."""
+    count = expected.number_of_nodes()
+    code, out, err = run(capsys, "dag", *argv, "--max-nodes", str(count - 1))
+    assert_bad_input(code, out, err, f"has {count:,} nodes; the limit is {count - 1:,}",
+                     "--max-nodes")  # fmt: skip
+    code, out, err = run(capsys, "dag", *argv, "--max-nodes", str(count))
+    assert code == 0 and len(json.loads(out)["nodes"]) == count
+
+
+def test_demo_max_nodes(capsys):
+    code, out, err = run(capsys, "demo", "--n", "4", "--d", "2", "--max-nodes", "167")
+    assert_bad_input(code, out, err, "attention N=4, d=2 has 168 nodes; the limit is 167")
+    code, out, _ = run(capsys, "demo", "--n", "4", "--d", "2", "--max-nodes", "168", "--json")
+    assert code == 0 and json.loads(out)["nodes"] == 168

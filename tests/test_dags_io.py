@@ -526,3 +526,66 @@ def test_validate_dag_rejects_boolean_node_ids():
     G.add_edge(False, "y")
     with pytest.raises(InvalidGraphError, match="node False is a boolean; node ids cannot be"):
         validate_dag(G)
+
+
+def nested_id(depth):
+    """A tuple id nested ``depth`` levels deep: ``("x",)``, ``(("x",),)``, ..."""
+    node = "x"
+    for _ in range(depth):
+        node = (node,)
+    return node
+
+
+def test_node_ids_nested_to_the_limit_round_trip(tmp_path):
+    from redblue.dags.io import MAX_ID_DEPTH
+
+    G = nx.DiGraph()
+    deep = nested_id(MAX_ID_DEPTH)
+    G.add_node(deep, op="input", tensor="X", index=[0])
+    G.add_node("y", op="add", args=[deep], output=True, tensor="Y", index=[0])
+    G.add_edge(deep, "y")
+    write_json(G, tmp_path / "g.json")
+    assert deep in read_json(tmp_path / "g.json")
+    data = to_node_link(G)
+    data["nodes"][0]["id"] = data["edges"][0]["source"] = [data["nodes"][0]["id"]]
+    with pytest.raises(InvalidGraphError, match=f"nested more than {MAX_ID_DEPTH} deep"):
+        from_node_link(data)
+
+
+def test_a_long_cycle_is_named_in_one_short_line():
+    G = chain_dag(1000)
+    G.add_edge("x[999]", "x[0]")
+    with pytest.raises(InvalidGraphError, match=r"graph has a cycle: 'x\[0\]' -> ") as info:
+        validate_dag(G)
+    message = str(info.value)
+    assert "(1000 nodes in all)" in message and len(message) < 400
+
+
+def test_numbers_past_the_int_string_limit(tmp_path):
+    path = tmp_path / "g.json"
+    path.write_text('{"nodes": [{"id": ' + "7" * 4301 + '}], "edges": []}')
+    with pytest.raises(InvalidGraphError, match="more than 4300 digits") as info:
+        read_json(path)
+    assert str(info.value).startswith(f"{path}: ")
+    path.write_text('{"nodes": [{"id": ' + "7" * 4300 + ', "op": "input", "tensor": "X", '
+                    '"index": [0]}], "edges": []}')
+    with pytest.raises(InvalidGraphError, match="no node is marked as output"):
+        read_json(path)  # 4,300 digits still read: the id is fine, the graph is not
+
+
+@pytest.mark.parametrize("bad", [None, 3, 2.5, ["g.json"], ""])
+def test_file_functions_refuse_what_is_not_a_path(bad, tmp_path):
+    G = chain_dag(3)
+    for call in (lambda: read_json(bad), lambda: write_json(G, bad), lambda: write_dot(G, bad)):
+        with pytest.raises(InvalidInputError, match="path"):
+            call()
+
+
+@pytest.mark.parametrize("bad", [None, "G", [("a", "b")], nx.MultiDiGraph([(1, 2)])])
+def test_writers_refuse_what_is_not_a_digraph(bad, tmp_path):
+    for call in (lambda: to_node_link(bad), lambda: to_dot(bad),
+                 lambda: write_json(bad, tmp_path / "g.json"),
+                 lambda: write_dot(bad, tmp_path / "g.dot")):  # fmt: skip
+        with pytest.raises(InvalidGraphError):
+            call()
+    assert not (tmp_path / "g.json").exists() and not (tmp_path / "g.dot").exists()

@@ -6,244 +6,213 @@ positive terms is within a constant factor of their maximum, so every expression
 from positive monomials with ``+``, ``*``, ``/``, rational powers, ``Min`` and ``Max`` is,
 up to constant factors, a *max-min form* ``max_i min_j x ** a_ij`` and its logarithm is a
 positively homogeneous piecewise-linear function ``F(r) = max_i min_j a_ij . r`` of the
-log-variables.
+log-variables. Forms are built and kept small by :mod:`redblue.bounds.forms`.
 
 The region (variables >= 1 satisfying monomial inequalities ``u <= c * v``) is, in
-log-coordinates, a polyhedron ``P``; its recession cone ``C`` is given by ``r >= 0`` and
-``(a_u - a_v) . r <= 0`` (constants do not matter). Because ``F - G`` is Lipschitz and
-positively homogeneous, and ``P`` is a bounded polytope plus ``C`` (Minkowski-Weyl),
-``log f - log g`` is bounded above on ``P`` if and only if ``F(r) <= G(r)`` for every
-``r`` in ``C``. That fails iff for some ``i`` and some choice ``l(k)`` of one term of
-each min of ``G`` the strict system ``a_ij . r > b_k,l(k) . r`` (all ``j``, ``k``) has a
-solution in ``C``: one small linear program each, solved here by an exact simplex over
-:class:`fractions.Fraction`. A solution is a *witness ray*: along ``x_k = t ** r_k`` the
-ratio ``f / g`` grows like ``t ** s`` with ``s > 0``.
+log-coordinates, a polyhedron ``P``; whether it is empty is decided exactly, constants
+included (:mod:`redblue.bounds.region`), and over an empty region every relation holds
+vacuously. Otherwise its recession cone ``C`` is given by ``r >= 0`` and
+``(a_u - a_v) . r <= 0``. Because ``F - G`` is Lipschitz and positively homogeneous, and
+``P`` is a bounded polytope plus ``C`` (Minkowski-Weyl), ``log f - log g`` is bounded
+above on ``P`` if and only if ``F(r) <= G(r)`` for every ``r`` in ``C``. That fails iff
+for some min ``i`` of ``F`` there is ``r`` in ``C`` with ``min_j a_ij . r > min_l b_kl . r``
+for every min ``k`` of ``G``, i.e. a choice ``l(k)`` of one term of each min of ``G``
+whose strict system ``a_ij . r > b_k,l(k) . r`` (all ``j``, ``k``) is feasible. The
+choices are searched depth first: each node solves one small linear program (an exact
+simplex, :func:`simplex_max`) on the terms chosen so far; an infeasible node
+cuts its subtree, and a node whose solution already beats every min of ``G`` is a
+*witness ray*: along ``x_k = t ** r_k`` (from any point of the region) ``f / g`` grows
+like ``t ** s`` with ``s > 0``. Only mins of ``G`` that the current solution does not
+beat are branched on.
 
-If the region is empty the answers are vacuously true; if it is bounded (``C = {0}``)
-every ratio is bounded, so every relation holds.
+Limits keep every call to a few seconds: :data:`~redblue.bounds.forms.MAX_TERMS`
+monomials in a form while it is built (``Min`` of sums multiplies out) and
+:data:`MAX_WORK` tableau entries updated by the simplex over a comparison (the cost of
+the linear programs, whatever their number and size); beyond either,
+:class:`~redblue.errors.InvalidInputError` says so.
 """
 
 from __future__ import annotations
 
-import itertools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
+from redblue.bounds.expressions import as_sympy
+from redblue.bounds.forms import MAX_TERMS, Form, Vec, cover_table, form_of
+from redblue.bounds.region import Region, build_region
 from redblue.errors import InvalidInputError
 
-__all__ = ["Comparison", "compare", "is_O", "is_Omega", "is_Theta", "maxmin_form", "parse"]
+__all__ = [
+    "Comparison",
+    "compare",
+    "is_O",
+    "is_Omega",
+    "is_Theta",
+    "maxmin_form",
+    "parse",
+    "MAX_WORK",
+    "MAX_TERMS",
+]
 
-Vec = tuple[Fraction, ...]
-Form = list[list[Vec]]  # max over outer list of min over inner list of monomials
+#: Most simplex work of one comparison: tableau entries updated, summed over its linear
+#: programs, plus :data:`LP_COST` a program (about 2 s at the limit on a loaded core).
+MAX_WORK = 3_000_000
+#: Fixed work charged for each linear program (setting it up costs about that much).
+LP_COST = 200
+
+EMPTY_NOTE = "region is empty: every relation holds vacuously"
 
 
 # ----------------------------------------------------------------------------- parsing
-def parse(expr: Any) -> sympy.Expr | sympy.core.relational.Relational:
-    """A sympy expression from a string or sympy object (``^`` is read as a power)."""
-    if isinstance(expr, str):
-        try:
-            out = sympy.sympify(expr.replace("^", "**"), locals=_LOCALS)
-        except (sympy.SympifyError, SyntaxError, TypeError, ValueError) as exc:
-            raise InvalidInputError(f"cannot parse expression {expr!r}: {exc}") from None
-    else:
-        try:
-            out = sympy.sympify(expr)
-        except sympy.SympifyError as exc:
-            raise InvalidInputError(f"cannot parse expression {expr!r}: {exc}") from None
-    if not isinstance(out, sympy.Basic):
-        raise InvalidInputError(f"cannot parse expression {expr!r}")
-    # one positive symbol per name, however the caller spelled it
-    swap = {s: sympy.Symbol(s.name, positive=True) for s in out.free_symbols}
-    return out.xreplace(swap)
+def parse(expr: Any, relation: bool | None = None) -> sympy.Expr | sympy.core.relational.Relational:
+    """A sympy expression or relation from text or a sympy object, symbols made positive.
 
+    Text is read by :func:`redblue.bounds.expressions.as_sympy` (never evaluated as
+    Python; ``^`` is a power).
 
-_LOCALS = {
-    "min": sympy.Min,
-    "max": sympy.Max,
-    "Min": sympy.Min,
-    "Max": sympy.Max,
-    "sqrt": sympy.sqrt,
-    **{
-        name: sympy.Symbol(name, positive=True)
-        for name in ("N", "d", "M", "m", "k", "n", "q", "S", "E", "I", "O", "Q", "N_", "beta")
-    },
-}
+    Parameters
+    ----------
+    expr : str, number or sympy object
+    relation : bool or None
+        For text: True requires a relation, False an expression, None takes either.
 
-
-def _dedupe(form: Form) -> Form:
-    seen: set[tuple[Vec, ...]] = set()
-    out: Form = []
-    for mins in form:
-        key = tuple(sorted(set(mins)))
-        if key not in seen:
-            seen.add(key)
-            out.append(list(key))
-    return out
-
-
-def _neg_scale(form: Form, p: Fraction) -> Form:
-    return [[tuple(p * a for a in v) for v in mins] for mins in form]
-
-
-def _reciprocal(form: Form) -> Form:
-    # 1 / max_i min_j m_ij = min_i max_j 1/m_ij = max over choices phi of min_i 1/m_{i,phi(i)}
-    choices = itertools.product(*form)
-    return _dedupe([[tuple(-a for a in v) for v in choice] for choice in choices])
-
-
-def _mul(f: Form, g: Form) -> Form:
-    return _dedupe(
-        [
-            [tuple(x + y for x, y in zip(a, b, strict=True)) for a in fi for b in gk]
-            for fi in f
-            for gk in g
-        ]
-    )
-
-
-def _min(forms: list[Form]) -> Form:
-    # min_a max_i F_a,i = max over (i_a) of min_a F_a,i_a (each F_a,i is a min-list)
-    return _dedupe([[v for mins in choice for v in mins] for choice in itertools.product(*forms)])
-
-
-def maxmin_form(expr: Any, variables: tuple[sympy.Symbol, ...]) -> Form:
-    """The max-min form of ``expr``: exponent vectors (over ``variables``), up to constants.
+    Returns
+    -------
+    sympy.Expr or sympy relation
+        Every symbol replaced by the positive symbol of the same name.
 
     Raises
     ------
     InvalidInputError
-        On anything but positive constants, the variables, ``+``, ``*``, ``/``, rational
-        powers, ``Min`` and ``Max`` (a subtraction or a logarithm, for instance).
+        On text the parser refuses.
+
+    Examples
+    --------
+    >>> parse("N^2*d/sqrt(M)")
+    N**2*d/sqrt(M)
+    >>> parse(sympy.Symbol("N") ** 2).free_symbols == {sympy.Symbol("N", positive=True)}
+    True
     """
-    expr = parse(expr)
-    n = len(variables)
-    zero = tuple(Fraction(0) for _ in range(n))
-
-    def walk(e: sympy.Expr) -> Form:
-        if e.is_Number:
-            if not e.is_positive:
-                raise InvalidInputError(f"constant {e} is not positive (only positive terms)")
-            return [[zero]]
-        if e.is_Symbol:
-            if e not in variables:
-                raise InvalidInputError(f"unknown variable {e}")
-            k = variables.index(e)
-            return [[tuple(Fraction(int(i == k)) for i in range(n))]]
-        if e.is_Add:
-            out: Form = []
-            for arg in e.args:
-                out.extend(walk(arg))
-            return _dedupe(out)
-        if e.is_Mul:
-            out = [[zero]]
-            for arg in e.args:
-                out = _mul(out, walk(arg))
-            return out
-        if e.is_Pow:
-            base, power = e.args
-            if not power.is_Rational:
-                raise InvalidInputError(f"exponent {power} of {e} is not a rational number")
-            p = Fraction(int(power.p), int(power.q))
-            inner = walk(base)
-            if p == 0:
-                return [[zero]]
-            if p < 0:
-                inner, p = _reciprocal(inner), -p
-            return _neg_scale(inner, p)
-        if isinstance(e, sympy.Max):
-            out = []
-            for arg in e.args:
-                out.extend(walk(arg))
-            return _dedupe(out)
-        if isinstance(e, sympy.Min):
-            return _min([walk(arg) for arg in e.args])
-        raise InvalidInputError(
-            f"unsupported term {e}: use positive monomials with +, *, /, powers, Min and Max"
-        )
-
-    return walk(expr)
+    out = as_sympy(expr, relation=relation)
+    # one positive symbol per name, however the caller spelled it (rebuilding only when
+    # needed: xreplace re-evaluates, and the parser's Min/Max are left unevaluated)
+    swap = {s: sympy.Symbol(s.name, positive=True) for s in out.free_symbols}
+    swap = {s: p for s, p in swap.items() if s != p}
+    return out.xreplace(swap) if swap else out
 
 
-def _monomial(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...]) -> Vec:
-    form = maxmin_form(expr, variables)
-    if len(form) != 1 or len(form[0]) != 1:
-        raise InvalidInputError(f"assumption side {expr} is not a monomial")
-    return form[0][0]
+# ------------------------------------------------------------------------ max-min forms
+def maxmin_form(expr: Any, variables: tuple[sympy.Symbol, ...]) -> Form:
+    """The max-min form of ``expr`` (text or sympy): see :func:`redblue.bounds.forms.form_of`.
 
+    Parameters
+    ----------
+    expr : str or sympy expression
+    variables : tuple of sympy.Symbol
+        Positive symbols, in the order of the vectors' coordinates.
 
-def _cone_rows(assumptions: list[Any], variables: tuple[sympy.Symbol, ...]) -> list[Vec]:
-    """Rows ``w`` with ``w . r <= 0`` describing the recession cone of the region."""
-    rows: list[Vec] = []
-    for item in assumptions:
-        rel = parse(item)
-        if rel is sympy.true:
-            continue
-        if not isinstance(rel, sympy.core.relational.Relational) or isinstance(rel, sympy.Ne):
-            raise InvalidInputError(f"assumption {item!r} is not an inequality like 'M >= d**2'")
-        if isinstance(rel, sympy.Eq):  # u = v: both u <= v and v <= u
-            a, b = _monomial(rel.lhs, variables), _monomial(rel.rhs, variables)
-            rows.append(tuple(x - y for x, y in zip(a, b, strict=True)))
-            rows.append(tuple(y - x for x, y in zip(a, b, strict=True)))
-            continue
-        if isinstance(rel, sympy.GreaterThan | sympy.StrictGreaterThan):
-            small, big = rel.rhs, rel.lhs
-        else:
-            small, big = rel.lhs, rel.rhs
-        a, b = _monomial(small, variables), _monomial(big, variables)
-        rows.append(tuple(x - y for x, y in zip(a, b, strict=True)))
-    return rows
+    Returns
+    -------
+    list of list of tuple of Fraction
+
+    Raises
+    ------
+    InvalidInputError
+        On text the parser refuses, on anything but positive constants, the variables,
+        ``+``, ``*``, ``/``, rational powers, ``Min`` and ``Max``, or on a form of more
+        than :data:`~redblue.bounds.forms.MAX_TERMS` monomials.
+
+    Examples
+    --------
+    >>> N, d = sympy.symbols("N d", positive=True)
+    >>> maxmin_form("N + N**2 + d", (N, d))
+    [[(Fraction(0, 1), Fraction(1, 1))], [(Fraction(2, 1), Fraction(0, 1))]]
+    """
+    return form_of(parse(expr, relation=False), variables)
 
 
 # ------------------------------------------------------------------------ exact simplex
 def simplex_max(
-    c: list[Fraction], A: list[list[Fraction]], b: list[Fraction]
+    c: list[Fraction],
+    A: list[list[Fraction]],
+    b: list[Fraction],
+    work: Callable[[int], None] | None = None,
 ) -> tuple[Fraction, list[Fraction]]:
     """Maximise ``c . x`` subject to ``A x <= b``, ``x >= 0``, for ``b >= 0`` (exact).
 
     Bland's rule (no cycling); the origin is the starting vertex. Raises ValueError if
-    the program is unbounded.
+    the program is unbounded. ``work``, if given, is told the number of tableau entries
+    each pivot updates (and may raise to stop).
     """
     m, n = len(A), len(c)
     if any(bi < 0 for bi in b):
         raise ValueError("simplex_max needs b >= 0")
-    # tableau rows: [A | I | b]; objective row: reduced costs
-    T = [list(A[i]) + [Fraction(int(i == j)) for j in range(m)] + [b[i]] for i in range(m)]
-    obj = [-ci for ci in c] + [Fraction(0)] * m + [Fraction(0)]
-    basis = [n + i for i in range(m)]
+    # Compact (Tucker) tableau: basic w_i = b_i - sum_j a_ij * (nonbasic j); the last row
+    # holds the reduced costs and -z. No identity block, so a pivot updates (m + 1) * (n + 1)
+    # entries. Integer pivoting (Bareiss, as in lrs): entries are integers over one common
+    # denominator ``den`` > 0 (the last pivot) and every division below is exact, so it is
+    # exact like Fractions but with no gcd per operation. Each constraint row is scaled to
+    # integers (same feasible set) and so is the objective (value unscaled at the end).
+    # Variables are labelled 0..n-1 (x) and n..n+m-1 (slacks); Bland's rule on the labels,
+    # so no cycling.
+    def integers(row: list[Fraction]) -> tuple[list[int], int]:
+        lcm = 1
+        for v in row:
+            lcm = lcm * v.denominator // math.gcd(lcm, v.denominator)
+        return [int(v * lcm) for v in row], lcm
+
+    T = [integers([Fraction(v) for v in A[i]] + [Fraction(b[i])])[0] for i in range(m)]
+    cost, cscale = integers([Fraction(v) for v in c] + [Fraction(0)])
+    T.append(cost)  # the objective row, with -z in its last entry
+    den = 1
+    nonbasic = list(range(n))
+    basic = [n + i for i in range(m)]
     while True:
-        enter = next((j for j in range(n + m) if obj[j] < 0), None)
-        if enter is None:
+        cands = [j for j in range(n) if T[m][j] > 0]
+        if not cands:
             break
-        best, leave = None, None
+        e = min(cands, key=lambda j: nonbasic[j])
+        r = None
         for i in range(m):
-            if T[i][enter] > 0:
-                ratio = T[i][-1] / T[i][enter]
-                if best is None or ratio < best or (ratio == best and basis[i] < basis[leave]):
-                    best, leave = ratio, i
-        if leave is None:
+            if T[i][e] > 0:  # ratio T[i][-1] / T[i][e], compared by cross-multiplying
+                if r is None:
+                    r = i
+                    continue
+                lhs, rhs = T[i][-1] * T[r][e], T[r][-1] * T[i][e]
+                if lhs < rhs or (lhs == rhs and basic[i] < basic[r]):
+                    r = i
+        if r is None:
             raise ValueError("unbounded linear program")
-        row = T[leave]
-        piv = row[enter]
-        row = [v / piv for v in row]
-        T[leave] = row
-        for i in range(m):
-            if i != leave and T[i][enter] != 0:
-                f = T[i][enter]
-                T[i] = [a - f * r for a, r in zip(T[i], row, strict=True)]
-        if obj[enter] != 0:
-            f = obj[enter]
-            obj = [a - f * r for a, r in zip(obj, row, strict=True)]
-        basis[leave] = enter
-    x = [Fraction(0)] * (n + m)
-    for i, v in enumerate(basis):
-        x[v] = T[i][-1]
-    return obj[-1], x[:n]
+        piv, prow = T[r][e], T[r]
+        for i in range(m + 1):
+            f = T[i][e]
+            if i == r:
+                continue
+            row = [(a * piv - f * q) // den for a, q in zip(T[i], prow, strict=True)]
+            row[e] = -f
+            T[i] = row
+        prow = list(prow)
+        prow[e] = den
+        T[r] = prow
+        den = piv
+        nonbasic[e], basic[r] = basic[r], nonbasic[e]
+        if work is not None:
+            work((m + 1) * (n + 1))
+    x = [Fraction(0)] * n
+    for i, label in enumerate(basic):
+        if label < n:
+            x[label] = Fraction(T[i][-1], den)
+    return Fraction(-T[m][-1], den * cscale), x
 
 
-def _grows(diffs: list[Vec], cone: list[Vec], nvars: int) -> tuple[Fraction, Vec] | None:
+def _grows(
+    diffs: list[Vec], cone: list[Vec], nvars: int, work: Callable[[int], None] | None = None
+) -> tuple[Fraction, Vec] | None:
     """Largest s with diff . r >= s for all diffs over r in the cone, sum r <= 1 (s >= 0).
 
     Returns (s, r) when s > 0, else None.
@@ -260,7 +229,7 @@ def _grows(diffs: list[Vec], cone: list[Vec], nvars: int) -> tuple[Fraction, Vec
     A.append([Fraction(1)] * nvars + [zero])
     b.append(Fraction(1))
     c = [zero] * nvars + [Fraction(1)]
-    s, x = simplex_max(c, A, b)
+    s, x = simplex_max(c, A, b, work)
     if s > 0:
         return s, tuple(x[:nvars])
     return None
@@ -277,12 +246,18 @@ class Comparison:
         Whether f = O(g), f = Omega(g), f = Theta(g) over the region.
     witness : dict or None
         When f = O(g) fails: a ray ``{variable: exponent}`` (integers) along which
-        ``f / g`` grows without bound, i.e. set each variable to ``t ** exponent``.
+        ``f / g`` grows without bound, i.e. set each variable to ``start * t ** exponent``.
+        The ray lies in the region's recession cone, so the whole path stays in it.
     witness_omega : dict or None
         The same for f = Omega(g) failing (``g / f`` grows).
     variables : tuple of str
     lps : int
         Number of linear programs solved.
+    empty_region : bool
+        The assumptions exclude every point: each relation holds vacuously (no witness).
+    start : dict or None
+        A point of the region (floats) where the witness rays start; every variable 1
+        unless the assumptions exclude that point. None when the region is empty.
     """
 
     O: bool  # noqa: E741
@@ -292,6 +267,8 @@ class Comparison:
     witness_omega: dict[str, int] | None = None
     variables: tuple[str, ...] = field(default_factory=tuple)
     lps: int = 0
+    empty_region: bool = False
+    start: dict[str, float] | None = None
 
     def relation(self) -> str:
         """``Theta``, ``O`` (strictly below), ``Omega`` (strictly above) or ``incomparable``."""
@@ -303,6 +280,10 @@ class Comparison:
             return "Omega"
         return "incomparable"
 
+    def note(self) -> str:
+        """One line about the region: empty (every relation vacuous) or nothing."""
+        return EMPTY_NOTE if self.empty_region else ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "O": self.O,
@@ -311,12 +292,14 @@ class Comparison:
             "witness": self.witness,
             "witness_omega": self.witness_omega,
             "relation": self.relation(),
+            "empty_region": self.empty_region,
+            "note": self.note(),
+            "start": self.start,
+            "lps": self.lps,
         }
 
 
 def _integer_ray(r: Vec, variables: tuple[sympy.Symbol, ...]) -> dict[str, int]:
-    import math
-
     den = 1
     for x in r:
         den = den * x.denominator // math.gcd(den, x.denominator)
@@ -328,19 +311,86 @@ def _integer_ray(r: Vec, variables: tuple[sympy.Symbol, ...]) -> dict[str, int]:
     return {str(v): i // g for v, i in zip(variables, ints, strict=True)}
 
 
-def _bounded(F: Form, G: Form, cone: list[Vec], nvars: int) -> tuple[bool, Vec | None, int]:
+class _Budget:
+    """Counts linear programs and simplex work; refuses past :data:`MAX_WORK`."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.lps = 0
+        self.work = 0
+
+    def spend(self, entries: int) -> None:
+        self.work += entries
+        if self.work > self.limit:
+            raise InvalidInputError(
+                f"comparison too large: {self.lps} linear programs reached the work limit "
+                f"({self.limit} simplex updates); simplify the expressions or add assumptions"
+            )
+
+
+def _dot(a: Vec, r: Vec) -> Fraction:
+    return sum((x * y for x, y in zip(a, r, strict=True)), Fraction(0))
+
+
+def _exceeds(
+    fi: list[Vec], G: Form, beatable: list[list[int]], cone: list[Vec], n: int, budget: _Budget
+) -> Vec | None:
+    """A ray r of the cone with min_j a_j . r > G(r), or None (depth-first over choices).
+
+    ``beatable[k]``: the terms of G's min k that no term of ``fi`` is componentwise below
+    (only those can be beaten).
+    """
+    size = sum(len(gk) for gk in G)
+
+    def open_mins(r: Vec) -> list[int]:  # the mins of G that r does not beat yet
+        budget.spend(size)
+        top = min(_dot(a, r) for a in fi)
+        return [k for k, gk in enumerate(G) if not top > min(_dot(b, r) for b in gk)]
+
+    def children(chosen: tuple, ks: list[int], r: Vec | None) -> list[tuple]:
+        k = min(ks, key=lambda k: len(beatable[k]))
+        order = beatable[k]
+        if r is not None:  # the terms smallest at r first: the likeliest to be beaten
+            order = sorted(order, key=lambda li: _dot(G[k][li], r))
+        return [chosen + ((k, li),) for li in reversed(order)]  # a stack: best on top
+
+    stack = children((), list(range(len(G))), None)
+    while stack:
+        chosen = stack.pop()
+        diffs = {tuple(x - y for x, y in zip(a, G[k][li], strict=True))
+                 for k, li in chosen for a in fi}  # fmt: skip
+        budget.lps += 1
+        budget.spend(LP_COST + len(diffs) * n)  # setting up the tableau
+        hit = _grows(sorted(diffs), cone, n, budget.spend)
+        if hit is None:
+            continue  # these choices cannot all be beaten at once: cut the subtree
+        r = hit[1]
+        open_ = open_mins(r)
+        if not open_:
+            return r
+        stack.extend(children(chosen, open_, r))
+    return None
+
+
+def _bounded(
+    F: Form, G: Form, region: Region, n: int, budget: _Budget
+) -> tuple[bool, Vec | None]:
     """Is F <= G on the cone? (i.e. f = O(g)); else a witness ray."""
-    lps = 0
-    for fi in F:
-        for choice in itertools.product(*G):
-            diffs = [
-                tuple(a - b for a, b in zip(av, bv, strict=True)) for av in fi for bv in choice
-            ]
-            lps += 1
-            hit = _grows(diffs, cone, nvars)
-            if hit is not None:
-                return False, hit[1], lps
-    return True, None, lps
+    cone = list(region.cone)
+    cover, table, index = cover_table(F, G)  # numpy: no pairwise Python loops
+    for i, fi in enumerate(F):
+        if table[i].any():
+            continue  # fi <= G_k term by term: no LP needed
+        budget.spend(sum(len(gk) for gk in G))
+        beatable = [[li for li, b in enumerate(gk) if not cover[i, index[b]]] for gk in G]
+        if not all(beatable):
+            continue  # some min of G is never beaten by fi
+        r = _exceeds(fi, G, beatable, cone, n, budget)
+        if r is not None:
+            if not region.in_cone(r):  # pragma: no cover - the LPs keep r in the cone
+                raise RuntimeError(f"witness {r} outside the recession cone")
+            return False, r
+    return True, None
 
 
 def compare(f: Any, g: Any, assumptions: list[Any] | tuple[Any, ...] = ()) -> Comparison:
@@ -350,19 +400,22 @@ def compare(f: Any, g: Any, assumptions: list[Any] | tuple[Any, ...] = ()) -> Co
     ----------
     f, g : sympy expression or str
         Built from positive constants and variables with ``+``, ``*``, ``/``, rational
-        powers, ``Min`` and ``Max``.
+        powers, ``Min`` and ``Max``. Text is parsed, never evaluated.
     assumptions : list of sympy relationals or str
-        Monomial inequalities such as ``"M >= d**2"`` or ``M <= N*d`` (or equalities,
-        ``sympy.Eq(M, d**2)``). Every variable also satisfies ``x >= 1``.
+        Monomial inequalities such as ``"M >= d**2"`` or ``"N >= 2*M"`` (or equalities,
+        ``sympy.Eq(M, d**2)``); constants count when deciding whether the region is
+        empty. Every variable also satisfies ``x >= 1``.
 
     Returns
     -------
     Comparison
+        Over an empty region every relation holds, vacuously (``empty_region``).
 
     Raises
     ------
     InvalidInputError
-        On an expression or assumption outside the supported class.
+        On an expression or assumption outside the supported class; on a comparison
+        beyond :data:`MAX_TERMS` or :data:`MAX_WORK`.
 
     Examples
     --------
@@ -371,27 +424,35 @@ def compare(f: Any, g: Any, assumptions: list[Any] | tuple[Any, ...] = ()) -> Co
     >>> c = compare("N**2*d**2/M", "N**2*d/sqrt(M)", ["M <= d**2"])
     >>> c.O, c.Omega, c.witness
     (False, True, {'M': 0, 'N': 0, 'd': 1})
+    >>> c = compare("N", "d", ["N >= 2*M", "M >= N"])
+    >>> c.Theta, c.witness, c.note()
+    (True, None, 'region is empty: every relation holds vacuously')
     """
-    fe, ge = parse(f), parse(g)
-    rels = [parse(a) for a in assumptions]
+    fe, ge = parse(f, relation=False), parse(g, relation=False)
+    rels = [parse(a, relation=True) for a in assumptions]
     syms: set[sympy.Symbol] = set(fe.free_symbols) | set(ge.free_symbols)
     for r in rels:
         syms |= set(getattr(r, "free_symbols", set()))
     variables = tuple(sorted(syms, key=lambda s: s.name))
+    names = tuple(v.name for v in variables)
     F = maxmin_form(fe, variables)
     G = maxmin_form(ge, variables)
-    cone = _cone_rows(rels, variables)
+    region = build_region(rels, variables)
+    if region.empty:
+        return Comparison(True, True, True, variables=names, empty_region=True)
     n = len(variables)
-    o, w_o, l1 = _bounded(F, G, cone, n)
-    om, w_om, l2 = _bounded(G, F, cone, n)
+    budget = _Budget(MAX_WORK)
+    o, w_o = _bounded(F, G, region, n, budget)
+    om, w_om = _bounded(G, F, region, n, budget)
     return Comparison(
         O=o,
         Omega=om,
         Theta=o and om,
         witness=None if w_o is None else _integer_ray(w_o, variables),
         witness_omega=None if w_om is None else _integer_ray(w_om, variables),
-        variables=tuple(v.name for v in variables),
-        lps=l1 + l2,
+        variables=names,
+        lps=budget.lps,
+        start=region.point,
     )
 
 

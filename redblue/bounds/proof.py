@@ -11,7 +11,12 @@ for every M) and ``run(p)``, where ``p`` is a :class:`Proof`; it ends with
   :func:`redblue.bounds.compare`, with its regime;
 * :meth:`Proof.check` -- any predicate checked on a concrete instance.
 
-Any failed step (or an exception) fails the proof; a script exits 1 then.
+Any failed step (or an exception) fails the proof; a script exits 1 then. A script
+that exits while the runner imports it or runs ``run`` (``sys.exit(0)`` included) fails
+too: the steps after the exit never ran, and under ``redblue prove`` the exit would
+otherwise end the whole command with the script's code, hiding every other result.
+Expressions given as text are read by :mod:`redblue.bounds.expressions`, never
+evaluated as Python.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 import sympy
 
 from redblue.bounds.compare import compare
+from redblue.bounds.expressions import as_sympy
 
 __all__ = [
     "Proof",
@@ -100,7 +106,7 @@ class Proof:
 
     def identity(self, text: str, lhs: Any, rhs: Any) -> bool:
         """``lhs == rhs`` as sympy expressions."""
-        diff = sympy.simplify(sympy.sympify(lhs) - sympy.sympify(rhs))
+        diff = sympy.simplify(as_sympy(lhs, relation=False) - as_sympy(rhs, relation=False))
         return self._add("algebra", text, diff == 0, f"{lhs} = {rhs}")
 
     def nonneg(self, text: str, expr: Any, subs: dict | None = None) -> bool:
@@ -110,7 +116,7 @@ class Proof:
         decision is sympy's (``is_nonnegative`` of the factored, expanded or simplified
         form). Undecided counts as a failure.
         """
-        e = sympy.sympify(expr)
+        e = as_sympy(expr, relation=False)
         if subs:
             e = e.subs(subs)
         ok = False
@@ -127,6 +133,8 @@ class Proof:
         c = compare(f, g, list(assumptions))
         ok = getattr(c, relation)
         detail = f"{c.relation()}"
+        if c.empty_region:  # true, but only vacuously: say so in the record
+            detail += f"; {c.note()}"
         if not ok:
             detail += f"; witness {c.witness if relation != 'Omega' else c.witness_omega}"
         regime = ", ".join(assumptions) or "all"
@@ -183,6 +191,10 @@ def _execute(name: str, namespace: dict[str, Any], echo: bool) -> Proof:
     try:
         run: Callable[[Proof], None] = namespace["run"]
         run(proof)
+    except SystemExit as exc:  # whatever the code, the steps after the exit never ran
+        proof.error = f"run() called sys.exit({exc.code!r}) before its steps ended"
+        if echo:
+            print(f"error: {proof.error}")
     except Exception as exc:  # a crash is a failed proof, reported as such
         proof.error = f"{type(exc).__name__}: {exc}"
         if echo:
@@ -209,9 +221,11 @@ def run_script(path: str | Path, echo: bool = False) -> Proof:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # the import must only define; an exit here ran no step
+        error = f"sys.exit({exc.code!r}) while importing the script"
+        return Proof(path.stem, path.stem, "", error=error)
     except Exception as exc:
-        p = Proof(path.stem, path.stem, "", error=f"{type(exc).__name__}: {exc}")
-        return p
+        return Proof(path.stem, path.stem, "", error=f"{type(exc).__name__}: {exc}")
     return _execute(path.stem, vars(module), echo)
 
 

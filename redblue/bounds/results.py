@@ -1,4 +1,4 @@
-"""The results of Saha & Ye (ICML 2024), section 2 of PAPER.md, as sympy expressions.
+"""The results of Saha & Ye (ICML 2024), as sympy expressions.
 
 Each :class:`Result` holds the asymptotic expression of a bound in ``N``, ``d``, ``M``
 (``q`` where needed), its regime as a tuple of monomial inequalities (strings that
@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
+
+from redblue.bounds.expressions import parse_relation
+from redblue.errors import InvalidInputError
 
 __all__ = ["N", "d", "M", "q", "Result", "RESULTS", "ALGORITHMS", "result", "in_regime"]
 
@@ -54,10 +57,6 @@ class Result:
     regime: tuple[str, ...]
     holds_for: str
     statement: str
-
-
-def _sym(text: str) -> sympy.Expr:
-    return sympy.sympify(text, locals={"N": N, "d": d, "M": M, "q": q})
 
 
 RESULTS: tuple[Result, ...] = (
@@ -109,7 +108,7 @@ RESULTS: tuple[Result, ...] = (
     ),
 )  # fmt: skip
 
-#: I/O counts of the algorithms (PAPER.md section 3), as functions of N, d, M.
+#: I/O counts of the algorithms (the paper's section 3), as functions of N, d, M.
 ALGORITHMS: dict[str, sympy.Expr] = {
     # FlashAttention-1 literal count: 2Nd + T_c (3Nd + 4N), T_c = N / B_c, B_c = M / (4d)
     "flashattention-1": 2 * N * d + (4 * N * d / M) * (3 * N * d + 4 * N),
@@ -131,10 +130,37 @@ def result(name: str) -> Result:
 
 
 def in_regime(regime: tuple[str, ...] | list[str], **values: float) -> bool:
-    """Whether the point ``values`` (e.g. ``N=8, d=2, M=16``) satisfies every inequality."""
+    """Whether the point ``values`` (e.g. ``N=8, d=2, M=16``) satisfies every inequality.
+
+    Parameters
+    ----------
+    regime : tuple or list of str
+        Inequalities such as ``"M >= d**2"``, read by
+        :func:`redblue.bounds.expressions.parse_relation` (never evaluated as Python).
+    **values : float
+        A value for every variable the inequalities name.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InvalidInputError
+        On an inequality the parser refuses, or one naming a variable without a value.
+
+    Examples
+    --------
+    >>> in_regime(("M >= d**2", "M <= N*d"), N=64, d=8, M=128)
+    True
+    >>> in_regime(("M >= d**2",), N=64, d=8, M=32)
+    False
+    """
     subs = {sympy.Symbol(k, positive=True): v for k, v in values.items()}
     for ineq in regime:
-        rel = sympy.sympify(ineq, locals={k: sympy.Symbol(k, positive=True) for k in values})
-        if not bool(rel.subs(subs)):
+        truth = parse_relation(ineq, variables=values).subs(subs)
+        if truth not in (sympy.true, sympy.false):
+            raise InvalidInputError(f"cannot decide {ineq!r} at {values}")
+        if truth is sympy.false:
             return False
     return True

@@ -8,7 +8,7 @@ The grammar is small on purpose::
 
 ``Q`` is the optimal I/O Q(G, M) of the classic red-blue pebble game; ``io(flash2)`` the
 I/O of a schedule. The expression is read by the safe parser of
-:mod:`redblue.bounds.compare` (never evaluated as Python) over the variables ``N``, ``d``
+:mod:`redblue.bounds.expressions` (never evaluated as Python) over the variables ``N``, ``d``
 and ``M``.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from redblue.bounds.compare import parse
+from redblue.bounds.expressions import parse_expression
 from redblue.errors import InvalidInputError
 
 __all__ = ["Claim", "SUBJECT_ALGORITHMS", "VARIABLES", "parse_claim"]
@@ -34,8 +34,9 @@ VARIABLES = ("N", "d", "M")
 _OPS: dict[str, Callable[[int, int], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
 }
-_CLAIM = re.compile(r"^\s*(Q|io\s*\(\s*([A-Za-z0-9_]+)\s*\))\s*(>=|<=|==|>|<)(?![=<>])\s*(\S.*?)\s*$",
-                    re.DOTALL)  # fmt: skip
+_CLAIM = re.compile(
+    r"^\s*(Q|io\s*\(\s*([A-Za-z0-9_]+)\s*\))\s*(>=|<=|==|>|<)(?![=<>])\s*(\S.*?)\s*$", re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,5 @@ def parse_claim(text: str) -> Claim:
         raise InvalidInputError(
             f"unknown schedule io({subject}) (expected one of {', '.join(SUBJECT_ALGORITHMS)})"
         )
-    bound = parse(rhs)
-    if isinstance(bound, sympy.core.relational.Relational) or not isinstance(bound, sympy.Expr):
-        raise InvalidInputError(f"the right-hand side of {text!r} is not an expression")
-    unknown = sorted(s.name for s in bound.free_symbols if s.name not in VARIABLES)
-    if unknown:
-        raise InvalidInputError(
-            f"the claim {text!r} uses {', '.join(unknown)}; a bound may use N, d and M"
-        )
+    bound = parse_expression(rhs, variables=VARIABLES)
     return Claim(text.strip(), subject, op, bound)

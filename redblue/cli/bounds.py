@@ -2,7 +2,9 @@
 
 ``redblue bounds --n N --d D --memory M [--json]`` lists every result with its value and
 whether the point is in its regime, the algorithms' counts and the explicit lower bounds.
-``redblue bounds compare F G [--assume INEQ ...] [--json]`` decides F = O/Omega/Theta(G).
+``redblue bounds compare F G [--assume INEQ ...] [--json]`` decides F = O/Omega/Theta(G);
+the expressions are parsed, never evaluated as Python, and bad or oversized input is one
+line on stderr with exit 2.
 """
 
 from __future__ import annotations
@@ -61,8 +63,21 @@ def _run_point(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     table = point_table(args.n, args.d, args.memory)
     if args.simulate:
-        from redblue.analysis.instances import schedules
+        from redblue.analysis.instances import BLOCK_SCHEDULES, schedules
+        from redblue.dags._builder import amount
+        from redblue.strategies.upper_bounds import MAX_MOVES, estimated_moves
 
+        for algorithm in BLOCK_SCHEDULES:  # refuse a run too large before building any
+            try:
+                moves = estimated_moves(algorithm, args.n, args.d, args.memory)
+            except InvalidInputError:
+                continue  # M too small for this schedule: schedules() skips it too
+            if moves > MAX_MOVES:
+                raise InvalidInputError(
+                    f"--simulate: {algorithm} would generate about {amount(moves)} moves, "
+                    f"more than {MAX_MOVES:,}; drop --simulate (redblue simulate ... "
+                    "--count-only gives the exact I/O)"
+                )
         sims = schedules(args.n, args.d, args.memory)
         table["schedules"] = {k: v.result.io for k, v in sims.items()}
     if args.json:
@@ -76,7 +91,7 @@ def _run_point(args: argparse.Namespace) -> int:
         val = "n/a" if r["value"] is None else f"{r['value']:.4g}"
         reg = ", ".join(r["regime"]) or "all M"
         print(f"  {r['title']:13s} {r['kind']:6s} {val:>10s}  {flag} [{reg}]  {r['expr']}")
-    print("algorithm counts (PAPER.md section 3 formulas):")
+    print("algorithm counts (the paper's section 3 formulas):")
     for k, v in table["algorithms"].items():
         print(f"  {k:17s} {v:.4g}")
     if "schedules" in table:
@@ -106,11 +121,17 @@ def _run_compare(args: argparse.Namespace, exprs: list[str]) -> int:
     f, g = (parse(e) for e in exprs)
     regime = ", ".join(args.assume or []) or "all variables >= 1"
     print(f"F = {f}\nG = {g}\nregime: {regime}")
-    print(f"F = O(G): {'yes' if c.O else 'no'}"
-          + ("" if c.O else f"  (F/G grows along {c.witness})"))  # fmt: skip
-    print(f"F = Omega(G): {'yes' if c.Omega else 'no'}"
-          + ("" if c.Omega else f"  (G/F grows along {c.witness_omega})"))  # fmt: skip
-    print(f"F = Theta(G): {'yes' if c.Theta else 'no'}")
+    if c.empty_region:
+        print(c.note())
+    vacuous = " (vacuously)" if c.empty_region else ""
+    start = ""
+    if c.start and any(v != 1.0 for v in c.start.values()):
+        start = " from " + ", ".join(f"{k} = {v:.6g}" for k, v in c.start.items())
+    print(f"F = O(G): {'yes' + vacuous if c.O else 'no'}"
+          + ("" if c.O else f"  (F/G grows along {c.witness}{start})"))  # fmt: skip
+    print(f"F = Omega(G): {'yes' + vacuous if c.Omega else 'no'}"
+          + ("" if c.Omega else f"  (G/F grows along {c.witness_omega}{start})"))  # fmt: skip
+    print(f"F = Theta(G): {'yes' + vacuous if c.Theta else 'no'}")
     return EXIT_OK
 
 

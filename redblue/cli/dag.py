@@ -8,7 +8,9 @@ import sys
 from typing import Any
 
 from redblue import dags
+from redblue.checks import parse_whole
 from redblue.cli._common import EXIT_OK, Parser, positive
+from redblue.errors import InvalidInputError
 
 
 def _emit_graph(G: Any, args: argparse.Namespace) -> None:
@@ -26,21 +28,33 @@ def _emit_graph(G: Any, args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> Any:
-    family = args.family
+    family, limit = args.family, args.max_nodes
     if family == "attention":
         return dags.attention_dag(
             args.n, args.d, sum=args.sum, normalize=args.normalize,
-            causal=args.causal, stable=args.stable, scale=args.scale,
+            causal=args.causal, stable=args.stable, scale=args.scale, max_nodes=limit,
         )  # fmt: skip
     if family == "matmul":
-        return dags.matmul_dag(args.m, args.k, args.n, sum=args.sum)
+        return dags.matmul_dag(args.m, args.k, args.n, sum=args.sum, max_nodes=limit)
     if family == "chain":
-        return dags.chain_dag(args.length)
+        return dags.chain_dag(args.length, max_nodes=limit)
     if family == "pyramid":
-        return dags.pyramid_dag(args.height)
+        return dags.pyramid_dag(args.height, max_nodes=limit)
     if family == "fft":
-        return dags.fft_dag(args.size)
-    return dags.random_dag(args.nodes, args.seed, max_indegree=args.max_indegree)
+        return dags.fft_dag(args.size, max_nodes=limit)
+    return dags.random_dag(args.nodes, args.seed, max_indegree=args.max_indegree,
+                           max_nodes=limit)  # fmt: skip
+
+
+def _seed(text: str) -> int:
+    """argparse type: a whole number >= 0 (a random seed), at most 100 digits."""
+    try:
+        value = parse_whole(text, "the seed")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be an int >= 0, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +70,9 @@ def register(sub: Any) -> None:
         p = fam.add_parser(name, help=help)
         p.add_argument("-o", "--output", help="write to FILE instead of stdout")
         p.add_argument("--format", choices=("json", "dot"), default="json")
+        p.add_argument("--max-nodes", type=positive, default=dags.MAX_NODES, metavar="K",
+                       help="refuse a DAG of more than K nodes, counted before building "
+                       f"(default {dags.MAX_NODES:,})")  # fmt: skip
         return p
 
     p = family("attention", "the attention DAG of Saha & Ye Fig. 1 and its variants")
@@ -75,6 +92,6 @@ def register(sub: Any) -> None:
     family("fft", "the FFT butterfly").add_argument("--size", type=positive, required=True)
     p = family("random", "a random DAG")
     p.add_argument("--nodes", type=positive, required=True)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--max-indegree", type=positive, default=2)
     dag.set_defaults(func=run)

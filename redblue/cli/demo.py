@@ -16,7 +16,7 @@ from redblue.strategies import greedy_moves
 
 
 def run(args: argparse.Namespace) -> int:
-    G = dags.attention_dag(args.n, args.d)
+    G = dags.attention_dag(args.n, args.d, max_nodes=args.max_nodes)
     graph = compile_graph(G)
     memory = args.memory if args.memory is not None else max(graph.min_memory(), 2 * args.d + 2)
     result = replay(graph, greedy_moves(graph, memory), memory).to_dict()
@@ -37,5 +37,8 @@ def register(sub: Any) -> None:
     p.add_argument("--n", type=positive, default=4, help="sequence length N (default 4)")
     p.add_argument("--d", type=positive, default=2, help="head dimension d (default 2)")
     p.add_argument("--memory", type=positive, help="red-pebble limit M (default 2d + 2)")
+    p.add_argument("--max-nodes", type=positive, default=dags.MAX_NODES, metavar="K",
+                   help="refuse a DAG of more than K nodes, counted before building "
+                   f"(default {dags.MAX_NODES:,})")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

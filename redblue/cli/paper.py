@@ -8,8 +8,7 @@ from typing import Any
 
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive
 from redblue.paper import check_rows, paper_check
-from redblue.report import write_report
-from redblue.sweep import read_rows
+from redblue.report import load_rows, write_report
 
 
 def _print_verdicts(result: dict[str, Any]) -> None:
@@ -42,7 +41,7 @@ def run_paper(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     if args.source is None:
         return run_paper(argparse.Namespace(**{**vars(args), "json": False}))
-    rows = read_rows(args.source)
+    rows = load_rows(args.source)
     exact = [r for r in rows if r.get("exact")]
     schedules = [r for r in rows if not r.get("exact")]
     verdicts = check_rows(rows)

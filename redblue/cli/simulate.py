@@ -16,10 +16,8 @@ from typing import Any
 from redblue import dags
 from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, positive, print_replay
 from redblue.game import Strategy, write_strategy
-from redblue.strategies import ALGORITHMS, count_io, estimated_moves, simulate
-
-#: Default limit on generated moves (about 1 GB of arrays, and the networkx DAG).
-MAX_MOVES = 20_000_000
+from redblue.strategies import ALGORITHMS, count_io, simulate
+from redblue.strategies.upper_bounds import MAX_MOVES, check_simulation_size
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,18 +44,14 @@ def run(args: argparse.Namespace) -> int:
     if args.algorithm != "greedy":
         count_io(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
                  stable=args.stable)  # fails on a too small M before any work
-    expected = estimated_moves(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
-                               stable=args.stable)
-    if expected > args.max_moves:
-        hint = "" if args.algorithm == "greedy" else "; use --count-only for the exact count"
-        print(f"redblue: error: about {expected:,} moves would be generated, more than "
-              f"--max-moves {args.max_moves:,}{hint}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    expected = check_simulation_size(args.algorithm, args.n, args.d, args.memory,
+                                     sum=args.sum, stable=args.stable,
+                                     max_moves=args.max_moves)  # refused here if too many
     if expected > 1_000_000:  # minutes of work at the top of the range: say so
         print(f"redblue: building the DAG and about {expected:,} moves, then replaying "
               "them (networkx needs about a minute per million vertices)", file=sys.stderr)
     sim = simulate(args.algorithm, args.n, args.d, args.memory, sum=args.sum,
-                   stable=args.stable)
+                   stable=args.stable, max_moves=args.max_moves)
     if args.graph:
         dags.write_json(sim.graph, args.graph)
     if args.moves:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
+from redblue.checks import parse_whole
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
+from redblue.errors import InvalidInputError
 from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
 from redblue.strategies import ALGORITHMS
-from redblue.sweep import run_sweep
+from redblue.sweep import SCHEDULER_TIMEOUT, run_sweep
+
+#: The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 def _int_list(text: str) -> list[int]:
@@ -33,15 +39,32 @@ def _algorithm_list(text: str) -> list[str]:
     return names
 
 
+def _moves(text: str) -> int:
+    """argparse type: a move count, a whole number >= 0."""
+    try:
+        value = parse_whole(text, "the move count")
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     tasks = attention_tasks(args.n, args.d, args.memory, algorithms=args.algorithms,
                             exact=args.exact, time_limit=args.time_limit,
                             max_moves=args.max_moves)  # fmt: skip
-    summary = run_sweep(
-        tasks, measure_attention, args.output, scheduler=args.scheduler,
-        processes=args.processes, progress=not args.json,
-        columns=attention_columns(args.algorithms, args.exact),
-    )  # fmt: skip
+    try:
+        summary = run_sweep(
+            tasks, measure_attention, args.output, scheduler=args.scheduler,
+            processes=args.processes, progress=not args.json,
+            columns=attention_columns(args.algorithms, args.exact),
+            scheduler_timeout=args.scheduler_timeout,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"redblue: interrupted; the rows written so far are kept in {args.output} "
+              "(run the same command again to resume)", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(summary.to_dict()))
     else:
@@ -61,10 +84,13 @@ def register(sub: Any) -> None:
                    help=f"comma-separated, from {', '.join(ALGORITHMS)}")  # fmt: skip
     p.add_argument("--exact", action="store_true", help="also solve each instance exactly")
     p.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per exact search")
-    p.add_argument("--max-moves", type=int, default=3_000_000,
+    p.add_argument("--max-moves", type=_moves, default=3_000_000,
                    help="replay schedules up to this many moves, count above")  # fmt: skip
     p.add_argument("-o", "--output", required=True, help="rows file (.csv or .jsonl)")
     p.add_argument("--scheduler", help="dask scheduler address, or 'local' for a LocalCluster")
-    p.add_argument("--processes", type=positive, help="local worker processes")
+    p.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT,
+                   help="seconds to wait for the dask scheduler to answer")  # fmt: skip
+    p.add_argument("--processes", type=positive,
+                   help="local worker processes (with --scheduler local: its workers)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.set_defaults(func=run)

@@ -12,10 +12,14 @@ operands, on every other node.
 - :mod:`~redblue.dags.random_dags`: reproducible random DAGs;
 - :mod:`~redblue.dags.evaluate`: run a DAG on numbers, and the numpy attention reference;
 - :mod:`~redblue.dags.io`: validation, node-link JSON and DOT.
+
+Every builder takes ``max_nodes`` (default :data:`MAX_NODES`, 5,000,000) and refuses a
+larger graph before building any of it, with its closed-form node count in the message.
 """
 
 from __future__ import annotations
 
+from redblue.dags._builder import MAX_NODES
 from redblue.dags.attention import attention_dag, attention_node_count
 from redblue.dags.classic import chain_dag, pyramid_dag
 from redblue.dags.evaluate import evaluate, output_tensors, reference_attention
@@ -33,6 +37,7 @@ from redblue.dags.matmul import matmul_dag, matmul_node_count
 from redblue.dags.random_dags import random_dag
 
 __all__ = [
+    "MAX_NODES",
     "attention_dag",
     "attention_node_count",
     "chain_dag",

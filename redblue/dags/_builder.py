@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import networkx as nx
 
+from redblue.checks import short_repr
 from redblue.errors import InvalidInputError
+
+#: The largest graph a builder makes unless told otherwise (``max_nodes=``, ``--max-nodes``).
+#: networkx holds a node of these DAGs in about 1 KB and builds about a million a minute,
+#: so 5 million nodes is some 5 GB and minutes of work: more is refused before any is built.
+MAX_NODES = 5_000_000
 
 #: The summation shapes every builder accepts.
 SUM_SHAPES: tuple[str, ...] = ("tree", "chain", "fma")
@@ -42,12 +48,15 @@ OP_ARITY: dict[str, int | None] = {
 
 
 def check_int(name: str, value: Any, minimum: int) -> int:
-    """Return ``value`` if it is an int >= ``minimum`` (bools rejected), else raise."""
+    """Return ``value`` as an int if it is a whole number >= ``minimum``, else raise.
+
+    Python and numpy integers pass; bools, floats and strings do not.
+    """
     # bool is a subclass of int, but attention_dag(True, 1) is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {short_repr(value)}")
     if value < minimum:
-        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {value}")
+        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {short_repr(value)}")
     return int(value)
 
 
@@ -55,8 +64,83 @@ def check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     """Return ``value`` if it is one of ``allowed``, else raise InvalidInputError."""
     if not isinstance(value, str) or value not in allowed:
         options = ", ".join(repr(a) for a in allowed)
-        raise InvalidInputError(f"{name} must be one of {options}, got {value!r}")
+        raise InvalidInputError(f"{name} must be one of {options}, got {short_repr(value)}")
     return value
+
+
+def amount(count: int) -> str:
+    """A count for a message: ``5,000,001`` below ten million, else ``5.1e12``.
+
+    Exact for any int (no float overflow past 1e308), so a size estimate of an absurd
+    request can always be shown.
+
+    Examples
+    --------
+    >>> amount(5_000_001), amount(5_130_038_400_000), amount(10**400)
+    ('5,000,001', '5.1e12', '1.0e400')
+    """
+    if count < 10**7:
+        return f"{count:,}"
+    exp = int(math.log10(count))  # math.log10 takes ints of any size
+    while 10**exp > count:  # the float logarithm may be one off at the edges
+        exp -= 1
+    while 10 ** (exp + 1) <= count:
+        exp += 1
+    mantissa = f"{count / 10**exp:.1f}"
+    if mantissa == "10.0":
+        mantissa, exp = "1.0", exp + 1
+    return f"{mantissa}e{exp}"
+
+
+def number(value: int) -> str:
+    """A parameter for a message: plain below ten million, else as :func:`amount`.
+
+    Examples
+    --------
+    >>> number(100000), number(2**300)
+    ('100000', '2.0e90')
+    """
+    return str(value) if value < 10**7 else amount(value)
+
+
+def check_node_count(what: str, count: int, max_nodes: Any) -> None:
+    """Refuse to build a graph of ``count`` nodes when that is more than ``max_nodes``.
+
+    Every builder calls this with its closed-form node count before adding a node, so an
+    absurd size is refused at once instead of running for hours.
+
+    Parameters
+    ----------
+    what : str
+        The graph in words, e.g. ``"attention N=100000, d=128"``.
+    count : int
+        Its number of nodes.
+    max_nodes : int or None
+        The limit; None for no limit.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``count > max_nodes`` (the message gives the estimate and the limit), or
+        ``max_nodes`` is not a positive int or None.
+
+    Examples
+    --------
+    >>> check_node_count("chain length=10", 10, 100)
+    >>> check_node_count("chain length=1000", 1000, 100)
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: chain length=1000 has 1,000 nodes; the limit is 100 \
+(raise it with --max-nodes, or max_nodes= in Python)
+    """
+    if max_nodes is None:
+        return
+    limit = check_int("max_nodes", max_nodes, 1)
+    if count > limit:
+        raise InvalidInputError(
+            f"{what} has {amount(count)} nodes; the limit is {limit:,} "
+            "(raise it with --max-nodes, or max_nodes= in Python)"
+        )
 
 
 def check_scale(value: Any) -> float | None:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import networkx as nx
 
 from redblue.dags._builder import (
+    MAX_NODES,
     SUM_SHAPES,
     add_input,
     add_op,
     check_choice,
     check_int,
+    check_node_count,
     check_scale,
     dot_product,
     mark_output,
+    number,
     reduce_terms,
 )
 from redblue.errors import InvalidInputError
@@ -38,6 +41,7 @@ def attention_dag(
     stable: bool = False,
     scale: float | None = None,
     online: bool = False,
+    max_nodes: int | None = MAX_NODES,
 ) -> nx.DiGraph:
     r"""Return the computation DAG of attention ``O = softmax(Q K^T) V``.
 
@@ -102,6 +106,10 @@ def attention_dag(
         ``T = sub(S, S)``, ``D[i](0:1) = A[i,j_0]`` and ``U[i,l](0:1) = mul(A, V)`` (the last
         partial sums are ``D[i]`` and ``U[i,l]``). Then ``R[i] = recip(D[i])`` and
         ``O = R * U`` as usual. ``sum`` shapes only the dot products ``S``.
+    max_nodes : int or None, default :data:`redblue.dags.MAX_NODES` (5,000,000)
+        Refuse, before building anything, a graph with more nodes than this (counted by
+        :func:`attention_node_count`); None for no limit. ``attention_dag(100000, 128)``
+        would have 5.1e12 nodes and never finish.
 
     Returns
     -------
@@ -113,8 +121,9 @@ def attention_dag(
     ------
     InvalidInputError
         If ``n`` or ``d`` is not a positive int, ``sum`` or ``normalize`` is not one of the
-        allowed values, ``scale`` is not a positive finite number or None, or ``online``
-        is set without ``stable=True`` or with ``normalize="early"``.
+        allowed values, ``scale`` is not a positive finite number or None, ``online``
+        is set without ``stable=True`` or with ``normalize="early"``, or the graph would
+        have more than ``max_nodes`` nodes.
 
     Notes
     -----
@@ -179,6 +188,10 @@ def attention_dag(
     online = bool(online)
     if online and (not stable or normalize != "late"):
         raise InvalidInputError("online=True needs stable=True and normalize='late'")
+    count = attention_node_count(
+        n, d, sum=shape, normalize=normalize, causal=causal, stable=stable, online=online
+    )
+    check_node_count(f"attention N={number(n)}, d={number(d)}", count, max_nodes)
 
     G = nx.DiGraph()
     G.graph["name"] = (

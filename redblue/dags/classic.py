@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import networkx as nx
 
-from redblue.dags._builder import add_input, add_op, check_int, mark_output
+from redblue.dags._builder import (
+    MAX_NODES,
+    add_input,
+    add_op,
+    check_int,
+    check_node_count,
+    mark_output,
+    number,
+)
 
 __all__ = ["chain_dag", "pyramid_dag"]
 
 
-def chain_dag(length: int) -> nx.DiGraph:
+def chain_dag(length: int, *, max_nodes: int | None = MAX_NODES) -> nx.DiGraph:
     """Return the path ``x[0] -> x[1] -> ... -> x[length-1]``.
 
     ``x[0]`` is the input (``tensor="X"``, ``index=[0, 0]``); every later node is
@@ -23,6 +31,8 @@ def chain_dag(length: int) -> nx.DiGraph:
     length : int
         Number of nodes, at least 2 (a one-node chain would be an input that is also the
         output, which :func:`redblue.dags.validate_dag` rejects).
+    max_nodes : int or None, default 5,000,000
+        Refuse a longer chain before building it; None for no limit.
 
     Returns
     -------
@@ -32,7 +42,7 @@ def chain_dag(length: int) -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If ``length`` is not an int >= 2.
+        If ``length`` is not an int >= 2 or is more than ``max_nodes``.
 
     Examples
     --------
@@ -48,6 +58,7 @@ def chain_dag(length: int) -> nx.DiGraph:
        Proc. 13th ACM STOC, 1981 (the game; a chain needs one load and one store).
     """
     length = check_int("length", length, 2)
+    check_node_count(f"chain length={number(length)}", length, max_nodes)
     G = nx.DiGraph()
     G.graph["name"] = f"chain_dag(length={length})"
     add_input(G, "x[0]", "X", [0, 0])
@@ -57,7 +68,7 @@ def chain_dag(length: int) -> nx.DiGraph:
     return G
 
 
-def pyramid_dag(height: int) -> nx.DiGraph:
+def pyramid_dag(height: int, *, max_nodes: int | None = MAX_NODES) -> nx.DiGraph:
     """Return the pyramid of the given height.
 
     Row 0 holds the ``height + 1`` inputs ``P[0,c]`` (``tensor="X"``, ``index=[c, 0]``);
@@ -70,6 +81,8 @@ def pyramid_dag(height: int) -> nx.DiGraph:
     ----------
     height : int
         Number of rows above the inputs, at least 1.
+    max_nodes : int or None, default 5,000,000
+        Refuse a pyramid with more nodes before building it; None for no limit.
 
     Returns
     -------
@@ -79,7 +92,8 @@ def pyramid_dag(height: int) -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If ``height`` is not an int >= 1.
+        If ``height`` is not an int >= 1, or the pyramid would have more than
+        ``max_nodes`` nodes.
 
     Examples
     --------
@@ -99,6 +113,8 @@ def pyramid_dag(height: int) -> nx.DiGraph:
        Proc. 13th ACM STOC, 1981.
     """
     height = check_int("height", height, 1)
+    count = (height + 1) * (height + 2) // 2
+    check_node_count(f"pyramid height={number(height)}", count, max_nodes)
     G = nx.DiGraph()
     G.graph["name"] = f"pyramid_dag(height={height})"
     for c in range(height + 1):

@@ -7,6 +7,7 @@ comparing with plain numpy on random inputs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping
 from functools import reduce
 from operator import add, mul
@@ -16,10 +17,15 @@ import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike
 
+from redblue.checks import short_repr
+from redblue.dags._builder import amount
 from redblue.dags.io import validate_dag
 from redblue.errors import InvalidInputError
 
 __all__ = ["evaluate", "output_tensors", "reference_attention"]
+
+#: Most entries :func:`output_tensors` allocates for one tensor (800 MB of float64).
+MAX_TENSOR_ENTRIES = 100_000_000
 
 
 def _shapes(G: nx.DiGraph, nodes: list[Hashable]) -> dict[str, tuple[int, ...]]:
@@ -125,7 +131,7 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
             arr = arr.reshape(shape)
         if arr.shape != shape:
             raise InvalidInputError(
-                f"input tensor {tensor!r} has shape {arr.shape}, the DAG needs {shape}"
+                f"input tensor {tensor!r} has shape {arr.shape}, the DAG needs {short_repr(shape)}"
             )
         if not np.isfinite(arr).all():
             bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
@@ -164,7 +170,9 @@ def output_tensors(G: nx.DiGraph, values: Mapping[Hashable, float]) -> dict[str,
     Raises
     ------
     InvalidInputError
-        If ``values`` lacks an output node, or an output lacks ``tensor``/``index``.
+        If ``values`` lacks an output node, an output lacks ``tensor``/``index``, or a
+        tensor would have more than :data:`MAX_TENSOR_ENTRIES` entries (an index such
+        as ``[10**12]`` on a small graph would ask numpy for terabytes).
 
     Examples
     --------
@@ -183,7 +191,16 @@ def output_tensors(G: nx.DiGraph, values: Mapping[Hashable, float]) -> dict[str,
     for node in outputs:
         if "tensor" not in G.nodes[node] or "index" not in G.nodes[node]:
             raise InvalidInputError(f"output node {node!r} has no 'tensor' or 'index'")
-    result = {t: np.full(shape, np.nan) for t, shape in _shapes(G, outputs).items()}
+    shapes = _shapes(G, outputs)
+    for tensor, shape in shapes.items():
+        entries = math.prod(shape)
+        if entries > MAX_TENSOR_ENTRIES:
+            raise InvalidInputError(
+                f"output tensor {tensor!r} would have shape {short_repr(shape)}, "
+                f"{amount(entries)} entries, "
+                f"more than {MAX_TENSOR_ENTRIES:,} (an output index far beyond the graph)"
+            )
+    result = {t: np.full(shape, np.nan) for t, shape in shapes.items()}
     for node in outputs:
         if node not in values:
             raise InvalidInputError(f"no value for output node {node!r}")
@@ -224,8 +241,8 @@ def reference_attention(
     Raises
     ------
     InvalidInputError
-        If the shapes do not fit together, there are no keys, or an argument is not
-        numeric.
+        If the shapes do not fit together, there are no keys, an argument is not
+        numeric, or ``scale`` is NaN, infinite or a bool.
 
     Examples
     --------
@@ -249,6 +266,8 @@ def reference_attention(
         factor = 1.0 if scale is None else float(scale)
     except (TypeError, ValueError) as exc:
         raise InvalidInputError(f"Q, K, V and scale must be numeric: {exc}") from None
+    if isinstance(scale, bool) or not math.isfinite(factor):
+        raise InvalidInputError(f"scale must be a finite number or None, got {scale!r}")
     if Q.ndim != 2 or K.ndim != 2 or V.ndim != 2:
         raise InvalidInputError("Q, K and V must be 2-D arrays")
     if Q.shape[1] != K.shape[1] or K.shape[0] != V.shape[0]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import networkx as nx
 
-from redblue.dags._builder import add_input, add_op, check_int, mark_output
+from redblue.dags._builder import (
+    MAX_NODES,
+    add_input,
+    add_op,
+    check_int,
+    check_node_count,
+    mark_output,
+    number,
+)
 from redblue.errors import InvalidInputError
 
 __all__ = ["fft_dag"]
 
 
-def fft_dag(size: int) -> nx.DiGraph:
+def fft_dag(size: int, *, max_nodes: int | None = MAX_NODES) -> nx.DiGraph:
     """Return the butterfly DAG of a radix-2 fast Fourier transform of ``size`` points.
 
     Levels ``s = 0, ..., log2(size)`` each hold ``size`` nodes ``F[s,i]``. Level 0 are the
@@ -29,6 +37,8 @@ def fft_dag(size: int) -> nx.DiGraph:
     ----------
     size : int
         Number of points, a power of two, at least 2.
+    max_nodes : int or None, default 5,000,000
+        Refuse a butterfly with more nodes before building it; None for no limit.
 
     Returns
     -------
@@ -38,7 +48,8 @@ def fft_dag(size: int) -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If ``size`` is not a power of two >= 2.
+        If ``size`` is not a power of two >= 2, or the graph would have more than
+        ``max_nodes`` nodes.
 
     Examples
     --------
@@ -57,8 +68,9 @@ def fft_dag(size: int) -> nx.DiGraph:
     """
     size = check_int("size", size, 2)
     if size & (size - 1):
-        raise InvalidInputError(f"size must be a power of two >= 2, got {size}")
+        raise InvalidInputError(f"size must be a power of two >= 2, got {number(size)}")
     levels = size.bit_length() - 1
+    check_node_count(f"fft size={number(size)}", size * (levels + 1), max_nodes)
     G = nx.DiGraph()
     G.graph["name"] = f"fft_dag(size={size})"
     for i in range(size):

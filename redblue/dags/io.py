@@ -7,7 +7,12 @@ hand so that no Graphviz binding is needed.
 
 Node ids in JSON are strings, numbers or arrays; an array is read back as the tuple it was
 written from (lists cannot be node ids, so this is unambiguous), and booleans are refused
-(``True == 1`` in Python, so a ``true`` id would silently name the node ``1``).
+(``True == 1`` in Python, so a ``true`` id would silently name the node ``1``), as are NaN
+(it equals nothing, itself included) and arrays nested more than :data:`MAX_ID_DEPTH` deep.
+
+A file that cannot be read is refused with one sentence naming it: a number of more
+digits than Python converts (4,300), JSON nested too deeply for the parser, bytes that
+are not UTF-8, a directory, a missing file (:func:`read_text`, :func:`parse_json`).
 """
 
 from __future__ import annotations
@@ -15,14 +20,21 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from collections.abc import Hashable
 from numbers import Real
 from typing import Any
 
 import networkx as nx
 
+from redblue.checks import check_path, short_repr
 from redblue.dags._builder import OP_ARITY
 from redblue.errors import InvalidGraphError, InvalidInputError
+
+#: Deepest nesting of arrays a node id may have (``["x", [0, 1]]`` has depth 2). Deeper
+#: ids are refused: no builder makes them, and a recursion over a 10,000-deep id would
+#: overflow Python's stack.
+MAX_ID_DEPTH = 32
 
 __all__ = [
     "from_node_link",
@@ -49,18 +61,31 @@ def _is_index(value: Any) -> bool:
     )
 
 
-def _has_bool(node: Any) -> bool:
+def _has_bool(node: Any, depth: int = 0) -> bool:
     """Whether ``node`` is a boolean or a tuple holding one (at any depth)."""
     if isinstance(node, tuple):
-        return any(_has_bool(part) for part in node)
+        if depth >= MAX_ID_DEPTH:
+            raise InvalidGraphError(
+                f"node {short_repr(node)} is nested more than {MAX_ID_DEPTH} deep"
+            )
+        return any(_has_bool(part, depth + 1) for part in node)
     return isinstance(node, bool)
 
 
-def _tuples(value: Any) -> Any:
-    """JSON arrays (at any depth) as tuples, everything else as it is."""
+def _tuples(value: Any, depth: int = 0) -> Any:
+    """JSON arrays (to :data:`MAX_ID_DEPTH` levels) as tuples, everything else as it is."""
     if isinstance(value, list):
-        return tuple(_tuples(part) for part in value)
+        if depth >= MAX_ID_DEPTH:
+            raise InvalidInputError(f"arrays are nested more than {MAX_ID_DEPTH} deep")
+        return tuple([_tuples(part, depth + 1) for part in value])
     return value
+
+
+def _nan_in(node: Any) -> bool:
+    """Whether ``node`` is a NaN float or a tuple holding one."""
+    if isinstance(node, tuple):
+        return any(_nan_in(part) for part in node)
+    return isinstance(node, float) and node != node
 
 
 def node_id_from_json(value: Any) -> Any:
@@ -86,8 +111,10 @@ def node_id_from_json(value: Any) -> Any:
     ------
     InvalidInputError
         If the value is a boolean or an array holding one: ``True == 1`` in Python, so
-        it would silently name the integer node 1 (or 0). The message is the reason
-        alone, for the caller to place.
+        it would silently name the integer node 1 (or 0); if it is or holds NaN (which
+        equals nothing, so no edge could name it); if arrays are nested more than
+        :data:`MAX_ID_DEPTH` deep. The message is the reason alone, for the caller to
+        place.
 
     Examples
     --------
@@ -99,17 +126,22 @@ def node_id_from_json(value: Any) -> Any:
     redblue.errors.InvalidInputError: true is a boolean; node ids cannot be booleans \
 (true == 1 and false == 0 in Python)
     """
+    if isinstance(value, str):  # the common case, first
+        return value
     node = _tuples(value)
+    verb = "is" if not isinstance(node, tuple) else "holds"
     if _has_bool(node):
         try:
             text = json.dumps(value)
         except (TypeError, ValueError):  # not from json.loads after all
             text = repr(value)
-        verb = "is" if isinstance(value, bool) else "holds"
+        shown = text if len(text) <= 60 else text[:60] + "..."
         raise InvalidInputError(
-            f"{text} {verb} a boolean; node ids cannot be booleans "
+            f"{shown} {verb} a boolean; node ids cannot be booleans "
             "(true == 1 and false == 0 in Python)"
         )
+    if _nan_in(node):
+        raise InvalidInputError(f"{short_repr(node)} {verb} NaN; node ids cannot be NaN")
     return node
 
 
@@ -127,6 +159,14 @@ def _check_word(G: nx.DiGraph, node: Hashable, role: str) -> tuple[str, tuple[in
             f"{role} node {node!r} has index {index!r}, expected a list of ints >= 0"
         )
     return tensor, tuple(index)
+
+
+def _check_graph(G: Any) -> None:
+    """Refuse anything but a networkx DiGraph that is not a multigraph."""
+    if not isinstance(G, nx.DiGraph):
+        raise InvalidGraphError(f"not a directed graph: got {type(G).__name__}")
+    if G.is_multigraph():
+        raise InvalidGraphError("multigraphs are not supported: use args to repeat an operand")
 
 
 def validate_dag(G: Any, *, require_output: bool = True) -> None:
@@ -174,19 +214,17 @@ def validate_dag(G: Any, *, require_output: bool = True) -> None:
     .. [1] J.-W. Hong and H. T. Kung, "I/O complexity: the red-blue pebble game",
        Proc. 13th ACM STOC, 1981 (the game is played on a DAG; inputs are its sources).
     """
-    if not isinstance(G, nx.DiGraph):
-        raise InvalidGraphError(f"not a directed graph: got {type(G).__name__}")
-    if G.is_multigraph():
-        raise InvalidGraphError("multigraphs are not supported: use args to repeat an operand")
+    _check_graph(G)
     if G.number_of_nodes() == 0:
         raise InvalidGraphError("graph has no nodes")
-    try:
+    # Kahn's algorithm first (linear, C-speed dict work); the slower depth-first search
+    # that names a cycle only runs on a graph known to have one.
+    if not nx.is_directed_acyclic_graph(G):
         cycle = nx.find_cycle(G)
-    except nx.NetworkXNoCycle:
-        cycle = None
-    if cycle:
-        path = " -> ".join(repr(u) for u, _ in cycle) + f" -> {cycle[-1][1]!r}"
-        raise InvalidGraphError(f"graph has a cycle: {path}")
+        path = " -> ".join(short_repr(u) for u, _ in cycle[:20])
+        if len(cycle) > 20:
+            path += f" -> ... ({len(cycle)} nodes in all)"
+        raise InvalidGraphError(f"graph has a cycle: {path} -> {short_repr(cycle[-1][1])}")
 
     known = ", ".join(["input", *OP_ARITY])
     words: dict[tuple[str, str, tuple[int, ...]], Hashable] = {}
@@ -295,6 +333,11 @@ def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
         Node-link data: ``{"directed": True, "multigraph": False, "graph": {...},
         "nodes": [{"id": ..., ...}, ...], "edges": [{"source": ..., "target": ...}, ...]}``.
 
+    Raises
+    ------
+    InvalidGraphError
+        If ``G`` is not a networkx DiGraph (multigraphs included).
+
     Examples
     --------
     >>> from redblue.dags import chain_dag
@@ -309,6 +352,7 @@ def to_node_link(G: nx.DiGraph) -> dict[str, Any]:
     .. [1] networkx, ``networkx.node_link_data``,
        https://networkx.org/documentation/stable/reference/readwrite/json_graph.html
     """
+    _check_graph(G)
     return nx.node_link_data(G, edges="edges")
 
 
@@ -396,12 +440,17 @@ def from_node_link(data: Any) -> nx.DiGraph:
         except InvalidInputError as exc:
             raise bad(f"node entry {k}: id {exc}") from None
         except TypeError:
-            raise bad(f"node entry {k} has an id that cannot be a node: {entry['id']!r}") from None
+            raise bad(
+                f"node entry {k} has an id that cannot be a node: {short_repr(entry['id'])}"
+            ) from None
         if node in G:
-            raise bad(f"node {node!r} is listed twice")
+            raise bad(f"node {short_repr(node)} is listed twice")
         attrs = {key: v for key, v in entry.items() if key != "id"}
         if isinstance(attrs.get("args"), list):  # operands are node ids: tuples come back
-            attrs["args"] = [_tuples(a) for a in attrs["args"]]
+            try:
+                attrs["args"] = [_tuples(a) for a in attrs["args"]]
+            except InvalidInputError as exc:
+                raise bad(f"node entry {k}: args: {exc}") from None
         G.add_node(node, **attrs)
     for k, entry in enumerate(edges):
         if not isinstance(entry, dict) or "source" not in entry or "target" not in entry:
@@ -417,7 +466,9 @@ def from_node_link(data: Any) -> nx.DiGraph:
             except TypeError:
                 known = False
             if not known:
-                raise InvalidGraphError(f"edge entry {k}: unknown {end} node {entry[end]!r}")
+                raise InvalidGraphError(
+                    f"edge entry {k}: unknown {end} node {short_repr(entry[end])}"
+                )
             ends.append(v)
         G.add_edge(*ends)
     validate_dag(G)
@@ -444,7 +495,10 @@ def write_json(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
     Raises
     ------
     InvalidInputError
-        If the file cannot be written or an attribute is not a JSON value.
+        If ``path`` is not a file name, the file cannot be written or an attribute is
+        not a JSON value.
+    InvalidGraphError
+        If ``G`` is not a networkx DiGraph.
 
     Examples
     --------
@@ -459,16 +513,130 @@ def write_json(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
     ----------
     .. [1] networkx, ``networkx.node_link_data``.
     """
-    name = os.fspath(path)
+    name = check_path(path)
+    data = to_node_link(G)  # InvalidGraphError for what is not a graph
     try:
-        text = json.dumps(to_node_link(G), indent=1)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"{name}: graph is not JSON-serialisable: {exc}") from None
+        text = json.dumps(data, indent=1)
+    except (TypeError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise InvalidInputError(f"{name}: graph is not JSON-serialisable: {reason}") from None
+    write_text(path, name, text + "\n")
+
+
+def write_text(path: str | os.PathLike[str], name: str, text: str) -> None:
+    """Write ``text`` to ``path``; a failure is an InvalidInputError naming ``name``.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file cannot be written (no such directory, no permission, a directory).
+    """
     try:
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+            fh.write(text)
     except OSError as exc:
-        raise InvalidInputError(f"{name}: cannot write: {exc.strerror}") from None
+        raise InvalidInputError(f"{name}: cannot write: {exc.strerror or exc}") from None
+
+
+def read_text(
+    path: str | os.PathLike[str],
+    error: type[InvalidInputError] = InvalidInputError,
+    binary: str = "not a text file",
+) -> tuple[str, str]:
+    """The text of a UTF-8 file and its display name, or one clear error naming it.
+
+    Shared by the graph and strategy readers, so both refuse the same things alike.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    error : type, default InvalidInputError
+        The error raised for content that is not UTF-8 text.
+    binary : str, default "not a text file"
+        What the message calls such content (the graph reader says "not valid JSON").
+
+    Returns
+    -------
+    (str, str)
+        The display name (for messages) and the text.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``path`` is not a file name, does not exist, is a directory or cannot be
+        read; ``error`` if the bytes are not UTF-8 (binary garbage).
+
+    Examples
+    --------
+    >>> read_text("no/such/file")
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: no/such/file: no such file
+    """
+    name = check_path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise InvalidInputError(f"{name}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{name}: {binary}: byte {exc.object[exc.start]:#04x} at offset {exc.start} "
+            "is not UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    return name, text
+
+
+def parse_json(
+    text: str, name: str, error: type[InvalidInputError] = InvalidInputError
+) -> Any:
+    """``json.loads(text)``, with every failure one ``error`` naming the file ``name``.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    name : str
+        The file, for messages.
+    error : type, default InvalidInputError
+        The error class raised.
+
+    Returns
+    -------
+    Any
+        The parsed value.
+
+    Raises
+    ------
+    InvalidInputError
+        (``error``) For text that is not JSON (``"<name>: not valid JSON: ..."``), JSON
+        nested deeper than the parser's recursion limit, or a number with more digits
+        than Python converts to an int (``sys.get_int_max_str_digits()``, 4,300).
+
+    Examples
+    --------
+    >>> parse_json("[1, 2]", "f.json")
+    [1, 2]
+    >>> parse_json("[" * 100000, "f.json")
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: f.json: not valid JSON: nested too deeply
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{name}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise error(f"{name}: not valid JSON: nested too deeply") from None
+    except ValueError:  # Python's int-string conversion limit (a number of 4,300+ digits)
+        limit = sys.get_int_max_str_digits() or "too many"
+        raise error(
+            f"{name}: a number in the file has more than {limit} digits (no node id or "
+            "memory size needs that many)"
+        ) from None
 
 
 def read_json(path: str | os.PathLike[str]) -> nx.DiGraph:
@@ -487,9 +655,11 @@ def read_json(path: str | os.PathLike[str]) -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If the file does not exist or cannot be read.
+        If ``path`` is not a file name, or the file does not exist or cannot be read
+        (a directory, no permission).
     InvalidGraphError
-        If it is not valid JSON (``"<path>: not valid JSON: ..."``), not node-link data
+        If it is not UTF-8 text, not valid JSON (``"<path>: not valid JSON: ..."``, and
+        JSON nested too deeply or a number of more than 4,300 digits), not node-link data
         (``"<path>: not node-link graph data: ..."``) or not a valid DAG
         (``"<path>: <problem>"``).
 
@@ -504,26 +674,14 @@ def read_json(path: str | os.PathLike[str]) -> nx.DiGraph:
     ----------
     .. [1] networkx, ``networkx.node_link_graph``.
     """
-    name = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InvalidInputError(f"{name}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidGraphError(f"{name}: not valid JSON: {exc}") from None
-    except OSError as exc:
-        raise InvalidInputError(f"{name}: cannot read: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidGraphError(f"{name}: not valid JSON: {exc}") from None
-    except RecursionError:
-        raise InvalidGraphError(f"{name}: not valid JSON: nested too deeply") from None
+    name, text = read_text(path, InvalidGraphError, "not valid JSON")
+    data = parse_json(text, name, InvalidGraphError)
     try:
         return from_node_link(data)
     except InvalidGraphError as exc:
         raise InvalidGraphError(f"{name}: {exc}") from None
+    except RecursionError:  # a value nested deep in an attribute, say
+        raise InvalidGraphError(f"{name}: not node-link graph data: nested too deeply") from None
 
 
 def _quote(value: Any) -> str:
@@ -556,6 +714,11 @@ def to_dot(G: nx.DiGraph) -> str:
     str
         The DOT text.
 
+    Raises
+    ------
+    InvalidGraphError
+        If ``G`` is not a networkx DiGraph.
+
     Examples
     --------
     >>> from redblue.dags import chain_dag
@@ -572,6 +735,7 @@ def to_dot(G: nx.DiGraph) -> str:
     ----------
     .. [1] Graphviz, "The DOT Language", https://graphviz.org/doc/info/lang.html
     """
+    _check_graph(G)
     lines = [
         f"digraph {_quote(G.graph.get('name', 'G'))} {{",
         "  rankdir=BT;",
@@ -617,7 +781,9 @@ def write_dot(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
     Raises
     ------
     InvalidInputError
-        If the file cannot be written.
+        If ``path`` is not a file name or the file cannot be written.
+    InvalidGraphError
+        If ``G`` is not a networkx DiGraph.
 
     Examples
     --------
@@ -632,8 +798,5 @@ def write_dot(G: nx.DiGraph, path: str | os.PathLike[str]) -> None:
     ----------
     .. [1] Graphviz, "The DOT Language", https://graphviz.org/doc/info/lang.html
     """
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(to_dot(G) + "\n")
-    except OSError as exc:
-        raise InvalidInputError(f"{os.fspath(path)}: cannot write: {exc.strerror}") from None
+    name = check_path(path)
+    write_text(path, name, to_dot(G) + "\n")

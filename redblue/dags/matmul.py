@@ -5,18 +5,23 @@ from __future__ import annotations
 import networkx as nx
 
 from redblue.dags._builder import (
+    MAX_NODES,
     SUM_SHAPES,
     add_input,
     check_choice,
     check_int,
+    check_node_count,
     dot_product,
     mark_output,
+    number,
 )
 
 __all__ = ["matmul_dag", "matmul_node_count"]
 
 
-def matmul_dag(m: int, k: int, n: int, *, sum: str = "tree") -> nx.DiGraph:
+def matmul_dag(
+    m: int, k: int, n: int, *, sum: str = "tree", max_nodes: int | None = MAX_NODES
+) -> nx.DiGraph:
     """Return the DAG of the standard product of an ``m x k`` and a ``k x n`` matrix.
 
     Inputs ``A[i,p]`` (``tensor="A"``, ``index=[i, p]``) and ``B[p,j]`` (``tensor="B"``,
@@ -33,6 +38,9 @@ def matmul_dag(m: int, k: int, n: int, *, sum: str = "tree") -> nx.DiGraph:
         The dimensions, each at least 1.
     sum : {"tree", "chain", "fma"}, default "tree"
         Shape of the ``mn`` summations.
+    max_nodes : int or None, default 5,000,000
+        Refuse, before building anything, a graph with more nodes than this (counted by
+        :func:`matmul_node_count`); None for no limit.
 
     Returns
     -------
@@ -43,7 +51,8 @@ def matmul_dag(m: int, k: int, n: int, *, sum: str = "tree") -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If a dimension is not a positive int or ``sum`` is not an allowed shape.
+        If a dimension is not a positive int, ``sum`` is not an allowed shape, or the
+        graph would have more than ``max_nodes`` nodes.
 
     Examples
     --------
@@ -64,6 +73,8 @@ def matmul_dag(m: int, k: int, n: int, *, sum: str = "tree") -> nx.DiGraph:
     k = check_int("k", k, 1)
     n = check_int("n", n, 1)
     shape = check_choice("sum", sum, SUM_SHAPES)
+    count = matmul_node_count(m, k, n, sum=shape)
+    check_node_count(f"matmul m={number(m)}, k={number(k)}, n={number(n)}", count, max_nodes)
 
     G = nx.DiGraph()
     G.graph["name"] = f"matmul_dag(m={m}, k={k}, n={n}, sum={shape!r})"

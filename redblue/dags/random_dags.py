@@ -5,12 +5,22 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from redblue.dags._builder import add_input, add_op, check_int, mark_output
+from redblue.dags._builder import (
+    MAX_NODES,
+    add_input,
+    add_op,
+    check_int,
+    check_node_count,
+    mark_output,
+    number,
+)
 
 __all__ = ["random_dag"]
 
 
-def random_dag(nodes: int, seed: int, max_indegree: int = 2) -> nx.DiGraph:
+def random_dag(
+    nodes: int, seed: int, max_indegree: int = 2, *, max_nodes: int | None = MAX_NODES
+) -> nx.DiGraph:
     """Return a random DAG on ``v[0], ..., v[nodes-1]``, reproducible from ``seed``.
 
     Node ``t`` draws a number ``k`` uniformly from ``0..min(max_indegree, t)`` and then
@@ -33,6 +43,8 @@ def random_dag(nodes: int, seed: int, max_indegree: int = 2) -> nx.DiGraph:
         Seed for ``numpy.random.default_rng``, a non-negative int.
     max_indegree : int, default 2
         Largest in-degree, at least 1.
+    max_nodes : int or None, default 5,000,000
+        Refuse more ``nodes`` than this before building anything; None for no limit.
 
     Returns
     -------
@@ -42,7 +54,7 @@ def random_dag(nodes: int, seed: int, max_indegree: int = 2) -> nx.DiGraph:
     Raises
     ------
     InvalidInputError
-        If a parameter is not an int in its range.
+        If a parameter is not an int in its range, or ``nodes > max_nodes``.
 
     Examples
     --------
@@ -62,6 +74,7 @@ def random_dag(nodes: int, seed: int, max_indegree: int = 2) -> nx.DiGraph:
     nodes = check_int("nodes", nodes, 2)
     seed = check_int("seed", seed, 0)
     max_indegree = check_int("max_indegree", max_indegree, 1)
+    check_node_count(f"random nodes={number(nodes)}", nodes, max_nodes)
     rng = np.random.default_rng(seed)
 
     G = nx.DiGraph()

@@ -13,6 +13,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from redblue.checks import short_repr
 from redblue.errors import InvalidGraphError, InvalidInputError
 
 __all__ = ["CompiledGraph", "compile_graph"]
@@ -68,7 +69,26 @@ class CompiledGraph:
         return int(deg.max()) + 1 if deg.size and deg.max() > 0 else 1
 
     def check_memory(self, memory: Any) -> int:
-        """``memory`` as an int if a complete calculation fits in it, else raise.
+        """The red-pebble limit the compiled loops use for ``memory``, or raise.
+
+        ``memory`` must be a whole number at least :meth:`min_memory`. What is returned
+        is ``min(memory, n)``: a game on ``n`` nodes never holds more than ``n`` red
+        pebbles, so any ``M >= n`` is the same game as ``M = n``, with the same moves
+        legal and the same optimum. Clamping here, where a size enters the compiled
+        (int64) loops of the greedy schedule and the search, keeps a memory of ``10**19``
+        or ``10**26`` from overflowing them; it is not refused, since it is a perfectly
+        good (if generous) limit. Callers report the memory they were given
+        (:func:`~redblue.game.replay` does), not this value.
+
+        Parameters
+        ----------
+        memory : int
+            The red-pebble limit M (Python or numpy integer; bools are refused).
+
+        Returns
+        -------
+        int
+            ``min(memory, n)``.
 
         Raises
         ------
@@ -82,6 +102,8 @@ class CompiledGraph:
         >>> C = compile_graph(nx.DiGraph([("a", "c"), ("b", "c")]))
         >>> C.check_memory(3)
         3
+        >>> C.check_memory(10**26)
+        3
         >>> C.check_memory(2)
         Traceback (most recent call last):
         ...
@@ -89,16 +111,16 @@ class CompiledGraph:
 so the smallest feasible memory is M = 3
         """
         if isinstance(memory, bool) or not isinstance(memory, int | np.integer):
-            raise InvalidInputError(f"memory must be a whole number, got {memory!r}")
+            raise InvalidInputError(f"memory must be a whole number, got {short_repr(memory)}")
         need = self.min_memory()
         if memory < need:
             deg = self.indegree()
             v = int(np.argmax(deg))
             raise InvalidInputError(
-                f"memory {memory} is infeasible: node {self.nodes[v]} has {int(deg[v])} "
-                f"predecessors, so the smallest feasible memory is M = {need}"
+                f"memory {short_repr(memory)} is infeasible: node {self.nodes[v]} has "
+                f"{int(deg[v])} predecessors, so the smallest feasible memory is M = {need}"
             )
-        return int(memory)
+        return min(int(memory), self.n)
 
     def lookup(self, node: Hashable) -> int:
         """Integer id of ``node``; a string also matches a non-string id printing as it.
@@ -142,7 +164,8 @@ def compile_graph(G: nx.DiGraph, outputs: Iterable[Hashable] | None = None) -> C
     InvalidGraphError
         If ``G`` is not a directed acyclic graph or has no nodes.
     InvalidInputError
-        If an output named in ``outputs`` is not a node of ``G``.
+        If ``outputs`` is not a collection of nodes (None, a number, a string) or names
+        something that is not a node of ``G``.
 
     Examples
     --------
@@ -175,9 +198,17 @@ def compile_graph(G: nx.DiGraph, outputs: Iterable[Hashable] | None = None) -> C
     if outputs is None:
         marked = [v for v in order if G.nodes[v].get("output")]
         outputs = marked if marked else [v for v in order if G.out_degree(v) == 0]
+    elif isinstance(outputs, str | bytes) or not isinstance(outputs, Iterable):
+        raise InvalidInputError(
+            f"outputs must be a collection of nodes, got {type(outputs).__name__}"
+        )
     is_output = np.zeros(n, dtype=bool)
     for v in outputs:
-        if v not in index:
-            raise InvalidInputError(f"output {v!r} is not a node of the graph")
-        is_output[index[v]] = True
+        try:
+            k = index[v]
+        except (KeyError, TypeError):  # TypeError: unhashable, so no node either
+            raise InvalidInputError(
+                f"output {short_repr(v)} is not a node of the graph"
+            ) from None
+        is_output[k] = True
     return CompiledGraph(tuple(order), index, pred_ptr, pred_idx, is_input, is_output)

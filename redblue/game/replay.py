@@ -89,7 +89,10 @@ def replay(
         The moves to play, from the start configuration (blue on every input).
         EncodedMoves must be replayed on the CompiledGraph they were encoded against.
     memory : int, optional
-        The red-pebble limit M. Default: the strategy's own ``memory``.
+        The red-pebble limit M. Default: the strategy's own ``memory``. Any whole
+        number >= 1: a memory above the number of nodes is played as that number (the
+        same game: there are never more red pebbles than nodes), and the result reports
+        the memory given.
     variant : str or Rules, optional
         ``"classic"`` (recomputation allowed) or ``"no-recompute"``. Default: the
         strategy's own variant, else ``"classic"``.
@@ -109,8 +112,10 @@ def replay(
         At the first illegal move, with its index, kind, node, the rule broken and the
         reason, e.g. ``move 3: compute c: predecessor b holds no red pebble (R3 compute)``.
     InvalidInputError
-        For unknown nodes or move kinds, a missing or impossible memory size, or an
-        unknown variant.
+        For a strategy that is not a sequence of moves (None, a number, a string),
+        moves that are not ``(kind, node)`` pairs, unknown nodes or move kinds, encoded
+        moves out of range, a missing or impossible memory size (not a whole number, or
+        below 1), or an unknown variant.
     InvalidGraphError
         If ``G`` is not a DAG.
 
@@ -143,7 +148,7 @@ in use) (red-pebble limit)
     if isinstance(strategy, EncodedMoves):
         if strategy.graph is not G:
             raise InvalidInputError("encoded moves must be replayed on the graph they encode")
-        encoded = strategy
+        encoded = strategy.checked()
     else:
         graph = G if isinstance(G, CompiledGraph) else compile_graph(G, outputs)
         moves = strategy.moves if isinstance(strategy, Strategy) else strategy

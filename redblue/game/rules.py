@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from redblue.checks import short_repr
 from redblue.errors import IllegalMoveError, InvalidInputError
 from redblue.game import kernel as K
 from redblue.game.compiled import CompiledGraph
@@ -81,10 +82,17 @@ class ClassicRules(Rules):
     allow_recompute = True
 
     def play(self, moves: EncodedMoves, memory: int, check_outputs: bool = True) -> Outcome:
+        """Play the moves in the compiled kernel.
+
+        The kernel gets ``min(memory, nodes)``: no configuration holds more red pebbles
+        than there are nodes, so the game is the same, and a memory such as ``10**26``
+        (past int64) never reaches the compiled code.
+        """
         g = moves.graph
+        limit = min(int(memory), g.n)
         result = K.play_classic(
             moves.kinds, moves.nodes, g.pred_ptr, g.pred_idx, g.is_input, g.is_output,
-            memory, self.allow_recompute, check_outputs,
+            limit, bool(self.allow_recompute), bool(check_outputs),
         )  # fmt: skip
         return Outcome(*(int(x) for x in result))
 
@@ -147,5 +155,6 @@ def get_rules(variant: str | Rules) -> Rules:
         return VARIANTS[variant]
     except (KeyError, TypeError):
         raise InvalidInputError(
-            f"unknown game variant {variant!r} (expected one of {', '.join(VARIANTS)})"
+            f"unknown game variant {short_repr(variant)} (expected one of "
+            f"{', '.join(VARIANTS)})"
         ) from None

@@ -25,7 +25,8 @@ from typing import Any
 
 import networkx as nx
 
-from redblue.dags import attention_dag, attention_node_count
+from redblue.dags import MAX_NODES, attention_dag, attention_node_count
+from redblue.dags._builder import amount, check_int, number
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import ReplayResult, replay
@@ -41,9 +42,14 @@ from redblue.strategies.greedy import greedy_moves
 from redblue.strategies.standard import standard_io, standard_moves
 from redblue.strategies.tiling import tiling_io, tiling_moves
 
-__all__ = ["ALGORITHMS", "Simulation", "algorithm_dag", "block_sizes", "count_io",
-           "schedule_moves",
-           "simulate", "estimated_moves"]
+__all__ = ["ALGORITHMS", "MAX_MOVES", "Simulation", "algorithm_dag", "block_sizes",
+           "check_simulation_size", "count_io", "schedule_moves", "simulate",
+           "estimated_moves"]
+
+#: The most moves :func:`simulate` generates unless told otherwise (``max_moves=``,
+#: ``--max-moves``): about 1 GB of move arrays, and a DAG of at most half as many
+#: vertices (every vertex is computed and deleted at least once), some minutes of work.
+MAX_MOVES = 20_000_000
 
 #: The attention schedules, in the order the CLI lists them.
 ALGORITHMS: tuple[str, ...] = ("flash1", "flash2", "standard", "tiling", "greedy")
@@ -84,7 +90,13 @@ def _check_sum(algorithm: str, sum: Any) -> str:
 
 
 def algorithm_dag(
-    algorithm: str, n: int, d: int, *, sum: str = "chain", stable: bool = False
+    algorithm: str,
+    n: int,
+    d: int,
+    *,
+    sum: str = "chain",
+    stable: bool = False,
+    max_nodes: int | None = MAX_NODES,
 ) -> nx.DiGraph:
     """The attention DAG ``algorithm`` runs on (see the module table).
 
@@ -96,6 +108,9 @@ def algorithm_dag(
     sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
     stable : bool, default False
         The online-softmax graph (flash1, flash2, greedy).
+    max_nodes : int or None, default 5,000,000
+        Passed to :func:`~redblue.dags.attention_dag`: refuse a larger graph before
+        building it; None for no limit.
 
     Returns
     -------
@@ -104,7 +119,8 @@ def algorithm_dag(
     Raises
     ------
     InvalidInputError
-        On an unknown algorithm or a summation shape it cannot run on.
+        On an unknown algorithm, a summation shape it cannot run on, or a graph of more
+        than ``max_nodes`` nodes.
 
     Examples
     --------
@@ -115,9 +131,9 @@ scale=None)"
     algorithm = _check_algorithm(algorithm)
     shape = _check_sum(algorithm, sum)
     if _check_stable(algorithm, stable):
-        return attention_dag(n, d, sum=shape, stable=True, online=True)
+        return attention_dag(n, d, sum=shape, stable=True, online=True, max_nodes=max_nodes)
     normalize = "early" if algorithm == "standard" else "late"
-    return attention_dag(n, d, sum=shape, normalize=normalize)
+    return attention_dag(n, d, sum=shape, normalize=normalize, max_nodes=max_nodes)
 
 
 def count_io(
@@ -236,6 +252,64 @@ def estimated_moves(
     return 2 * nodes + io
 
 
+def check_simulation_size(
+    algorithm: str,
+    n: int,
+    d: int,
+    memory: int,
+    *,
+    sum: str = "chain",
+    stable: bool = False,
+    max_moves: int | None = MAX_MOVES,
+) -> int:
+    """The :func:`estimated_moves` of a run, refused when above ``max_moves``.
+
+    The estimate comes from the block structure (closed forms, microseconds at any
+    size), so a run that would take hours is refused before the DAG is built.
+
+    Parameters
+    ----------
+    algorithm, n, d, memory, sum, stable
+        As in :func:`simulate`.
+    max_moves : int or None, default :data:`MAX_MOVES` (20,000,000)
+        The limit; None for no limit.
+
+    Returns
+    -------
+    int
+        The estimated number of moves.
+
+    Raises
+    ------
+    InvalidInputError
+        If the estimate is above ``max_moves`` (the message gives both), ``max_moves``
+        is not a positive int or None, or a parameter is bad (as :func:`simulate`).
+
+    Examples
+    --------
+    >>> check_simulation_size("flash2", 8, 2, 24)
+    1408
+    >>> check_simulation_size("flash2", 100000, 64, 1024)
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: flash2 on attention N=100000, d=64 would generate \
+about 5.5e12 moves; the limit is 20,000,000 (raise it with --max-moves, or max_moves= in \
+Python; --count-only counts the I/O without moves)
+    """
+    expected = estimated_moves(algorithm, n, d, memory, sum=sum, stable=stable)
+    if max_moves is None:
+        return expected
+    limit = check_int("max_moves", max_moves, 1)
+    if expected > limit:
+        hint = "" if algorithm == "greedy" else "; --count-only counts the I/O without moves"
+        raise InvalidInputError(
+            f"{algorithm} on attention N={number(n)}, d={number(d)} would generate about "
+            f"{amount(expected)} moves; the limit is {limit:,} (raise it with --max-moves, "
+            f"or max_moves= in Python{hint})"
+        )
+    return expected
+
+
 @dataclass(frozen=True)
 class Simulation:
     """A schedule run and verified: the DAG, its moves and the replay's verdict.
@@ -267,7 +341,14 @@ class Simulation:
 
 
 def simulate(
-    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    algorithm: str,
+    n: int,
+    d: int,
+    memory: int,
+    *,
+    sum: str = "chain",
+    stable: bool = False,
+    max_moves: int | None = MAX_MOVES,
 ) -> Simulation:
     """Build the DAG, generate the schedule's moves and verify them by replay.
 
@@ -281,6 +362,10 @@ def simulate(
     sum : {"chain", "fma"} (``"tree"`` too for greedy), default "chain"
     stable : bool, default False
         Run on the online-softmax graph (flash1, flash2, greedy).
+    max_moves : int or None, default :data:`MAX_MOVES` (20,000,000)
+        Refuse, before building anything, a run of more moves than this
+        (:func:`check_simulation_size`); None for no limit. It bounds the DAG too: a
+        run of ``m`` moves has at most ``m / 2`` vertices.
 
     Returns
     -------
@@ -289,7 +374,8 @@ def simulate(
     Raises
     ------
     InvalidInputError
-        If ``memory`` is too small for the algorithm (the message gives the smallest M).
+        If ``memory`` is too small for the algorithm (the message gives the smallest M),
+        or the run would generate more than ``max_moves`` moves.
     IllegalMoveError
         If the schedule broke a rule (a bug: replay never trusts a schedule).
 
@@ -309,7 +395,10 @@ def simulate(
     shape = _check_sum(algorithm, sum)
     stable = _check_stable(algorithm, stable)
     blocks = block_sizes(algorithm, n, d, memory, sum=shape, stable=stable)  # M check
-    G = algorithm_dag(algorithm, n, d, sum=shape, stable=stable)
+    check_simulation_size(algorithm, n, d, memory, sum=shape, stable=stable,
+                          max_moves=max_moves)  # fmt: skip
+    # the move limit bounds the DAG (moves >= 2 x vertices): no second limit on nodes
+    G = algorithm_dag(algorithm, n, d, sum=shape, stable=stable, max_nodes=None)
     compiled = compile_graph(G)
     moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape, stable=stable)
     result = replay(compiled, moves, memory, "classic")

@@ -1,0 +1,290 @@
+"""The expression parser: text is parsed, never evaluated; bad input is one line, fast.
+
+Every entry of the corpus goes through the library (parse_expression, compare, the
+regime check, the proof helpers) and the command line, and must raise
+InvalidInputError with a one-line message within a second, creating no file. The
+payloads are live: ``sympy.sympify`` (what the code used before) runs them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from redblue.bounds.compare import compare, parse
+from redblue.bounds.expressions import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    as_sympy,
+    parse_expression,
+    parse_relation,
+)
+from redblue.bounds.proof import Proof
+from redblue.bounds.results import in_regime
+from redblue.cli import main
+from redblue.errors import InvalidInputError
+
+CANARY = "CANARY"  # replaced by a path under tmp_path
+
+# code that writes CANARY if evaluated as Python (most of them through sympify too)
+PAYLOADS = [
+    "__import__('os').system('touch CANARY')",
+    "Symbol.__new__.__globals__['__builtins__']['open']('CANARY', 'w').write('x')",
+    "S.__class__.__call__.__globals__['__builtins__']['__import__']('os').system('touch CANARY')",
+    "(lambda: __import__('os').system('touch CANARY'))()",
+    "Min(N, __import__('os').system('touch CANARY') + 1)",
+    "open('CANARY', 'w').write('x') + N",
+    "exec(\"open('CANARY', 'w').write('x')\")",
+    "eval(\"open('CANARY', 'w').write('x')\")",
+    "N if __import__('os').system('touch CANARY') else d",
+    "N >= __import__('os').system('touch CANARY')",
+    "(x := __import__('os').system('touch CANARY'))",
+    "[c for c in ().__class__.__base__.__subclasses__()][0]",
+    "sqrt(N).__class__.__init__.__globals__",
+    "Min(*[__import__('os').system('touch CANARY')])",
+    "sqrt(x=__import__('os').system('touch CANARY'))",
+    "f\"{__import__('os').system('touch CANARY')}\"",
+    "getattr(N, 'subs')",
+    "N.subs(N, 1)",
+    "__builtins__",
+    "[N][0]",
+    "{'a': N}",
+    "(N, d)",
+]
+
+# input that is not code but must still be refused, quickly and in one line
+MALFORMED = [
+    "",
+    "   ",
+    "N +",
+    "((d",
+    "N\x00",
+    "N\nd",
+    "N = M",
+    "'N'",
+    "b'N'",
+    "1j",
+    "True",
+    "None",
+    "...",
+    "N // 2",
+    "N % 2",
+    "N @ d",
+    "N << 1",
+    "N & d",
+    "~N",
+    "not N",
+    "N and d",
+    "N != M",
+    "N is M",
+    "N in M",
+    "1 <= N <= M",
+    "exp(N)",
+    "pi",
+    "oo",
+    "zoo",
+    "Symbol('N')",
+    "sqrt",
+    "Min()",
+    "sqrt(N, d)",
+    "log(N, 2, 3)",
+    "Min(" + ",".join(["N"] * 40) + ")",
+    "1/0",
+    "log(0)",
+    "sqrt(-1)",
+    "(-8)**(1/3)",
+    "log(-2)",
+    "1e999",
+    "9" * 101,
+    "10**10**10",
+    "9**9**9**9",
+    "2**(10**1000)",
+    "(10**100)**1000",
+    "N**(1/1001)",
+    "(" * 10000,
+    "sqrt(" * 60 + "N" + ")" * 60,
+    "-(" * 100 + "N" + ")" * 100,
+    "-" * 999 + "N",
+    "N" + "**N" * 300,
+    "Min(" * 60 + "N" + ")" * 60,
+    "N" + "+N" * 600,
+    "+" * 5000 + "1",
+]
+
+
+def _corpus(tmp_path):
+    canary = tmp_path / "canary"
+    texts = [p.replace(CANARY, str(canary)) for p in PAYLOADS] + MALFORMED
+    return canary, texts
+
+
+def _refused(fn, text):
+    """fn(text) raises InvalidInputError with one line, within a second."""
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError) as info:
+        fn(text)
+    elapsed = time.perf_counter() - start
+    message = str(info.value)
+    assert message and "\n" not in message and "\r" not in message, repr(message)
+    assert elapsed < 1.0, f"{elapsed:.2f} s for {text[:60]!r}"
+    return message
+
+
+def test_the_payloads_are_live(tmp_path):
+    # the corpus is real: sympify, what compare used before, runs these and writes a file
+    canary = tmp_path / "canary"
+    live = [p.replace(CANARY, str(canary)) for p in PAYLOADS[:4]]
+    ran = 0
+    for text in live:
+        canary.unlink(missing_ok=True)
+        try:
+            sympy.sympify(text)
+        except Exception:  # noqa: S110 - only the side effect matters here
+            pass
+        ran += canary.exists()
+    if ran == 0:
+        pytest.skip("this sympy no longer runs the payloads")
+    assert ran >= 2
+
+
+def test_library_refuses_the_corpus(tmp_path):
+    canary, texts = _corpus(tmp_path)
+    for text in texts:
+        _refused(parse_expression, text)
+        _refused(lambda t: compare(t, "N"), text)
+        _refused(lambda t: compare("N", "d", [t]), text)
+        _refused(lambda t: in_regime((t,), N=1, d=1, M=1), text)
+        _refused(lambda t: Proof("x", "x", "x").identity("step", t, "N"), text)
+        _refused(lambda t: Proof("x", "x", "x").nonneg("step", t), text)
+    assert not canary.exists()
+
+
+def test_cli_refuses_the_corpus_in_one_line(tmp_path, capsys):
+    canary, texts = _corpus(tmp_path)
+    for text in texts:
+        for argv in (["bounds", "compare", text, "N"], ["bounds", "compare", "N", "d",
+                                                         "--assume", text]):
+            if text.startswith("-"):  # argparse would read it as an option
+                argv = [a if a != text else f"({text})" for a in argv]
+            start = time.perf_counter()
+            assert main(argv) == 2, text
+            assert time.perf_counter() - start < 1.0, text
+            captured = capsys.readouterr()
+            assert captured.out == ""
+            lines = captured.err.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("redblue"), captured.err
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", PAYLOADS[0], "N"],
+        ["compare", "N", "d", "--assume", PAYLOADS[1]],
+        ["compare", "(" * 10000, "N"],
+    ],
+    ids=["payload", "payload-assume", "nesting"],
+)
+def test_the_installed_command_refuses_payloads(tmp_path, argv):
+    canary = tmp_path / "canary"
+    argv = [a.replace(CANARY, str(canary)) for a in argv]
+    done = subprocess.run([sys.executable, "-m", "redblue", "bounds", *argv],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("redblue bounds compare: error: ")
+    assert not canary.exists()
+
+
+def test_messages_name_the_offending_piece():
+    assert "attribute access" in _refused(parse_expression, "N.real")
+    msg = _refused(parse_expression, "Min(N, d) + __import__('os')")
+    assert "'__import__'" in msg and "unknown function" in msg
+    assert "'lambda: 1'" in _refused(parse_expression, "(lambda: 1)()")
+    assert "subscript" in _refused(parse_expression, "N + x[0]")
+    assert "keyword" in _refused(parse_expression, "min(N, key=d)")
+    assert "chained" in _refused(parse_relation, "1 <= N <= M")
+    assert "unknown name" in _refused(parse_expression, "N + secret")
+    assert f"{MAX_LENGTH} characters" in _refused(parse_expression, "N" * (MAX_LENGTH + 1))
+    assert f"{MAX_DEPTH} levels" in _refused(parse_expression, "sqrt(" * 60 + "N" + ")" * 60)
+    assert "too large" in _refused(parse_expression, "10**10**10")
+    assert "not a relation" in _refused(parse_relation, "N + d")
+    assert "not a relation" in _refused(lambda t: compare("N", "d", [t]), "N + d")
+
+
+GOOD = [
+    ("N^2*d/sqrt(M)", "N**2*d/sqrt(M)"),
+    ("N**2 * d**2 / M", "N**2*d**2/M"),
+    ("min(N, d)", "Min(N, d)"),
+    ("Max(N, Min(d, M))", "Max(N, Min(M, d))"),
+    ("Min(2, 3) * N", "2*N"),
+    ("log(N)", "log(N)"),
+    ("log(N, 2)", "log(N)/log(2)"),
+    ("ceil(N/2) + floor(d)", "ceiling(N/2) + floor(d)"),
+    ("1.5*N", "1.5*N"),
+    ("-(N - 2)", "2 - N"),
+    ("+N", "N"),
+    ("2^10", "1024"),
+    ("(N + d)**(1/3)", "(N + d)**(1/3)"),
+    ("N" + "+N" * 100, "101*N"),  # a long flat sum is not deep nesting
+    ("(" * 150 + "N" + ")" * 150, "N"),  # parentheses alone make no nesting
+]
+
+
+@pytest.mark.parametrize("text,expected", GOOD)
+def test_good_expressions(text, expected):
+    out = parse_expression(text)
+    assert str(out) == expected
+    assert all(s.is_positive for s in out.free_symbols)
+
+
+def test_relations_are_left_unevaluated_and_decide_at_a_point():
+    rel = parse_relation("M >= d^2")
+    assert isinstance(rel, sympy.GreaterThan) and str(rel) == "M >= d**2"
+    assert str(parse_relation("1 >= 2")) == "1 >= 2"  # not collapsed to False
+    M, d = sympy.symbols("M d", positive=True)
+    assert rel.subs({M: 16, d: 4}) is sympy.true
+    assert rel.subs({M: 15, d: 4}) is sympy.false
+    for op, cls in [("<=", sympy.LessThan), (">", sympy.StrictGreaterThan),
+                    ("<", sympy.StrictLessThan), ("==", sympy.Equality)]:  # fmt: skip
+        assert isinstance(parse_relation(f"N {op} M"), cls)
+
+
+def test_variables_can_be_restricted():
+    assert str(parse_expression("N*d", variables={"N", "d"})) == "N*d"
+    _refused(lambda t: parse_expression(t, variables={"N"}), "N*d")
+
+
+def test_big_but_bounded_constants_are_accepted():
+    assert parse_expression("10**1000") == sympy.Integer(10) ** 1000
+    assert compare("10**1000 * N", "N").Theta
+
+
+def test_sympy_objects_and_numbers_pass_through_without_parsing(tmp_path):
+    N = sympy.Symbol("N")  # not declared positive: parse makes it so
+    assert parse(N**2) == sympy.Symbol("N", positive=True) ** 2
+    assert as_sympy(Fraction(1, 3)) == sympy.Rational(1, 3)
+    assert as_sympy(3) == 3 and as_sympy(0.5) == sympy.Float(0.5)
+    canary = tmp_path / "canary"
+
+    class Sneaky:  # text in disguise must not be parsed either
+        def __str__(self):
+            return f"__import__('os').system('touch {canary}')"
+
+    for bad in (True, float("nan"), float("inf"), object(), Sneaky(), [1, 2]):
+        _refused(as_sympy, bad)
+    assert not canary.exists()
+
+
+def test_parsing_is_fast():
+    text = "2*N*d + 12*N**2*d**2/M + 16*N**2*d/M + Min(N^2*d/sqrt(M), N^2*d^2/M)"
+    parse_expression(text)  # warm sympy's caches
+    start = time.perf_counter()
+    for _ in range(20):
+        parse_expression(text)
+    assert (time.perf_counter() - start) / 20 < 0.05
