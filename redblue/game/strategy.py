@@ -14,7 +14,7 @@ kind            cost   effect
 
 Two file forms hold a strategy:
 
-* JSON (DESIGN.md): ``{"memory": M, "variant": "classic", "moves": [["load", "Q[0,0]"], ...]}``.
+* JSON: ``{"memory": M, "variant": "classic", "moves": [["load", "Q[0,0]"], ...]}``.
   A node id is read as the graph files read it (:func:`redblue.dags.io.node_id_from_json`):
   arrays are tuple ids, and booleans are refused (``true == 1`` in Python).
 * Text: one move a line, ``kind node``; blank lines and ``#`` comments are skipped,
@@ -339,7 +339,7 @@ def strategy_from_json(data: Any, where: str = "strategy") -> Strategy:
 
 
 def strategy_to_json(strategy: Strategy) -> dict[str, Any]:
-    """The JSON object of DESIGN.md for ``strategy``."""
+    """The JSON object (``memory``, ``variant``, ``moves``) for ``strategy``."""
     return {
         "memory": strategy.memory,
         "variant": strategy.variant,
