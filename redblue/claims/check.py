@@ -45,6 +45,7 @@ from redblue.claims.evidence import (
     graph_instance,
     lower_facts,
     schedule_fact,
+    schedule_seconds,
     search_facts,
     upper_facts,
 )
@@ -140,6 +141,11 @@ class _Clock:
         left = self.left()
         return left is not None and left <= 0
 
+    def allows(self, seconds: float) -> bool:
+        """Whether a phase estimated to take ``seconds`` fits in what is left."""
+        left = self.left()
+        return left is None or seconds <= left
+
 
 def _instances(
     family: str | None, n: Sequence[int] | None, d: Sequence[int] | None,
@@ -163,10 +169,12 @@ def _instances(
 
 
 def _interval_verdict(
-    claim: Claim, value: sympy.Expr, lo: Fact, hi: Fact
+    claim: Claim, value: sympy.Expr, lo: Fact, hi: Fact | None
 ) -> tuple[str, str, Fact | None]:
     """Verdict of ``Q op value`` knowing ``lo.value <= Q <= hi.value``, why, and the fact
-    that decided it."""
+    that decided it (``hi`` None: no upper bound was found within the time limit)."""
+    if hi is None:
+        return _lower_only_verdict(claim, value, lo)
     if claim.op == "==":
         if value != sympy.floor(value):
             return "refuted", f"Q is a whole number and the bound {value} is not", None
@@ -188,6 +196,15 @@ def _interval_verdict(
     return "open", f"{lo.value} <= Q <= {hi.value}", None
 
 
+def _lower_only_verdict(claim: Claim, value: sympy.Expr, lo: Fact) -> tuple[str, str, Fact | None]:
+    ok = claim.holds(lo.value, value)
+    if claim.op in (">=", ">") and ok:
+        return "confirmed", f"Q >= {lo.value} ({lo.source})", lo
+    if claim.op in ("<=", "<", "==") and not ok and (claim.op != "==" or lo.value > value):
+        return "refuted", f"Q >= {lo.value} ({lo.source})", lo
+    return "open", f"Q >= {lo.value}; no upper bound within the time limit", None
+
+
 def _best(facts: Sequence[Fact], lower: bool) -> Fact:
     # ties go to a fact with a strategy (a certificate beats a count)
     key = (lambda f: (f.value, f.strategy is not None)) if lower else (
@@ -207,29 +224,36 @@ def _optimum_claim(claim: Claim, group: list[Instance], values: dict[str, sympy.
         if clock.out():
             out[inst.label] = ("open", "not reached: time limit", None, None, None)
             continue
+        if not clock.allows(inst.build_seconds()):
+            out[inst.label] = ("open", "not reached: time limit (building its DAG would take "
+                               f"about {inst.build_seconds():.0f} s)", None, None, None)
+            continue
         try:
-            inst.compiled().check_memory(inst.memory)
+            compiled = inst.compiled()
+            for other in group:  # one DAG for the whole group, built once
+                other.graph, other._compiled = inst.graph, compiled
+            compiled.check_memory(inst.memory)
         except InvalidInputError as exc:
             out[inst.label] = ("n/a", str(exc), None, None, None)
             continue
-        ups = upper_facts(inst, max_moves)
+        ups = upper_facts(inst, max_moves, clock.left)
         if carry is not None:  # re-verified at this memory, never trusted
             io = replay(inst.compiled(), carry.strategy, inst.memory).io
             ups.append(Fact(io, f"{carry.source}, at M = {carry.strategy.memory}",
                             carry.strategy))  # fmt: skip
-        lo, hi = _best(lower_facts(inst, explicit_bounds), True), _best(ups, False)
+        lo = _best(lower_facts(inst, explicit_bounds), True)
+        hi = _best(ups, False) if ups else None
         verdict = _interval_verdict(claim, values[inst.label], lo, hi)[0]
         if verdict == "open" and inst.compiled().n <= search_max_nodes and not clock.out():
             limit = search_time
             left = clock.left()
             if left is not None:
                 limit = left if limit is None else min(limit, left)
-            seed = hi.strategy
-            slo, shi, _ = search_facts(inst, seed, limit)
+            slo, shi, _ = search_facts(inst, None if hi is None else hi.strategy, limit)
             lo = _best([lo, slo], True)
-            hi = _best([hi, shi], False)
+            hi = shi if hi is None else _best([hi, shi], False)
         lows[inst.label], highs[inst.label] = lo, hi
-        if hi.strategy is not None and (carry is None or hi.value < carry.value):
+        if hi is not None and hi.strategy is not None and (carry is None or hi.value < carry.value):
             carry = hi
     # monotonicity in M: lower bounds pass down, upper bounds up (already carried)
     best_lo: Fact | None = None
@@ -251,8 +275,9 @@ def _optimum_claim(claim: Claim, group: list[Instance], values: dict[str, sympy.
 
 def _schedule_claim(claim: Claim, inst: Instance, value: sympy.Expr, clock: _Clock,
                     max_moves: int) -> Decision:
-    if clock.out():
-        return "open", "not reached: time limit", None, None, None
+    cost = schedule_seconds(inst, claim.subject, max_moves)
+    if clock.out() or not clock.allows(cost):
+        return "open", f"not reached: time limit (estimated {cost:.1f} s)", None, None, None
     try:
         fact = schedule_fact(inst, claim.subject, max_moves)
     except InvalidInputError as exc:
@@ -385,5 +410,6 @@ def check_claim(
             if progress is not None:
                 progress(v)
     counts = {k: n_k for k in VERDICTS if (n_k := len([v for v in verdicts if v.verdict == k]))}
+    unreached = any(v.evidence.startswith("not reached") for v in verdicts)
     return ClaimCheck(c.text, verdicts, time.monotonic() - clock.start,
-                      "time limit" if clock.out() else None, counts)  # fmt: skip
+                      "time limit" if unreached or clock.out() else None, counts)  # fmt: skip
