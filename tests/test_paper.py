@@ -7,8 +7,16 @@ import json
 import pytest
 
 from redblue.cli import main
-from redblue.paper import attention_tasks, check_rows, measure_attention
-from redblue.report import write_report
+from redblue.paper import (
+    PaperGrid,
+    Verdict,
+    attention_tasks,
+    check_rows,
+    lemma_3_3_counts,
+    measure_attention,
+)
+from redblue.paper import run as paper_run
+from redblue.paper.report import write_report
 from redblue.strategies import simulate
 from redblue.sweep import read_rows
 from redblue.testing import assert_bound_holds
@@ -55,6 +63,52 @@ def test_verdicts_pass_on_real_rows_and_fail_on_doctored_ones(small_rows):
     assert not verdict.ok and "flash2 io" in verdict.failed[0]
 
 
+def test_a_claim_no_instance_reached_is_not_checked_not_failed(small_rows):
+    verdicts = {v.claim: v for v in check_rows(small_rows)}  # d <= 4: no tiling regime
+    tiling = verdicts["square tiling beats FlashAttention-2 for M < d^2/4"]
+    assert tiling.checked == 0 and tiling.status == "not checked" and not tiling.ok
+    assert tiling.required and tiling.fails  # required: the run fails, yet not "FAILED"
+    optional = {v.claim: v for v in check_rows(small_rows, required=False)}[tiling.claim]
+    assert optional.status == "not checked" and not optional.fails
+    assert Verdict("c", "s", 2, ["N=1: broken"], required=False).status == "FAILED"
+    assert Verdict("c", "s", 2, ["N=1: broken"], required=False).fails
+
+
+def test_report_reads_not_checked_and_the_cli_exits_by_required(tmp_path, small_rows,
+                                                                capsys):  # fmt: skip
+    path = write_report(tmp_path / "rep", schedule_rows=small_rows,
+                        verdicts=check_rows(small_rows))  # fmt: skip
+    tiling = next(line for line in path.read_text().splitlines() if "| square tiling beats" in line)
+    assert tiling.endswith("| 0 | not checked |") and "FAILED" not in tiling
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"key": str(i), **r}) + "\n"
+                            for i, r in enumerate(small_rows)))  # fmt: skip
+    argv = ["report", "--from", str(rows), "-o", str(tmp_path / "r")]
+    assert main(argv) == 0  # unchecked claims of a user's rows are optional
+    assert "FAILED" not in capsys.readouterr().out
+    bad = [dict(r) for r in small_rows]
+    victim = next(r for r in bad if r["flash2_io"] is not None)
+    victim["flash2_io"] = victim["lower"] - 1
+    rows.write_text("".join(json.dumps({"key": str(i), **r}) + "\n"
+                            for i, r in enumerate(bad)))  # fmt: skip
+    assert main(argv) == 1  # a claim that failed on an instance fails the command
+    assert "FAILED: explicit lower bound" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("d, ok", [(32, True), (4, False)])
+def test_paper_check_requires_every_claim(d, ok, tmp_path, monkeypatch, capsys):
+    # d = 32 reaches every claim of check_rows (M = 192 < d^2/4); d = 4 not the tiling one
+    grid = PaperGrid(replayed=[], exact=[], lemma_points=[(4, 2, 16)],
+                     counted=attention_tasks([64], [d], [192, 512], max_moves=0))  # fmt: skip
+    monkeypatch.setattr(paper_run, "paper_grid", lambda quick: grid)
+    monkeypatch.setattr(paper_run, "proof_verdicts", lambda: [])
+    code = main(["paper", "-o", str(tmp_path), "--processes", "1"])
+    out = capsys.readouterr().out
+    assert code == (0 if ok else 1) and "FAILED" not in out
+    assert ("not checked" in out) is not ok
+    assert ("required, but no instance reached it" in out) is not ok
+
+
 def test_exact_rows_sit_between_bound_and_schedules():
     rows = rows_for(attention_tasks([1], [1], [3, 4], algorithms=["greedy"], exact=True,
                                     time_limit=20))  # fmt: skip
@@ -67,7 +121,7 @@ def test_exact_rows_sit_between_bound_and_schedules():
 def test_report_files(tmp_path, small_rows):
     pytest.importorskip("matplotlib")
     path = write_report(tmp_path, schedule_rows=small_rows, verdicts=check_rows(small_rows),
-                        lemma_points=[(4, 2, 16)])  # fmt: skip
+                        lemma_counts=[lemma_3_3_counts(4, 2, 16)])  # fmt: skip
     text = path.read_text()
     assert "## Verdicts" in text and "io_vs_memory.png" in text and "lemma_3_3.png" in text
     for png in ("io_vs_memory.png", "ratio_to_lower.png", "lemma_3_3.png"):
