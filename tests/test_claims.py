@@ -173,9 +173,9 @@ def test_user_graph(tmp_path):
 
 
 def test_infeasible_memory_is_not_applicable():
-    r = check_claim("Q >= 1", n=[1], d=[1], memory=[2, 3], sum="fma")
-    assert [v.verdict for v in r.verdicts] == ["n/a", "n/a"] or r.verdicts[0].verdict == "n/a"
-    assert not r.refuted
+    r = check_claim("Q >= 13", n=[1], d=[2], memory=[3, 4], sum="fma")  # fma needs M >= 4
+    assert [v.verdict for v in r.verdicts] == ["n/a", "refuted"]
+    assert "smallest feasible memory is M = 4" in r.verdicts[0].evidence
 
 
 def test_time_limit_leaves_unreached_instances_open():
