@@ -9,7 +9,7 @@ import pytest
 import sympy
 
 from redblue.claims import Fact, check_claim, parse_claim, parse_range
-from redblue.claims.check import _interval_verdict
+from redblue.claims.check import _interval_verdict, pass_lower_bounds_down
 from redblue.cli import main
 from redblue.dags import attention_dag, chain_dag, read_json, write_json
 from redblue.errors import InvalidInputError
@@ -89,6 +89,22 @@ LO, HI = Fact(10, "lower source"), Fact(14, "upper source")
 def test_interval_verdicts(claim, value, verdict, decided_by):
     got, _, fact = _interval_verdict(parse_claim(claim), sympy.sympify(value), LO, HI)
     assert (got, fact) == (verdict, decided_by)
+
+
+def test_lower_bounds_pass_down_in_m():
+    lows = [Fact(5, "a"), Fact(9, "b"), Fact(7, "c"), Fact(7, "d"), Fact(2, "e")]
+    out = pass_lower_bounds_down(lows)
+    assert [f.value for f in out] == [9, 9, 7, 7, 2]
+    assert out[0].source.startswith("b, at a larger M") and out[2].source == "c"
+
+
+def test_explicit_bounds_used_where_they_beat_the_trivial_one():
+    # N=64, d=1, M=8: the large-cache bound 408 beats 4Nd = 256; it must stay below every
+    # replayed schedule (check_claim raises on a lower bound above an upper one)
+    r = check_claim("Q >= 400", n=[64], d=[1], memory=[8, 9], search_time=None)
+    v = r.verdicts[0]
+    assert v.verdict == "confirmed" and v.lower.source.startswith("explicit large-cache")
+    assert v.lower.value == 408 <= v.upper.value
 
 
 def test_point_interval_confirms_equality():

@@ -255,22 +255,40 @@ def _optimum_claim(claim: Claim, group: list[Instance], values: dict[str, sympy.
         lows[inst.label], highs[inst.label] = lo, hi
         if hi is not None and hi.strategy is not None and (carry is None or hi.value < carry.value):
             carry = hi
-    # monotonicity in M: lower bounds pass down, upper bounds up (already carried)
-    best_lo: Fact | None = None
-    for inst in reversed(group):
-        lo = lows.get(inst.label)
-        if lo is None:
-            continue
-        if best_lo is not None and best_lo.value > lo.value:
-            lo = Fact(best_lo.value, f"{best_lo.source}, at a larger M (Q is non-increasing "
-                      f"in M)")  # fmt: skip
-            lows[inst.label] = lo
-        best_lo = lo if best_lo is None or lo.value >= best_lo.value else best_lo
+    # monotonicity in M: lower bounds pass down (upper bounds were carried up)
+    known = [inst.label for inst in group if inst.label in lows]
+    lows.update(zip(known, pass_lower_bounds_down([lows[k] for k in known]), strict=True))
     for inst in group:
         if inst.label in lows:
             lo, hi = lows[inst.label], highs[inst.label]
+            if hi is not None and lo.value > hi.value:  # a proof or a replay is wrong
+                raise AssertionError(
+                    f"inconsistent evidence at {inst.label}: lower bound {lo.value} "
+                    f"({lo.source}) > upper bound {hi.value} ({hi.source})"
+                )
             out[inst.label] = (*_interval_verdict(claim, values[inst.label], lo, hi), lo, hi)
     return out
+
+
+def pass_lower_bounds_down(lows: Sequence[Fact]) -> list[Fact]:
+    """Lower bounds of one DAG in increasing M, each raised to the best at any larger M.
+
+    Q(G, M) is non-increasing in M, so a lower bound proven at M' >= M holds at M.
+
+    Examples
+    --------
+    >>> [f.value for f in pass_lower_bounds_down([Fact(5, "a"), Fact(9, "b"), Fact(7, "c")])]
+    [9, 9, 7]
+    """
+    out: list[Fact] = []
+    best: Fact | None = None
+    for lo in reversed(lows):
+        if best is not None and best.value > lo.value:
+            lo = Fact(best.value, f"{best.source}, at a larger M (Q is non-increasing in M)")
+        if best is None or lo.value > best.value:
+            best = lo
+        out.append(lo)
+    return out[::-1]
 
 
 def _schedule_claim(claim: Claim, inst: Instance, value: sympy.Expr, clock: _Clock,
