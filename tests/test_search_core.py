@@ -29,6 +29,7 @@ from redblue.search.core import (
     compiled_search,
     compiled_weighted_search,
 )
+from redblue.search.limits import RESERVE_MIN, MemorySource
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,8 +123,9 @@ def test_cut_heuristic_cores_agree(G):
 def test_memory_limit_stops_with_bounds(core, monkeypatch):
     G = attention_dag(2, 1)
     want = solve(G, 3).io  # about 90,000 states expanded, many more stored
-    # a share of memory so small that the floor of 1000 stored states applies
-    monkeypatch.setattr("redblue.search.astar.MEMORY_SHARE", 1e-12)
+    # a memory limit leaving 1 MiB above the reserve: the tables cannot grow past it
+    tight = MemorySource("test limit", RESERVE_MIN + (1 << 20), lambda: 0)
+    monkeypatch.setattr("redblue.search.limits.memory_sources", lambda *a, **k: [tight])
     r = solve(G, 3, core=core)
     assert r.stopped == "memory limit" and not r.optimal and r.io is None
     assert r.lower <= want <= r.upper

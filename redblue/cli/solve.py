@@ -1,4 +1,9 @@
-"""``redblue solve GRAPH --memory M``: the optimal I/O Q(G, M) with a certificate."""
+"""``redblue solve GRAPH --memory M``: the optimal I/O Q(G, M) with a certificate.
+
+Exit status: 0 proven optimal; 1 stopped by the time limit or the memory guard (the proven
+bounds are printed, the certificate written); 2 bad input; 130 interrupted by Ctrl-C,
+with the bounds found so far printed and the certificate written as for a limit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from redblue import dags
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
 from redblue.game import VARIANTS, write_strategy
 from redblue.search import METHODS, solve
+
+#: exit status after Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
 
 
 def _progress(info: dict) -> None:
@@ -48,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
             f"method: {result.method}, states: {result.states}, seconds: {result.seconds:.2f}, "
             f"certificate: {len(result.strategy)} moves, io {result.upper} (replayed)"
         )
-    return EXIT_OK if result.optimal else EXIT_INVALID
+    if result.optimal:
+        return EXIT_OK
+    return EXIT_INTERRUPTED if result.stopped == "interrupted" else EXIT_INVALID
 
 
 def register(sub: Any) -> None:
@@ -58,7 +68,8 @@ def register(sub: Any) -> None:
     p.add_argument("--variant", choices=tuple(VARIANTS), default="classic")
     p.add_argument("--method", choices=METHODS, default="astar",
                    help="astar (default), ilp (independent check) or naive (baseline)")  # fmt: skip
-    p.add_argument("--time-limit", type=seconds, metavar="S", help="stop after S seconds")
+    p.add_argument("--time-limit", type=seconds, metavar="S",
+                   help="stop after S seconds (every phase counts) with proven bounds")
     p.add_argument("--certificate", metavar="FILE", help="write the best strategy to FILE")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -117,14 +117,15 @@ Y  *symmetry* (rule ``"symmetry"``). An automorphism ``p`` of the DAG (a permuta
 from __future__ import annotations
 
 import itertools
-import os
 import time
 import weakref
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
+from redblue.search.limits import Limits, Stopped
 
 __all__ = [
     "RULES",
@@ -137,40 +138,8 @@ __all__ = [
 
 #: most automorphisms kept by rule Y (a subset of the group is still sound)
 MAX_AUTOMORPHISMS = 256
-#: share of the machine's memory the stored states of one search may fill; beyond it the
-#: search stops as under a time limit ("memory limit") instead of being killed
-MEMORY_SHARE = 0.5
-
-
-def stored_state_limit(bytes_per_state: int) -> int:
-    """How many stored states fit in :data:`MEMORY_SHARE` of physical memory.
-
-    Parameters
-    ----------
-    bytes_per_state : int
-        What one stored state costs the search, tables and queue included.
-
-    Returns
-    -------
-    int
-        At least 1000; a machine whose memory size is unknown counts as 8 GiB.
-
-    Examples
-    --------
-    >>> stored_state_limit(300) > 1000
-    True
-    """
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # not POSIX
-        ram = 8 << 30
-    return max(1000, int(ram * MEMORY_SHARE) // bytes_per_state)
-
-
-#: what a stored state costs the Python core (dicts of tuples of big integers), assumed
-PYTHON_BYTES_PER_STATE = 700
-#: units of work (states popped, successors made) between two looks at the clock in the
-#: Python core: well under a second even at a millisecond per successor
+#: units of work (states popped, successors made) between two looks at memory and
+#: progress in the Python core (the clock and Ctrl-C are looked at every unit)
 LOOK_WORK = 256
 
 RULES = ("stash", "dead", "forced", "heuristic", "bound", "dominance", "symmetry")
@@ -184,24 +153,36 @@ def _bits(mask: int):
         mask ^= low
 
 
-def automorphisms(graph: CompiledGraph, limit: int = MAX_AUTOMORPHISMS) -> list[list[int]]:
+def automorphisms(
+    graph: CompiledGraph, limit: int = MAX_AUTOMORPHISMS, limits: Limits | None = None
+) -> list[list[int]]:
     """Automorphisms of the DAG that fix the output set, identity first (rule Y).
 
-    Computed once per graph and limit (``solve`` searches the same graph twice: the
-    no-recompute seed, then the classic game).
+    Computed once per graph and limit (``solve`` searches the same graph thrice: weighted
+    A*, the no-recompute seed, then the classic game). Under ``limits`` the search for
+    them stops at the deadline (or Ctrl-C) with those found so far: any set of
+    automorphisms is sound for rule Y, only fewer states are merged. Such a partial set
+    is not kept for later calls.
     """
     cache = _AUTOMORPHISMS.setdefault(graph, {})
-    if limit not in cache:
-        cache[limit] = _find_automorphisms(graph, limit)
-    return [p[:] for p in cache[limit]]
+    perms = cache.get(limit)
+    if perms is None:
+        perms, complete = _find_automorphisms(graph, limit, limits)
+        if complete:
+            cache[limit] = perms
+    return [p[:] for p in perms]
 
 
 _AUTOMORPHISMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_SYMMETRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> _Symmetry
+# graph -> (automorphisms, their _Symmetry)
+_SYMMETRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _find_automorphisms(graph: CompiledGraph, limit: int) -> list[list[int]]:
-    """Every automorphism (up to ``limit``) by individualization and refinement.
+def _find_automorphisms(
+    graph: CompiledGraph, limit: int, limits: Limits | None = None
+) -> tuple[list[list[int]], bool]:
+    """Every automorphism (up to ``limit``) by individualization and refinement; and
+    whether the search ran to its end (False when ``limits`` stopped it).
 
     Colour refinement (:func:`_refine`) splits the vertices into classes that every
     automorphism keeps. The search fixes the smallest vertex ``v`` of the first class with
@@ -214,6 +195,10 @@ def _find_automorphisms(graph: CompiledGraph, limit: int) -> list[list[int]]:
     missed. On these DAGs (networkx's VF2 matcher, which the tests compare against, took
     about 9 s on the 99-vertex N = 3, d = 2 attention DAG) refinement leaves little to
     try.
+
+    The search is depth first with an explicit stack (a class of 3,000 interchangeable
+    inputs takes 3,000 levels, beyond Python's recursion limit); along the first branch,
+    where both colourings are the same, ``w = v`` reuses the refinement of ``v``.
     """
     n = graph.n
     preds = [graph.predecessors(v).tolist() for v in range(n)]
@@ -222,37 +207,61 @@ def _find_automorphisms(graph: CompiledGraph, limit: int) -> list[list[int]]:
         for u in preds[v]:
             succs[u].append(v)
     edges = {(u, v) for v in range(n) for u in preds[v]}
-    start = _refine([(bool(graph.is_output[v]), bool(graph.is_input[v])) for v in range(n)],
-                    preds, succs)  # fmt: skip
     ident = list(range(n))
     perms = [ident]
 
-    def extend(ca: list, cb: list) -> None:
+    def level(ca, cb, same: bool) -> list | None:
+        """The next level below colourings ``ca``, ``cb``: ``[refined ca, cb, same, v,
+        fresh colour, candidates w]``; None at a leaf (a permutation, kept if valid)."""
         cells: dict = {}
-        for v, c in enumerate(ca):
-            cells.setdefault(c, []).append(v)
-        split = min((c for c, vs in cells.items() if len(vs) > 1), default=None)
+        for x, c in enumerate(ca):
+            cells.setdefault(c, []).append(x)
+        split = min((c for c, xs in cells.items() if len(xs) > 1), default=None)
         if split is None:
             where = {c: w for w, c in enumerate(cb)}
             p = [where[c] for c in ca]
             if p != ident and all((p[u], p[v]) in edges for u, v in edges):
                 perms.append(p)
-            return
+            return None
         v = cells[split][0]
         fresh = max(ca) + 1
-        ca2 = _refine([fresh if x == v else c for x, c in enumerate(ca)], preds, succs)
-        for w in (x for x, c in enumerate(cb) if c == split):
-            cb2 = _refine([fresh if x == w else c for x, c in enumerate(cb)], preds, succs)
+        ca2 = _refine([fresh if x == v else c for x, c in enumerate(ca)], preds, succs, limits)
+        cands = iter([x for x, c in enumerate(cb) if c == split])
+        return [array("q", ca2), cb, same, v, fresh, cands]
+
+    try:
+        if limits is not None:
+            limits.check()
+        start = array("q", _refine([(bool(graph.is_output[v]), bool(graph.is_input[v]))
+                                    for v in range(n)], preds, succs, limits))  # fmt: skip
+        stack = []
+        top = level(start, start, True)
+        if top is not None:
+            stack.append(top)
+        while stack and len(perms) < limit:
+            ca2, cb, same, v, fresh, cands = stack[-1]
+            w = next(cands, None)
+            if w is None:
+                stack.pop()
+                continue
+            if limits is not None:
+                limits.check()
+            if same and w == v:
+                cb2 = ca2  # the same refinement of the same colouring
+            else:
+                cb2 = array("q", _refine([fresh if x == w else c for x, c in enumerate(cb)],
+                                         preds, succs, limits))  # fmt: skip
             if sorted(ca2) == sorted(cb2):
-                extend(ca2, cb2)
-            if len(perms) >= limit:
-                return
+                below = level(ca2, cb2, same and w == v)
+                if below is not None:
+                    stack.append(below)
+    except Stopped:
+        return perms[:limit], False
+    return perms[:limit], True
 
-    extend(start, start)
-    return perms[:limit]
 
-
-def _refine(colors: list, preds: list[list[int]], succs: list[list[int]]) -> list[int]:
+def _refine(colors: list, preds: list[list[int]], succs: list[list[int]],
+            limits: Limits | None = None) -> list[int]:  # fmt: skip
     """Colour refinement: the coarsest partition finer than ``colors`` in which vertices of
     one class have the same multiset of predecessor classes and of successor classes.
 
@@ -262,6 +271,8 @@ def _refine(colors: list, preds: list[list[int]], succs: list[list[int]]) -> lis
     """
     ncls = len(set(colors))
     while True:
+        if limits is not None:
+            limits.check()  # a round takes a tenth of a second at 10,000 vertices
         sig = [
             (c, tuple(sorted(colors[u] for u in preds[v])), tuple(sorted(colors[w] for w in out)))
             for v, (c, out) in enumerate(zip(colors, succs, strict=True))
@@ -274,39 +285,50 @@ def _refine(colors: list, preds: list[list[int]], succs: list[list[int]]) -> lis
 
 
 class _Symmetry:
-    """Fast application of a list of vertex permutations to bitsets (rule Y)."""
+    """Fast application of a list of vertex permutations to bitsets (rule Y).
+
+    A permutation ``p`` maps the bits it fixes to themselves, so the image of a bitset is
+    ``mask & fixed`` plus, for each chunk of :attr:`CHUNK` vertex ids holding a vertex
+    ``p`` moves, a table lookup giving the image of the moved bits of that chunk. On the
+    automorphisms of large random DAGs (a few interchangeable inputs each) this keeps the
+    tables tiny: a full table per chunk and permutation took 13 s and 3 GB at 1,000
+    vertices. ``limits`` (checked once a permutation) stops a long table build.
+    """
 
     CHUNK = 10
 
-    def __init__(self, perms: list[list[int]], n: int, tables: bool = True):
+    def __init__(self, perms: list[list[int]], n: int, tables: bool = True,
+                 limits: Limits | None = None):  # fmt: skip
         self.perms, self.n = perms, n
         self._blue_images: dict[int, list[int]] = {}
         ch = self.CHUNK
-        self.nchunks = (n + ch - 1) // ch
-        self.tables = []
-        for p in perms if tables else ():  # without tables: only for unmap_macros
+        full = (1 << n) - 1
+        self.moved = [[v for v, w in enumerate(p) if v != w] for p in perms]
+        self.fixed: list[int] = []
+        self.tables: list[list[tuple[int, list[int]]]] = []
+        for p, moved in zip(perms if tables else (), self.moved, strict=False):
+            if limits is not None:
+                limits.check()
+            self.fixed.append(full & ~sum(1 << v for v in moved))
             tabs = []
-            for c in range(self.nchunks):
-                bits = [p[i] for i in range(c * ch, min(n, (c + 1) * ch))]
+            for c in sorted({v // ch for v in moved}):  # without tables: for unmap_macros
+                bits = [p[i] if p[i] != i else -1 for i in range(c * ch, min(n, (c + 1) * ch))]
                 tab = [0] * (1 << len(bits))
                 for x in range(1, len(tab)):
                     low = x & -x
-                    tab[x] = tab[x ^ low] | 1 << bits[low.bit_length() - 1]
-                tabs.append(tab)
+                    j = bits[low.bit_length() - 1]
+                    tab[x] = tab[x ^ low] | (1 << j if j >= 0 else 0)
+                tabs.append((c * ch, tab))
             self.tables.append(tabs)
         self.inverse = []
-        for p in perms:
-            q = [0] * n
-            for i, j in enumerate(p):
-                q[j] = i
-            self.inverse.append(q)
+        for p, moved in zip(perms, self.moved, strict=True):
+            self.inverse.append({p[v]: v for v in moved})
 
     def apply(self, k: int, mask: int) -> int:
         """The image of the bitset ``mask`` under permutation number ``k``."""
-        out, ch, m = 0, self.CHUNK, (1 << self.CHUNK) - 1
-        for tab in self.tables[k]:
-            out |= tab[mask & m]
-            mask >>= ch
+        out, m = mask & self.fixed[k], (1 << self.CHUNK) - 1
+        for shift, tab in self.tables[k]:
+            out |= tab[mask >> shift & m]
         return out
 
     def canon(self, red: int, blue: int, comp: int) -> tuple[int, int, int, int]:
@@ -338,9 +360,11 @@ class _Symmetry:
         return r, low, c, k
 
     def compose_map(self, sigma: list[int], k: int) -> list[int]:
-        """``sigma o perm_k^-1`` as a vertex list."""
-        inv = self.inverse[k]
-        return [sigma[inv[v]] for v in range(self.n)]
+        """``sigma o perm_k^-1`` as a vertex list (only the moved vertices change)."""
+        out = sigma[:]
+        for v, u in self.inverse[k].items():
+            out[v] = sigma[u]
+        return out
 
 
 def unmap_macros(
@@ -403,6 +427,12 @@ class Problem:
         self._cut_memo: dict[tuple[int, int, int, int], int] = {}
         self._INF = 1 << 20
         self._head: list[int] | None = None  # the flow network of rule H2, built lazily
+        #: the automorphisms rule Y uses (None: :func:`automorphisms` finds them); ``solve``
+        #: finds them once, within its time limit, for every search on the graph
+        self.perms: list[list[int]] | None = None
+        #: the limits of the running search, looked at inside long per-state work (the
+        #: max flow of rule H2 on large graphs)
+        self.limits: Limits | None = None
 
     def live(self, blue: int, comp: int) -> int:
         """The live vertices (rule D); every vertex when the rule is off."""
@@ -519,7 +549,10 @@ class Problem:
         src, snk = 2 * n, 2 * n + 1
         flow = 0
         size = 2 * n + 2
+        limits = self.limits
         while True:
+            if limits is not None:
+                limits.check()  # one breadth-first pass a path: long on large graphs
             via = [-1] * size
             via[src] = -2
             queue = [src]
@@ -676,17 +709,18 @@ class Problem:
         return kinds, nodes
 
 
-def weighted_search(problem: Problem, weight: int, seconds: float, upper: int | None = None):
+def weighted_search(problem: Problem, weight: int, seconds: float, upper: int | None = None,
+                    limits: Limits | None = None):  # fmt: skip
     """Weighted A* for an upper bound (rule B): ``(cost, macros)`` or None.
 
     The pure-Python twin of :func:`redblue.search.core.compiled_weighted_search`: the
     queue favours states close to the goal (``g + weight * h``), so good strategies come
     fast where the exact search cannot finish. What it finds is valid and proves nothing
-    about optimality.
+    about optimality. It stops after ``seconds``, or earlier by ``limits``.
     """
     if weight < 1:
         raise ValueError(f"weight must be at least 1, not {weight}")
-    out = astar_search(problem, upper=upper, time_limit=seconds, weight=weight)
+    out = astar_search(problem, upper=upper, time_limit=seconds, weight=weight, limits=limits)
     return (out.lower, out.macros) if out.macros is not None else None
 
 
@@ -714,6 +748,7 @@ def astar_search(
     progress: Callable[[dict], None] | None = None,
     progress_every: float = 2.0,
     weight: int = 1,
+    limits: Limits | None = None,
 ) -> AStarOutcome:
     """A* (best-first on ``f = g + h``) with a bucket queue, bounded by ``upper``.
 
@@ -724,22 +759,56 @@ def astar_search(
     With ``weight > 1`` it is weighted A* (queue order ``g + weight * h``, pruning still
     on ``g + h``): a fast search for good strategies whose bounds prove nothing; see
     :func:`weighted_search`.
+
+    The search stops with ``stopped`` set and the bound reached so far when ``time_limit``
+    seconds have passed, the deadline of ``limits`` has come or Ctrl-C was caught by it
+    ("time limit", "interrupted"), after ``state_limit`` expansions ("state limit"), or
+    when its tables would grow past a memory limit of the process, or a ``MemoryError``
+    occurs ("memory limit"; see :class:`~redblue.search.limits.MemoryGuard`). The clock
+    and the interrupt flag are looked at for every state popped and successor made, and
+    inside the max flow of rule H2 (each can take milliseconds on thousands of vertices);
+    memory and progress every :data:`LOOK_WORK` of them.
     """
-    t0 = time.monotonic()
-    max_stored = stored_state_limit(PYTHON_BYTES_PER_STATE)
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
+    hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
+    # [bound, states expanded] as the loop goes: what a stop from deep inside returns
+    # (h is the same on every image of a state under rule Y)
+    reached = [weight * hfun(*problem.start()), 0]
+    saved = problem.limits
+    problem.limits = lim
+    try:
+        return _astar(problem, lim, reached, upper, hfun, heuristic, dominance, symmetry,
+                      state_limit, progress, progress_every, weight)  # fmt: skip
+    except Stopped as stop:
+        return AStarOutcome(reached[0], upper, None, False, reached[1], stop.reason)
+    except MemoryError:
+        lim.memory.tripped = "MemoryError"
+        return AStarOutcome(reached[0], upper, None, False, reached[1], "memory limit")
+    finally:
+        problem.limits = saved
+
+
+def _astar(problem, lim, reached, upper, hfun, heuristic, dominance, symmetry, state_limit,
+           progress, progress_every, weight):  # fmt: skip
+    """The loop of :func:`astar_search`; ``reached`` keeps its bound and states expanded
+    up to date for when :class:`Stopped` or ``MemoryError`` ends it."""
+    t0 = lim.t0
     n = problem.n
     sh1, sh2 = n, 2 * n
-    hfun = problem.heuristic if heuristic else (lambda red, blue, comp: 0)
     strong = problem.cut_heuristic if heuristic and not problem.no_recompute else None
     red, blue, comp = problem.start()
     sym = None
     if symmetry:
-        perms = automorphisms(problem.graph)
+        perms = problem.perms
+        if perms is None:
+            perms = automorphisms(problem.graph, limits=lim)
         if len(perms) > 1:
-            # its tables take a second on large graphs, and solve searches a graph thrice
-            sym = _SYMMETRIES.get(problem.graph)
-            if sym is None:
-                sym = _SYMMETRIES[problem.graph] = _Symmetry(perms, n)
+            # its tables take a while on large graphs, and solve searches a graph thrice
+            got = _SYMMETRIES.get(problem.graph)
+            if got is None or got[0] != perms:
+                got = (perms, _Symmetry(perms, n, limits=lim))
+                _SYMMETRIES[problem.graph] = got
+            sym = got[1]
             red, blue, comp, _ = sym.canon(red, blue, comp)
     key0 = red | blue << sh1 | comp << sh2
     # best[key] = (g, parent key, v, victims, stored, automorphism applied (rule Y))
@@ -755,22 +824,31 @@ def astar_search(
     buckets: list[list[tuple[int, int, int, int, int, bool]]] = [[] for _ in range(f0 + 1)]
     buckets[f0].append((0, red, blue, comp, key0, False))
     f = f0
+    reached[0] = f
     expanded = 0
     work = 0
     last = t0
+    flag = lim.flag
+    deadline = lim.deadline if lim.deadline is not None else float("inf")
+    clock = time.monotonic
+    guard = lim.memory
+    mem_next = t0
+    # what the tables may grow by before the next look: a dict doubling its table (about
+    # 72 bytes an entry) and LOOK_WORK more states of (assumed) 400 bytes plus the keys
+    state_bytes = 400 + (3 * n) // 8
 
     def look(f: int) -> str | None:
-        """The clock, memory and progress, every ``LOOK_WORK`` units of work (states
-        popped, successors made) rather than by expansions: one expansion makes from a
-        few to thousands of successors, each costly on large graphs. Restarts the work
+        """Memory and progress, every ``LOOK_WORK`` units of work (states popped,
+        successors made; memory files read at most every 50 ms). Restarts the work
         count; returns the reason to stop, or None."""
-        nonlocal work, last
+        nonlocal work, last, mem_next
         work = 0
-        now = time.monotonic()
-        if time_limit is not None and now - t0 >= time_limit:
-            return "time limit"
-        if len(best) > max_stored:
-            return "memory limit"
+        now = clock()
+        if now >= mem_next:
+            mem_next = now + 0.05
+            growth = 80 * (len(best) + (len(dom) if dom is not None else 0))
+            if guard.exceeded(growth + 4 * LOOK_WORK * state_bytes):
+                return "memory limit"
         if progress is not None and now - last >= progress_every:
             last = now
             progress({"states": expanded, "lower": f, "upper": upper,
@@ -786,8 +864,11 @@ def astar_search(
                 f += 1
             if f >= len(buckets):
                 break
+            reached[0] = f
             continue
         g, red, blue, comp, key, checked = buckets[f].pop()
+        if flag[0] or clock() >= deadline:
+            return AStarOutcome(f, upper, None, False, expanded, lim.reason() or "time limit")
         work += 1
         if work >= LOOK_WORK and (why := look(f)):
             return AStarOutcome(f, upper, None, False, expanded, why)
@@ -825,9 +906,13 @@ def astar_search(
         if state_limit is not None and expanded >= state_limit:
             return AStarOutcome(f, upper, None, False, expanded, "state limit")
         expanded += 1
+        reached[1] = expanded
         for cost, nred, nblue, ncomp, v, vm, st in problem.successors(red, blue, comp):
+            if flag[0] or clock() >= deadline:  # (f stays a lower bound here)
+                return AStarOutcome(f, upper, None, False, expanded,
+                                    lim.reason() or "time limit")  # fmt: skip
             work += 1
-            if work >= LOOK_WORK and (why := look(f)):  # (f stays a lower bound here)
+            if work >= LOOK_WORK and (why := look(f)):
                 return AStarOutcome(f, upper, None, False, expanded, why)
             ng = g + cost
             pk = 0

@@ -12,9 +12,14 @@ cost in one row, parent, the macro that reached it and the automorphism applied)
 open-addressing hash table of node ids tagged with hash bits, a bucket queue of linked
 entries, and for rule C a table of ``(red, blue)`` classes, each a contiguous run of
 rows in a pool. Large arrays ask for transparent huge pages (Linux): the tables are
-read at random, and most of the time goes to memory. The time limit, the memory guard
-and the progress callback are served through ``objmode`` every ``_TICK_WORK`` units of
-work (states popped, successors made).
+read at random, and most of the time goes to memory. The limits of the search (a
+:class:`~redblue.search.limits.Limits`: the deadline, Ctrl-C, the memory guard) and the
+progress callback are served through ``objmode`` every 20 ms (``_TICK_NS``; the clock,
+``clock_gettime`` called from compiled code, is read every ``_CLOCK_WORK`` units of
+work: states popped, successors made, victim sets tried), and before a successor buffer
+grows; the memory guard is told what the tables hold, since all of them may double
+before the next look. A ``MemoryError`` from an allocation all the same ends the search
+with the bound of the last look ("memory limit").
 
 Rule H2 computes its minimum cut by Dinic's algorithm; on attention N = 2, d = 2 at
 M = 6 (311,316 states expanded, each about 11 max flows) this and the memory layout
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -43,9 +49,9 @@ from redblue.search.astar import (
     Problem,
     _Symmetry,
     automorphisms,
-    stored_state_limit,
     unmap_macros,
 )
+from redblue.search.limits import Limits, Stopped
 
 __all__ = ["MAX_NODES", "compiled_search", "compiled_weighted_search"]
 
@@ -79,34 +85,101 @@ INPUTS, OUTPUTS, ALL = 0, 1, 2
  P_LIMIT, P_STATES, P_NCHUNK, P_WEIGHT, P_NOUT, P_OUTS) = range(17)  # fmt: skip
 # (the output ids follow from ``P_OUTS`` on)
 _INF = 1 << 20
-# work units (states popped, successors made) between two looks at the clock: tens of
-# milliseconds on attention DAGs
-_TICK_WORK = 1 << 16
+# the limits (deadline, Ctrl-C, memory) and the progress callback are looked at in Python
+# (``objmode``) at most every _TICK_NS nanoseconds: each look costs the compiled loop
+# far more than its own time (a look every 8,192 units of work made the search 4% slower);
+# the clock is read (clock_gettime, tens of nanoseconds) every _CLOCK_WORK units of work
+# (states popped, successors made, victim sets tried). Without that clock (not Linux or
+# macOS) every 64th reading counts as due.
+_TICK_NS = 20_000_000
+_CLOCK_WORK = 1 << 10
 
 # outcome codes of the compiled search
-FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT, MEMORY_LIMIT = 0, 1, 2, 3, 4
-#: what a stored state costs this core: its rows (state and g, parent, macro, class
-#: pool), hash slots, queue entries, and room for the tables while they double; measured
-#: about 255 bytes on attention DAGs
-BYTES_PER_STATE = 320
+FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT, MEMORY_LIMIT, INTERRUPTED = 0, 1, 2, 3, 4, 5
+STOPPED = {TIME_LIMIT: "time limit", STATE_LIMIT: "state limit", MEMORY_LIMIT: "memory limit",
+           INTERRUPTED: "interrupted"}  # fmt: skip
 
-_RUN: dict = {}  # the time limit and progress callback of the running search
+_RUN: dict = {}  # the limits and progress callback of the running search
+# graph -> (automorphisms, their tables for _sym_apply and _delta_image_one)
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tick(expanded: int, f: int, stored: int) -> int:
-    """Called from compiled code now and then: ``TIME_LIMIT`` or ``MEMORY_LIMIT`` to
-    stop, else 0."""
+def _tick(expanded: int, f: int, stored: int, held: int) -> int:
+    """Called from compiled code now and then: a code to stop (``TIME_LIMIT``,
+    ``INTERRUPTED``, ``MEMORY_LIMIT`` when ``held`` more bytes, what the tables hold,
+    would cross a memory limit), else 0. Keeps ``f`` as the bound to report should an
+    allocation fail."""
     now = time.monotonic()
     run = _RUN
-    if run["limit"] is not None and now - run["t0"] >= run["limit"]:
-        return TIME_LIMIT
-    if stored > run["max_stored"]:
-        return MEMORY_LIMIT
+    run["f"] = max(run["f"], f)
+    run["expanded"] = expanded
+    why = run["limits"].reason()
+    if why is not None:
+        return INTERRUPTED if why == "interrupted" else TIME_LIMIT
+    # memory files every 50 ms, or sooner when the tables have grown by a quarter
+    if now >= run["mem_next"] or 4 * held > 5 * run["held_seen"]:
+        run["mem_next"] = now + 0.05
+        run["held_seen"] = held
+        if run["guard"].exceeded(held) is not None:
+            return MEMORY_LIMIT
     if run["progress"] is not None and now - run["last"] >= run["every"]:
         run["last"] = now
         run["progress"]({"states": expanded, "lower": f, "upper": run["upper"],
                          "stored": stored, "seconds": now - run["t0"]})  # fmt: skip
     return 0
+
+
+def _clock() -> int:
+    """Called from compiled code inside a long expansion: ``TIME_LIMIT`` or
+    ``INTERRUPTED`` to stop, else 0."""
+    why = _RUN["limits"].reason()
+    if why is None:
+        return 0
+    return INTERRUPTED if why == "interrupted" else TIME_LIMIT
+
+
+_CLOCK_ID = getattr(time, "CLOCK_MONOTONIC", None)
+
+
+@intrinsic
+def _now_ns(typingctx):
+    """``clock_gettime(CLOCK_MONOTONIC)`` in nanoseconds from the C library; 0 where it is
+    missing (Windows). An intrinsic, as :func:`_advise_huge_pages`: the core stays
+    cached."""
+    sig = types.int64()
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        if _CLOCK_ID is None or not sys.platform.startswith(("linux", "darwin")):
+            return ir.Constant(i64, 0)
+        i32 = ir.IntType(32)
+        spec = ir.LiteralStructType([i64, i64])  # struct timespec on 64-bit Unix
+        ts = cgutils.alloca_once(builder, spec)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i32, [i32, spec.as_pointer()]), "clock_gettime")
+        builder.call(fn, [ir.Constant(i32, _CLOCK_ID), ts])
+        sec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 0))
+        nsec = builder.load(cgutils.gep_inbounds(builder, ts, 0, 1))
+        return builder.add(builder.mul(sec, ir.Constant(i64, 1_000_000_000)), nsec)
+
+    return sig, codegen
+
+
+@njit(inline="always")
+def _due(clk):
+    """Whether to look at the limits now: ``clk[0]`` is the clock time of the next look,
+    ``clk[1]`` counts readings where there is no clock (then every 64th is due)."""
+    now = _now_ns()
+    if now == 0:
+        clk[1] += 1
+        if clk[1] < 64:
+            return False
+        clk[1] = 0
+        return True
+    if now < clk[0]:
+        return False
+    clk[0] = now + _TICK_NS
+    return True
 
 
 @njit(inline="always")
@@ -453,8 +526,10 @@ def _hash(s):
 
 
 @njit(cache=True)
-def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
-    """Macro moves from state ``st`` into the buffers; the count, or -1 if they overflow.
+def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound, clk):
+    """Macro moves from state ``st`` into the buffers; the count, -1 if they overflow, or
+    ``-2 - code`` when the limits say stop (looked at as in :func:`_search`, ``clk`` its
+    clock: at large M one state can have millions of victim sets).
 
     ``out_s[i]`` the next state (6 words, rule D applied), ``out_c[i]`` its cost,
     ``out_v[i]`` the computed vertex, ``out_m[i]`` the victims and stored sets (4 words).
@@ -483,6 +558,7 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
     o1 = gm[OUTPUTS, 1]
     cap = out_c.shape[0]
     k = 0
+    tried = 0
     if prm[P_FORCED] and r < memory:
         # rule F
         for v in range(n):
@@ -566,6 +642,14 @@ def _successors(st, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbound):
         for i in range(need):
             pick[i] = i
         while True:
+            tried += 1
+            if tried >= _CLOCK_WORK:
+                tried = 0
+                if _due(clk):
+                    with objmode(stop="int64"):
+                        stop = _clock()
+                    if stop:
+                        return -2 - stop
             vm0 = _U0
             vm1 = _U0
             for i in range(need):
@@ -758,6 +842,17 @@ def _rehash(keys, count, size, width):
     return slots
 
 
+@njit(inline="always")
+def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, pool, ent,
+          bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m):  # fmt: skip
+    """Bytes held by the tables of :func:`_search` (each may double before the next look
+    at memory)."""
+    return (keys.nbytes + parent.nbytes + mac.nbytes + inlist.nbytes + slots.nbytes
+            + ckeys.nbytes + cstart.nbytes + clen.nbytes + croom.nbytes + cslots.nbytes
+            + pool.nbytes + ent.nbytes + bhead.nbytes + memo_keys.nbytes + memo_val.nbytes
+            + out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes)  # fmt: skip
+
+
 @njit(cache=True)
 def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sink):
     """The A* loop of :func:`redblue.search.astar.astar_search`, compiled.
@@ -824,6 +919,8 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
     pimg = np.zeros((4, nperm), np.uint64)  # the start's "parent" is the empty state
     dbits = np.empty((4, n + 1), np.int64)
     ckey = np.empty(4, np.uint64)
+    clk = np.zeros(2, np.int64)  # the next look at the limits (see _due)
+    clk[0] = _now_ns() + _TICK_NS
 
     s = start.copy()
     if use_sym:
@@ -878,14 +975,19 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
         x = ent[e, 0]
         g = ent[e, 1]
         work += 1
-        if work >= _TICK_WORK:
-            # the clock and the progress callback, by work done rather than by states
-            # expanded: an expansion costs from a few to thousands of successors
+        if work >= _CLOCK_WORK:
+            # the limits and the progress callback, by time (the clock read every
+            # _CLOCK_WORK units of work, not states expanded: an expansion makes from a few
+            # to millions of successors)
             work = 0
-            with objmode(stop="int64"):
-                stop = _tick(expanded, f, count)
-            if stop:
-                return stop, f, expanded, np.empty((0, 6), np.uint64)
+            if _due(clk):
+                held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom,
+                             cslots, pool, ent, bhead, memo_keys, memo_val, out_s, out_c, out_v,
+                             out_m)  # fmt: skip
+                with objmode(stop="int64"):
+                    stop = _tick(expanded, f, count, held)
+                if stop:
+                    return stop, f, expanded, np.empty((0, 6), np.uint64)
         if keys[x, 6] != np.uint64(g):
             continue  # rule T: a cheaper path was found later
         r0, r1, b0, b1 = keys[x, 0], keys[x, 1], keys[x, 2], keys[x, 3]
@@ -932,152 +1034,176 @@ def _search(vm, gm, prm, start, tabs, bimg, fhead, fcap0, fptr, fadj, split, sin
             _parent_images(par, tabs, nchunk, pimg)
         while True:
             nsucc = _successors(keys[x], vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick,
-                                limit - g)
+                                limit - g, clk)
             if nsucc >= 0:
                 break
+            if nsucc <= -2:
+                return -2 - nsucc, f, expanded, np.empty((0, 6), np.uint64)
+            # the buffers double: can they?
+            held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots,
+                         pool, ent, bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m)
+            extra = 2 * (out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes)
+            with objmode(stop="int64"):
+                stop = _tick(expanded, f, count, held + extra)
+            if stop:
+                return stop, f, expanded, np.empty((0, 6), np.uint64)
             bcap *= 2
             out_s = np.empty((bcap, 6), np.uint64)
             out_c = np.empty(bcap, np.int64)
             out_v = np.empty(bcap, np.int64)
             out_m = np.empty((bcap, 4), np.uint64)
-        work += nsucc
-        for i in range(nsucc):
-            ng = g + out_c[i]
-            if ng >= limit:
-                continue
-            kk = 0
-            if use_sym:
-                ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
-                    out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
-                    out_s[i, 5], par, pimg, bimg, dbits, tabs, nchunk, bkey,
-                    kmin)  # fmt: skip
-            else:
-                for j in range(6):
-                    ns[j] = out_s[i, j]
-            slot = _lookup(slots, keys, ns)
-            old = slots[slot]
-            if old >= 0:
-                old &= _ID_MASK
-                if keys[old, 6] <= np.uint64(ng):
-                    continue  # most successors end here: the heuristic only after (rule T)
-            # h is invariant under automorphisms, so it is taken on the representative
-            h = 0
-            if prm[P_HEUR]:
-                h = _heuristic(ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], vm, gm, prm)
-            if ng + h >= limit:
-                continue  # rule B
-            nf = ng + weight * h
-            cl = -1
-            oldrow = -1
-            if use_dom:
-                ckey[0] = ns[0]
-                ckey[1] = ns[1]
-                ckey[2] = ns[2]
-                ckey[3] = ns[3]
-                cslot = _lookup(cslots, ckeys, ckey)
-                cl = cslots[cslot]
-                if cl >= 0:
-                    cl &= _ID_MASK
-                    # one pass: is the new state dominated, and which members does it
-                    # dominate (they leave the list, the rest close up)? A list is an
-                    # antichain, so no member is dropped when the new state turns out
-                    # dominated; if one were, it would be dominated by the dominator too.
-                    base = cstart[cl]
-                    ln = clen[cl]
-                    t0 = np.int64(ns[4])
-                    t1 = np.int64(ns[5])
-                    w = 0
-                    dominated = False
-                    for j in range(ln):
-                        sy0 = pool[base + j, 0]
-                        sy1 = pool[base + j, 1]
-                        gy = pool[base + j, 2]
-                        y = pool[base + j, 3]
-                        if gy <= ng and (t0 & ~sy0) | (t1 & ~sy1) == 0:
-                            dominated = True
-                            break
-                        if y != old and gy >= ng and (sy0 & ~t0) | (sy1 & ~t1) == 0:
-                            inlist[y] = 0  # out of the list
-                            continue
-                        if y == old:
-                            oldrow = base + w
-                        if w != j:
-                            pool[base + w] = pool[base + j]
-                        w += 1
-                    if dominated:
-                        if w != j:  # (cannot happen, see above; kept exact all the same)
-                            for i2 in range(j, ln):
-                                pool[base + w + i2 - j] = pool[base + i2]
-                        clen[cl] = w + ln - j
-                        continue  # rule C
-                    clen[cl] = w
-            if nf < f:
-                nf = f  # keep the queue monotone (h may be inconsistent)
-            if old >= 0:
-                z = old
-            else:
-                if count >= cap:
-                    cap *= 2
-                    keys = _grow2(keys, cap)
-                    parent = _grow1(parent, cap, 0)
-                    mac = _grow2(mac, cap)
-                    inlist = _grow1(inlist, cap, 0)
-                z = count
-                count += 1
-                keys[z, :6] = ns
-                if 2 * count > slots.shape[0]:
-                    slots = _rehash(keys, count, 2 * slots.shape[0], 6)  # (g follows the key)
+        # in runs of _CLOCK_WORK successors, the clock read between two runs (one
+        # expansion can make a million successors at large M)
+        for i0 in range(0, nsucc, _CLOCK_WORK):
+            if work >= _CLOCK_WORK:
+                work = 0
+                if _due(clk):
+                    held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom,
+                                 cslots, pool, ent, bhead, memo_keys, memo_val, out_s, out_c,
+                                 out_v, out_m)  # fmt: skip
+                    with objmode(stop="int64"):
+                        stop = _tick(expanded, f, count, held)
+                    if stop:  # (f stays a lower bound: this state's bound is f)
+                        return stop, f, expanded, np.empty((0, 6), np.uint64)
+            i1 = min(nsucc, i0 + _CLOCK_WORK)
+            work += i1 - i0
+            for i in range(i0, i1):
+                ng = g + out_c[i]
+                if ng >= limit:
+                    continue
+                kk = 0
+                if use_sym:
+                    ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], kk = _sym_canon(
+                        out_s[i, 0], out_s[i, 1], out_s[i, 2], out_s[i, 3], out_s[i, 4],
+                        out_s[i, 5], par, pimg, bimg, dbits, tabs, nchunk, bkey,
+                        kmin)  # fmt: skip
                 else:
-                    slots[slot] = _slot_entry(z, ns)
-            keys[z, 6] = np.uint64(ng)
-            parent[z] = x
-            mac[z, 0] = np.uint64(out_v[i])
-            mac[z, 1] = out_m[i, 0]
-            mac[z, 2] = out_m[i, 1]
-            mac[z, 3] = out_m[i, 2]
-            mac[z, 4] = out_m[i, 3]
-            mac[z, 5] = np.uint64(kk)
-            if use_dom:
-                if cl < 0:
-                    if ccount >= ccap:
-                        ccap *= 2
-                        ckeys = _grow2(ckeys, ccap)
-                        cstart = _grow1(cstart, ccap, 0)
-                        clen = _grow1(clen, ccap, 0)
-                        croom = _grow1(croom, ccap, 0)
-                    cl = ccount
-                    ccount += 1
-                    ckeys[cl] = ckey
-                    cstart[cl] = pused
-                    clen[cl] = 0
-                    croom[cl] = 0
-                    if 2 * ccount > cslots.shape[0]:
-                        cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0], 4)
+                    for j in range(6):
+                        ns[j] = out_s[i, j]
+                slot = _lookup(slots, keys, ns)
+                old = slots[slot]
+                if old >= 0:
+                    old &= _ID_MASK
+                    if keys[old, 6] <= np.uint64(ng):
+                        continue  # most successors end here: the heuristic only after (rule T)
+                # h is invariant under automorphisms, so it is taken on the representative
+                h = 0
+                if prm[P_HEUR]:
+                    h = _heuristic(ns[0], ns[1], ns[2], ns[3], ns[4], ns[5], vm, gm, prm)
+                if ng + h >= limit:
+                    continue  # rule B
+                nf = ng + weight * h
+                cl = -1
+                oldrow = -1
+                if use_dom:
+                    ckey[0] = ns[0]
+                    ckey[1] = ns[1]
+                    ckey[2] = ns[2]
+                    ckey[3] = ns[3]
+                    cslot = _lookup(cslots, ckeys, ckey)
+                    cl = cslots[cslot]
+                    if cl >= 0:
+                        cl &= _ID_MASK
+                        # one pass: is the new state dominated, and which members does it
+                        # dominate (they leave the list, the rest close up)? A list is an
+                        # antichain, so no member is dropped when the new state turns out
+                        # dominated; if one were, it would be dominated by the dominator too.
+                        base = cstart[cl]
+                        ln = clen[cl]
+                        t0 = np.int64(ns[4])
+                        t1 = np.int64(ns[5])
+                        w = 0
+                        dominated = False
+                        for j in range(ln):
+                            sy0 = pool[base + j, 0]
+                            sy1 = pool[base + j, 1]
+                            gy = pool[base + j, 2]
+                            y = pool[base + j, 3]
+                            if gy <= ng and (t0 & ~sy0) | (t1 & ~sy1) == 0:
+                                dominated = True
+                                break
+                            if y != old and gy >= ng and (sy0 & ~t0) | (sy1 & ~t1) == 0:
+                                inlist[y] = 0  # out of the list
+                                continue
+                            if y == old:
+                                oldrow = base + w
+                            if w != j:
+                                pool[base + w] = pool[base + j]
+                            w += 1
+                        if dominated:
+                            if w != j:  # (cannot happen, see above; kept exact all the same)
+                                for i2 in range(j, ln):
+                                    pool[base + w + i2 - j] = pool[base + i2]
+                            clen[cl] = w + ln - j
+                            continue  # rule C
+                        clen[cl] = w
+                if nf < f:
+                    nf = f  # keep the queue monotone (h may be inconsistent)
+                if old >= 0:
+                    z = old
+                else:
+                    if count >= cap:
+                        cap *= 2
+                        keys = _grow2(keys, cap)
+                        parent = _grow1(parent, cap, 0)
+                        mac = _grow2(mac, cap)
+                        inlist = _grow1(inlist, cap, 0)
+                    z = count
+                    count += 1
+                    keys[z, :6] = ns
+                    if 2 * count > slots.shape[0]:
+                        slots = _rehash(keys, count, 2 * slots.shape[0], 6)  # (g follows the key)
                     else:
-                        cslots[cslot] = _slot_entry(cl, ckey)
-                if oldrow >= 0:
-                    pool[oldrow, 2] = ng  # still in the list, now cheaper
-                else:
-                    # add it (the members it dominates left the list above); a full run
-                    # moves to the pool's end with twice the room
-                    ln = clen[cl]
-                    if ln == croom[cl]:
-                        room = max(4, 2 * ln)
-                        while pused + room > pool.shape[0]:
-                            pool = _grow2(pool, 2 * pool.shape[0])
-                        pool[pused:pused + ln] = pool[cstart[cl]:cstart[cl] + ln]
+                        slots[slot] = _slot_entry(z, ns)
+                keys[z, 6] = np.uint64(ng)
+                parent[z] = x
+                mac[z, 0] = np.uint64(out_v[i])
+                mac[z, 1] = out_m[i, 0]
+                mac[z, 2] = out_m[i, 1]
+                mac[z, 3] = out_m[i, 2]
+                mac[z, 4] = out_m[i, 3]
+                mac[z, 5] = np.uint64(kk)
+                if use_dom:
+                    if cl < 0:
+                        if ccount >= ccap:
+                            ccap *= 2
+                            ckeys = _grow2(ckeys, ccap)
+                            cstart = _grow1(cstart, ccap, 0)
+                            clen = _grow1(clen, ccap, 0)
+                            croom = _grow1(croom, ccap, 0)
+                        cl = ccount
+                        ccount += 1
+                        ckeys[cl] = ckey
                         cstart[cl] = pused
-                        croom[cl] = room
-                        pused += room
-                    row = cstart[cl] + ln
-                    pool[row, 0] = np.int64(ns[4])
-                    pool[row, 1] = np.int64(ns[5])
-                    pool[row, 2] = ng
-                    pool[row, 3] = z
-                    clen[cl] = ln + 1
-                    inlist[z] = 1
-            bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf)
-            ecount += 1
+                        clen[cl] = 0
+                        croom[cl] = 0
+                        if 2 * ccount > cslots.shape[0]:
+                            cslots = _rehash(ckeys, ccount, 2 * cslots.shape[0], 4)
+                        else:
+                            cslots[cslot] = _slot_entry(cl, ckey)
+                    if oldrow >= 0:
+                        pool[oldrow, 2] = ng  # still in the list, now cheaper
+                    else:
+                        # add it (the members it dominates left the list above); a full run
+                        # moves to the pool's end with twice the room
+                        ln = clen[cl]
+                        if ln == croom[cl]:
+                            room = max(4, 2 * ln)
+                            while pused + room > pool.shape[0]:
+                                pool = _grow2(pool, 2 * pool.shape[0])
+                            pool[pused:pused + ln] = pool[cstart[cl]:cstart[cl] + ln]
+                            cstart[cl] = pused
+                            croom[cl] = room
+                            pused += room
+                        row = cstart[cl] + ln
+                        pool[row, 0] = np.int64(ns[4])
+                        pool[row, 1] = np.int64(ns[5])
+                        pool[row, 2] = ng
+                        pool[row, 3] = z
+                        clen[cl] = ln + 1
+                        inlist[z] = 1
+                bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf)
+                ecount += 1
     return EXHAUSTED, f, expanded, np.empty((0, 6), np.uint64)
 
 
@@ -1177,6 +1303,7 @@ def compiled_search(
     state_limit: int | None = None,
     progress: Callable[[dict], None] | None = None,
     progress_every: float = 2.0,
+    limits: Limits | None = None,
 ) -> AStarOutcome:
     """:func:`redblue.search.astar.astar_search` on the compiled core (same arguments).
 
@@ -1187,6 +1314,9 @@ def compiled_search(
         :data:`MAX_NODES` vertices.
     upper, heuristic, dominance, symmetry, time_limit, state_limit, progress, progress_every
         As for :func:`redblue.search.astar.astar_search`.
+    limits : Limits, optional
+        The deadline, interrupt flag and memory guard of the caller (``time_limit``, if
+        given too, counts from this call); the setup (automorphisms, tables) counts.
 
     Returns
     -------
@@ -1208,37 +1338,59 @@ def compiled_search(
     (True, 11)
     """
     limit = upper if upper is not None else 1 << 60
-    code, lower, expanded, macros = _run(problem, heuristic, dominance, symmetry, limit,
-                                         time_limit, state_limit, progress, progress_every)
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
+    code, lower, expanded, macros = _run(problem, heuristic, dominance, symmetry, limit, lim,
+                                         state_limit, progress, progress_every)  # fmt: skip
     if code == FOUND:
         return AStarOutcome(lower, lower, macros, True, expanded, None)
     if code == EXHAUSTED:
         low = limit if upper is not None else lower
         return AStarOutcome(low, upper, None, upper is not None, expanded, None)
-    stopped = {TIME_LIMIT: "time limit", STATE_LIMIT: "state limit"}.get(code, "memory limit")
-    return AStarOutcome(lower, upper, None, False, expanded, stopped)
+    return AStarOutcome(lower, upper, None, False, expanded, STOPPED[code])
 
 
-def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit, progress,
+def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progress,
          progress_every, weight=1):
     """Run the compiled search: ``(code, f or cost, expanded, macros or None)``."""
     n = problem.n
     if n > MAX_NODES:
         raise ValueError(f"the compiled core handles at most {MAX_NODES} vertices, not {n}")
-    vm, gm = _tables(problem)
-    perms = automorphisms(problem.graph) if symmetry else [list(range(n))]
-    tabs = _symmetry_tables(perms, n)
-    bimg = _bit_images(perms, n)
-    flow = _flow_arrays(problem)
+    # the bound before any state is expanded (what a stop during the setup reports)
+    floor = weight * problem.heuristic(*problem.start()) if heuristic else 0
+    try:
+        lim.check()
+        vm, gm = _tables(problem)
+        if not symmetry:
+            perms = [list(range(n))]
+        elif problem.perms is not None:
+            perms = problem.perms
+        else:
+            perms = automorphisms(problem.graph, limits=lim)
+        lim.check()
+        got = _TABLES.get(problem.graph)
+        if got is None or got[0] != perms:
+            # 0.1 s with 256 automorphisms, and solve runs up to five searches on a graph
+            got = (perms, _symmetry_tables(perms, n), _bit_images(perms, n))
+            _TABLES[problem.graph] = got
+        tabs, bimg = got[1], got[2]
+        flow = _flow_arrays(problem)
+        lim.check()
+    except Stopped as stop:
+        return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     cut = heuristic and not problem.no_recompute
     prm = _params(problem, heuristic, cut, dominance, symmetry, limit, state_limit, weight)
     start = _start(problem)
-    t0 = time.monotonic()  # the time limit is for the search (the group is found once)
-    _RUN.update(t0=t0, limit=time_limit, progress=progress, every=progress_every, last=t0,
-                upper=None if limit >= 1 << 60 else limit,
-                max_stored=stored_state_limit(BYTES_PER_STATE))  # fmt: skip
+    t0 = time.monotonic()
+    _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
+                last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
+                expanded=0, mem_next=t0, held_seen=0)  # fmt: skip
     try:
         code, lower, expanded, path = _search(vm, gm, prm, start, tabs, bimg, *flow)
+    except MemoryError:
+        # an allocation failed between two looks at memory: the tables are gone, the
+        # bound of the last look stands
+        lim.memory.tripped = "MemoryError"
+        return MEMORY_LIMIT, _RUN["f"], _RUN["expanded"], None
     finally:
         _RUN.clear()
     if code != FOUND:
@@ -1255,7 +1407,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, time_limit, state_limit
 
 
 def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
-                             upper: int | None = None):
+                             upper: int | None = None, limits: Limits | None = None):
     """Weighted A* (queue order ``g + weight * h``) for an upper bound (rule B).
 
     Same moves and rules as :func:`compiled_search`, but the queue favours states
@@ -1273,6 +1425,8 @@ def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
         Time budget.
     upper : int, optional
         Only strategies cheaper than this are looked for.
+    limits : Limits, optional
+        The caller's limits (the deadline, Ctrl-C, memory), kept as well.
 
     Returns
     -------
@@ -1292,6 +1446,7 @@ def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
     if weight < 1:
         raise ValueError(f"weight must be at least 1, not {weight}")
     limit = upper if upper is not None else 1 << 60
-    code, cost, _, macros = _run(problem, True, True, True, limit, seconds, None, None, 1.0,
+    lim = Limits(seconds) if limits is None else limits.within(seconds)
+    code, cost, _, macros = _run(problem, True, True, True, limit, lim, None, None, 1.0,
                                  weight)  # fmt: skip
     return (cost, macros) if code == FOUND else None

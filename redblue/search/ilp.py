@@ -37,7 +37,6 @@ the search, but only the trivial bound is reported as proven lower bound.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +46,9 @@ from scipy.sparse import coo_array
 
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
+from redblue.search.limits import Limits, Stopped
 
-__all__ = ["IlpOutcome", "ilp_search", "trivial_lower_bound"]
+__all__ = ["IlpOutcome", "ilp_search", "program_size", "trivial_lower_bound"]
 
 
 @dataclass
@@ -76,6 +76,90 @@ def trivial_lower_bound(graph: CompiledGraph) -> int:
     return int((need & graph.is_input).sum()) + outs
 
 
+#: measured cost of building the program in Python: seconds and bytes per nonzero
+BUILD_SECONDS_PER_NONZERO = 0.6e-6
+BUILD_BYTES_PER_NONZERO = 60
+#: seconds between two looks at the clock while HiGHS runs in its own process
+POLL_SECONDS = 0.05
+
+
+def program_size(graph: CompiledGraph, horizon: int) -> int:
+    """Nonzeros of the program with ``horizon`` steps (what building it costs).
+
+    Per step and vertex: 13 for the red, blue, load and store rows plus 2 per operand;
+    per step: the memory row (``n``), the no-idle row (``3n + 1``) and 2 per output.
+
+    Examples
+    --------
+    >>> from redblue.dags import chain_dag
+    >>> from redblue.game import compile_graph
+    >>> program_size(compile_graph(chain_dag(3)), 4)   # n = 3, 2 edges, 1 output
+    232
+    """
+    n = graph.n
+    edges = int(graph.pred_idx.size)
+    outs = int(graph.is_output.sum())
+    return horizon * (17 * n + 1 + 2 * edges + 2 * outs)
+
+
+def _milp_child(conn, args: dict) -> None:  # pragma: no cover - runs in a child process
+    """Solve the program (``scipy.optimize.milp``) and send back what ``ilp_search`` reads."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    try:
+        res = milp(**args)
+        conn.send({"status": res.status, "x": res.x, "fun": res.fun, "message": res.message,
+                   "mip_node_count": getattr(res, "mip_node_count", 0),
+                   "mip_dual_bound": getattr(res, "mip_dual_bound", None)})  # fmt: skip
+    except BaseException as exc:
+        conn.send({"error": f"{type(exc).__name__}: {exc}"})
+    finally:
+        conn.close()
+
+
+def _run_milp(args: dict, lim: Limits) -> dict | str:
+    """``milp(**args)`` within ``lim``: its result as a dict, or why it was stopped.
+
+    HiGHS gets the time left as its own limit but does not always keep it (presolve and
+    the root relaxation ran 4 s past a 5 s limit at 100 vertices), and it cannot see
+    Ctrl-C; so it runs in a forked process that is killed at the deadline or on Ctrl-C
+    (the bounds it had are then lost). Where processes cannot be forked it runs here.
+    """
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - not on Linux
+        res = milp(**args)
+        return {"status": res.status, "x": res.x, "fun": res.fun, "message": res.message,
+                "mip_node_count": getattr(res, "mip_node_count", 0),
+                "mip_dual_bound": getattr(res, "mip_dual_bound", None)}  # fmt: skip
+    ctx = mp.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_milp_child, args=(there, args), daemon=True)
+    child.start()
+    there.close()
+    try:
+        while True:
+            why = lim.reason()
+            if why is not None:
+                return why
+            if here.poll(POLL_SECONDS):
+                try:
+                    out = here.recv()
+                except EOFError:
+                    return "solver process died"
+                if "error" in out:
+                    return out["error"]
+                return out
+            if not child.is_alive() and not here.poll():
+                return "solver process died"
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        here.close()
+
+
 def ilp_search(
     graph: CompiledGraph,
     memory: int,
@@ -84,9 +168,18 @@ def ilp_search(
     *,
     time_limit: float | None = None,
     horizon: int | None = None,
+    limits: Limits | None = None,
 ) -> IlpOutcome:
-    """Solve the time-indexed program; see the module docstring."""
-    t0 = time.monotonic()
+    """Solve the time-indexed program; see the module docstring.
+
+    Every phase counts against ``time_limit`` (seconds) and ``limits`` (the caller's
+    deadline and Ctrl-C): a program whose estimated build time
+    (:func:`program_size` times :data:`BUILD_SECONDS_PER_NONZERO`) exceeds the time left,
+    or whose size would cross a memory limit, is not built; the build looks at the clock
+    every step; HiGHS runs as described in :func:`_run_milp`. A stopped run returns the
+    trivial bound (or HiGHS's dual bound when it stopped itself) with ``stopped`` set.
+    """
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     n = graph.n
     k = int((~graph.is_input).sum())
     m_seed = int((seed.kinds == COMPUTE).sum())
@@ -96,6 +189,17 @@ def ilp_search(
     else:
         T = int(horizon)
         exact = no_recompute and T >= k + 1
+    trivial = trivial_lower_bound(graph)
+    size = program_size(graph, T)
+    details: dict[str, Any] = {"horizon": T, "ilp_exact": exact, "ilp_nonzeros": size}
+    left = lim.left()
+    if left is not None and size * BUILD_SECONDS_PER_NONZERO > left:
+        details["ilp_skipped"] = (f"building {size} nonzeros would take about "
+                                  f"{size * BUILD_SECONDS_PER_NONZERO:.1f} s")  # fmt: skip
+        return IlpOutcome(trivial, None, 0, "time limit", details)
+    if lim.memory.exceeded(size * BUILD_BYTES_PER_NONZERO) is not None:
+        details["ilp_skipped"] = f"{size} nonzeros would not fit in memory"
+        return IlpOutcome(trivial, None, 0, "memory limit", details)
     # variable layout: five blocks of (T + 1) x n, index t * n + v
     S = (T + 1) * n
     R, B, L, ST, C = (i * S for i in range(5))
@@ -122,26 +226,33 @@ def ilp_search(
         row += 1
 
     preds = [graph.predecessors(v).tolist() for v in range(n)]
-    for t in range(1, T + 1):
-        for v in range(n):
-            add([(ix(R, t, v), 1), (ix(R, t - 1, v), -1), (ix(L, t, v), -1),
-                 (ix(C, t, v), -1)], 0)  # fmt: skip
-            add([(ix(B, t, v), 1), (ix(B, t - 1, v), -1), (ix(ST, t, v), -1)], 0)
-            add([(ix(B, t - 1, v), 1), (ix(B, t, v), -1)], 0)  # blue kept (N1)
-            add([(ix(L, t, v), 1), (ix(B, t - 1, v), -1)], 0)
-            add([(ix(ST, t, v), 1), (ix(R, t - 1, v), -1)], 0)
-            for u in preds[v]:
-                add([(ix(C, t, v), 1), (ix(R, t, u), -1)], 0)
-        add([(ix(R, t, v), 1) for v in range(n)], memory)
-        # no idle step before the end: done[t-1] + (loads, computes, stores at t) >= 1
-        add([(D + t - 1, -1)] + [(ix(blk, t, v), -1) for blk in (L, ST, C) for v in range(n)],
-            -1)  # fmt: skip
-        for o in outs:
-            add([(D + t, 1), (ix(B, t, o), -1)], 0)
-    if no_recompute:
-        for v in range(n):
-            add([(ix(C, t, v), 1) for t in range(1, T + 1)], 1)
-    A = coo_array((vals, (rows, cols)), shape=(row, nvar)).tocsr()
+    try:
+        for t in range(1, T + 1):
+            lim.check()
+            for v in range(n):
+                add([(ix(R, t, v), 1), (ix(R, t - 1, v), -1), (ix(L, t, v), -1),
+                     (ix(C, t, v), -1)], 0)  # fmt: skip
+                add([(ix(B, t, v), 1), (ix(B, t - 1, v), -1), (ix(ST, t, v), -1)], 0)
+                add([(ix(B, t - 1, v), 1), (ix(B, t, v), -1)], 0)  # blue kept (N1)
+                add([(ix(L, t, v), 1), (ix(B, t - 1, v), -1)], 0)
+                add([(ix(ST, t, v), 1), (ix(R, t - 1, v), -1)], 0)
+                for u in preds[v]:
+                    add([(ix(C, t, v), 1), (ix(R, t, u), -1)], 0)
+            add([(ix(R, t, v), 1) for v in range(n)], memory)
+            # no idle step before the end: done[t-1] + (loads, computes, stores at t) >= 1
+            add([(D + t - 1, -1)] + [(ix(blk, t, v), -1) for blk in (L, ST, C)
+                                     for v in range(n)], -1)  # fmt: skip
+            for o in outs:
+                add([(D + t, 1), (ix(B, t, o), -1)], 0)
+        if no_recompute:
+            for v in range(n):
+                add([(ix(C, t, v), 1) for t in range(1, T + 1)], 1)
+        A = coo_array((vals, (rows, cols)), shape=(row, nvar)).tocsr()
+        rows, cols, vals = [], [], []  # (freed before HiGHS runs)
+        lim.check()
+    except Stopped as stop:
+        details["ilp_skipped"] = "stopped while building the program"
+        return IlpOutcome(trivial, None, 0, stop.reason, details)
     lo = np.zeros(nvar)
     hi = np.ones(nvar)
     hi[D] = 1.0 if not outs or all(graph.is_input[o] for o in outs) else 0.0
@@ -159,30 +270,29 @@ def ilp_search(
     cost[L : L + S] = 1
     cost[ST : ST + S] = 1
     options: dict[str, Any] = {"disp": False}
-    if time_limit is not None:
-        options["time_limit"] = max(0.1, time_limit - (time.monotonic() - t0))
-    res = milp(
-        cost,
-        integrality=np.ones(nvar),
-        bounds=Bounds(lo, hi),
-        constraints=LinearConstraint(A, -np.inf, np.array(ub)),
-        options=options,
-    )
-    details = {"horizon": T, "ilp_exact": exact, "ilp_variables": nvar, "ilp_rows": row}
-    nodes = int(getattr(res, "mip_node_count", 0) or 0)
-    stopped = None if res.status == 0 else ("time limit" if res.status == 1 else res.message)
+    left = lim.left()
+    if left is not None:
+        options["time_limit"] = max(0.05, left - 0.1)  # HiGHS stops itself, if it can
+    details.update(ilp_variables=nvar, ilp_rows=row)
+    res = _run_milp(dict(c=cost, integrality=np.ones(nvar), bounds=Bounds(lo, hi),
+                         constraints=LinearConstraint(A, -np.inf, np.array(ub)),
+                         options=options), lim)  # fmt: skip
+    if isinstance(res, str):
+        return IlpOutcome(trivial, None, 0, res, details)
+    nodes = int(res.get("mip_node_count") or 0)
+    stopped = None if res["status"] == 0 else ("time limit" if res["status"] == 1
+                                               else res["message"])  # fmt: skip
     moves = None
-    if res.x is not None:
-        x = np.rint(res.x).astype(np.int64)
+    if res["x"] is not None:
+        x = np.rint(res["x"]).astype(np.int64)
         moves = _extract(graph, x, T, (R, B, L, ST, C))
-        details["horizon_value"] = int(round(res.fun))
-    trivial = trivial_lower_bound(graph)
+        details["horizon_value"] = int(round(res["fun"]))
     lower = trivial
     if exact:
-        if res.status == 0:
-            lower = max(trivial, int(round(res.fun)))
-        elif getattr(res, "mip_dual_bound", None) is not None:
-            lower = max(trivial, int(np.ceil(res.mip_dual_bound - 1e-6)))
+        if res["status"] == 0:
+            lower = max(trivial, int(round(res["fun"])))
+        elif res.get("mip_dual_bound") is not None:
+            lower = max(trivial, int(np.ceil(res["mip_dual_bound"] - 1e-6)))
     return IlpOutcome(lower, moves, nodes, stopped, details)
 
 

@@ -9,12 +9,12 @@ for small graphs.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
 
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, DELETE_BLUE, LOAD, STORE
+from redblue.search.limits import Limits
 
 __all__ = ["NaiveOutcome", "naive_search"]
 
@@ -36,9 +36,15 @@ def naive_search(
     *,
     time_limit: float | None = None,
     state_limit: int | None = None,
+    limits: Limits | None = None,
 ) -> NaiveOutcome:
-    """0-1 BFS from the start configuration to any configuration with blue on every output."""
-    t0 = time.monotonic()
+    """0-1 BFS from the start configuration to any configuration with blue on every output.
+
+    Stops with the distance reached as lower bound after ``time_limit`` seconds or by
+    ``limits`` (deadline, Ctrl-C: "time limit", "interrupted"), after ``state_limit``
+    expansions, or when its tables would cross a memory limit ("memory limit").
+    """
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     n = graph.n
     preds = [sum(1 << int(u) for u in graph.predecessors(v)) for v in range(n)]
     inputs = sum(1 << v for v in range(n) if graph.is_input[v])
@@ -61,12 +67,14 @@ def naive_search(
                 moves.append((kind, v))
             moves.reverse()
             return NaiveOutcome(g, g, moves, True, expanded, None)
+        if state_limit is not None and expanded >= state_limit:
+            return NaiveOutcome(g, None, None, False, expanded, "state limit")
         expanded += 1
-        if expanded & 4095 == 0:
-            if state_limit is not None and expanded >= state_limit:
-                return NaiveOutcome(g, None, None, False, expanded, "state limit")
-            if time_limit is not None and time.monotonic() - t0 >= time_limit:
-                return NaiveOutcome(g, None, None, False, expanded, "time limit")
+        why = lim.reason()  # each expansion tries O(n) moves: the clock costs nothing
+        if why is None and expanded & 4095 == 0 and lim.memory.exceeded(200 * len(dist)):
+            why = "memory limit"  # (a dict doubling, states of about 200 bytes)
+        if why is not None:
+            return NaiveOutcome(g, None, None, False, expanded, why)
         full = red.bit_count() >= memory
         for v in range(n):
             bit = 1 << v

@@ -10,17 +10,20 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from redblue.checks import check_time_limit, check_whole
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
-from redblue.search.astar import RULES, Problem, astar_search, weighted_search
+from redblue.search import core as _core
+from redblue.search.astar import RULES, Problem, astar_search, automorphisms, weighted_search
 from redblue.search.core import (
     MAX_NODES,
     compiled_search,
     compiled_weighted_search,
 )
+from redblue.search.limits import Limits
 from redblue.search.naive import naive_search
 from redblue.strategies.greedy import greedy_moves
 
@@ -28,6 +31,10 @@ __all__ = ["METHODS", "SearchResult", "solve", "check_memory"]
 
 #: weights of the weighted A* runs that seed the upper bound, most greedy first
 SEED_WEIGHTS = (5, 3, 2)
+#: seconds a first compile of the numba core is assumed to take (measured about 45 s);
+#: under a time limit shorter than twice this, an uncompiled core is not compiled and
+#: the Python core runs instead
+COMPILE_SECONDS = 60.0
 
 #: ``"astar"`` the primary method, ``"ilp"`` the independent time-indexed ILP,
 #: ``"naive"`` the unpruned Dijkstra baseline.
@@ -51,14 +58,19 @@ class SearchResult:
         The certificate: replays (re-verified before returning) to ``upper`` I/O.
     method, variant : str
     memory : int
+        The memory M as given (a memory above the node count n is searched as n:
+        ``details["memory_searched"]``).
     states : int
         States expanded (astar, naive) or branch-and-bound nodes (ilp).
     seconds : float
+        Wall time of the whole call.
     stopped : str or None
-        Why the search stopped early ("time limit", "state limit", or "memory limit" when
-        its stored states would fill half the machine's memory), None if it finished.
+        Why the search stopped early: "time limit", "state limit", "interrupted"
+        (Ctrl-C), or "memory limit" (its tables would have crossed a memory limit of the
+        process, named by ``details["memory_limit"]``); None if it finished.
     details : dict
-        Method-specific facts (the ILP horizon, the seed upper bound, ...).
+        Method-specific facts (the ILP horizon, the seed upper bound, the seconds of each
+        phase in ``"phase_seconds"``, ...).
     """
 
     optimal: bool
@@ -125,7 +137,10 @@ def solve(
         The red-pebble limit M, at least the largest in-degree plus one.
     variant : {"classic", "no-recompute"}
     time_limit : float, optional
-        Seconds; on expiry the best proven bounds are returned with ``optimal=False``.
+        Seconds, counting every phase from the call on (seeds, automorphisms, the
+        search, the ILP model, the final replay); on expiry the best proven bounds are
+        returned with ``optimal=False``. Ctrl-C (SIGINT, caught while ``solve`` runs in
+        the main thread) and the memory guard stop it the same way.
     state_limit : int, optional
         Most states to expand (astar, naive); same behaviour as ``time_limit``.
     method : {"astar", "ilp", "naive"}
@@ -158,8 +173,9 @@ def solve(
     Raises
     ------
     InvalidInputError
-        For an unknown variant or method, or an infeasible memory (the message gives
-        the smallest feasible M).
+        For an unknown variant, method, core or rule, an infeasible memory (the message
+        gives the smallest feasible M), or a limit that is not a positive number of
+        seconds (``time_limit``) or a whole number (``state_limit``, ``horizon``).
 
     Examples
     --------
@@ -174,99 +190,130 @@ def solve(
     .. [2] P. E. Hart, N. J. Nilsson and B. Raphael, "A formal basis for the heuristic
        determination of minimum cost paths", IEEE Trans. SSC 4(2), 1968 (A*).
     """
-    t0 = time.monotonic()
+    limits = Limits(check_time_limit(time_limit))
+    if state_limit is not None:
+        state_limit = check_whole(state_limit, "state_limit", minimum=0)
     rules_obj = get_rules(variant)
     if method not in METHODS:
         raise InvalidInputError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
-    rules = set(rules)
+    if isinstance(rules, str):
+        rules = (rules,)
+    try:
+        rules = set(rules)
+    except TypeError:
+        raise InvalidInputError(f"rules must be names of pruning rules, got {rules!r}") from None
     unknown = rules - set(RULES)
     if unknown:
-        raise InvalidInputError(f"unknown pruning rule(s) {sorted(unknown)} (known: {RULES})")
-    graph = G if isinstance(G, CompiledGraph) else compile_graph(G)
-    memory = check_memory(graph, memory)
-    no_recompute = not rules_obj.allow_recompute
+        raise InvalidInputError(f"unknown pruning rule(s) {sorted(unknown, key=str)} "
+                                f"(known: {RULES})")  # fmt: skip
     if core not in ("auto", "compiled", "python"):
         raise InvalidInputError(f"unknown core {core!r} (expected auto, compiled or python)")
+    if horizon is not None:
+        horizon = check_whole(horizon, "horizon", minimum=1)
+    if progress is not None and not callable(progress):
+        raise InvalidInputError(f"progress must be callable, got {progress!r}")
+    if upper is not None and not isinstance(upper, Strategy):
+        try:
+            upper = list(upper)
+        except TypeError:
+            raise InvalidInputError(
+                f"upper must be a strategy or a move list, got {upper!r}") from None
+    graph = G if isinstance(G, CompiledGraph) else compile_graph(G)
+    check_memory(graph, memory)
+    memory = int(memory)  # reported as given; the search clamps it to the node count
     if core == "compiled" and graph.n > MAX_NODES:
         raise InvalidInputError(
             f"the compiled core handles at most {MAX_NODES} nodes; this graph has {graph.n}"
         )
-    compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
-    search = compiled_search if compiled else astar_search
-    weighted = compiled_weighted_search if compiled else weighted_search
+    with limits.catch_interrupts():
+        return _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules,
+                      progress, horizon, core)  # fmt: skip
 
-    # the seed upper bound: greedy, or a given strategy if cheaper
-    seed = greedy_moves(graph, memory)
-    seed_io = replay(graph, seed, memory, rules_obj).io
+
+def _compiled_core_ready() -> bool:
+    """Whether the compiled core runs without being compiled first: it is compiled in
+    this process, or numba's cache on disk holds it for the current source (numba's own
+    index file; if it cannot be read, the core counts as ready)."""
+    if _core._search.signatures:
+        return True
+    try:
+        return bool(_core._search._cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - numba internals moved: assume cached
+        return True
+
+
+def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, progress,
+           horizon, core) -> SearchResult:  # fmt: skip
+    """:func:`solve` after the checks, with Ctrl-C caught by ``limits``."""
+    phases: dict[str, float] = {}
+    clock = [time.monotonic()]
+
+    def lap(name: str) -> None:
+        now = time.monotonic()
+        phases[name] = phases.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
+    # M above the node count is the same game as M = n (n red pebbles hold every value)
+    searched = min(memory, max(graph.n, 1))
+    no_recompute = not rules_obj.allow_recompute
+
+    # the seed upper bound: greedy, or a given strategy if cheaper (always computed: it is
+    # the certificate when every later phase is cut short)
+    seed = greedy_moves(graph, searched)
+    seed_io = replay(graph, seed, searched, rules_obj).io
     seed_name = "greedy"
     if upper is not None:
-        moves = upper.moves if isinstance(upper, Strategy) else list(upper)
+        moves = upper.moves if isinstance(upper, Strategy) else upper
         enc = rules_obj.encode(graph, moves)
-        io = replay(graph, enc, memory, rules_obj).io
+        io = replay(graph, enc, searched, rules_obj).io
         if io < seed_io:
             seed, seed_io, seed_name = enc, io, "given"
     details: dict[str, Any] = {"seed_upper": seed_io, "seed": seed_name}
-    if method == "astar":
-        details["core"] = "compiled" if compiled else "python"
+    if searched != memory:
+        details["memory_searched"] = searched
+    problem = Problem(
+        graph, searched, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
+    )
+    # the no-recompute game on the same graph: its strategies are valid classic ones
+    nr_problem = Problem(graph, searched, True, "dead" in rules, forced="forced" in rules)
+    floor = problem.heuristic(*problem.start())  # rule H at the start: a proven bound
+    lap("seed")
+    # time kept for the certificate at the end (decoded, replayed twice): measured on
+    # random DAGs of 10,000 nodes at about a tenth of the seed's time
+    keep = min(0.05 + phases["seed"] / 4, 0.1 * limits.left()) if limits.deadline else 0.0
 
     found: EncodedMoves | None = None
+    lower, states, stopped = floor, 0, None
 
     def offer(prob: Problem, macros: list, name: str) -> None:
         """Replay a strategy found by a seeding step; keep it if cheaper (rule B)."""
         nonlocal seed, seed_io
         kinds, nodes = prob.moves_of(macros)
         enc = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
-        io = replay(graph, enc, memory, rules_obj).io
+        io = replay(graph, enc, searched, rules_obj).io
         if io < seed_io:
             seed, seed_io = enc, io
             details.update(seed_upper=io, seed=name)
 
-    problem = Problem(
-        graph, memory, no_recompute, "dead" in rules, "stash" in rules, "forced" in rules
-    )
-    # the no-recompute game on the same graph: its strategies are valid classic ones
-    nr_problem = Problem(graph, memory, True, "dead" in rules, forced="forced" in rules)
-    seeding = method == "astar" and "bound" in rules
-    floor = problem.heuristic(*problem.start())
-    if seeding and seed_io > floor:
-        # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
-        # games) finds good strategies fast where the exact search cannot finish
-        deadline = time.monotonic() + (3.0 if time_limit is None else min(3.0, time_limit / 10))
-        for weight in SEED_WEIGHTS:
-            left = deadline - time.monotonic()
-            if seed_io <= floor or left <= 0:
-                break
-            found1 = weighted(nr_problem, weight, left, upper=seed_io)
-            if found1 is not None:
-                offer(nr_problem, found1[1], f"weighted A* (w={weight})")
-    if seeding and not no_recompute:
-        # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
-        budget = None
-        if time_limit is not None:  # a quarter of the limit, within what is left of it
-            budget = max(0.0, min(time_limit / 4, time_limit - (time.monotonic() - t0)))
-        nr = search(nr_problem, upper=seed_io, time_limit=budget, state_limit=state_limit)
-        if nr.macros is not None:
-            offer(nr_problem, nr.macros, "no-recompute optimum")
     if method == "astar":
-        left = None if time_limit is None else max(0.0, time_limit - (time.monotonic() - t0))
-        out = search(
-            problem,
-            upper=seed_io if "bound" in rules else None,
-            heuristic="heuristic" in rules,
-            dominance="dominance" in rules,
-            symmetry="symmetry" in rules,
-            time_limit=left,
-            state_limit=state_limit,
-            progress=progress,
-        )
-        if out.macros is not None:
-            kinds, nodes = problem.moves_of(out.macros)
-            found = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
-        lower, states, stopped = out.lower, out.states, out.stopped
+        compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
+        if compiled and limits.deadline is not None and not _compiled_core_ready():
+            if limits.left() < 2 * COMPILE_SECONDS:
+                # compiling takes longer than the limit allows: the same search in Python
+                compiled = False
+                details["core_note"] = "compiled core not built yet; the Python core ran"
+        details["core"] = "compiled" if compiled else "python"
+        search = compiled_search if compiled else astar_search
+        weighted = compiled_weighted_search if compiled else weighted_search
+        if "bound" in rules and seed_io <= floor:
+            stopped = None  # the seed meets rule H's bound: optimal, nothing to search
+        else:
+            lower, states, stopped, found = _astar_phases(
+                graph, problem, nr_problem, rules, limits, keep, state_limit, progress,
+                search, weighted, offer, lambda: seed_io, floor, no_recompute, details, lap)
     elif method == "naive":
-        nout = naive_search(
-            graph, memory, no_recompute, time_limit=time_limit, state_limit=state_limit
-        )
+        nout = naive_search(graph, searched, no_recompute, state_limit=state_limit,
+                            limits=limits.within(None, keep))  # fmt: skip
         if nout.moves is not None:
             found = EncodedMoves(
                 graph,
@@ -274,27 +321,33 @@ def solve(
                 np.array([v for _, v in nout.moves], np.int32),
             )
         lower, states, stopped = nout.lower, nout.states, nout.stopped
+        lap("naive")
     else:
-        from redblue.search.ilp import ilp_search
+        from redblue.search.ilp import ilp_search  # scipy.optimize: imported when used
 
-        iout = ilp_search(graph, memory, no_recompute, seed, time_limit=time_limit,
-                          horizon=horizon)  # fmt: skip
+        iout = ilp_search(graph, searched, no_recompute, seed, horizon=horizon,
+                          limits=limits.within(None, keep))  # fmt: skip
         found = iout.moves
         lower, states, stopped = iout.lower, iout.nodes, iout.stopped
         details.update(iout.details)
+        lap("ilp")
 
     best = seed
     best_io = seed_io
     if found is not None:
-        io = replay(graph, found, memory, rules_obj).io  # re-verify the certificate
+        io = replay(graph, found, searched, rules_obj).io  # re-verify the certificate
         if io <= best_io:
             best, best_io = found, io
-    lower = min(lower, best_io)
+    lower = min(max(lower, floor), best_io)
     optimal = lower == best_io
-    strategy = Strategy(best.decode(), memory, rules_obj.name)
-    check = replay(graph, rules_obj.encode(graph, strategy.moves), memory, rules_obj)
+    strategy = Strategy(best.decode(), searched, rules_obj.name)
+    check = replay(graph, rules_obj.encode(graph, strategy.moves), searched, rules_obj)
     if check.io != best_io:  # pragma: no cover - a bug, never a wrong certificate
         raise AssertionError("certificate does not replay to the reported cost")
+    lap("certificate")
+    details["phase_seconds"] = phases
+    if stopped == "memory limit" and not optimal:
+        details["memory_limit"] = limits.memory.tripped or "memory limit"
     return SearchResult(
         optimal=optimal,
         io=best_io if optimal else None,
@@ -305,7 +358,62 @@ def solve(
         variant=rules_obj.name,
         memory=memory,
         states=states,
-        seconds=time.monotonic() - t0,
+        seconds=limits.elapsed(),
         stopped=None if optimal else stopped,
         details=details,
     )
+
+
+def _astar_phases(graph, problem, nr_problem, rules, limits, keep, state_limit, progress,
+                  search, weighted, offer, seed_cost, floor, no_recompute, details, lap):
+    """The phases of ``method="astar"`` after the greedy seed: automorphisms, weighted A*
+    and the no-recompute optimum (seeds of rule B), the exact search. Returns ``(lower,
+    states, stopped, found)``."""
+    limit = None if limits.deadline is None else limits.deadline - limits.t0
+    if "symmetry" in rules:
+        # found once for every search below, in at most a quarter of what is left
+        share = None if limit is None else limits.left() / 4
+        perms = automorphisms(graph, limits=limits.within(share, keep))
+        problem.perms = nr_problem.perms = perms
+        details["automorphisms"] = len(perms)
+        lap("automorphisms")
+    if "bound" in rules and seed_cost() > floor:
+        # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
+        # games) finds good strategies fast where the exact search cannot finish
+        lim = limits.within(3.0 if limit is None else min(3.0, limit / 10), keep)
+        for weight in SEED_WEIGHTS:
+            if seed_cost() <= floor or lim.reason() is not None:
+                break
+            found1 = weighted(nr_problem, weight, None, upper=seed_cost(), limits=lim)
+            if found1 is not None:
+                offer(nr_problem, found1[1], f"weighted A* (w={weight})")
+        lap("weighted A*")
+    if "bound" in rules and not no_recompute and seed_cost() > floor:
+        # a no-recompute strategy is a classic one: its optimum (fast to find) seeds rule B
+        lim = limits.within(None if limit is None else limit / 4, keep)
+        if lim.reason() is None:
+            nr = search(nr_problem, upper=seed_cost(), state_limit=state_limit, limits=lim)
+            if nr.macros is not None:
+                offer(nr_problem, nr.macros, "no-recompute optimum")
+        lap("no-recompute optimum")
+    if "bound" in rules and seed_cost() <= floor:
+        return floor, 0, None, None
+    lim = limits.within(None, keep)
+    if lim.reason() is not None:
+        return floor, 0, lim.reason(), None
+    out = search(
+        problem,
+        upper=seed_cost() if "bound" in rules else None,
+        heuristic="heuristic" in rules,
+        dominance="dominance" in rules,
+        symmetry="symmetry" in rules,
+        state_limit=state_limit,
+        progress=progress,
+        limits=lim,
+    )
+    found = None
+    if out.macros is not None:
+        kinds, nodes = problem.moves_of(out.macros)
+        found = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
+    lap("search")
+    return out.lower, out.states, out.stopped, found
