@@ -86,11 +86,12 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path, suffix, processes, kil
     path = tmp_path / f"rows{suffix}"
     phases: Counter[str] = Counter()
     groups = []
-    for _ in range(kills):
+    for i in range(kills):
         before = _lines(path)
         proc = _run(script, path, processes)
         groups.append(proc.pid)
-        time.sleep(rng.uniform(0, first + 0.25 * rest))  # in startup, header and rows alike
+        delay = rng.uniform(0, first + 0.25 * rest)  # in startup, header and rows alike
+        time.sleep(0.0 if i < 2 else delay)  # the first two surely before any row
         proc.kill()  # SIGKILL to the sweep (not its workers): no cleanup of any kind
         code = proc.wait()
         added = _lines(path) - before
