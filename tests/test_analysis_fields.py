@@ -60,3 +60,24 @@ def test_lemma_4_6_bound_values():
     assert lemma_4_6_bound(1, 8) == 2.0
     assert lemma_4_6_bound(4, 8) == 2.0
     assert lemma_4_6_bound(1, 2) == 0.5
+
+
+def test_shortened_bch_rows_are_independent_as_explicit_says():
+    import math
+
+    from redblue.analysis.fields import shortened_bch
+    from redblue.bounds import explicit
+
+    tried = 0
+    for n in range(2, 20):
+        for d in range(1, 10):
+            r = explicit.bch_independent_rows(n, d)
+            K, m, t = shortened_bch(n, d)
+            assert r == 2 * t and len(K) == n and max(K) < 2 ** max(1, m * t)
+            k = min(r, n)
+            if r and math.comb(n, k) <= 5000:
+                tried += 1
+                assert dependent_rows_gf2(K, k) is None, (n, d)
+    assert tried > 50
+    K, _, t = shortened_bch(7, 3)  # m = 3, t = 1: 4t = 4 rows of width 3 are dependent
+    assert t == 1 and dependent_rows_gf2(K, 4 * t) is not None

@@ -138,3 +138,56 @@ def test_every_predicate_holds_on_random_topological_orders(seed, n, dd, extra, 
     assert all(e.ok(m) for e in epochs(s, m, dd, segs))
     r = replay(matmul_dag(n, dd, n, sum=shape), reduce_to_matmul(s), memory=m)
     assert r.io <= qa + n * n
+
+
+# --------------------------------------------------- controls: each predicate can fail
+def test_each_2m_predicate_rejects_a_part_just_beyond_it():
+    # 2M + 1, not more: a predicate weakened to 3M or 4M would accept these
+    from redblue.analysis.controls import understated_memory, useless_work
+
+    G, s, m = useless_work()  # |Min| = 2M + 1, |D| <= 2M
+    pc = check_partition(G, s, m)
+    assert not pc.ok and max(p.minimum for p in pc.parts) == 2 * m + 1
+    assert all(p.dominator <= 2 * m for p in pc.parts)
+    G, s, m = understated_memory()  # |D| = 2M + 1, |Min| <= 2M
+    pc = check_partition(G, s, m)
+    assert not pc.ok and max(p.dominator for p in pc.parts) == 2 * m + 1
+    assert all(p.minimum <= 2 * m for p in pc.parts)
+    assert not all(e.ok(m) for e in epochs(s, m, 1))  # words seen = 2M + 1
+
+
+def test_epoch_predicates_each_fail_alone_just_above_2m():
+    from redblue.analysis.partition import Epoch
+
+    assert Epoch(0, 2, 4, 4, 4, 4, 4).ok(2)
+    assert not Epoch(0, 2, 5, 0, 0, 0, 0).ok(2)  # words seen only
+    assert not Epoch(0, 2, 0, 5, 5, 5, 0).ok(2)  # row rank only
+    assert not Epoch(0, 2, 0, 5, 5, 0, 5).ok(2)  # column rank only
+
+
+def test_class_c_needs_both_rows_in_the_dominator():
+    G = attention_dag(4, 2)
+    part = {v for v in G if G.in_degree(v) > 0}
+    q_only = Segment(0, 0, 0, 0, part=part,
+                     loaded={v for v in G if str(v).startswith("Q[")})  # fmt: skip
+    (c,) = count_roots(G, [q_only], 2, 8)
+    assert c.full_rows == (4, 0) and c.by_rows == 0 and c.unexplained == 16 and not c.ok
+    from redblue.analysis.controls import drop_rows
+
+    both = Segment(0, 0, 0, 0, part=part,
+                   loaded={v for v in G if str(v)[:2] in ("Q[", "K[")})  # fmt: skip
+    (c,) = count_roots(G, [both], 2, 8)
+    assert c.by_rows == 16 == c.full_rows[0] * c.full_rows[1]
+    (c,) = count_roots(G, [drop_rows(both)], 2, 8)
+    assert c.unexplained == 16
+
+
+def test_per_part_bounds_come_from_explicit():
+    from redblue.bounds import explicit
+
+    G = attention_dag(4, 2)
+    counts = count_roots(G, segments(greedy_strategy(G, 8), 8), 2, 8)
+    assert counts[0].bound == explicit.roots_per_part(2, 8)
+    G = matmul_dag(3, 3, 3)
+    pcs = count_products(G, segments(greedy_strategy(G, 6), 6), 6)
+    assert pcs[0].bound == explicit.matmul_products_per_part(6)

@@ -196,3 +196,33 @@ def test_a_script_exiting_in_run_fails_when_run_alone(tmp_path):
     done = subprocess.run([sys.executable, str(tmp_path / "b_exit_in_run.py")],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1 and "FAILED" in done.stdout
+
+
+# ------------------------------------------- explicit bounds where they are not zero
+@pytest.mark.parametrize("name", ["large_cache", "small_cache", "any_algorithm",
+                                  "any_algorithm_binary"])  # fmt: skip
+def test_explicit_bounds_below_every_counted_schedule_where_non_zero(name):
+    from redblue.analysis.measures import COUNTER_POINTS, best_counted
+
+    bound = getattr(explicit, name)
+    compared = 0
+    for pt in COUNTER_POINTS:
+        b = bound(*pt)
+        best = best_counted(*pt)
+        if b > 0 and best is not None:
+            compared += 1
+            assert b <= best[0], (name, pt, b, best)
+    assert compared > 1000  # not vacuous: the bound met a non-zero value often
+
+
+def test_explicit_bounds_below_replayed_schedules_where_non_zero():
+    from redblue.analysis.measures import best_replayed
+
+    compared = 0
+    for pt in [(42, 1, 23), (16, 1, 11), (14, 4, 29), (16, 8, 6), (12, 3, 11), (16, 4, 20)]:
+        io, _ = best_replayed(*pt)
+        for name in ("large_cache", "small_cache", "any_algorithm", "any_algorithm_binary"):
+            b = getattr(explicit, name)(*pt)
+            compared += b > 0
+            assert b <= io, (name, pt, b, io)
+    assert compared >= 6

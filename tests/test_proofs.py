@@ -31,3 +31,24 @@ def test_a_script_run_as_a_program_exits_zero():
                           timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verdict: PROVED" in done.stdout
+
+
+@pytest.mark.parametrize("stem", ["lemma_3_4", "lemma_3_6", "thm_3_1", "thm_3_2", "thm_3_5",
+                                  "thm_3_7", "thm_4_8", "thm_4_14", "thm_4_17"])  # fmt: skip
+def test_bound_scripts_compare_on_grids_where_the_bound_is_not_zero(stem):
+    """The scripts that compare a bound with instances do it through check_bound_on_grid,
+    which fails a comparison that only met a zero bound."""
+    text = (PROOFS_DIR / f"{stem}.py").read_text(encoding="utf-8")
+    assert "check_bound_on_grid(" in text
+
+
+@pytest.mark.parametrize("stem,names", [
+    ("lemma_3_3", ["roots_per_part"]), ("lemma_3_4", ["large_cache"]),
+    ("lemma_3_6", ["matmul_products_per_part", "matmul"]), ("thm_3_7", ["small_cache"]),
+    ("thm_4_8", ["entries_per_epoch", "any_algorithm"]),
+    ("thm_4_14", ["bch_independent_rows", "any_algorithm_binary"]),
+    ("thm_3_1", ["trivial_attention"]),
+])  # fmt: skip
+def test_scripts_rebuild_their_explicit_bounds(stem, names):
+    text = (PROOFS_DIR / f"{stem}.py").read_text(encoding="utf-8")
+    assert "check_explicit(" in text and all(f'"{n}"' in text for n in names)

@@ -29,6 +29,7 @@ __all__ = [
     "all_products",
     "rank_formula",
     "lemma_4_6_bound",
+    "shortened_bch",
     "PRIMITIVE_POLYNOMIALS",
 ]
 
@@ -100,6 +101,31 @@ def bch_parity_check_transpose(m: int, t: int) -> list[int]:
             word |= powers[((2 * s + 1) * i) % n] << (m * s)
         rows.append(word)
     return rows
+
+
+def shortened_bch(n: int, d: int) -> tuple[list[int], int, int]:
+    """The binary K of Thm 4.14 for any ``N``: the first ``n`` rows of the BCH ``K = H^T`` of
+    length ``2^m - 1``, ``m = ceil(log2(n + 1))``, ``t = floor(d / m)`` (``m t <= d`` columns;
+    the other ``d - m t`` columns of K are zero).
+
+    Shortening keeps rows, so every ``2t`` rows stay independent (Lemmas 4.9-4.11) when
+    they are for the full code; :func:`dependent_rows_gf2` checks it.
+
+    Returns
+    -------
+    (list of int, int, int)
+        The bit-packed rows, ``m`` and ``t``.
+
+    Raises
+    ------
+    KeyError
+        If ``m`` has no entry in :data:`PRIMITIVE_POLYNOMIALS` (``n > 63``).
+    """
+    m = max(2, (n).bit_length())  # ceil(log2(n + 1)); GF(2^m) needs m >= 2 here
+    t = d // m
+    if t == 0:
+        return [0] * n, m, 0
+    return bch_parity_check_transpose(m, t)[:n], m, t
 
 
 def rank_gf2(rows: Iterable[int]) -> int:

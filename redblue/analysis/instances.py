@@ -1,7 +1,8 @@
 """Concrete instances for the proofs: exact optima and schedules.
 
 Exact optima come from :func:`redblue.search.solve` (proven bounds when its time limit
-hits), schedules from :func:`redblue.strategies.simulate`.
+hits), schedules from :func:`redblue.strategies.simulate`. The grids the bounds are
+compared on are in :mod:`redblue.analysis.measures`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,12 @@ from typing import Any
 
 import networkx as nx
 
-from redblue.dags import attention_dag
 from redblue.errors import InvalidInputError
-from redblue.game import replay
 from redblue.game.strategy import Strategy
 from redblue.search import solve
 from redblue.strategies import simulate
-from redblue.strategies.greedy import greedy_strategy
 
-__all__ = ["Exact", "exact", "schedules", "best_schedule"]
+__all__ = ["Exact", "exact", "schedules", "EXACT_ATTENTION", "EXACT_MATMUL", "BLOCK_SCHEDULES"]
 
 
 @dataclass
@@ -67,15 +65,3 @@ def schedules(
 EXACT_ATTENTION = ((1, 1, 3), (1, 1, 4), (1, 2, 3), (1, 2, 4), (1, 2, 6), (2, 1, 8))
 #: Matmul instances (m, k, n, M) likewise.
 EXACT_MATMUL = ((1, 2, 2, 3), (1, 2, 2, 4), (2, 1, 2, 3), (2, 1, 2, 4), (1, 3, 1, 3), (2, 2, 2, 8))
-#: Points (N, d, M) where the block schedules run quickly, large and small cache.
-SCHEDULE_POINTS = ((8, 2, 24), (8, 2, 48), (16, 4, 64), (8, 8, 16))
-
-
-def best_schedule(n: int, d: int, memory: int) -> tuple[str, int] | None:
-    """The cheapest schedule at a point, as ``(algorithm, io)`` (greedy if nothing else)."""
-    sims = schedules(n, d, memory)
-    if not sims:
-        G = attention_dag(n, d)
-        return "greedy", replay(G, greedy_strategy(G, memory)).io
-    name = min(sims, key=lambda a: sims[a].result.io)
-    return name, sims[name].result.io

@@ -14,9 +14,12 @@ I/O moves (the last one may be shorter). For segment ``i``:
 Hong & Kung's Lemma 2.7 says the parts form a 2M-partition (P1 acyclic dependence, P2
 dominator sets of size <= 2M, P3 minimum sets of size <= 2M, P4 the parts cover the
 computed vertices) and ``M h >= Q >= M (h - 1)``. :func:`check_partition` checks each
-property on the actual sets. The minimum-set bound needs a strategy with no useless
-computations (every computed value is used or stored before it is dropped), which the
-schedules of this project satisfy.
+property on the actual sets. The minimum-set bound holds only for calculations without
+useless computations (a value computed and dropped unused is a minimum vertex that is
+neither red at the end of its segment nor stored): :func:`redblue.analysis.normalize`
+removes them, and for a normalised strategy ``Min(V_i)`` lies in the vertices red at the
+end of the segment or stored in it (``PartCheck.minimum_explained``), hence
+``|Min(V_i)| <= 2M``.
 
 The same segments are Pagh & Silvestri's *epochs* (Lemma 4.1): :func:`epochs` reports
 the words each one sees and the entries of ``QK^T`` it computes.
@@ -187,6 +190,12 @@ class PartitionCheck:
     def ok(self) -> bool:
         return self.covers and self.acyclic and self.io_bounds and all(p.ok for p in self.parts)
 
+    @property
+    def minimum_explained(self) -> bool:
+        """Every minimum vertex is red at its segment's end or stored in it (the step of
+        Lemma 2.7 that needs a normalised strategy)."""
+        return all(p.minimum_explained for p in self.parts)
+
     def summary(self) -> dict[str, Any]:
         return {
             "memory": self.memory,
@@ -195,6 +204,7 @@ class PartitionCheck:
             "max_dominator": max((p.dominator for p in self.parts), default=0),
             "max_min_dominator": max((p.min_dominator or 0 for p in self.parts), default=0),
             "max_minimum": max((p.minimum for p in self.parts), default=0),
+            "minimum_explained": self.minimum_explained,
             "covers": self.covers,
             "acyclic": self.acyclic,
             "io_bounds": self.io_bounds,
@@ -291,18 +301,34 @@ class RootCount:
     dom_tree: int  # |D ∩ QK^T-tree vertices|
     dom_inputs: int  # |D ∩ (Q ∪ K)|
     full_rows: tuple[int, int]  # (I, J): rows of Q, rows of K wholly in D
-    bound: float  # 2M + max(2M, M^2/d^2), the project's per-part bound for 2M-partitions
+    bound: float  # explicit.roots_per_part: floor(2M + max(2M, M^2/d^2)) for 2M-partitions
+    d: int = 1
 
     @property
     def ok(self) -> bool:
-        return self.unexplained == 0 and self.roots <= self.bound
+        """Every root classified, each class within its step of the proof, the total within
+        the bound: (c) roots lie in full-row pairs (at most I J) and the full rows are
+        dominator inputs ((I + J) d <= |D_in|)."""
+        i, j = self.full_rows
+        return (
+            self.unexplained == 0
+            and self.by_rows <= i * j
+            and (i + j) * self.d <= self.dom_inputs
+            and self.roots <= self.bound
+        )
 
 
 def count_roots(G: nx.DiGraph, segs: list[Segment], d: int, memory: int) -> list[RootCount]:
-    """Lemma 3.3's counting on each part of an attention strategy's Lemma 2.7 partition."""
+    """Lemma 3.3's counting on each part of an attention strategy's Lemma 2.7 partition.
+
+    The per-part bound is :func:`redblue.bounds.explicit.roots_per_part` (one source for the
+    bound the proofs use and the one checked here).
+    """
+    from redblue.bounds.explicit import roots_per_part  # lazy: sympy-free import of analysis
+
     n_rows = 1 + max(int(a["index"][0]) for _, a in G.nodes(data=True) if a.get("tensor") == "Q")
     n_cols = 1 + max(int(a["index"][0]) for _, a in G.nodes(data=True) if a.get("tensor") == "K")
-    bound = 2 * memory + max(2 * memory, memory**2 / d**2)
+    bound = roots_per_part(d, memory)
     out = []
     for s in segs:
         dom = s.dominator
@@ -328,7 +354,7 @@ def count_roots(G: nx.DiGraph, segs: list[Segment], d: int, memory: int) -> list
         out.append(
             RootCount(
                 s.index, len(roots), level1, a, b, c, bad, dom_tree, dom_inputs,
-                (len(rows_i), len(rows_j)), bound,
+                (len(rows_i), len(rows_j)), bound, d,
             )
         )  # fmt: skip
     return out
@@ -427,7 +453,9 @@ def count_products(G: nx.DiGraph, segs: list[Segment], memory: int) -> list[Prod
     """The steps of the explicit matmul bound checked on each part of a matmul strategy."""
     import math
 
-    bound = max(2 * memory, math.isqrt(2 * memory**3))
+    from redblue.bounds.explicit import matmul_products_per_part
+
+    bound = matmul_products_per_part(memory)
     out = []
     for s in segs:
         dom = s.dominator

@@ -1,0 +1,97 @@
+"""The largest part of a 2M-partition: the integer program against enumeration, its
+certificates, and the per-part bounds of Lemmas 3.3 and 3.6 over every part."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redblue.analysis.extremal import _disjoint_paths, certify, max_part, max_part_bruteforce
+from redblue.analysis.partition import min_dominator_size
+from redblue.bounds import explicit
+from redblue.dags import attention_dag, matmul_dag, random_dag
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), nodes=st.integers(6, 16), memory=st.integers(1, 3))
+def test_the_program_agrees_with_enumeration(seed, nodes, memory):
+    G = random_dag(nodes, seed=seed)
+    rng = random.Random(seed)
+    targets = [v for v in G if G.in_degree(v) and rng.random() < 0.5]
+    ilp = max_part(G, memory, targets)
+    brute = max_part_bruteforce(G, memory, targets)
+    assert ilp.optimal and ilp.value == brute.value
+    dom, minimum = certify(G, ilp.part)
+    assert dom <= 2 * memory and minimum <= 2 * memory
+    assert sum(1 for v in ilp.part if v in set(targets)) == ilp.value
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 2), (2, 1, 2), (1, 3, 2)])
+def test_matmul_enumeration_and_program_agree_and_meet_lemma_3_6(shape):
+    G = matmul_dag(*shape)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    for m in (1, 2, 3):
+        a, b = max_part(G, m, products), max_part_bruteforce(G, m, products)
+        assert a.value == b.value <= explicit.matmul_products_per_part(m)
+
+
+def test_the_matmul_per_part_bound_is_attained():
+    G = matmul_dag(3, 3, 3)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    assert max_part(G, 3, products).value == explicit.matmul_products_per_part(3) == 7
+    G = matmul_dag(4, 2, 4)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    assert max_part(G, 8, products).value == explicit.matmul_products_per_part(8) == 32
+
+
+def test_lemma_3_3_over_every_part_of_small_attention_dags():
+    for n, d, m in [(3, 1, 3), (4, 2, 3), (4, 1, 4)]:
+        G = attention_dag(n, d)
+        roots = [v for v in G if re.match(r"^S\[\d+,\d+\]$", str(v))]
+        best = max_part(G, m, roots)
+        assert best.optimal and best.value <= explicit.roots_per_part(d, m)
+        dom, minimum = certify(G, best.part)
+        assert dom <= 2 * m and minimum <= 2 * m
+
+
+def test_a_looser_budget_finds_a_part_the_certificate_rejects():
+    # the same program with 3M in place of 2M: its part needs a dominator above 2M
+    G = matmul_dag(3, 3, 3)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    wide = max_part(G, 3, products)  # budget 2M = 6
+    loose = max_part(G, 4, products)  # budget 8: as if the 2M of M = 3 were 8 > 2M
+    assert loose.value > explicit.matmul_products_per_part(3) >= wide.value
+    dom, minimum = certify(G, loose.part)
+    assert max(dom, minimum) > 6
+
+
+def test_disjoint_paths_is_the_minimum_vertex_cut():
+    for seed in range(6):
+        G = random_dag(14, seed=seed)
+        rng = random.Random(seed)
+        for _ in range(5):
+            part = {v for v in G if G.in_degree(v) and rng.random() < 0.3}
+            assert _disjoint_paths(G, part, 99) == min_dominator_size(G, part)
+    G = nx.DiGraph([("a", "b")])
+    assert _disjoint_paths(G, {"b"}, 99) == 1
+
+
+def test_enumeration_refuses_big_graphs():
+    with pytest.raises(ValueError):
+        max_part_bruteforce(attention_dag(3, 2), 2, [])
+
+
+def test_the_loomis_whitney_step_is_attained_on_an_extremal_part():
+    from redblue.analysis.partition import Segment, count_products
+
+    G = matmul_dag(3, 3, 3)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    best = max_part(G, 3, products)
+    part = Segment(0, 0, 0, 0, loaded=set(best.dominator), part=set(best.part))
+    (c,) = count_products(G, [part], 3)
+    assert c.ok and c.products == 7 and c.lw_bound == pytest.approx(7.0)

@@ -1,0 +1,91 @@
+"""Normalisation (useless moves dropped) and Lemma 2.7 for normalised calculations;
+random valid strategies from the random-walk generator."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from redblue.analysis.controls import understated_memory, useless_work
+from redblue.analysis.normalize import is_normalized, normalize, useful_moves
+from redblue.analysis.partition import check_partition
+from redblue.analysis.walks import random_strategy
+from redblue.dags import attention_dag, matmul_dag, random_dag
+from redblue.game import replay
+from redblue.strategies import greedy_strategy, simulate
+
+
+def test_useless_computations_break_the_minimum_set_bound_until_normalised():
+    G, s, M = useless_work()
+    r = replay(G, s, memory=M)
+    assert r.io == 8 and r.peak_red == 3
+    pc = check_partition(G, s, M)
+    assert max(q.minimum for q in pc.parts) == 7 == 2 * M + 1
+    assert max(q.dominator for q in pc.parts) <= 2 * M and not pc.ok
+    assert not pc.minimum_explained
+    ns = normalize(G, s)
+    rn = replay(G, ns, memory=M)
+    assert rn.io == r.io and rn.peak_red <= M  # only the computes were useless here
+    pn = check_partition(G, ns, M)
+    assert pn.ok and pn.minimum_explained
+    assert len(ns.moves) == len(s.moves) - 2 * 7
+    G, s, M = useless_work(14)  # far beyond: 14 = 4M + 2
+    assert max(q.minimum for q in check_partition(G, s, M).parts) == 14
+    assert check_partition(G, normalize(G, s), M).ok
+
+
+def test_an_understated_memory_breaks_only_the_dominator_bound():
+    G, s, M = understated_memory()
+    assert replay(G, s).peak_red == 6
+    pc = check_partition(G, s, M)
+    assert not pc.ok
+    assert max(q.dominator for q in pc.parts) == 5 == 2 * M + 1
+    assert max(q.minimum for q in pc.parts) <= 2 * M and pc.covers and pc.acyclic and pc.io_bounds
+
+
+def test_stores_and_loads_that_serve_nothing_are_dropped():
+    G = nx.DiGraph([("a", "b"), ("b", "c")])
+    G.nodes["c"]["output"] = True
+    s = [("load", "a"), ("compute", "b"), ("store", "b"), ("delete", "b"), ("load", "b"),
+         ("delete", "b"), ("load", "b"), ("compute", "c"), ("store", "c"), ("delete-blue", "b")]
+    keep = useful_moves(G, s)
+    kept = [m for m, k in zip(s, keep, strict=True) if k]
+    # the first load of b serves nothing; the store serves the second load
+    assert kept == [("load", "a"), ("compute", "b"), ("store", "b"), ("delete", "b"),
+                    ("load", "b"), ("compute", "c"), ("store", "c"), ("delete-blue", "b")]
+    assert replay(G, kept, memory=3).io == 4
+
+
+def test_schedules_and_greedy_are_already_normalised():
+    for alg in ("flash1", "flash2", "tiling", "standard"):
+        sim = simulate(alg, 6, 2, 24)
+        assert is_normalized(sim.compiled, sim.moves)
+    G = attention_dag(3, 2)
+    assert is_normalized(G, greedy_strategy(G, 6))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), which=st.integers(0, 3), extra=st.integers(0, 3),
+       steps=st.integers(0, 300))  # fmt: skip
+def test_random_walks_normalise_to_valid_cheaper_2m_partitions(seed, which, extra, steps):
+    graphs = [attention_dag(2, 2), attention_dag(3, 1), matmul_dag(2, 2, 2)]
+    G = (graphs + [random_dag(20, seed=seed)])[which]
+    M = 3 + extra + (which < 2)
+    s = random_strategy(G, M, seed=seed, steps=steps)
+    r = replay(G, s, memory=M)
+    ns = normalize(G, s)
+    rn = replay(G, ns, memory=M)
+    assert rn.io <= r.io and rn.peak_red <= r.peak_red <= M
+    assert is_normalized(G, ns)
+    assert normalize(G, ns).moves == ns.moves  # a fixpoint
+    pc = check_partition(G, ns, M)
+    assert pc.ok and pc.minimum_explained, pc.summary()
+
+
+def test_random_walks_are_valid_and_varied():
+    G = attention_dag(2, 2)
+    ios = {replay(G, random_strategy(G, 4, seed=s)).io for s in range(8)}
+    assert len(ios) > 3
+    greedy = replay(G, greedy_strategy(G, 4)).io
+    assert replay(G, random_strategy(G, 4, seed=1, steps=0)).io == greedy
