@@ -19,10 +19,7 @@ from redblue.analysis.bound_grid import check_bound_on_grid
 from redblue.analysis.formulas import check_explicit
 from redblue.analysis.measures import (
     COUNTER_POINTS,
-    REPLAY_POINTS,
-    best_counted,
-    best_replayed,
-    cache_regime,
+    check_lower_bound_on_schedules,
 )
 from redblue.bounds import explicit
 from redblue.bounds.compare import compare
@@ -50,10 +47,7 @@ def run(p: Proof) -> None:
     p.check("regime matters: N^2 d^2/M is not O(N^2 d/sqrt(M)) when M <= d^2",
             not compare(N**2 * d**2 / M, flipped, ["M <= d**2"]).Theta)  # fmt: skip
     check_explicit(p, ["roots_per_part", "large_cache"])
-    check_bound_on_grid(p, "large_cache", explicit.large_cache, REPLAY_POINTS, best_replayed,
-                        regime=cache_regime, source="best replayed schedule")  # fmt: skip
-    check_bound_on_grid(p, "large_cache", explicit.large_cache, COUNTER_POINTS, best_counted,
-                        regime=cache_regime, source="best counted schedule")  # fmt: skip
+    check_lower_bound_on_schedules(p, "large_cache", explicit.large_cache)
     check_bound_on_grid(p, "N^2 d^2/(2M) - M (M >= 2d^2)", closed_form, COUNTER_POINTS,
                         explicit.large_cache, source="the ceil form")  # fmt: skip
 

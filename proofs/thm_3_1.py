@@ -20,9 +20,9 @@ from redblue.analysis.measures import (
     COUNTER_POINTS,
     REPLAY_POINTS,
     best_counted,
-    best_replayed,
     cache_regime,
     check_counters_match_replay,
+    check_lower_bound_on_schedules,
 )
 from redblue.bounds import explicit
 from redblue.bounds.proof import Proof, script_main
@@ -48,10 +48,7 @@ def run(p: Proof) -> None:
     check_explicit(p, ["trivial_attention"])
     check_counters_match_replay(p, REPLAY_POINTS)  # the counted grid below stands for replays
     best = lambda n, dd, m: explicit.attention(n, dd, m)[0]  # noqa: E731
-    check_bound_on_grid(p, "best explicit lower bound", best, REPLAY_POINTS, best_replayed,
-                        regime=cache_regime, source="best replayed schedule")  # fmt: skip
-    check_bound_on_grid(p, "best explicit lower bound", best, COUNTER_POINTS, best_counted,
-                        regime=cache_regime, source="best counted schedule")  # fmt: skip
+    check_lower_bound_on_schedules(p, "best explicit lower bound", best)
     counting = lambda n, dd, m: max(explicit.large_cache(n, dd, m), explicit.small_cache(n, dd, m),  # noqa: E731
                                     explicit.any_algorithm(n, dd, m))  # fmt: skip
     check_bound_on_grid(p, "best counting bound (not 4Nd)", counting, COUNTER_POINTS, best_counted,

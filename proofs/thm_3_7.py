@@ -27,10 +27,7 @@ from redblue.analysis.formulas import check_explicit
 from redblue.analysis.instances import schedules
 from redblue.analysis.measures import (
     COUNTER_POINTS,
-    REPLAY_POINTS,
-    best_counted,
-    best_replayed,
-    cache_regime,
+    check_lower_bound_on_schedules,
 )
 from redblue.analysis.reduction import reduce_to_matmul
 from redblue.bounds import explicit
@@ -64,10 +61,7 @@ def run(p: Proof) -> None:
     p.check(f"the constant matters: small_cache = 0 at all {len(vacuous)} grid points with M >= d^2/2",
             all(explicit.small_cache(*pt) == 0 for pt in vacuous) and bool(vacuous))  # fmt: skip
     check_explicit(p, ["matmul_products_per_part", "matmul", "small_cache"])
-    check_bound_on_grid(p, "small_cache", explicit.small_cache, REPLAY_POINTS, best_replayed,
-                        regime=cache_regime, source="best replayed schedule")  # fmt: skip
-    check_bound_on_grid(p, "small_cache", explicit.small_cache, COUNTER_POINTS, best_counted,
-                        regime=cache_regime, source="best counted schedule")  # fmt: skip
+    check_lower_bound_on_schedules(p, "small_cache", explicit.small_cache)
     check_bound_on_grid(p, "N^2 d/(2 sqrt(2M)) - M (M <= d^2/8)", closed_form, COUNTER_POINTS,
                         explicit.small_cache, source="small_cache")  # fmt: skip
     reduction(p)

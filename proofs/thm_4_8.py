@@ -20,10 +20,7 @@ from redblue.analysis.formulas import check_explicit
 from redblue.analysis.instances import schedules
 from redblue.analysis.measures import (
     COUNTER_POINTS,
-    REPLAY_POINTS,
-    best_counted,
-    best_replayed,
-    cache_regime,
+    check_lower_bound_on_schedules,
 )
 from redblue.analysis.partition import epochs
 from redblue.analysis.walks import random_strategy
@@ -56,10 +53,7 @@ def run(p: Proof) -> None:
     p.asymptotic("tight for large cache: FlashAttention-1 count = Theta(bound)", ALGORITHMS["flashattention-1"], result("thm-4.8").expr, "Theta", ["M >= d**2", "M <= N*d"])
     p.asymptotic("not tight for small cache: Algorithm 1 count vs bound", ALGORITHMS["square-tiling"], result("thm-4.8").expr, "Omega", ["M <= d**2", "d <= N"])
     check_explicit(p, ["entries_per_epoch", "any_algorithm"])
-    check_bound_on_grid(p, "any_algorithm", explicit.any_algorithm, REPLAY_POINTS, best_replayed,
-                        regime=cache_regime, source="best replayed schedule")  # fmt: skip
-    check_bound_on_grid(p, "any_algorithm", explicit.any_algorithm, COUNTER_POINTS, best_counted,
-                        regime=cache_regime, source="best counted schedule")  # fmt: skip
+    check_lower_bound_on_schedules(p, "any_algorithm", explicit.any_algorithm)
     check_bound_on_grid(p, "min(N^2 d^2/(8M), N^2/8) - M", closed_form, COUNTER_POINTS,
                         explicit.any_algorithm, source="the ceil form")  # fmt: skip
     per_epoch(p)

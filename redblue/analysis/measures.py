@@ -23,6 +23,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from redblue.analysis.bound_grid import check_bound_on_grid
 from redblue.errors import InvalidInputError
 
 __all__ = [
@@ -260,3 +261,13 @@ def check_counters_match_replay(p, points, algorithms: tuple[str, ...] = SCHEDUL
         not bad and runs > 0,
         "; ".join(bad[:3]) or f"{runs} runs agree",
     )
+
+
+def check_lower_bound_on_schedules(p, name: str, bound) -> None:
+    """Check a lower bound ``bound(n, d, M)`` below the best attention schedule on both
+    grids: replayed moves on :data:`REPLAY_POINTS`, exact counters on
+    :data:`COUNTER_POINTS` (see :func:`redblue.analysis.bound_grid.check_bound_on_grid`)."""
+    check_bound_on_grid(p, name, bound, REPLAY_POINTS, best_replayed, regime=cache_regime,
+                        source="best replayed schedule")  # fmt: skip
+    check_bound_on_grid(p, name, bound, COUNTER_POINTS, best_counted, regime=cache_regime,
+                        source="best counted schedule")  # fmt: skip
