@@ -1,0 +1,1 @@
+"""Graphs and strategies in and out: every file format redblue reads or writes."""
