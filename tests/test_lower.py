@@ -1,0 +1,254 @@
+"""Tests of redblue.lower: every bound is at most the proven optimum, and planted unsound
+versions of each method are caught exceeding one."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redblue.cli import main
+from redblue.dags import attention_dag, fft_dag, matmul_dag, pyramid_dag, random_dag
+from redblue.errors import InvalidGraphError, InvalidInputError
+from redblue.game import compile_graph, replay
+from redblue.lower import lower_bound
+from redblue.lower import spectral as spectral_mod
+from redblue.lower.mincut import mincut_extra, wavefront
+from redblue.lower.needed import needed_graph
+from redblue.lower.spectral import spectral_extra
+from redblue.readwrite import write_json
+from redblue.search import solve
+from redblue.search.ilp import trivial_lower_bound
+from redblue.search.limits import Limits
+from redblue.strategies import greedy_strategy
+
+BOUNDS = ["trivial", "spectral", "mincut"]
+
+
+def star(k: int) -> nx.DiGraph:
+    """One input read by ``k`` outputs: the optimum is the trivial bound, 1 + k."""
+    return nx.DiGraph([("a", f"b{i}") for i in range(k)])
+
+
+def two_pass(m: int) -> nx.DiGraph:
+    """Two chains reading the same ``m`` inputs, the second after the first: halfway, every
+    input waits for the second pass (a wavefront of ``m``)."""
+    edges = [("a0", "s0"), (f"s{m - 1}", "t0"), ("a0", "t0")]
+    for i in range(1, m):
+        edges += [(f"s{i - 1}", f"s{i}"), (f"a{i}", f"s{i}"),
+                  (f"t{i - 1}", f"t{i}"), (f"a{i}", f"t{i}")]  # fmt: skip
+    return nx.DiGraph(edges)
+
+
+def optimum(G, memory: int, variant: str = "no-recompute") -> int:
+    r = solve(G, memory, variant)
+    assert r.optimal
+    return r.io
+
+
+# ------------------------------------------------------------------ soundness
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nodes=st.integers(3, 10), seed=st.integers(0, 10_000), indeg=st.integers(1, 3),
+       extra=st.integers(0, 2), variant=st.sampled_from(["no-recompute", "classic"]))  # fmt: skip
+def test_every_bound_at_most_the_optimum_on_random_dags(nodes, seed, indeg, extra, variant):
+    G = random_dag(nodes, seed, indeg)
+    M = compile_graph(G).min_memory() + extra
+    opt = optimum(G, M, variant)
+    lb = lower_bound(G, M, variant, methods=BOUNDS + ["search"], time_limit=60)
+    assert lb.trivial == trivial_lower_bound(compile_graph(G))
+    for m in lb.methods:
+        if variant == "classic" and m.name in ("spectral", "mincut"):
+            assert m.status == "not run" and m.value == 0
+        else:
+            assert m.status == "ok" and m.value <= opt, (m, opt)
+    assert lb.trivial <= lb.lower == lb.method("search").value == opt
+
+
+CASES = [  # graph, M, the optimum (no-recompute game), the mincut bound
+    (lambda: fft_dag(8), 3, 40, 16),
+    (lambda: pyramid_dag(6), 3, 35, 11),
+    (lambda: matmul_dag(2, 2, 2), 3, 25, 12),
+    (lambda: attention_dag(2, 1), 3, 24, 8),
+    (lambda: two_pass(8), 3, 17, 15),
+    (lambda: random_dag(24, 4, 3), 4, 26, 15),
+    (lambda: star(40), 2, 41, 41),
+]
+
+
+@pytest.mark.parametrize("build, memory, opt, cut", CASES)
+def test_named_instances(build, memory, opt, cut):
+    G = build()
+    assert optimum(G, memory) == opt
+    lb = lower_bound(G, memory, "no-recompute", methods=BOUNDS)
+    assert all(m.value <= opt for m in lb.methods)
+    assert lb.method("mincut").value == cut
+    assert lb.lower == max(lb.trivial, cut)
+
+
+def test_classic_game_runs_only_what_covers_it():
+    G = two_pass(4)
+    lb = lower_bound(G, 3, "classic", methods=BOUNDS + ["search"], time_limit=30)
+    by = {m.name: m for m in lb.methods}
+    assert by["spectral"].status == by["mincut"].status == "not run"
+    assert "no-recompute" in by["mincut"].reason and by["mincut"].value == 0
+    assert by["search"].status == "ok" and by["search"].value == optimum(G, 3, "classic")
+    assert lb.lower == by["search"].value > lb.trivial
+    # the search's bound in the no-recompute game is its optimum too
+    nr = lower_bound(G, 3, "no-recompute", methods=["search"], time_limit=30)
+    assert nr.lower == optimum(G, 3) and nr.method("search").witness["optimal"]
+
+
+@pytest.mark.parametrize("size, memory", [(64, 3), (128, 4)])
+def test_bounds_below_a_replayed_strategy_where_they_are_not_trivial(size, memory):
+    G = fft_dag(size)
+    lb = lower_bound(G, memory, "no-recompute", methods=BOUNDS)
+    upper = replay(G, greedy_strategy(G, memory)).io  # the greedy never recomputes
+    assert replay(G, greedy_strategy(G, memory), variant="no-recompute").io == upper
+    assert lb.trivial < lb.method("spectral").value <= upper
+    assert lb.trivial < lb.method("mincut").value <= upper
+
+
+# ------------------------------------------------------------------ planted errors
+
+
+def test_planted_spectral_without_degree_normalisation_exceeds_an_optimum():
+    G = star(40)
+    opt = optimum(G, 2)
+    H = needed_graph(compile_graph(G))
+    sound, _, _ = spectral_extra(H, 2, Limits())
+    unnormalised, _, _ = spectral_extra(H, 2, Limits(), weights=1.0 + H.internal[H.src])
+    assert opt == 41 == trivial_lower_bound(H.graph) + sound
+    assert trivial_lower_bound(H.graph) + unnormalised > opt
+
+
+def test_planted_mincut_counting_the_cut_twice_exceeds_an_optimum():
+    G = two_pass(8)
+    opt = optimum(G, 3)
+    H = needed_graph(compile_graph(G))
+    sound, witness, _ = mincut_extra(H, 3, Limits())
+    twice, _, _ = mincut_extra(H, 3, Limits(), count_twice=True)
+    assert witness["loads"]["W"] == 9 and witness["stores"]["W"] == 1  # s7 is internal
+    assert trivial_lower_bound(H.graph) + sound <= opt < trivial_lower_bound(H.graph) + twice
+
+
+# ------------------------------------------------------------------ witnesses
+
+
+def test_needed_graph_drops_what_no_calculation_must_touch():
+    G = nx.DiGraph([("a", "c"), ("b", "c"), ("b", "d"), ("d", "f")])
+    G.add_node("e")  # an isolated input
+    G.nodes["c"]["output"] = True  # f is a sink but not an output
+    H = needed_graph(compile_graph(G))
+    assert sorted(H.name(i) for i in range(H.n)) == ["a", "b", "c"]
+    assert H.outdeg.tolist() == [1, 1, 0] and H.internal.sum() == 0
+
+
+def test_mincut_witness_is_a_convex_cut_of_the_stated_size():
+    G = two_pass(6)
+    H = needed_graph(compile_graph(G))
+    W, front = wavefront(H, int(np.flatnonzero(H.ids == H.graph.index["s5"])[0]),
+                         np.ones(H.n, np.int64))  # fmt: skip
+    assert W == len(front) == 7  # a0..a5 and s5 itself
+    assert sorted(H.name(u) for u in front) == [f"a{i}" for i in range(6)] + ["s5"]
+
+
+def test_spectral_dense_witness_matches_numpy():
+    G = fft_dag(16)
+    H = needed_graph(compile_graph(G))
+    extra, w, _ = spectral_extra(H, 2, Limits())
+    lam = np.linalg.eigvalsh(spectral_mod.laplacian(H, spectral_mod.edge_weights(H)).toarray())
+    k = w["k"]
+    assert w["eigenvalue_sum_lower"]["k"] == pytest.approx(lam[:k].sum(), abs=1e-9)
+    assert w["eigenvalue_sum_lower"]["k"] <= lam[:k].clip(0).sum()  # lowered, clamped at 0
+    q, r = divmod(H.n, k)
+    assert extra == int(np.ceil(0.5 * (q * lam[:k].sum() + lam[:r].sum()) - 2 * (k - 1) * 2 - 1e-9))
+
+
+def test_sparse_route_is_below_the_dense_one(monkeypatch):
+    H = needed_graph(compile_graph(fft_dag(64)))
+    dense, wd, _ = spectral_extra(H, 3, Limits())
+    monkeypatch.setattr(spectral_mod, "DENSE_MAX", 10)
+    sparse, ws, _ = spectral_extra(H, 3, Limits())
+    assert ws["route"] == "sparse" and wd["route"] == "dense"
+    assert 0 < sparse <= dense
+    lam = np.linalg.eigvalsh(spectral_mod.laplacian(H, spectral_mod.edge_weights(H)).toarray())
+    for t, count in ws["thresholds"]:  # the inertia counts are exact
+        assert count == int((lam < t).sum())
+
+
+# ------------------------------------------------------------------ limits and input
+
+
+def test_time_limit_is_shared_and_stops_methods():
+    lb = lower_bound(fft_dag(256), 4, "no-recompute", methods=BOUNDS, time_limit=0.05)
+    assert lb.lower >= lb.trivial
+    assert any(m.status == "stopped" for m in lb.methods)
+    for m in lb.methods:
+        assert m.status in ("ok", "stopped")
+
+
+def test_planned_methods_are_listed_only_when_asked():
+    lb = lower_bound(fft_dag(4), 3, "no-recompute", methods=["trivial", "parts"])
+    assert [m.name for m in lb.methods] == ["trivial", "parts"]
+    assert lb.method("parts").reason == "not implemented yet"
+    assert "parts" not in [m.name for m in lower_bound(fft_dag(4), 3).methods]
+    d = lb.as_dict()
+    assert json.loads(json.dumps(d))["methods"][0]["value"] == lb.trivial
+    assert repr(lb).startswith("<LowerBound Q >= ")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"memory": 2}, {"memory": -1}, {"memory": float("nan")}, {"memory": 3, "variant": "x"},
+    {"memory": 3, "methods": ["nope"]}, {"memory": 3, "time_limit": -1},
+    {"memory": 3, "time_limit": float("nan")},
+])  # fmt: skip
+def test_bad_input_is_refused(kwargs):
+    with pytest.raises(InvalidInputError):
+        lower_bound(fft_dag(4), **kwargs)
+
+
+def test_cyclic_graph_is_refused():
+    with pytest.raises(InvalidGraphError):
+        lower_bound(nx.DiGraph([(0, 1), (1, 0)]), 3)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def run_cli(*args: str) -> int:
+    """The exit code of ``redblue ARGS`` (usage errors exit through argparse)."""
+    try:
+        return main(list(args))
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def test_cli_json(tmp_path, capsys):
+    path = tmp_path / "fft.json"
+    write_json(fft_dag(8), path)
+    code = main(["lower", str(path), "--memory", "3", "--variant", "no-recompute",
+                 "--method", "trivial", "--method", "mincut", "--json"])  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lower"] == 16 and out["trivial"] == 16
+    assert [(m["name"], m["status"]) for m in out["methods"]] == [("trivial", "ok"),
+                                                                   ("mincut", "ok")]
+    assert all({"name", "value", "seconds", "status"} <= set(m) for m in out["methods"])
+
+
+@pytest.mark.parametrize("args", [
+    ["--memory", "2"], ["--memory", "nan"], ["--memory", "-3"],
+    ["--memory", "3", "--method", "nope"], ["--memory", "3", "--time-limit", "nan"],
+])  # fmt: skip
+def test_cli_bad_input_exits_2(tmp_path, capsys, args):
+    path = tmp_path / "fft.json"
+    write_json(fft_dag(4), path)
+    assert run_cli("lower", str(path), *args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
