@@ -2,24 +2,28 @@
 
 mutmut (configured in ``[tool.mutmut]`` of pyproject.toml) plants one small error at a time
 (an operator flipped, a constant changed, a comparison weakened) in the modules whose
-checks must be able to fail, and runs the tests that cover it. This script prints, per
-module, the mutants killed (a test failed), survived (every test passed), timed out, and
-not covered, with the score killed / (killed + survived).
+checks must be able to fail, and runs the tests that cover it. This script runs it target
+by target (:data:`TARGETS`: which mutants) and prints, per module, the mutants killed (a
+test failed), survived (every test passed), timed out, and not covered, with the score
+killed / (killed + survived). Surviving mutants judged equivalent are listed, with the
+reason, in docs/checking-the-theorems.md ("Mutation score").
 
-Usage::
+Usage (in a copy of the project: mutmut writes ``mutants/`` next to pyproject.toml)::
 
     pip install mutmut
-    python benchmarks/mutation_score.py --run        # mutmut run, then the table
-    python benchmarks/mutation_score.py              # the table of the last run
-    python benchmarks/mutation_score.py --survivors  # and each surviving mutant's name
+    python benchmarks/mutation_score.py --run                 # every target, then the table
+    python benchmarks/mutation_score.py --run claims counters # some targets
+    python benchmarks/mutation_score.py                       # the table of the last run
+    python benchmarks/mutation_score.py --survivors           # and each surviving mutant
 
-``mutmut show NAME`` prints a survivor's diff. A full run takes long (each mutant reruns
-the tests that cover it); ``only_mutate`` in ``[tool.mutmut]`` says which modules.
+``mutmut show NAME`` prints a survivor's diff. Each mutant reruns the tests that cover
+it, with one worker by default (``--max-children``).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import subprocess
 import sys
@@ -27,7 +31,26 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KINDS = ("killed", "survived", "timeout", "no tests", "other")
+KINDS = ("killed", "survived", "timeout", "no tests", "other", "not run")
+
+#: Each target's mutants (mutmut names, fnmatch patterns). Whole modules, except in
+#: strategies (the exact block counters ``*_io`` and what they share, not the move
+#: builders, which the replay checks) and search/astar.py (the admissible heuristics).
+TARGETS: dict[str, list[str]] = {
+    "bounds": ["redblue.bounds.*"],
+    "analysis": ["redblue.analysis.*"],
+    "claims": ["redblue.claims.*"],
+    "counters": [
+        "redblue.strategies.*.x_*_io__mutmut_*",
+        "redblue.strategies._common.x_ceil_div__mutmut_*",
+        "redblue.strategies._common.xǁIOCountǁ*",
+    ],
+    "heuristics": [
+        "redblue.search.astar.xǁProblemǁheuristic__mutmut_*",
+        "redblue.search.astar.xǁProblemǁcut_heuristic__mutmut_*",
+        "redblue.search.astar.xǁProblemǁ_cut_flow__mutmut_*",
+    ],
+}
 
 
 def _status(exit_code: int | None) -> str:
@@ -40,56 +63,61 @@ def _status(exit_code: int | None) -> str:
                                            else "other")  # fmt: skip
 
 
-def collect(mutants: Path) -> dict[str, Counter]:
-    """``{module path: Counter(status)}`` from mutmut's ``*.meta`` files."""
-    table: dict[str, Counter] = defaultdict(Counter)
+def _wanted(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def results(mutants: Path, patterns: list[str]) -> dict[str, dict[str, str]]:
+    """``{module path: {mutant name: status}}`` of the mutants ``patterns`` select."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
     for meta in sorted(mutants.rglob("*.py.meta")):
         module = str(meta.relative_to(mutants))[: -len(".meta")]
         data = json.loads(meta.read_text())
-        for code in data.get("exit_code_by_key", {}).values():
-            table[module][_status(code)] += 1
-    return table
-
-
-def survivors(mutants: Path) -> list[str]:
-    out = []
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        data = json.loads(meta.read_text())
-        out += [n for n, c in data.get("exit_code_by_key", {}).items() if _status(c) == "survived"]
+        for name, code in data.get("exit_code_by_key", {}).items():
+            if _wanted(name, patterns):
+                out[module][name] = _status(code)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="*", choices=[[], *TARGETS], metavar="TARGET",
+                        help=f"some of {', '.join(TARGETS)} (default: all)")  # fmt: skip
     parser.add_argument("--run", action="store_true", help="run mutmut first")
+    parser.add_argument("--max-children", type=int, default=1, help="mutmut workers")
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
     parser.add_argument("--root", type=Path, default=ROOT,
-                        help="the project copy mutmut ran in (default: this checkout)")  # fmt: skip
+                        help="the project copy mutmut runs in (default: here)")  # fmt: skip
     args = parser.parse_args(argv)
+    patterns = [p for t in (args.targets or TARGETS) for p in TARGETS[t]]
     if args.run:
-        done = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=args.root)
+        cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)]
+        done = subprocess.run([*cmd, *patterns], cwd=args.root)
         if done.returncode not in (0, 1):
             return done.returncode
     mutants = args.root / "mutants"
     if not mutants.exists():
         print("no mutants/ folder: run with --run first", file=sys.stderr)
         return 2
-    table = collect(mutants)
-    print(f"{'module':46s} {'killed':>7s} {'survived':>9s} {'timeout':>8s} {'no tests':>9s} "
-          f"{'score':>7s}")  # fmt: skip
+    table = results(mutants, patterns)
+    print(f"{'module':40s} {'mutants':>8s} {'killed':>7s} {'survived':>9s} {'timeout':>8s} "
+          f"{'no tests':>9s} {'not run':>8s} {'score':>7s}")  # fmt: skip
     total: Counter = Counter()
-    for module, c in sorted(table.items()):
+    for module, statuses in sorted(table.items()):
+        c = Counter(statuses.values())
         total.update(c)
         decided = c["killed"] + c["survived"]
         score = f"{100 * c['killed'] / decided:.1f}%" if decided else "-"
-        print(f"{module:46s} {c['killed']:7d} {c['survived']:9d} {c['timeout']:8d} "
-              f"{c['no tests']:9d} {score:>7s}")  # fmt: skip
+        print(f"{module:40s} {len(statuses):8d} {c['killed']:7d} {c['survived']:9d} "
+              f"{c['timeout']:8d} {c['no tests']:9d} {c['not run']:8d} {score:>7s}")  # fmt: skip
     decided = total["killed"] + total["survived"]
     if decided:
-        print(f"{'all':46s} {total['killed']:7d} {total['survived']:9d} {total['timeout']:8d} "
-              f"{total['no tests']:9d} {100 * total['killed'] / decided:6.1f}%")  # fmt: skip
+        print(f"{'all':40s} {sum(total.values()):8d} {total['killed']:7d} "
+              f"{total['survived']:9d} {total['timeout']:8d} {total['no tests']:9d} "
+              f"{total['not run']:8d} {100 * total['killed'] / decided:6.1f}%")  # fmt: skip
     if args.survivors:
-        print("\n".join(survivors(mutants)))
+        for statuses in table.values():
+            print("\n".join(n for n, s in statuses.items() if s == "survived"))
     return 0
 
 

@@ -7,7 +7,8 @@ the moment it arrives, so a sweep that is killed loses only the rows in flight; 
 it again reads the file, keeps the rows already there and computes only the missing ones.
 
 Rows are keyed by the task itself (its canonical JSON, stored in the ``key`` column), so
-a task's row is reused only if every parameter matches.
+a task's row is reused only if every parameter matches; ``fresh=True`` starts the file
+over instead (its rows are dropped, under the lock, and every task is computed).
 
 Files are JSON lines (``.jsonl``, ``.json``, ``.ndjson``) or CSV (``.csv``), chosen by
 suffix. What the file promises, whatever moment a run is killed at (``kill -9``
@@ -49,6 +50,7 @@ from typing import Any
 
 from redblue.checks import check_time_limit, check_whole
 from redblue.errors import InvalidInputError
+from redblue.progress import ANNOUNCE_AFTER, phase, verbosity
 
 __all__ = ["SweepSummary", "read_rows", "run_sweep", "task_key"]
 
@@ -288,11 +290,14 @@ def _write_all(fd: int, data: bytes) -> None:
 class _RowFile:
     """The output file, locked for this run and healed; appends one synced line a row."""
 
-    def __init__(self, path: Path, columns: list[str] | None):
+    def __init__(self, path: Path, columns: list[str] | None, fresh: bool = False):
         self.path, self.fmt = path, _format_of(path)
         self.fd, self.created = self._open_locked()
         try:
             self.columns = columns
+            if fresh:  # under the lock: no other run is reading or appending
+                os.ftruncate(self.fd, 0)
+                os.fsync(self.fd)
             self.rows = self._heal()
             for i, row in enumerate(self.rows, start=1):
                 if not isinstance(row.get("key"), str):
@@ -741,6 +746,8 @@ def run_sweep(
     processes: int | None = None,
     progress: bool = True,
     scheduler_timeout: float = SCHEDULER_TIMEOUT,
+    fresh: bool = False,
+    label: str | None = None,
 ) -> SweepSummary:
     """Compute a row for every task not yet in ``output``, appending each as it arrives.
 
@@ -770,9 +777,19 @@ def run_sweep(
         Local worker processes (default: the number of CPUs; 1 runs in this process);
         with ``scheduler="local"``, the LocalCluster's workers (default 2).
     progress : bool, default True
-        Show a progress bar on stderr (when it is a terminal).
+        Tell the sweep's progress on stderr, at the verbosity of :mod:`redblue.progress`
+        (silent at its default 0; the ``redblue`` command sets 1): a progress bar when
+        stderr is a terminal and, with a ``label``, the sweep as a phase named by it with
+        its task and reused counts (announced once it runs past two seconds).
     scheduler_timeout : float, default 10
         Seconds to wait for a dask scheduler to answer.
+    fresh : bool, default False
+        Ignore the rows of earlier runs: the file is emptied (once it is locked, so no
+        other run is writing it) and every task computed. Rows of other tasks in the
+        file are dropped too.
+    label : str, optional
+        What the progress report calls this sweep, e.g. ``"sweep 2/3: exact searches"``
+        (without one the sweep is no phase of its own: the caller's phase names it).
 
     Returns
     -------
@@ -798,6 +815,8 @@ def run_sweep(
     >>> s = run_sweep([{"x": 1}, {"x": 2}, {"x": 3}], square, path, processes=1, progress=False)
     >>> s.computed, s.reused, s.rows
     (1, 2, 3)
+    >>> run_sweep([{"x": 1}], square, path, processes=1, fresh=True).computed  # file restarted
+    1
     >>> run_sweep([{"x": 1}, {"x": {1, 2}}], square, path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -815,51 +834,71 @@ def run_sweep(
         raise InvalidInputError("scheduler_timeout must be a positive number of seconds, got None")
     workers = processes or os.cpu_count() or 1
     _check_measure(measure, workers, scheduler)
+    if label is not None and not isinstance(label, str):
+        raise InvalidInputError(f"label must be a string, got {_short(label)}")
     if not unique:
         return SweepSummary(0, 0, 0, [], str(path))
 
-    sink = _RowFile(path, columns)
+    sink = _RowFile(path, columns, fresh=bool(fresh))
     try:
         done = {row["key"] for row in sink.rows}
         todo = [(key, task) for key, task in unique.items() if key not in done]
         reused = len(unique) - len(todo)
         failed: list[tuple[dict[str, Any], str]] = []
         computed = 0
-        if todo:
-            pending = [task for _, task in todo]
-            if scheduler:
-                results = _dask_results(measure, pending, scheduler, timeout, processes)
-            else:
-                results = _local_results(measure, pending, workers)
-            bar = _progress_bar(len(todo), progress, reused)
-            try:
-                for i, result, error in results:
-                    key, task = todo[i]
-                    line = None
-                    if error is None:
-                        line, error = _line_of(sink, key, task, result)
-                    if line is None:
-                        failed.append((task, error or "failed"))
-                    else:
-                        sink.write(line)
-                        computed += 1
-                    bar.update(1)
-            finally:
-                bar.close()
-                results.close()  # stops the workers if the loop ended early
+        told = progress and verbosity() >= 1
+        named = told and label is not None
+        with phase(f"{label} ({len(unique)} tasks, {reused} reused)") if named \
+                else contextlib.nullcontext():  # fmt: skip
+            if todo:
+                bar = _progress_bar(len(todo), told, label or "sweep")
+                computed = _compute(sink, todo, measure, scheduler, timeout, processes, workers,
+                                    failed, bar)  # fmt: skip
     finally:
         sink.close()
     return SweepSummary(reused + computed, computed, reused, failed, str(path))
 
 
-def _progress_bar(total: int, enabled: bool, reused: int) -> Any:
+def _compute(
+    sink: _RowFile, todo: list[tuple[str, dict[str, Any]]], measure: Measure,
+    scheduler: str | None, timeout: float, processes: int | None, workers: int,
+    failed: list[tuple[dict[str, Any], str]], bar: Any,
+) -> int:  # fmt: skip
+    """Compute the rows of ``todo`` and append each as it arrives; the rows written."""
+    pending = [task for _, task in todo]
+    if scheduler:
+        results = _dask_results(measure, pending, scheduler, timeout, processes)
+    else:
+        results = _local_results(measure, pending, workers)
+    computed = 0
+    try:
+        for i, result, error in results:
+            key, task = todo[i]
+            line = None
+            if error is None:
+                line, error = _line_of(sink, key, task, result)
+            if line is None:
+                failed.append((task, error or "failed"))
+            else:
+                sink.write(line)
+                computed += 1
+            bar.update(1)
+    finally:
+        bar.close()
+        results.close()  # stops the workers if the loop ended early
+    return computed
+
+
+def _progress_bar(total: int, enabled: bool, label: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(
         total=total,
         disable=None if enabled else True,  # None: only on a terminal, not into a log file
         file=sys.stderr,
-        desc=f"sweep ({reused} reused)",
+        desc=label,
         unit="row",
         leave=False,
+        # drawn after the phase's announcement line (redblue.progress), not across it
+        delay=ANNOUNCE_AFTER + 0.5 if verbosity() < 2 else 0.5,
     )

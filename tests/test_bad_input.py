@@ -26,11 +26,12 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from redblue import dags
+from redblue import dags, readwrite
 from redblue.cli import main
 from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError
-from redblue.game import Strategy, compile_graph, read_strategy, replay, write_strategy
-from redblue.game.strategy import EncodedMoves, encode_moves, strategy_from_json, strategy_from_text
+from redblue.game import Strategy, compile_graph, replay
+from redblue.game.strategy import EncodedMoves, encode_moves
+from redblue.readwrite import read_strategy, strategy_from_json, strategy_from_text, write_strategy
 from redblue.strategies import greedy_strategy, simulate
 
 #: Wall-time bound of one case: a refusal is immediate, a hang is a failure.
@@ -64,7 +65,7 @@ def strategy_text(memory: str, moves: list | None = None) -> str:
 
 
 def cycle_data() -> dict:
-    data = dags.to_node_link(dags.chain_dag(3))
+    data = readwrite.to_node_link(dags.chain_dag(3))
     data["edges"].append({"source": "x[2]", "target": "x[1]"})
     data["nodes"][1]["args"] = ["x[0]", "x[2]"]
     return data
@@ -72,7 +73,7 @@ def cycle_data() -> dict:
 
 #: file name -> content (str, or bytes for binary garbage)
 FILES: dict[str, str | bytes] = {
-    "chain.json": json.dumps(dags.to_node_link(dags.chain_dag(4))),
+    "chain.json": json.dumps(readwrite.to_node_link(dags.chain_dag(4))),
     "good.json": strategy_text("3"),
     "cycle.json": json.dumps(cycle_data()),
     "malformed.json": '{"nodes": [',
@@ -246,10 +247,13 @@ CLI_CASES = [
      ["infeasible", "M = 2"]),
     # --- graph files
     ("graph missing", ["verify", "{d}/nope.json", "{d}/good.json"], ["nope.json: no such file"]),
-    ("graph is a directory", ["greedy", "{d}/adir", "--memory", "3"], ["adir: cannot read"]),
+    ("graph is a directory", ["greedy", "{d}/adir", "--format", "json", "--memory", "3"],
+     ["adir: cannot read"]),
+    ("graph format unknown", ["greedy", "{d}/adir", "--memory", "3"],
+     ["adir: cannot tell the graph format", "--format"]),
     ("graph malformed", ["greedy", "{d}/malformed.json", "--memory", "3"], ["not valid JSON"]),
     ("graph empty", ["greedy", "{d}/empty.json", "--memory", "3"], ["empty.json: not valid JSON"]),
-    ("graph binary garbage", ["greedy", "{d}/garbage.bin", "--memory", "3"],
+    ("graph binary garbage", ["greedy", "{d}/garbage.bin", "--format", "json", "--memory", "3"],
      ["garbage.bin: not valid JSON", "not UTF-8"]),
     ("graph cycle", ["greedy", "{d}/cycle.json", "--memory", "3"],
      ["cycle.json: graph has a cycle"]),
@@ -335,7 +339,7 @@ CLI_CASES = [
     ("dag output unwritable", ["dag", "chain", "--length", "3", "-o", "{d}/no/such/g.json"],
      ["No such file or directory"]),
     ("simulate graph unwritable", ["simulate", "flash2", "--n", "2", "--d", "1", "--memory",
-                                   "8", "--graph", "{d}/no/such/g.json"], ["cannot write"]),
+                                   "8", "--graph-output", "{d}/no/such/g.json"], ["cannot write"]),
     # --- solve: argument validation (the search itself is tested elsewhere)
     ("solve memory zero", ["solve", "{d}/chain.json", "--memory", "0"], ["--memory"]),
     ("solve memory nan", ["solve", "{d}/chain.json", "--memory", "nan"], ["--memory"]),
@@ -353,7 +357,8 @@ CLI_CASES = [
      ["solve", "{d}/chain.json", "--memory", "2", "--time-limit", "soon"], ["--time-limit"]),
     ("solve graph missing", ["solve", "{d}/nope.json", "--memory", "2"], ["no such file"]),
     ("solve graph cycle", ["solve", "{d}/cycle.json", "--memory", "3"], ["graph has a cycle"]),
-    ("solve graph garbage", ["solve", "{d}/garbage.bin", "--memory", "3"], ["not valid JSON"]),
+    ("solve graph garbage", ["solve", "{d}/garbage.bin", "--format", "json", "--memory", "3"],
+     ["not valid JSON"]),
     ("solve graph nested deep", ["solve", "{d}/deep.json", "--memory", "3"],
      ["nested too deeply"]),
     ("solve graph id of 5000 digits", ["solve", "{d}/graph_id_digits.json", "--memory", "3"],
@@ -621,32 +626,32 @@ LIBRARY_CASES = [
      lambda: dags.reference_attention([[1.0]], [[1.0]], [[1.0]], scale=float("nan")),
      InvalidInputError, "scale must be a finite number or None, got nan"),
     # --- files and graphs
-    ("read_json None", lambda: dags.read_json(None), InvalidInputError,
+    ("read_json None", lambda: readwrite.read_json(None), InvalidInputError,
      "path must be a file name (str or os.PathLike), got None"),
-    ("read_json a number", lambda: dags.read_json(3), InvalidInputError, "got 3"),
-    ("read_json empty name", lambda: dags.read_json(""), InvalidInputError, "path is empty"),
-    ("write_json not a graph", lambda: dags.write_json(None, "g.json"), InvalidGraphError,
+    ("read_json a number", lambda: readwrite.read_json(3), InvalidInputError, "got 3"),
+    ("read_json empty name", lambda: readwrite.read_json(""), InvalidInputError, "path is empty"),
+    ("write_json not a graph", lambda: readwrite.write_json(None, "g.json"), InvalidGraphError,
      "not a directed graph: got NoneType"),
-    ("write_json path None", lambda: dags.write_json(CHAIN, None), InvalidInputError,
+    ("write_json path None", lambda: readwrite.write_json(CHAIN, None), InvalidInputError,
      "path must be a file name"),
-    ("write_json unwritable", lambda: dags.write_json(CHAIN, "/no/such/dir/g.json"),
+    ("write_json unwritable", lambda: readwrite.write_json(CHAIN, "/no/such/dir/g.json"),
      InvalidInputError, "cannot write"),
-    ("to_dot not a graph", lambda: dags.to_dot([1, 2]), InvalidGraphError,
+    ("to_dot not a graph", lambda: readwrite.to_dot([1, 2]), InvalidGraphError,
      "not a directed graph: got list"),
-    ("to_node_link not a graph", lambda: dags.to_node_link("G"), InvalidGraphError,
+    ("to_node_link not a graph", lambda: readwrite.to_node_link("G"), InvalidGraphError,
      "not a directed graph: got str"),
-    ("write_dot path None", lambda: dags.write_dot(CHAIN, None), InvalidInputError,
+    ("write_dot path None", lambda: readwrite.write_dot(CHAIN, None), InvalidInputError,
      "path must be a file name"),
-    ("from_node_link None", lambda: dags.from_node_link(None), InvalidGraphError,
+    ("from_node_link None", lambda: readwrite.from_node_link(None), InvalidGraphError,
      "expected a JSON object"),
     ("from_node_link id nested 500 deep",
-     lambda: dags.from_node_link({"nodes": [{"id": nested(500)}], "edges": []}),
+     lambda: readwrite.from_node_link({"nodes": [{"id": nested(500)}], "edges": []}),
      InvalidGraphError, "nested more than 32 deep"),
     ("from_node_link args nested 500 deep",
-     lambda: dags.from_node_link({"nodes": [{"id": "a", "args": [nested(500)]}], "edges": []}),
+     lambda: readwrite.from_node_link({"nodes": [{"id": "a", "args": [nested(500)]}], "edges": []}),
      InvalidGraphError, "node entry 0: args: arrays are nested more than 32 deep"),
     ("from_node_link NaN id",
-     lambda: dags.from_node_link({"nodes": [{"id": float("nan")}], "edges": []}),
+     lambda: readwrite.from_node_link({"nodes": [{"id": float("nan")}], "edges": []}),
      InvalidGraphError, "node ids cannot be NaN"),
     ("validate_dag not a graph", lambda: dags.validate_dag({"a": 1}), InvalidGraphError,
      "not a directed graph: got dict"),

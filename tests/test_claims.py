@@ -4,16 +4,30 @@ replays, known optima and the exact interval logic."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sympy
 
 from redblue.claims import Fact, check_claim, parse_claim, parse_range
-from redblue.claims.check import _interval_verdict, pass_lower_bounds_down
+from redblue.claims.check import _best, _interval_verdict, pass_lower_bounds_down
+from redblue.claims.evidence import (
+    SECONDS_PER,
+    attention_instance,
+    graph_instance,
+    lower_facts,
+    schedule_fact,
+    schedule_seconds,
+    search_facts,
+    upper_facts,
+)
+from redblue.claims.ranges import MAX_VALUES
 from redblue.cli import main
-from redblue.dags import attention_dag, chain_dag, read_json, write_json
+from redblue.dags import attention_dag, chain_dag
 from redblue.errors import InvalidInputError
-from redblue.game import read_strategy, replay
+from redblue.game import compile_graph, replay
+from redblue.readwrite import read_json, read_strategy, write_json
+from redblue.strategies import estimated_moves
 
 LARGE_CACHE_X10 = "Q >= 10*M*(ceiling(N**2/floor(2*M + Max(2*M, M**2/d**2))) - 1)"
 # the entries one epoch may compute divided by 64 (8 M^2/d^2 -> M^2/(8 d^2))
@@ -202,7 +216,7 @@ def test_time_limit_leaves_unreached_instances_open():
 
 
 def test_cli_exit_codes_and_json(capsys, tmp_path):
-    args = ["--n", "1", "--d", "1", "--memory", "3", "--certificates", str(tmp_path)]
+    args = ["--n", "1", "--d", "1", "--memory", "3", "-o", str(tmp_path)]
     assert main(["check", "Q >= 4", *args]) == 0
     assert main(["check", "Q >= 5", *args, "--json"]) == 1
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -210,3 +224,273 @@ def test_cli_exit_codes_and_json(capsys, tmp_path):
     assert main(["check", "Q >= N/(M-3)", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a finite real number" in err[0]
+
+
+# ------------------------------------------------------------------ ranges: limits and messages
+
+
+def test_parse_range_holds_exactly_max_values_counted_over_all_items():
+    assert parse_range(f"1..{MAX_VALUES}") == list(range(1, MAX_VALUES + 1))
+    assert parse_range("9000..9001") == [9000, 9001]  # the count is hi - lo + 1, not hi + lo
+    with pytest.raises(InvalidInputError, match=f"--n: more than {MAX_VALUES} values"):
+        parse_range(f"1..{MAX_VALUES + 1}", "--n")
+    half = MAX_VALUES // 2  # two items that only together hold one value too many
+    with pytest.raises(InvalidInputError, match=f"more than {MAX_VALUES} values"):
+        parse_range(f"1..{half},{half + 1}..{MAX_VALUES + 1}")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "--memory: expected values such as 1..4"),
+        (" ", "--memory: expected values such as 1..4"),
+        ("3..", "--memory: cannot read '3..'"),
+        ("3.. ", "--memory: cannot read '3..'"),
+        ("..3", "--memory: cannot read '..3'"),
+        ("1,,2", "--memory: cannot read ''"),
+        ("5..4", "--memory: 5..4 is empty"),
+        ("0..3", "--memory: values must be at least 1, got 0"),
+        ("x", "--memory must be a whole number"),
+        ("2..y", "--memory must be a whole number"),
+    ],
+)
+def test_parse_range_messages_name_the_option_and_the_item(text, message):
+    with pytest.raises(InvalidInputError, match=re.escape(message)):
+        parse_range(text, "--memory")
+
+
+def test_parse_range_minimum_is_inclusive():
+    assert parse_range("0..2", minimum=0) == [0, 1, 2]
+    with pytest.raises(InvalidInputError, match="at least 3, got 2"):
+        parse_range("2..5", minimum=3)
+
+
+# --------------------------------------------------------------- evidence: instances and search
+
+
+def test_graph_instances_describe_a_graph_and_keep_its_dag():
+    G = chain_dag(4)
+    r = check_claim("Q >= 1", family=None, graph=G, memory=[2, 3], search_time=None)
+    assert [v.instance for v in r.verdicts] == [{"family": "graph", "M": 2},
+                                                {"family": "graph", "M": 3}]  # fmt: skip
+    inst = graph_instance(G, compile_graph(G), 2, "chain")
+    assert inst.dag() is G and inst.label == "chain-M2"
+    assert lower_facts(inst)[0].value == 2  # one input, one output: no explicit bounds
+
+
+def test_graph_certificate_written_without_a_graph_file_replays(tmp_path):
+    (v, _) = check_claim("Q >= 3", family=None, graph=chain_dag(4), memory=[2, 3],
+                         certificates=tmp_path).verdicts  # fmt: skip
+    assert v.verdict == "refuted"
+    assert replay(read_json(v.graph_file), read_strategy(v.certificate)).io == 2
+
+
+def test_search_facts_prove_the_optimum_and_return_its_certificate():
+    # chain of 4 nodes at M = 2: load the input, compute along, store the output: Q = 2
+    G = chain_dag(4)
+    inst = graph_instance(G, compile_graph(G), 2, "chain")
+    seed = schedule_fact(inst, "greedy").strategy
+    lower, upper, optimal = search_facts(inst, seed, None)
+    assert optimal and lower.value == upper.value == 2
+    assert lower.source.startswith("exact search (optimal, ")
+    assert upper.source == "exact search certificate (optimal)"
+    assert replay(G, upper.strategy).io == upper.value
+
+
+def test_search_facts_stop_at_their_deadline_with_a_valid_bracket():
+    inst = attention_instance(3, 2, 6, "chain")
+    seed = schedule_fact(inst, "greedy")
+    lower, upper, optimal = search_facts(inst, seed.strategy, 0.05)
+    assert not optimal and lower.source.startswith("exact search (stopped by time")
+    assert lower.value <= upper.value <= seed.value  # the seed bounds the search's answer
+    assert replay(inst.dag(), upper.strategy, 6).io == upper.value
+
+
+def test_schedule_seconds_zero_where_nothing_is_replayed():
+    inst = attention_instance(6, 3, 4, "chain")  # M too small for every block schedule
+    assert all(schedule_seconds(inst, a) == 0.0 for a in ("flash1", "flash2", "tiling"))
+    big = attention_instance(4096, 64, 256, "chain")  # counted, not replayed
+    assert schedule_seconds(big, "tiling") == 0.0
+    moves = estimated_moves("tiling", 6, 3, 40, sum="chain")
+    at = attention_instance(6, 3, 40, "chain")
+    assert schedule_seconds(at, "tiling", max_moves=moves) > 0  # exactly max_moves: replayed
+    assert schedule_seconds(at, "tiling", max_moves=moves - 1) == 0.0
+
+
+def test_schedule_seconds_grow_with_the_moves_and_count_the_build_once():
+    inst = attention_instance(6, 3, 40, "chain")
+    nodes = inst.nodes()
+    per = SECONDS_PER
+    for alg in ("flash1", "tiling"):  # on the instance's own DAG
+        moves = estimated_moves(alg, 6, 3, 40, sum="chain")
+        assert schedule_seconds(inst, alg) == pytest.approx(
+            nodes * per["node"] + moves * per["move"])  # fmt: skip
+    moves = estimated_moves("standard", 6, 3, 40, sum="chain")  # on its own (other) DAG
+    assert schedule_seconds(inst, "standard") == pytest.approx(
+        nodes * per["node"] + moves * per["move"])  # fmt: skip
+    greedy = nodes * (per["node"] + per["greedy node"])
+    assert schedule_seconds(inst, "greedy") == pytest.approx(greedy)
+    inst.compiled()  # built: only the schedule's own work is left
+    assert schedule_seconds(inst, "greedy") == pytest.approx(nodes * per["greedy node"])
+    assert schedule_seconds(inst, "tiling") == pytest.approx(
+        estimated_moves("tiling", 6, 3, 40, sum="chain") * per["move"])  # fmt: skip
+    assert schedule_seconds(inst, "standard") == pytest.approx(
+        nodes * per["node"] + moves * per["move"])  # fmt: skip
+
+
+# ------------------------------------------------------------ check: reports, ties, limits
+
+
+def test_json_report_carries_every_verdict_field(tmp_path):
+    r = check_claim("Q >= 5", n=[1], d=[1], memory=[2, 3], certificates=tmp_path)
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["claim"] == "Q >= 5" and data["counts"] == r.counts == {"n/a": 1, "refuted": 1}
+    assert data["stopped"] is None and abs(data["seconds"] - r.seconds) <= 5e-4
+    na, refuted = data["verdicts"]
+    assert na == {"instance": {"family": "attention", "N": 1, "d": 1, "M": 2, "sum": "chain"},
+                  "verdict": "n/a", "bound": "5", "bound_value": 5.0,
+                  "evidence": r.verdicts[0].evidence, "certificate": None, "graph_file": None,
+                  "lower": None, "lower_source": None, "upper": None,
+                  "upper_source": None}  # fmt: skip
+    v = r.verdicts[1]
+    assert refuted["verdict"] == "refuted" and refuted["upper"] == v.upper.value == 4
+    assert refuted["upper_source"] == v.upper.source and refuted["lower"] == v.lower.value
+    assert refuted["lower_source"] == v.lower.source and refuted["evidence"] == v.evidence
+    assert refuted["certificate"] == v.certificate and refuted["graph_file"] == v.graph_file
+    assert replay(read_json(v.graph_file), read_strategy(v.certificate)).io == 4
+
+
+def test_best_fact_prefers_a_certificate_on_ties():
+    strategy = read_strategy_of_chain()
+    count, replayed = Fact(5, "count"), Fact(5, "replay", strategy)
+    for facts in ([count, replayed], [replayed, count]):
+        assert _best(facts, True) is replayed and _best(facts, False) is replayed
+    assert _best([Fact(4, "a"), Fact(6, "b")], True).value == 6
+    assert _best([Fact(4, "a"), Fact(6, "b")], False).value == 4
+
+
+def read_strategy_of_chain():
+    inst = graph_instance(chain_dag(3), compile_graph(chain_dag(3)), 2, "chain")
+    return schedule_fact(inst, "greedy").strategy
+
+
+def test_explicit_bounds_off_leaves_only_independent_evidence():
+    # N=32, d=1, M=4: the claim 160 is met by the explicit large-cache bound 168 only
+    on = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=None).verdicts[0]
+    assert on.verdict == "confirmed" and on.lower.value == 168
+    r = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=None,
+                    explicit_bounds=False)  # fmt: skip
+    (v,) = r.verdicts
+    assert v.verdict == "open" and v.lower.source.startswith("trivial bound")
+
+
+def test_no_search_where_the_schedules_already_decide():
+    (v,) = check_claim("Q <= 10**6", n=[2], d=[1], memory=[4], search_time=30).verdicts
+    assert v.verdict == "confirmed" and "exact search" not in v.upper.source + v.lower.source
+
+
+def test_schedule_claims_not_reached_in_time_stay_open():
+    r = check_claim("io(flash2) <= 1", n=[64], d=[8], memory=[100], time_limit=0.01)
+    (v,) = r.verdicts
+    assert v.verdict == "open" and v.evidence.startswith("not reached: time limit (estimated")
+    assert r.stopped == "time limit"
+
+
+def test_schedule_claims_counted_when_over_max_moves_even_with_a_clock():
+    # replaying would take minutes here; with max_moves=10 the block counter answers at once
+    r = check_claim("io(tiling) >= 1", n=[256], d=[16], memory=[200], max_moves=10,
+                    time_limit=30)  # fmt: skip
+    (v,) = r.verdicts
+    assert v.verdict == "confirmed" and "block counter" in v.upper.source
+    (v,) = check_claim("io(tiling) >= 1", n=[6], d=[3], memory=[40], max_moves=10).verdicts
+    assert "block counter" in v.upper.source
+
+
+def test_schedule_claim_where_the_schedule_cannot_run_is_not_applicable():
+    (v,) = check_claim("io(flash2) <= 10", n=[6], d=[3], memory=[4]).verdicts
+    assert v.verdict == "n/a" and "M >= " in v.evidence and v.upper is None
+
+
+def test_standard_certificate_comes_with_its_own_dag(tmp_path):
+    # standard attention runs on the early-normalised DAG: the certificate names that one
+    folder = tmp_path / "a" / "b"  # created with its parents
+    (v,) = check_claim("io(standard) <= 1", n=[3], d=[2], memory=[30],
+                       certificates=folder).verdicts  # fmt: skip
+    assert v.verdict == "refuted" and v.graph_file.startswith(str(folder))
+    assert replay(read_json(v.graph_file), read_strategy(v.certificate)).io == v.upper.value
+
+
+def test_parse_range_default_name_in_messages():
+    with pytest.raises(InvalidInputError, match=r"^range: 4\.\.2 is empty"):
+        parse_range("4..2")
+
+
+def test_instances_of_different_dags_are_not_mixed():
+    # each (N, d) has its own DAG: N = 2 must not be judged on N = 1's DAG
+    r = check_claim("Q >= 4*N*d", n=[1, 2], d=[1], memory=[3, 4], search_time=None)
+    assert [v.verdict for v in r.verdicts] == ["confirmed"] * 4
+    assert [v.lower.value for v in r.verdicts] == [4, 4, 8, 8]
+
+
+def test_lower_facts_explicit_by_default_on_tree_and_chain_sums():
+    for shape in ("tree", "chain"):
+        facts = lower_facts(attention_instance(32, 1, 4, shape))
+        assert [f.value for f in facts] == [128, 168]  # 4Nd, then the large-cache bound
+        assert facts[1].source == "explicit large-cache bound"
+    assert [f.value for f in lower_facts(attention_instance(32, 1, 4, "fma"))] == [128]
+
+
+def test_instance_node_count_in_closed_form_matches_the_built_dag():
+    for shape in ("tree", "chain", "fma"):
+        inst = attention_instance(3, 2, 9, shape)
+        before = inst.nodes()
+        assert before == inst.compiled().n == inst.nodes()
+
+
+def test_schedules_on_fma_sums_use_the_fma_block_sizes():
+    # tiling on fma sums runs from M = 5 (chain sums need more); replayed up to max_moves
+    inst = attention_instance(4, 2, 5, "fma")
+    moves = estimated_moves("tiling", 4, 2, 5, sum="fma")
+    fact = schedule_fact(inst, "tiling", max_moves=moves)
+    assert "replayed" in fact.source
+    assert replay(inst.dag(), fact.strategy, 5).io == fact.value
+    assert "block counter" in schedule_fact(inst, "tiling", max_moves=moves - 1).source
+    assert schedule_seconds(inst, "tiling", max_moves=moves) > 0
+
+
+def test_block_schedules_refused_on_a_users_graph():
+    G = chain_dag(3)
+    inst = graph_instance(G, compile_graph(G), 2, "chain")
+    with pytest.raises(InvalidInputError, match=r"io\(flash2\) is defined on the attention"):
+        schedule_fact(inst, "flash2")
+    (fact,) = upper_facts(inst)
+    assert fact.source == "greedy (replayed)" and replay(G, fact.strategy).io == fact.value
+
+
+def test_upper_facts_on_the_attention_dag():
+    for shape in ("chain", "fma"):
+        inst = attention_instance(4, 2, 30, shape)
+        facts = upper_facts(inst)
+        assert [f.source.split(" ")[0] for f in facts] == ["flash1", "flash2", "tiling",
+                                                           "greedy"]  # fmt: skip
+        for f in facts:
+            assert replay(inst.dag(), f.strategy, 30).io == f.value
+        counted = upper_facts(inst, max_moves=10)
+        assert all("block counter" in f.source for f in counted[:3])
+        assert [f.value for f in counted] == [f.value for f in facts]  # counter == replay
+    low = attention_instance(4, 2, 6, "chain")  # too small for flash1: the rest still run
+    assert [f.source.split(" ")[0] for f in upper_facts(low)] == ["tiling", "greedy"]
+    assert [f.source.split(" ")[0] for f in upper_facts(attention_instance(4, 2, 30, "tree"))
+            ] == ["greedy"]  # fmt: skip
+
+
+def test_upper_facts_skip_what_does_not_fit_in_the_time_left():
+    names = ["flash1", "flash2", "tiling", "greedy"]
+    inst = attention_instance(5, 3, 40, "chain")
+    inst.compiled()  # built: each estimate is the schedule's own work, fixed
+    costs = {a: schedule_seconds(inst, a) for a in names}
+    assert len(set(costs.values())) == 4
+    for budget in sorted(costs.values()):
+        got = [f.source.split(" ")[0] for f in upper_facts(inst, left=lambda b=budget: b)]
+        assert got == [a for a in names if costs[a] <= budget], budget
+    assert upper_facts(attention_instance(5, 3, 40, "chain"), left=lambda: 0.0) == []

@@ -23,11 +23,9 @@ from redblue.dags import (
     matmul_dag,
     pyramid_dag,
     random_dag,
-    read_json,
-    to_node_link,
-    validate_dag,
-    write_dot,
+    validate_computation,
 )
+from redblue.readwrite import read_json, to_node_link, write_dot
 
 # A hand-checked strategy for attention_dag(1, 1): the single product is S[0,0], the row
 # sum D[0] is A[0,0] itself and the single A*V product is U[0,0].
@@ -144,7 +142,7 @@ def test_dag_dot_to_stdout_and_file(capsys, tmp_path):
     assert code == 0 and err == ""
     assert out.startswith('digraph "pyramid_dag(height=2)" {')
     for v in G:
-        assert f'  "{v}" [label=' in out
+        assert f'  "{v}" [op=' in out
     for u, v in G.edges:
         assert f'  "{u}" -> "{v}";' in out
     assert out.count(" -> ") == G.number_of_edges()
@@ -261,8 +259,8 @@ def test_greedy_writes_a_strategy_verify_accepts(capsys, tmp_path, fmt):
     assert run(capsys, "dag", "attention", "--n", "3", "--d", "2", "-o", str(graph))[0] == 0
     strategy = tmp_path / f"s.{fmt}"
     code, out, err = run(
-        capsys, "greedy", str(graph), "--memory", "5", "-o", str(strategy), "--format", fmt,
-        "--json",
+        capsys, "greedy", str(graph), "--memory", "5", "-o", str(strategy),
+        "--strategy-format", fmt, "--json",
     )  # fmt: skip
     assert code == 0 and err == ""
     greedy = json.loads(out)
@@ -402,9 +400,9 @@ def test_unknown_move_kind_in_strategy(capsys, files):
         (["dag", "attention", "--n", "1", "--d", "1", "--scale", "-2"], ["scale must be"]),
         (["dag", "attention", "--n", "1", "--d", "1", "--scale", "nan"], ["scale must be"]),
         (["dag", "hypercube"], ["invalid choice", "hypercube"]),
-        (["dag"], ["required", "family"]),
+        (["dag"], ["required", "FAMILY"]),
         (["no-such-command"], ["invalid choice"]),
-        ([], ["required", "command"]),
+        ([], ["required", "COMMAND"]),
         (["verify", "G", "S", "--frobnicate"], ["unrecognized arguments: --frobnicate"]),
     ],
 )
@@ -482,8 +480,9 @@ def test_unwritable_output(capsys, files):
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_greedy_format_needs_an_output_file(capsys, files, fmt):
     # stdout holds the replay result, so a strategy format there would be silently ignored
-    code, out, err = run(capsys, "greedy", str(files["graph"]), "--memory", "4", "--format", fmt)
-    assert_bad_input(code, out, err, "--format needs -o FILE")
+    code, out, err = run(capsys, "greedy", str(files["graph"]), "--memory", "4",
+                         "--strategy-format", fmt)  # fmt: skip
+    assert_bad_input(code, out, err, "--strategy-format needs -o FILE")
 
 
 def test_memory_too_small_for_greedy(capsys, files):
@@ -521,7 +520,7 @@ def test_every_family_file_is_a_valid_dag(capsys, tmp_path):
     for argv, _ in FAMILY_ARGS:
         path = tmp_path / f"{argv[0]}.json"
         assert run(capsys, "dag", *argv, "-o", str(path))[0] == 0
-        validate_dag(read_json(path))
+        validate_computation(read_json(path))
 
 
 @pytest.mark.parametrize("argv,expected", FAMILY_ARGS, ids=[a[0][0] for a in FAMILY_ARGS])

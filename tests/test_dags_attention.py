@@ -8,7 +8,7 @@ import math
 import networkx as nx
 import pytest
 
-from redblue.dags import attention_dag, attention_node_count, validate_dag
+from redblue.dags import attention_dag, attention_node_count, validate_computation
 from redblue.errors import InvalidInputError
 
 SUMS = ("tree", "chain", "fma")
@@ -39,7 +39,7 @@ def test_count_formula_and_conventions(sum_, normalize, causal, stable):
     for n, d in itertools.product(range(1, 5), range(1, 5)):
         G = attention_dag(n, d, **opts)
         assert G.number_of_nodes() == attention_node_count(n, d, **opts), (n, d)
-        validate_dag(G)
+        validate_computation(G)
         inputs = [v for v in G if G.in_degree(v) == 0]
         assert len(inputs) == 3 * n * d
         assert all(G.nodes[v]["op"] == "input" for v in inputs)
@@ -167,7 +167,7 @@ def test_stable_single_key_has_no_max_node():
     assert G.nodes["T[0,0]"]["args"] == ["S[0,0]", "S[0,0]"]
     assert G.in_degree("T[0,0]") == 1
     assert G.nodes["m[1]"]["args"] == ["S[1,0]", "S[1,1]"]
-    validate_dag(G)
+    validate_computation(G)
 
 
 def test_node_ids_are_strings_and_graph_is_named():

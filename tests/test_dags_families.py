@@ -16,7 +16,7 @@ from redblue.dags import (
     matmul_node_count,
     pyramid_dag,
     random_dag,
-    validate_dag,
+    validate_computation,
 )
 from redblue.errors import InvalidInputError
 
@@ -27,7 +27,7 @@ from redblue.errors import InvalidInputError
 def test_matmul_counts_and_conventions(sum_):
     for m, k, n in itertools.product(range(1, 4), repeat=3):
         G = matmul_dag(m, k, n, sum=sum_)
-        validate_dag(G)
+        validate_computation(G)
         assert G.number_of_nodes() == matmul_node_count(m, k, n, sum=sum_)
         per_output = k if sum_ == "fma" else 2 * k - 1
         assert G.number_of_nodes() == m * k + k * n + m * n * per_output
@@ -67,7 +67,7 @@ def test_matmul_bad_parameters():
 
 def test_chain():
     G = chain_dag(5)
-    validate_dag(G)
+    validate_computation(G)
     assert list(G.nodes) == [f"x[{t}]" for t in range(5)]
     assert list(G.edges) == [(f"x[{t}]", f"x[{t + 1}]") for t in range(4)]
     assert G.nodes["x[0]"] == {"op": "input", "tensor": "X", "index": [0, 0]}
@@ -86,7 +86,7 @@ def test_chain_rejects_bad_length(length):
 @pytest.mark.parametrize("height", range(1, 7))
 def test_pyramid(height):
     G = pyramid_dag(height)
-    validate_dag(G)
+    validate_computation(G)
     assert G.number_of_nodes() == (height + 1) * (height + 2) // 2
     inputs = [v for v in G if G.in_degree(v) == 0]
     assert inputs == [f"P[0,{c}]" for c in range(height + 1)]
@@ -108,7 +108,7 @@ def test_pyramid_rejects_bad_height():
 @pytest.mark.parametrize("size", [2, 4, 8, 16])
 def test_fft_structure(size):
     G = fft_dag(size)
-    validate_dag(G)
+    validate_computation(G)
     levels = size.bit_length() - 1
     assert G.number_of_nodes() == size * (levels + 1)
     for s in range(1, levels + 1):
@@ -148,7 +148,7 @@ def test_random_dag_is_reproducible():
 )
 def test_random_dag_is_a_valid_dag(nodes, seed, max_indegree):
     G = random_dag(nodes, seed, max_indegree)
-    validate_dag(G)
+    validate_computation(G)
     assert nx.is_directed_acyclic_graph(G)
     assert G.number_of_nodes() == nodes
     assert max(d for _, d in G.in_degree()) <= max_indegree

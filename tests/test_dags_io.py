@@ -1,4 +1,4 @@
-"""Node-link JSON and DOT I/O, and validation of what is read."""
+"""Validation of DAGs (dags/validate.py), and node-link JSON and DOT files checked by it."""
 
 from __future__ import annotations
 
@@ -8,23 +8,30 @@ import re
 
 import networkx as nx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from redblue.dags import (
     attention_dag,
     chain_dag,
+    evaluate,
     fft_dag,
-    from_node_link,
     matmul_dag,
     pyramid_dag,
     random_dag,
+    validate_computation,
+    validate_dag,
+)
+from redblue.dags.validate import MAX_ID_DEPTH, topological_order
+from redblue.errors import InvalidGraphError, InvalidInputError
+from redblue.readwrite import (
+    from_node_link,
     read_json,
     to_dot,
     to_node_link,
-    validate_dag,
     write_dot,
     write_json,
 )
-from redblue.errors import InvalidGraphError, InvalidInputError
 
 FAMILIES = {
     "attention": lambda: attention_dag(2, 2),
@@ -166,7 +173,7 @@ def test_dot_quotes_awkward_ids():
     G.add_edge('a"b\\c', "two\nlines")
     text = to_dot(G)
     assert '  "a\\"b\\\\c" -> "two\\nlines";' in text.splitlines()
-    assert len(text.splitlines()) == 7  # no raw newline from the id leaks into the text
+    assert len(text.splitlines()) == 8  # no raw newline from the id leaks into the text
 
 
 def test_write_dot_error(tmp_path):
@@ -246,6 +253,11 @@ BAD_DATA = [
         edit(lambda d: d["edges"].append({"source": "x[1]", "target": "x[1]"})),
         r"graph has a cycle: 'x\[1\]' -> 'x\[1\]'",
     ),
+]
+
+# What evaluation needs and the game does not: such files read, and validate_computation
+# (and so evaluate) refuses them.
+CONVENTION_BAD = [
     ("no op", edit(lambda d: node(d, "x[1]").pop("op")), r"node 'x\[1\]' has no 'op'"),
     (
         "unknown op",
@@ -331,6 +343,18 @@ BAD_DATA = [
 ]
 
 
+@pytest.mark.parametrize(
+    "data,fragment", [c[1:] for c in CONVENTION_BAD], ids=[c[0] for c in CONVENTION_BAD]
+)
+def test_conventions_are_for_evaluation_only(data, fragment):
+    G = from_node_link(data)  # the game needs structure only: this reads
+    with pytest.raises(InvalidGraphError, match=fragment):
+        validate_computation(G)
+    if "output" not in fragment:  # evaluate needs no outputs
+        with pytest.raises(InvalidGraphError, match="^cannot evaluate: .*" + fragment):
+            evaluate(G, {"X": [[1.0]]})
+
+
 @pytest.mark.parametrize("data,fragment", [c[1:] for c in BAD_DATA], ids=[c[0] for c in BAD_DATA])
 def test_from_node_link_rejects(data, fragment):
     with pytest.raises(InvalidGraphError, match=fragment):
@@ -352,8 +376,9 @@ def test_read_json_rejects_naming_file_and_problem(data, fragment, tmp_path):
 def test_duplicate_input_word_rejected():
     G = pyramid_dag(2)
     G.nodes["P[0,1]"]["index"] = [0, 0]
+    validate_dag(G)
     with pytest.raises(InvalidGraphError, match=r"input nodes .* both name the word X\[0,0\]"):
-        validate_dag(G)
+        validate_computation(G)
 
 
 def test_repeated_operand_is_fine():
@@ -361,7 +386,7 @@ def test_repeated_operand_is_fine():
     G.add_node("x", op="input", tensor="X", index=[0])
     G.add_node("y", op="mul", args=["x", "x"], output=True, tensor="Y", index=[0])
     G.add_edge("x", "y")
-    validate_dag(G)
+    validate_computation(G)
     assert_same_graph(G, from_node_link(to_node_link(G)))
 
 
@@ -377,14 +402,16 @@ def test_validate_dag_rejects_non_graphs_and_multigraphs():
 def test_require_output_is_optional():
     G = chain_dag(2)
     G.nodes["x[1]"]["output"] = False
-    validate_dag(G, require_output=False)
+    validate_computation(G, require_output=False)
+    validate_dag(G)
     with pytest.raises(InvalidGraphError, match="no node is marked as output"):
-        validate_dag(G)
+        validate_computation(G)
 
 
 def test_every_family_is_valid():
     for make in FAMILIES.values():
         validate_dag(make())
+        validate_computation(make())
 
 
 @pytest.mark.parametrize(
@@ -423,9 +450,6 @@ def test_read_json_missing_file_and_directory(tmp_path):
 
 
 def test_output_flag_must_be_a_boolean():
-    from redblue.dags import chain_dag, from_node_link, to_node_link
-    from redblue.errors import InvalidGraphError
-
     data = to_node_link(chain_dag(3))
     data["nodes"][1]["output"] = "false"
     with pytest.raises(InvalidGraphError, match="has output 'false'; expected true or false"):
@@ -449,11 +473,11 @@ def test_dot_escapes_control_characters_and_round_trips_labels():
         G.add_node(v, op="exp", args=[ids[0]], output=True, tensor="Y", index=[k])
         G.add_edge(ids[0], v)
     text = to_dot(G)
-    assert "\r" not in text and len(text.splitlines()) == 4 + 2 * len(ids) - 1
+    assert "\r" not in text and len(text.splitlines()) == 5 + 2 * len(ids) - 1
     nodes, edges = dot_statements(text)
     assert len(nodes) == len(ids)  # distinct ids stay distinct (a\rb is not ab)
     for quoted, attrs in nodes.items():
-        label = dot_unescape(re.match(r'label="((?:[^"\\]|\\.)*)"', attrs).group(1))
+        label = dot_unescape(re.search(r'label="((?:[^"\\]|\\.)*)"', attrs).group(1))
         node, op = label.rsplit("\n", 1)
         assert dot_unescape(quoted) == node and node in G and op == G.nodes[node]["op"]
     assert sorted(dot_unescape(v) for _, v in edges) == sorted(ids[1:])
@@ -514,7 +538,10 @@ def test_boolean_node_ids_rejected(where, fragment):
     # True == 1 in Python: a JSON true must not silently name the node 1
     data = bool_data(where)
     with pytest.raises(InvalidGraphError) as info:
-        from_node_link(data)
+        if where == "args":  # args matter to evaluation only: the file reads
+            validate_computation(from_node_link(data))
+        else:
+            from_node_link(data)
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
 
@@ -537,8 +564,6 @@ def nested_id(depth):
 
 
 def test_node_ids_nested_to_the_limit_round_trip(tmp_path):
-    from redblue.dags.io import MAX_ID_DEPTH
-
     G = nx.DiGraph()
     deep = nested_id(MAX_ID_DEPTH)
     G.add_node(deep, op="input", tensor="X", index=[0])
@@ -567,10 +592,8 @@ def test_numbers_past_the_int_string_limit(tmp_path):
     with pytest.raises(InvalidGraphError, match="more than 4300 digits") as info:
         read_json(path)
     assert str(info.value).startswith(f"{path}: ")
-    path.write_text('{"nodes": [{"id": ' + "7" * 4300 + ', "op": "input", "tensor": "X", '
-                    '"index": [0]}], "edges": []}')
-    with pytest.raises(InvalidGraphError, match="no node is marked as output"):
-        read_json(path)  # 4,300 digits still read: the id is fine, the graph is not
+    path.write_text('{"nodes": [{"id": ' + "7" * 4300 + '}], "edges": []}')
+    assert list(read_json(path)) == [int("7" * 4300)]  # 4,300 digits still read
 
 
 @pytest.mark.parametrize("bad", [None, 3, 2.5, ["g.json"], ""])
@@ -589,3 +612,17 @@ def test_writers_refuse_what_is_not_a_digraph(bad, tmp_path):
         with pytest.raises(InvalidGraphError):
             call()
     assert not (tmp_path / "g.json").exists() and not (tmp_path / "g.dot").exists()
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), max_size=40),
+       st.lists(st.integers(0, 12), max_size=5))  # fmt: skip
+def test_topological_order_is_networkx_order(edges, isolated):
+    # compile_graph numbers nodes in this order: it must be networkx's, edge for edge
+    G = nx.DiGraph()
+    G.add_nodes_from(isolated)
+    G.add_edges_from((u, v) for u, v in edges if u != v)
+    order = topological_order(G)
+    if nx.is_directed_acyclic_graph(G):
+        assert order == list(nx.topological_sort(G))
+    else:
+        assert order is None

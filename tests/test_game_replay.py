@@ -14,8 +14,8 @@ from redblue.game import (
     encode_moves,
     replay,
     replay_reference,
-    strategy_from_json,
 )
+from redblue.readwrite import strategy_from_json
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from redblue.errors import InvalidInputError
-from redblue.game import (
-    MOVE_KINDS,
-    Strategy,
+from redblue.game import MOVE_KINDS, Strategy, replay
+from redblue.readwrite import (
     read_strategy,
-    replay,
     strategy_from_json,
     strategy_from_text,
     strategy_to_json,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from redblue import __version__, progress
 from redblue.cli import main
+from redblue.errors import InvalidInputError
 from redblue.paper import (
     PaperGrid,
     Verdict,
@@ -14,9 +17,13 @@ from redblue.paper import (
     check_rows,
     lemma_3_3_counts,
     measure_attention,
+    paper_check,
+    paper_grid,
+    proof_verdicts,
 )
+from redblue.paper import proofs as paper_proofs
 from redblue.paper import run as paper_run
-from redblue.paper.report import write_report
+from redblue.paper.report import provenance, write_report
 from redblue.strategies import simulate
 from redblue.sweep import read_rows
 from redblue.testing import assert_bound_holds
@@ -85,7 +92,11 @@ def test_report_reads_not_checked_and_the_cli_exits_by_required(tmp_path, small_
                             for i, r in enumerate(small_rows)))  # fmt: skip
     argv = ["report", "--from", str(rows), "-o", str(tmp_path / "r")]
     assert main(argv) == 0  # unchecked claims of a user's rows are optional
-    assert "FAILED" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "FAILED" not in out and re.match(r"\d of \d results checked, 0 failed, [1-9] not "
+                                            "checked; report: ", out)  # fmt: skip
+    report = (tmp_path / "r" / "report.md").read_text()
+    assert f"| command | redblue report -o {tmp_path / 'r'} --from {rows} |" in report
     bad = [dict(r) for r in small_rows]
     victim = next(r for r in bad if r["flash2_io"] is not None)
     victim["flash2_io"] = victim["lower"] - 1
@@ -95,18 +106,114 @@ def test_report_reads_not_checked_and_the_cli_exits_by_required(tmp_path, small_
     assert "FAILED: explicit lower bound" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("d, ok", [(32, True), (4, False)])
-def test_paper_check_requires_every_claim(d, ok, tmp_path, monkeypatch, capsys):
-    # d = 32 reaches every claim of check_rows (M = 192 < d^2/4); d = 4 not the tiling one
-    grid = PaperGrid(replayed=[], exact=[], lemma_points=[(4, 2, 16)],
+def small_grid(d=32):
+    """A grid of three quick instances: d = 32 reaches every claim of check_rows (M = 192 <
+    d^2/4), d = 4 not the tiling one."""
+    return PaperGrid(replayed=[], exact=[], lemma_points=[(4, 2, 16)],
                      counted=attention_tasks([64], [d], [192, 512], max_moves=0))  # fmt: skip
-    monkeypatch.setattr(paper_run, "paper_grid", lambda quick: grid)
-    monkeypatch.setattr(paper_run, "proof_verdicts", lambda: [])
+
+
+@pytest.fixture
+def tiny_check(monkeypatch):
+    """paper_check on :func:`small_grid`, without the proof scripts nor the search core."""
+    def use(d=32):
+        monkeypatch.setattr(paper_run, "paper_grid", lambda quick, time_limit=None: small_grid(d))
+        monkeypatch.setattr(paper_run, "proof_verdicts", lambda: [])
+        monkeypatch.setattr(paper_run, "_compile_search_core", lambda: None)
+    return use
+
+
+@pytest.mark.parametrize("d, ok", [(32, True), (4, False)])
+def test_paper_check_requires_every_claim(d, ok, tmp_path, tiny_check, capsys):
+    tiny_check(d)
     code = main(["paper", "-o", str(tmp_path), "--processes", "1"])
     out = capsys.readouterr().out
     assert code == (0 if ok else 1) and "FAILED" not in out
-    assert ("not checked" in out) is not ok
+    assert ("0 failed, 0 not checked;" in out) is ok
+    assert ("0 failed, 1 not checked;" in out) is not ok
     assert ("required, but no instance reached it" in out) is not ok
+
+
+def test_time_limit_reaches_every_exact_search_and_is_checked():
+    grid = paper_grid(quick=True, time_limit=2)
+    assert grid.exact and {t["time_limit"] for t in grid.exact} == {2.0} == {grid.time_limit}
+    assert {t["time_limit"] for t in paper_grid(quick=True).exact} == {3.0}
+    assert {t["time_limit"] for t in paper_grid().exact} == {5.0}
+    for bad in (0, -1, float("nan"), float("inf"), "5"):
+        with pytest.raises(InvalidInputError, match="the time limit must be"):
+            paper_grid(quick=True, time_limit=bad)
+
+
+def test_fresh_computes_every_row_again(tmp_path, tiny_check):
+    tiny_check()
+    first = paper_check(tmp_path, processes=1)
+    again = paper_check(tmp_path, processes=1)
+    fresh = paper_check(tmp_path, processes=1, fresh=True)
+    assert (first["computed"], first["reused"]) == (2, 0)
+    assert (again["computed"], again["reused"]) == (0, 2)
+    assert (fresh["computed"], fresh["reused"]) == (2, 0) and fresh["ok"]
+    assert "| rows | 2 computed in this run, 0 reused from earlier runs (fresh: earlier rows " \
+        "ignored) |" in (tmp_path / "report.md").read_text()
+
+
+def test_report_states_how_it_was_made(tmp_path, tiny_check):
+    tiny_check()
+    assert main(["paper", "-o", str(tmp_path), "--processes", "1", "--quick",
+                 "--time-limit", "2.5", "-q"]) == 0  # fmt: skip
+    lines = (tmp_path / "report.md").read_text().splitlines()
+    n = len(check_rows(read_rows(tmp_path / "rows_counted.jsonl")))
+    assert f"**{n} of {n} results checked, 0 failed, 0 not checked.**" in lines[:4]
+    table = lines[lines.index("## How this report was made") + 4:]
+    table = table[:table.index("")]
+    facts = dict(line.strip("| ").split(" | ", 1) for line in table)
+    assert facts["command"] == f"redblue paper -o {tmp_path} --quick --time-limit 2.5 " \
+        "--processes 1"
+    assert facts["redblue version"] == __version__ and facts["grid"] == "quick"
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC", facts["date (UTC)"])
+    assert facts["time limit of each exact search"] == "no exact search"  # none in this grid
+    assert facts["max moves replayed"] == "0 in some rows: all counted"
+    assert {"platform", "Python", "CPUs", "memory"} <= facts.keys()
+    assert re.fullmatch(r"\d+( \(\d+ usable\))?", facts["CPUs"])
+    html = (tmp_path / "report.html").read_text()
+    assert "img{display:block;width:100%;max-width:100%" in html
+
+
+def test_provenance_reads_the_limits_from_the_rows():
+    rows = rows_for(attention_tasks([1], [1], [3], algorithms=["greedy"], exact=True,
+                                    time_limit=1.5))  # fmt: skip
+    facts = provenance("x", rows)
+    assert facts["time limit of each exact search"] == "1.5 s"
+    assert facts["max moves replayed"].startswith("3,000,000 (")
+
+
+def test_cli_says_each_phase_on_stderr(tmp_path, tiny_check, capsys):
+    tiny_check()
+    assert main(["paper", "-o", str(tmp_path), "--processes", "1", "-v"]) == 0
+    err = capsys.readouterr().err
+    for label in ("compiling the search core",
+                  "sweep 2/3: schedules counted by block counters (2 tasks, 0 reused)",
+                  "Lemma 3.3 counts (1 instance)", "writing the report"):  # fmt: skip
+        assert f"redblue: {label} ..." in err, label
+    assert "sweep (" not in err and progress.verbosity() == 0
+    assert main(["paper", "-o", str(tmp_path), "--processes", "1", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_each_proof_script_is_named_with_its_outcome(monkeypatch, capsys):
+    from redblue.bounds.proof import proof_scripts
+
+    scripts = [p for p in proof_scripts() if p.stem in ("lemma_4_7", "thm_3_7")]
+    monkeypatch.setattr(paper_proofs, "proof_scripts", lambda: scripts)
+    before = progress.verbosity()
+    progress.set_verbosity(2)
+    try:
+        verdicts = proof_verdicts()
+    finally:
+        progress.set_verbosity(before)
+    err = capsys.readouterr().err
+    assert [v.status for v in verdicts] == ["checked", "checked"]
+    assert "redblue: proof script 1/2: lemma_4_7: checked (" in err
+    assert "redblue: proof script 2/2: thm_3_7: checked (" in err
 
 
 def test_exact_rows_sit_between_bound_and_schedules():

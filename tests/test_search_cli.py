@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from redblue.cli import main
-from redblue.dags import pyramid_dag, write_json
-from redblue.game import read_strategy, replay
+from redblue.dags import pyramid_dag
+from redblue.game import replay
+from redblue.readwrite import read_strategy, write_json
 
 
 def test_solve_json_and_certificate(tmp_path, capsys):
@@ -14,7 +15,7 @@ def test_solve_json_and_certificate(tmp_path, capsys):
     path = tmp_path / "g.json"
     write_json(G, path)
     cert = tmp_path / "cert.json"
-    code = main(["solve", str(path), "--memory", "3", "--json", "--certificate", str(cert)])
+    code = main(["solve", str(path), "--memory", "3", "--json", "-o", str(cert)])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert out["optimal"] is True and out["io"] == out["lower"] == out["upper"] == 11

@@ -23,10 +23,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from redblue.dags import attention_dag, pyramid_dag, random_dag, write_json
+from redblue.dags import attention_dag, pyramid_dag, random_dag
 from redblue.dags._builder import add_input, add_op, mark_output
 from redblue.errors import InvalidInputError
-from redblue.game import compile_graph, read_strategy, replay
+from redblue.game import compile_graph, replay
+from redblue.readwrite import read_strategy, write_json
 from redblue.search import core as core_mod
 from redblue.search import solve
 from redblue.search.astar import RULES, Problem, _Symmetry, astar_search, automorphisms
@@ -226,7 +227,7 @@ def test_ctrl_c_in_the_cli(tmp_path, G):
     write_json(G, path)
     p = subprocess.Popen(
         [sys.executable, "-m", "redblue", "solve", str(path), "--memory", "4",
-         "--certificate", str(cert)],
+         "-o", str(cert)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
     )  # fmt: skip
     # about 1 s to start, then the seeds (3 s of weighted A* alone) and the search: the

@@ -40,8 +40,8 @@ def test_count_only_any_size(capsys):
 def test_graph_and_moves_files_verify(capsys, tmp_path):
     graph, moves = tmp_path / "g.json", tmp_path / "m.json"
     code, data, _ = run_json(capsys, ["simulate", "tiling", "--n", "5", "--d", "4",
-                                      "--memory", "20", "--sum", "fma", "--graph", str(graph),
-                                      "--moves", str(moves), "--json"])
+                                      "--memory", "20", "--sum", "fma", "--graph-output",
+                                      str(graph), "-o", str(moves), "--json"])
     assert code == 0
     code, checked, _ = run_json(capsys, ["verify", str(graph), str(moves), "--json"])
     assert code == 0 and checked["io"] == data["io"] and checked["valid"]
@@ -80,9 +80,11 @@ def test_stable_flag(capsys):
     assert code == 2 and "stable" in err
 
 
-def test_format_needs_moves_file(capsys):
-    # without --moves no strategy is written, so a format would be silently ignored
+@pytest.mark.parametrize("option,value,needs", [("--strategy-format", "text", "-o FILE"),
+                                               ("--format", "dot", "--graph-output FILE")])
+def test_format_needs_its_output_file(capsys, option, value, needs):
+    # without the file the format is for, it would be silently ignored
     code, data, err = run_json(capsys, ["simulate", "flash2", "--n", "4", "--d", "2",
-                                        "--memory", "20", "--format", "text"])
+                                        "--memory", "20", option, value])
     assert code == 2 and data is None
-    assert err.count("\n") == 1 and "--format needs --moves FILE" in err
+    assert err.count("\n") == 1 and f"{option} needs {needs}" in err

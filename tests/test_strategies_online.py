@@ -13,7 +13,7 @@ from redblue.dags import (
     evaluate,
     output_tensors,
     reference_attention,
-    validate_dag,
+    validate_computation,
 )
 from redblue.errors import InvalidInputError
 
@@ -25,7 +25,7 @@ def test_online_dag_counts_and_evaluates_to_attention(shape, causal):
     for n, d in itertools.product(range(1, 5), range(1, 4)):
         opts = {"sum": shape, "stable": True, "online": True, "causal": causal}
         G = attention_dag(n, d, scale=0.5, **opts)
-        validate_dag(G)
+        validate_computation(G)
         assert G.number_of_nodes() == attention_node_count(n, d, **opts)
         outputs = {v for v, flag in G.nodes(data="output") if flag}
         assert outputs == {v for v in G if G.out_degree(v) == 0}

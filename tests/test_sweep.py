@@ -36,6 +36,41 @@ def test_rows_reused_and_missing_ones_computed(tmp_path, suffix):
     assert all(r["key"] == task_key({"x": r["x"]}) for r in rows)
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_fresh_ignores_the_rows_of_earlier_runs(tmp_path, suffix):
+    path = tmp_path / f"rows{suffix}"
+    run_sweep([{"x": x} for x in range(3)], cube, path, processes=1, progress=False)
+    s = run_sweep([{"x": 1}, {"x": 2}], cube, path, processes=1, progress=False, fresh=True)
+    assert (s.computed, s.reused, s.rows) == (2, 0, 2)
+    rows = read_rows(path)  # the file starts over: one row a task, x = 0 dropped with it
+    assert [r["x"] for r in rows] == [1, 2] and [r["cube"] for r in rows] == [1, 8]
+    s = run_sweep([{"x": 1}, {"x": 2}], cube, path, processes=1, progress=False)
+    assert (s.computed, s.reused) == (0, 2)  # and is resumable as before
+
+
+@pytest.fixture
+def verbosity():
+    from redblue import progress
+
+    before = progress.verbosity()
+    yield progress.set_verbosity
+    progress.set_verbosity(before)
+
+
+def test_progress_names_the_sweep_and_its_counts(tmp_path, capsys, verbosity):
+    path = tmp_path / "rows.jsonl"
+    run_sweep([{"x": 1}], cube, path, processes=1, label="sweep 1/2: cubes")
+    assert capsys.readouterr().err == ""  # the library is silent by default
+    verbosity(2)
+    run_sweep([{"x": 1}, {"x": 2}], cube, path, processes=1, label="sweep 1/2: cubes")
+    err = capsys.readouterr().err
+    assert "sweep 1/2: cubes (2 tasks, 1 reused) ..." in err and "done in" in err
+    run_sweep([{"x": 3}], cube, path, processes=1, progress=False, label="sweep 1/2: cubes")
+    assert capsys.readouterr().err == ""  # progress=False: nothing at any verbosity
+    run_sweep([{"x": 4}], cube, path, processes=1)
+    assert capsys.readouterr().err == ""  # no label: the caller's phase names the sweep
+
+
 def test_failed_task_gets_no_row_and_is_retried(tmp_path):
     path = tmp_path / "rows.jsonl"
     s = run_sweep([{"x": 1}, {"x": -1}], cube, path, processes=1, progress=False)

@@ -140,6 +140,14 @@ CASES = [
      ["report", "--from", "{tmp}/rows.txt", "-o", "{tmp}/r"], "unknown sweep file type"),
     ("report-from-folder", folder, ["report", "--from", "{tmp}/dir.csv", "-o", "{tmp}/r"],
      "is a folder"),
+    ("report-from-with-check-options", jsonl_row(),
+     ["report", "--from", "{tmp}/rows.jsonl", "-o", "{tmp}/r", "--fresh", "--time-limit", "2"],
+     "--time-limit, --fresh set a fresh check; --from reports on the rows of a file as they are"),
+    # paper and report: the limits of a fresh check
+    ("paper-time-limit-nan", nothing, ["paper", "-o", "{tmp}/r", "--time-limit", "nan"],
+     "positive number of seconds"),
+    ("report-time-limit-negative", nothing, ["report", "-o", "{tmp}/r", "--time-limit", "-1"],
+     "positive number of seconds"),
     # sweep: the rows file
     ("sweep-locked", locked, [*SWEEP, "-o", "{tmp}/rows.jsonl"],
      "rows.jsonl is locked: another sweep is writing it"),

@@ -104,7 +104,7 @@ def bch_parity_check_transpose(m: int, t: int) -> list[int]:
 
 
 def shortened_bch(n: int, d: int) -> tuple[list[int], int, int]:
-    """The binary K of Thm 4.14 for any ``N``: the first ``n`` rows of the BCH ``K = H^T`` of
+    """The binary K of Theorem 4.14 for any ``N``: the first ``n`` rows of the BCH ``K = H^T`` of
     length ``2^m - 1``, ``m = ceil(log2(n + 1))``, ``t = floor(d / m)`` (``m t <= d`` columns;
     the other ``d - m t`` columns of K are zero).
 

@@ -52,7 +52,7 @@ def derived() -> dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]]:
     roots = sympy.floor(2 * M + _ends(_x + (2 * M - _x) ** 2 / (4 * d**2), 0, 2 * M))
     # Lemma 3.6: |D_T| = x products in D, the rest by Loomis-Whitney (2M - x)/2 sqrt(2M)
     products = sympy.floor(_ends(_x + (2 * M - _x) / 2 * sympy.sqrt(2 * M), 0, 2 * M))
-    # Lemma 4.6 with Thm 4.4: B with d sqrt(B/2) = 2M, or B/4 = 2M
+    # Lemma 4.6 with Theorem 4.4: B with d sqrt(B/2) = 2M, or B/4 = 2M
     B = sympy.Symbol("B", positive=True)
     by_rank = sympy.solve(sympy.Eq(d * sympy.sqrt(B / 2), 2 * M), B)[0]
     by_count = sympy.solve(sympy.Eq(B / 4, 2 * M), B)[0]
@@ -67,7 +67,7 @@ def derived() -> dict[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]]:
         (_hong_kung(binary_entries.subs(r, rows), N**2), True),
     )
     mm = _hong_kung(products, m * k * n)
-    small = sympy.Max(0, mm.subs({m: N, k: d, n: N}) - N**2)  # Thm 3.7: + N^2 stores
+    small = sympy.Max(0, mm.subs({m: N, k: d, n: N}) - N**2)  # Theorem 3.7: + N^2 stores
     return {
         "trivial_attention": ((N, d), 3 * N * d + N * d),
         "trivial_matmul": ((m, k, n), m * k + k * n + m * n),

@@ -150,7 +150,7 @@ def matmul_replayed(m: int, k: int, n: int, memory: int) -> int | None:
 
 
 def cache_regime(n: int, d: int, memory: int) -> str:
-    """The regime of Thm 3.1 a point lies in (as the proofs split their reports)."""
+    """The regime of Theorem 3.1 a point lies in (as the proofs split their reports)."""
     if 8 * memory <= d * d:
         return "M <= d^2/8"
     if memory < d * d:
@@ -201,7 +201,7 @@ COUNTER_POINTS: tuple[tuple[int, int, int], ...] = attention_points(
     _geometric(4, 1 << 17),
 )
 
-#: Dense points for the upper bounds of Thms 3.2 and 3.5: every d <= 12, N of all sizes
+#: Dense points for the upper bounds of Theorems 3.2 and 3.5: every d <= 12, N of all sizes
 #: up to 64 and beyond, every M just above the schedules' smallest and then geometric
 #: (about 40,000 points; counters only, a second).
 DENSE_POINTS: tuple[tuple[int, int, int], ...] = tuple(

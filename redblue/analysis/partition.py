@@ -363,7 +363,7 @@ def count_roots(G: nx.DiGraph, segs: list[Segment], d: int, memory: int) -> list
 # ------------------------------------------------------------------ Lemma 4.1 epochs
 @dataclass
 class Epoch:
-    """Lemma 4.1 / Thm 4.4 on one epoch of ``M`` I/Os."""
+    """Lemma 4.1 / Theorem 4.4 on one epoch of ``M`` I/Os."""
 
     index: int
     io: int
@@ -385,7 +385,7 @@ def epochs(
     ``row_rank`` is ``log_q`` of the number of distinct values the epoch's entries take
     when K is a fixed Vandermonde matrix and Q ranges over F_q^(N x d) (Lemma 4.6): each
     row i contributes the rank of its ``min(d, |I_i|)`` Vandermonde rows. Since Bob
-    computes them from the 2M words the epoch sees, ``row_rank <= 2M`` (Thm 4.4), and
+    computes them from the 2M words the epoch sees, ``row_rank <= 2M`` (Theorem 4.4), and
     likewise ``col_rank``.
     """
     segs = segs if segs is not None else segments(strategy, memory)

@@ -45,7 +45,7 @@ def to_matmul_name(v: Hashable) -> str:
 
 
 def reduce_to_matmul(strategy: Strategy, *, rename: bool = True) -> Strategy:
-    """The matmul strategy of Thm 3.7 built from an attention strategy.
+    """The matmul strategy of Theorem 3.7 built from an attention strategy.
 
     Parameters
     ----------

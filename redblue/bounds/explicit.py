@@ -31,10 +31,10 @@ algorithm over F_q. Derivations (written out, with each step checked, in ``proof
     products (= ``floor(sqrt(2 M^3))`` for ``M >= 2``). So
     ``Q_MM >= M (ceil(mkn / max(2M, isqrt(2M^3))) - 1) >= mkn / sqrt(2M) - M``.
 
-``small_cache`` (Thm 3.7's reduction)
+``small_cache`` (Theorem 3.7's reduction)
     ``Q_A >= Q_MM(N, d, N) - N^2``, with the matmul bound above.
 
-``any_algorithm`` (Lemma 4.1, Thm 4.4, Lemma 4.6)
+``any_algorithm`` (Lemma 4.1, Theorem 4.4, Lemma 4.6)
     An epoch of ``M`` I/Os sees at most ``2M`` words, so it computes ``B`` entries only if
     ``min(d sqrt(B/2), B/4) <= 2M``, i.e. ``B <= B* = max(8 M^2 / d^2, 8M)``; the ``T``
     epochs compute all ``N^2`` entries, so ``T >= ceil(N^2 / floor(B*))`` and
@@ -97,17 +97,20 @@ def matmul(m: int, k: int, n: int, memory: int) -> int:
 
 
 def small_cache(n: int, d: int, memory: int) -> int:
-    """``matmul(N, d, N, M) - N^2`` (Thm 3.7's reduction)."""
+    """``matmul(N, d, N, M) - N^2`` (Theorem 3.7's reduction)."""
     return max(0, matmul(n, d, n, memory) - n * n)
 
 
 def entries_per_epoch(d: int, memory: int) -> int:
-    """``floor(max(8M^2/d^2, 8M))``: entries of QK^T one epoch can compute (Thm 4.4 + 4.6)."""
+    """``floor(max(8M^2/d^2, 8M))``: entries of QK^T one epoch can compute.
+
+    Theorem 4.4 with Lemma 4.6.
+    """
     return math.floor(max(Fraction(8 * memory**2, d**2), Fraction(8 * memory)))
 
 
 def any_algorithm(n: int, d: int, memory: int) -> int:
-    """``M (ceil(N^2 / entries_per_epoch) - 1)``: any algorithm (Lemma 4.1, Thm 4.8)."""
+    """``M (ceil(N^2 / entries_per_epoch) - 1)``: any algorithm (Lemma 4.1, Theorem 4.8)."""
     return max(0, memory * (_ceil_div(n * n, entries_per_epoch(d, memory)) - 1))
 
 
@@ -119,7 +122,7 @@ def bch_independent_rows(n: int, d: int) -> int:
 
 
 def any_algorithm_binary(n: int, d: int, memory: int) -> int:
-    """Thm 4.14 with explicit constants: Lemma 4.6's count with ``r = bch_independent_rows``
+    """Theorem 4.14 with explicit constants: Lemma 4.6's count with ``r = bch_independent_rows``
     in place of ``d``, over F_2: ``B* = max(8 M^2 / r^2, 8M)``."""
     r = bch_independent_rows(n, d)
     if r == 0:

@@ -35,6 +35,7 @@ import sympy
 
 from redblue.bounds.compare import compare
 from redblue.bounds.expressions import as_sympy
+from redblue.progress import phase
 
 __all__ = [
     "Proof",
@@ -226,7 +227,8 @@ def run_script(path: str | Path, echo: bool = False) -> Proof:
         return Proof(path.stem, path.stem, "", error=error)
     except Exception as exc:
         return Proof(path.stem, path.stem, "", error=f"{type(exc).__name__}: {exc}")
-    return _execute(path.stem, vars(module), echo)
+    with phase(f"proof {path.stem}"):
+        return _execute(path.stem, vars(module), echo)
 
 
 def proof_scripts(directory: str | Path | None = None) -> list[Path]:

@@ -35,7 +35,7 @@ from typing import Any
 import networkx as nx
 import sympy
 
-from redblue.checks import check_time_limit
+from redblue.checks import check_time_limit, short_repr
 from redblue.claims.claim import Claim, parse_claim
 from redblue.claims.evidence import (
     MAX_REPLAY_MOVES,
@@ -49,10 +49,11 @@ from redblue.claims.evidence import (
     search_facts,
     upper_facts,
 )
-from redblue.dags import write_json
 from redblue.errors import InvalidInputError
-from redblue.game import replay, write_strategy
+from redblue.game import replay
 from redblue.game.compiled import compile_graph
+from redblue.progress import phase
+from redblue.readwrite import write_json, write_strategy
 from redblue.search.core import MAX_NODES
 
 __all__ = ["ClaimCheck", "InstanceVerdict", "VERDICTS", "check_claim"]
@@ -106,6 +107,11 @@ class InstanceVerdict:
             out[f"{name}_source"] = None if fact is None else fact.source
         return out
 
+    def as_row(self) -> dict[str, Any]:
+        """One row of scalars: :meth:`to_dict` with the instance's fields spread out."""
+        out = self.to_dict()
+        return {**out.pop("instance"), **out}
+
 
 @dataclass
 class ClaimCheck:
@@ -121,6 +127,16 @@ class ClaimCheck:
     def refuted(self) -> bool:
         """Whether any instance refutes the claim."""
         return self.counts.get("refuted", 0) > 0
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        """One row of scalars an instance (the claim first), e.g. for ``pandas.DataFrame``."""
+        return [{"claim": self.claim, **v.as_row()} for v in self.verdicts]
+
+    def __repr__(self) -> str:
+        # one line: the verdicts (with their facts) stay in ``verdicts``
+        counts = ", ".join(f"{n:,} {k}" for k, n in self.counts.items() if n)
+        claim = short_repr(self.claim)
+        return f"ClaimCheck({claim}: {counts or 'no instances'}, {self.seconds:.1f} s)"
 
     def to_dict(self) -> dict[str, Any]:
         return {"claim": self.claim, "counts": self.counts, "seconds": round(self.seconds, 3),
@@ -411,12 +427,14 @@ def check_claim(
         groups = [[inst] for inst in instances]
     verdicts = []
     for group in groups:
-        if c.about_optimum:
-            decided = _optimum_claim(c, group, values, clock, search_time, search_max_nodes,
-                                     max_moves, explicit_bounds)  # fmt: skip
-        else:
-            decided = {i.label: _schedule_claim(c, i, values[i.label], clock, max_moves)
-                       for i in group}  # fmt: skip
+        where = group[0].label + (f" to M = {group[-1].memory}" if len(group) > 1 else "")
+        with phase(f"checking {c.text} on {where}"):
+            if c.about_optimum:
+                decided = _optimum_claim(c, group, values, clock, search_time,
+                                         search_max_nodes, max_moves, explicit_bounds)
+            else:
+                decided = {i.label: _schedule_claim(c, i, values[i.label], clock, max_moves)
+                           for i in group}  # fmt: skip
         for inst in group:
             verdict, why, fact, lo, hi = decided[inst.label]
             value = values[inst.label]

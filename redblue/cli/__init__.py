@@ -6,20 +6,26 @@ arguments returning the exit code. :data:`COMMANDS` lists the modules in help or
 
 Exit codes: 0 success, 1 a check failed (an invalid strategy, a search stopped by a
 limit, a failed proof), 2 bad input. Bad input is reported as one line on stderr, never
-a traceback.
+a traceback. Results go to stdout; progress (phases of more than about two seconds, see
+:mod:`redblue.progress`) goes to stderr, silenced by ``-q`` and detailed by ``-v``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
+from redblue import progress
 from redblue.cli import (
     bounds,
     check,
     dag,
     demo,
+    diff,
     greedy,
+    lower,
+    moves,
     paper,
     prove,
     simulate,
@@ -27,19 +33,29 @@ from redblue.cli import (
     sweep,
     verify,
 )
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser, examples, verbosity_of
 from redblue.errors import IllegalMoveError, RedBlueError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``redblue --help`` lists them.
-COMMANDS = (paper, demo, dag, verify, greedy, simulate, sweep, bounds, check, prove, solve)
+COMMANDS = (paper, demo, dag, verify, moves, diff, greedy, simulate, sweep, bounds, check, prove,
+            solve, lower)  # fmt: skip
 
 
 def build_parser() -> Parser:
     """The argument parser of the ``redblue`` command."""
-    parser = Parser(prog="redblue", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser = Parser(
+        prog="redblue",
+        description="Check I/O lower-bound proofs with the red-blue pebble game.",
+        epilog=examples(
+            "redblue demo --n 4 --d 2",
+            "redblue dag attention --n 2 --d 1 -o att.json",
+            "redblue solve att.json --memory 6",
+            note="redblue COMMAND --help tells more about each command.",
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
     return parser
@@ -48,6 +64,8 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``redblue`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
+    before = progress.verbosity()
+    progress.set_verbosity(verbosity_of(args))
     try:
         return args.func(args)
     except IllegalMoveError as exc:
@@ -56,9 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RedBlueError as exc:
         print(f"redblue: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `redblue ... | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is quiet
+        return 0
     except OSError as exc:
         print(f"redblue: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("redblue: interrupted", file=sys.stderr)
         return 130
+    finally:
+        progress.set_verbosity(before)  # the library stays silent after an in-process run

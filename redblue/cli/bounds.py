@@ -15,10 +15,11 @@ import sys
 import time
 from typing import Any
 
+from redblue import progress
 from redblue.bounds import explicit
 from redblue.bounds.compare import compare, parse
 from redblue.bounds.results import ALGORITHMS, RESULTS, M, N, d, in_regime
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, positive
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, examples, positive
 from redblue.errors import InvalidInputError
 
 
@@ -78,7 +79,8 @@ def _run_point(args: argparse.Namespace) -> int:
                     f"more than {MAX_MOVES:,}; drop --simulate (redblue simulate ... "
                     "--count-only gives the exact I/O)"
                 )
-        sims = schedules(args.n, args.d, args.memory)
+        with progress.phase("running the block schedules (replayed)"):
+            sims = schedules(args.n, args.d, args.memory)
         table["schedules"] = {k: v.result.io for k, v in sims.items()}
     if args.json:
         print(json.dumps(table))
@@ -146,11 +148,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("bounds", help="the paper's bounds at a point, or compare F G")
+    p = sub.add_parser(
+        "bounds",
+        help="the paper's bounds at a point, or compare F G",
+        epilog=examples(
+            "redblue bounds --n 1024 --d 64 --memory 100000",
+            "redblue bounds --n 16 --d 4 --memory 64 --simulate --json",
+            "redblue bounds compare 'N**2*d**2/M' 'N**2*d/sqrt(M)' --assume 'M >= d**2'",
+        ),
+    )
     p.add_argument("words", nargs="*", help="'compare F G' to compare two expressions")
-    p.add_argument("--n", type=positive, help="sequence length N")
-    p.add_argument("--d", type=positive, help="head dimension d")
-    p.add_argument("--memory", "-M", type=positive, help="cache size M")
+    p.add_argument("--n", type=positive, metavar="N", help="sequence length N")
+    p.add_argument("--d", type=positive, metavar="D", help="head dimension d")
+    p.add_argument("--memory", "-M", type=positive, metavar="M", help="cache size M")
     p.add_argument("--assume", action="append", metavar="INEQUALITY",
                    help="a monomial inequality such as 'M >= d**2' (repeatable)")  # fmt: skip
     p.add_argument("--simulate", action="store_true",

@@ -7,9 +7,16 @@ import json
 import sys
 from typing import Any
 
-from redblue import dags
 from redblue.claims import InstanceVerdict, check_claim, parse_range
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, seconds
+from redblue.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    STDIO,
+    add_graph_input,
+    examples,
+    load_graph,
+    seconds,
+)
 
 
 def _line(v: InstanceVerdict) -> str:
@@ -21,7 +28,7 @@ def _line(v: InstanceVerdict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    graph = dags.read_json(args.graph) if args.graph else None
+    graph = load_graph(args) if args.graph else None
     result = check_claim(
         args.claim,
         family=None if graph is not None else args.family,
@@ -30,11 +37,12 @@ def run(args: argparse.Namespace) -> int:
         memory=parse_range(args.memory, "--memory") if args.memory else None,
         sum=args.sum,
         graph=graph,
-        graph_path=args.graph,
+        # the certificates name the graph's file when verify can read it as it is
+        graph_path=None if args.graph == STDIO or args.format else args.graph,
         time_limit=args.time_limit,
         search_time=args.search_time,
         explicit_bounds=not args.no_explicit,
-        certificates=args.certificates,
+        certificates=args.output,
         progress=None if args.json else (lambda v: print(_line(v), flush=True)),
     )
     if args.json:
@@ -57,22 +65,28 @@ def register(sub: Any) -> None:
         description="Check a claim such as 'Q >= N**2*d**2/(8*M)' or "
         "'io(flash2) <= 12*N**2*d**2/M' on every instance of a grid. Exit 0 when nothing "
         "is refuted, 1 when something is, 2 on bad input.",
+        epilog=examples(
+            "redblue check 'Q >= N**2*d**2/(8*M)' --n 1..2 --d 1..2 --memory 3..8",
+            "redblue check 'io(flash2) <= 12*N**2*d**2/M' --n 2,4 --d 2 --memory 20..40",
+            "redblue check 'Q >= 2' --graph my-dag.json --memory 2..6 -o certificates",
+        ),
     )
     p.add_argument("claim", help="'Q OP EXPR' or 'io(ALG) OP EXPR', OP one of >= > <= < ==")
-    p.add_argument("--family", default="attention", choices=("attention",))
+    p.add_argument("--family", default="attention", choices=("attention",),
+                   help="the DAG family of the grid")  # fmt: skip
     p.add_argument("--n", metavar="RANGE", help="sequence lengths N, e.g. 1..4 or 2,4,8")
     p.add_argument("--d", metavar="RANGE", help="head dimensions d")
     p.add_argument("--memory", metavar="RANGE", help="memory sizes M, e.g. 3..20")
     p.add_argument("--sum", choices=("chain", "tree", "fma"), default="chain",
-                   help="summation shape of the attention DAG (default chain)")  # fmt: skip
-    p.add_argument("--graph", metavar="FILE", help="your own DAG (node-link JSON) instead")
+                   help="summation shape of the attention DAG")  # fmt: skip
+    add_graph_input(p, "--graph", help="your own DAG instead of a family")
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="seconds for the whole check (unreached instances stay open)")
     p.add_argument("--search-time", type=seconds, default=5.0, metavar="S",
-                   help="seconds for each exact search (default 5)")
+                   help="seconds for each exact search")
     p.add_argument("--no-explicit", action="store_true",
                    help="do not use the explicit-constant lower bounds as evidence")
-    p.add_argument("--certificates", metavar="DIR", default="check-certificates",
-                   help="where refuting strategies are written (default check-certificates)")
+    p.add_argument("-o", "--output", metavar="DIR", default="check-certificates",
+                   help="folder where refuting strategies (certificates) are written")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

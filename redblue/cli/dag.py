@@ -1,30 +1,21 @@
-"""``redblue dag FAMILY ...``: build a computation DAG, write node-link JSON or DOT."""
+"""``redblue dag FAMILY ...``: build a computation DAG and write it in any graph format."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from redblue import dags
+from redblue import dags, progress
 from redblue.checks import parse_whole
-from redblue.cli._common import EXIT_OK, Parser, positive
+from redblue.cli._common import EXIT_OK, STDIO, add_graph_format, examples, positive, save_graph
 from redblue.errors import InvalidInputError
 
 
 def _emit_graph(G: Any, args: argparse.Namespace) -> None:
-    if args.format == "dot":
-        text = dags.to_dot(G) + "\n"  # as write_dot: a text file ends with a newline
-    else:
-        text = json.dumps(dags.to_node_link(G)) + "\n"
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
-        print(f"wrote {G.number_of_nodes()} nodes, {G.number_of_edges()} edges to {args.output}",
-              file=sys.stderr)  # fmt: skip
-    else:
-        sys.stdout.write(text)
+    save_graph(G, args.output, args.format)
+    if args.output != STDIO:  # said on stderr, silenced by -q
+        progress.note(f"wrote {G.number_of_nodes()} nodes, {G.number_of_edges()} edges to "
+                      f"{args.output}", level=1)  # fmt: skip
 
 
 def _build(args: argparse.Namespace) -> Any:
@@ -58,40 +49,62 @@ def _seed(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    _emit_graph(_build(args), args)
+    with progress.phase(f"building the {args.family} DAG"):
+        G = _build(args)
+    _emit_graph(G, args)
     return EXIT_OK
 
 
+#: An example command line of each family.
+EXAMPLES = {
+    "attention": "redblue dag attention --n 2 --d 1 -o att.json",
+    "matmul": "redblue dag matmul --m 2 --k 3 --n 2 --format dot -o mm.dot",
+    "chain": "redblue dag chain --length 5",
+    "pyramid": "redblue dag pyramid --height 3 -o pyramid.json",
+    "fft": "redblue dag fft --size 8 | redblue greedy - --memory 4",
+    "random": "redblue dag random --nodes 20 --seed 1 -o r.json",
+}
+
+
 def register(sub: Any) -> None:
-    dag = sub.add_parser("dag", help="build a computation DAG (node-link JSON or DOT)")
-    fam = dag.add_subparsers(dest="family", required=True, parser_class=Parser)
+    dag = sub.add_parser("dag", help="build a computation DAG and write it (json, dot, ...)",
+                         epilog=examples(*EXAMPLES.values()))  # fmt: skip
+    fam = dag.add_subparsers(dest="family", required=True, metavar="FAMILY")
 
     def family(name: str, help: str) -> argparse.ArgumentParser:
-        p = fam.add_parser(name, help=help)
-        p.add_argument("-o", "--output", help="write to FILE instead of stdout")
-        p.add_argument("--format", choices=("json", "dot"), default="json")
+        p = fam.add_parser(name, help=help, epilog=examples(EXAMPLES[name]))
+        p.add_argument("-o", "--output", metavar="FILE", default=STDIO,
+                       help="where to write the DAG (- for stdout)")  # fmt: skip
+        add_graph_format(p, "of the DAG written", "from the extension of -o; json on stdout")
         p.add_argument("--max-nodes", type=positive, default=dags.MAX_NODES, metavar="K",
-                       help="refuse a DAG of more than K nodes, counted before building "
-                       f"(default {dags.MAX_NODES:,})")  # fmt: skip
+                       help="refuse a DAG of more than K nodes, counted before building")
         return p
 
     p = family("attention", "the attention DAG of Saha & Ye Fig. 1 and its variants")
-    p.add_argument("--n", type=positive, required=True, help="sequence length N")
-    p.add_argument("--d", type=positive, required=True, help="head dimension d")
-    p.add_argument("--sum", choices=("tree", "chain", "fma"), default="tree")
-    p.add_argument("--normalize", choices=("late", "early"), default="late")
+    p.add_argument("--n", type=positive, metavar="N", required=True, help="sequence length N")
+    p.add_argument("--d", type=positive, metavar="D", required=True, help="head dimension d")
+    p.add_argument("--sum", choices=("tree", "chain", "fma"), default="tree",
+                   help="shape of each summation")  # fmt: skip
+    p.add_argument("--normalize", choices=("late", "early"), default="late",
+                   help="divide by the row sum after (late) or before (early) the A*V product")
     p.add_argument("--causal", action="store_true", help="key j only for j <= i")
     p.add_argument("--stable", action="store_true", help="subtract the row max before exp")
     p.add_argument("--scale", type=float, help="factor folded into exp, e.g. 1/sqrt(d)")
     p = family("matmul", "standard m x k times k x n matrix multiplication")
-    for dim in ("m", "k", "n"):
-        p.add_argument(f"--{dim}", type=positive, required=True)
-    p.add_argument("--sum", choices=("tree", "chain", "fma"), default="tree")
-    family("chain", "a path").add_argument("--length", type=positive, required=True)
-    family("pyramid", "a pyramid").add_argument("--height", type=positive, required=True)
-    family("fft", "the FFT butterfly").add_argument("--size", type=positive, required=True)
+    for dim, what in (("m", "rows of the left matrix"), ("k", "the inner dimension"),
+                      ("n", "columns of the right matrix")):  # fmt: skip
+        p.add_argument(f"--{dim}", type=positive, required=True, help=what)
+    p.add_argument("--sum", choices=("tree", "chain", "fma"), default="tree",
+                   help="shape of each summation")  # fmt: skip
+    family("chain", "a path").add_argument("--length", type=positive, required=True,
+                                           help="number of nodes")  # fmt: skip
+    family("pyramid", "a pyramid").add_argument("--height", type=positive, required=True,
+                                                help="rows above the height + 1 inputs")
+    family("fft", "the FFT butterfly").add_argument("--size", type=positive, required=True,
+                                                    help="number of points, a power of 2")
     p = family("random", "a random DAG")
-    p.add_argument("--nodes", type=positive, required=True)
-    p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--max-indegree", type=positive, default=2)
+    p.add_argument("--nodes", type=positive, required=True, help="number of nodes")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed")
+    p.add_argument("--max-indegree", type=positive, default=2,
+                   help="most predecessors of a node")  # fmt: skip
     dag.set_defaults(func=run)

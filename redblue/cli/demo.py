@@ -1,6 +1,6 @@
 """``redblue demo``: build an attention DAG, pebble it greedily, verify and score it.
 
-This is the main job of the README's first command until the paper check lands.
+The shortest tour of the game: a DAG, a strategy, its replay and a lower bound.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from redblue import dags
-from redblue.cli._common import EXIT_OK, positive, print_replay
+from redblue.cli._common import EXIT_OK, examples, positive, print_replay
 from redblue.game import compile_graph, replay
 from redblue.strategies import greedy_moves
 
@@ -33,12 +33,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("demo", help="build an attention DAG, pebble it greedily, verify it")
-    p.add_argument("--n", type=positive, default=4, help="sequence length N (default 4)")
-    p.add_argument("--d", type=positive, default=2, help="head dimension d (default 2)")
-    p.add_argument("--memory", type=positive, help="red-pebble limit M (default 2d + 2)")
+    p = sub.add_parser(
+        "demo",
+        help="build an attention DAG, pebble it greedily, verify it",
+        epilog=examples("redblue demo", "redblue demo --n 8 --d 4 --memory 12 --json"),
+    )
+    p.add_argument("--n", type=positive, metavar="N", default=4, help="sequence length N")
+    p.add_argument("--d", type=positive, metavar="D", default=2, help="head dimension d")
+    p.add_argument("--memory", type=positive, metavar="M",
+                   help="red-pebble limit M (default: the larger of 2d + 2 and the least "
+                   "feasible M)")  # fmt: skip
     p.add_argument("--max-nodes", type=positive, default=dags.MAX_NODES, metavar="K",
-                   help="refuse a DAG of more than K nodes, counted before building "
-                   f"(default {dags.MAX_NODES:,})")  # fmt: skip
+                   help="refuse a DAG of more than K nodes, counted before building")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -3,35 +3,50 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from redblue import dags
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, positive, print_replay
-from redblue.game import replay, write_strategy
+from redblue import progress
+from redblue.cli._common import (
+    EXIT_OK,
+    add_graph_input,
+    add_strategy_output,
+    check_strategy_output,
+    examples,
+    load_graph,
+    positive,
+    print_replay,
+    save_strategy,
+    summary_stream,
+)
+from redblue.game import replay
 from redblue.strategies import greedy_strategy
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.format and not args.output:  # stdout holds the replay result, not the strategy
-        print("redblue: error: --format needs -o FILE (the strategy is only written to a file)",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_BAD_INPUT
-    G = dags.read_json(args.graph)
-    strategy = greedy_strategy(G, args.memory)
-    result = replay(G, strategy)  # never trust a schedule: verify what it emitted
+    check_strategy_output(args)
+    G = load_graph(args)
+    with progress.phase(f"scheduling {G.number_of_nodes():,} nodes greedily"):
+        strategy = greedy_strategy(G, args.memory)
+    with progress.phase(f"replaying {len(strategy):,} moves"):
+        result = replay(G, strategy)  # never trust a schedule: verify what it emitted
     if args.output:
-        write_strategy(strategy, args.output, args.format)
-    print_replay(result.to_dict(), args.json)
+        save_strategy(strategy, args)
+    print_replay(result.to_dict(), args.json, file=summary_stream(args))
     return EXIT_OK
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("greedy", help="schedule any DAG greedily (Belady eviction) and verify it")
-    p.add_argument("graph", help="node-link JSON file of the DAG")
-    p.add_argument("--memory", type=positive, required=True, help="red-pebble limit M")
-    p.add_argument("-o", "--output", help="write the strategy to FILE")
-    p.add_argument("--format", choices=("json", "text"),
-                   help="strategy file format, with -o (default: text for .txt, else json)")
+    p = sub.add_parser(
+        "greedy",
+        help="schedule any DAG greedily (Belady eviction) and verify it",
+        epilog=examples(
+            "redblue greedy att.json --memory 6",
+            "redblue greedy att.json --memory 6 -o moves.txt",
+            "redblue dag fft --size 8 | redblue greedy - --memory 4 --json",
+        ),
+    )
+    add_graph_input(p)
+    p.add_argument("--memory", type=positive, metavar="M", required=True, help="red-pebble limit M")
+    add_strategy_output(p, "the strategy")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

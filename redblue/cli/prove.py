@@ -7,8 +7,9 @@ import json
 import sys
 from typing import Any
 
+from redblue import progress
 from redblue.bounds.proof import find_proofs, proof_scripts, run_script
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, examples
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,8 +24,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"redblue: error: no proof called {exc.args[0]!r} (known: {known})", file=sys.stderr)
         return EXIT_BAD_INPUT
     results = []
+    echo = progress.verbosity() >= 2 and not args.json  # -v: every step, on stdout
     for path in scripts:
-        proof = run_script(path, echo=args.verbose)
+        proof = run_script(path, echo=echo)
         results.append(proof)
         if not args.json:
             print(proof.line(), flush=True)
@@ -38,9 +40,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("prove", help="check the paper's results (proofs/ scripts)")
+    p = sub.add_parser(
+        "prove",
+        help="check the paper's results (proofs/ scripts)",
+        epilog=examples(
+            "redblue prove",
+            "redblue prove thm_3_1 'Lemma 4.6' -v",
+            "redblue prove all --json",
+            note="Exit status: 0 every proof passes, 1 one fails, 2 bad input.",
+        ),
+    )
     p.add_argument("names", nargs="*", help="proof names (thm_3_1, 3.1, 'Lemma 4.6') or all")
     p.add_argument("--dir", help="folder of proof scripts (default: the checkout's proofs/)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("-v", "--verbose", action="store_true", help="print every step")
+    p.verbose_means("print every step of each proof (claim, regime, checks, verdict)")
     p.set_defaults(func=run)

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from redblue import dags
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
-from redblue.game import VARIANTS, write_strategy
+from redblue import progress
+from redblue.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    STDIO,
+    add_graph_input,
+    add_strategy_output,
+    check_strategy_output,
+    examples,
+    load_graph,
+    positive,
+    save_strategy,
+    seconds,
+    summary_stream,
+)
+from redblue.game import VARIANTS
 from redblue.search import METHODS, solve
 
 #: exit status after Ctrl-C (128 + SIGINT), as shells report it
@@ -22,39 +34,46 @@ EXIT_INTERRUPTED = 130
 
 
 def _progress(info: dict) -> None:
-    print(
-        f"solve: {info['states']} states, lower {info['lower']}, upper {info['upper']}, "
+    progress.note(
+        f"search: {info['states']:,} states, lower {info['lower']}, upper {info['upper']}, "
         f"{info['seconds']:.1f} s",
-        file=sys.stderr,
-        flush=True,
+        level=1,
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    G = dags.read_json(args.graph)
-    result = solve(
-        G,
-        args.memory,
-        args.variant,
-        method=args.method,
-        time_limit=args.time_limit,
-        progress=_progress,
-    )
-    if args.certificate:
-        write_strategy(result.strategy, args.certificate)
+    check_strategy_output(args)
+    G = load_graph(args)
+    name = "stdin" if args.graph == STDIO else args.graph
+    label = f"solving {name} ({G.number_of_nodes()} nodes) at M = {args.memory} by {args.method}"
+    with progress.phase(label):
+        result = solve(
+            G,
+            args.memory,
+            args.variant,
+            method=args.method,
+            time_limit=args.time_limit,
+            progress=_progress,
+        )
+    if args.output:
+        save_strategy(result.strategy, args)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
+        out = summary_stream(args)
         if result.optimal:
-            print(f"optimal: Q = {result.io} ({result.variant} game, memory M = {result.memory})")
+            print(f"optimal: Q = {result.io} ({result.variant} game, memory M = {result.memory})",
+                  file=out)  # fmt: skip
         else:
             print(
                 f"not proven ({result.stopped}): {result.lower} <= Q <= {result.upper} "
-                f"({result.variant} game, memory M = {result.memory})"
+                f"({result.variant} game, memory M = {result.memory})",
+                file=out,
             )
         print(
             f"method: {result.method}, states: {result.states}, seconds: {result.seconds:.2f}, "
-            f"certificate: {len(result.strategy)} moves, io {result.upper} (replayed)"
+            f"certificate: {len(result.strategy)} moves, io {result.upper} (replayed)",
+            file=out,
         )
     if result.optimal:
         return EXIT_OK
@@ -62,14 +81,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("solve", help="optimal I/O of a small DAG, with a certificate strategy")
-    p.add_argument("graph", help="node-link JSON file of the DAG")
-    p.add_argument("--memory", type=positive, required=True, help="red-pebble limit M")
-    p.add_argument("--variant", choices=tuple(VARIANTS), default="classic")
+    p = sub.add_parser(
+        "solve",
+        help="optimal I/O of a small DAG, with a certificate strategy",
+        epilog=examples(
+            "redblue solve att.json --memory 6",
+            "redblue solve att.json --memory 6 --variant no-recompute -o best.json --json",
+            "redblue solve att.json --memory 6 --method ilp --time-limit 60",
+            note="Exit status: 0 proven optimal, 1 stopped by a limit (proven bounds "
+            "printed), 2 bad input, 130 interrupted. The first run compiles the search core "
+            "(about a minute, cached on disk).",
+        ),
+    )
+    add_graph_input(p)
+    p.add_argument("--memory", type=positive, metavar="M", required=True, help="red-pebble limit M")
+    p.add_argument("--variant", choices=tuple(VARIANTS), default="classic", help="the game")
     p.add_argument("--method", choices=METHODS, default="astar",
-                   help="astar (default), ilp (independent check) or naive (baseline)")  # fmt: skip
+                   help="astar, ilp (independent check) or naive (baseline)")  # fmt: skip
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="stop after S seconds (every phase counts) with proven bounds")
-    p.add_argument("--certificate", metavar="FILE", help="write the best strategy to FILE")
+    add_strategy_output(p, "the certificate (the best strategy found)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from redblue.checks import parse_whole
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, seconds
+from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples, positive, seconds
 from redblue.errors import InvalidInputError
 from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
 from redblue.strategies import ALGORITHMS
@@ -55,11 +55,12 @@ def run(args: argparse.Namespace) -> int:
                             exact=args.exact, time_limit=args.time_limit,
                             max_moves=args.max_moves)  # fmt: skip
     try:
+        # run_sweep tells the sweep's progress on stderr, as a phase named by the label
         summary = run_sweep(
             tasks, measure_attention, args.output, scheduler=args.scheduler,
             processes=args.processes, progress=not args.json,
             columns=attention_columns(args.algorithms, args.exact),
-            scheduler_timeout=args.scheduler_timeout,
+            scheduler_timeout=args.scheduler_timeout, label=f"sweep into {args.output}",
         )  # fmt: skip
     except KeyboardInterrupt:
         print(f"redblue: interrupted; the rows written so far are kept in {args.output} "
@@ -76,21 +77,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("sweep", help="measure a grid of attention instances (resumable)")
+    p = sub.add_parser(
+        "sweep",
+        help="measure a grid of attention instances (resumable)",
+        epilog=examples(
+            "redblue sweep --n 8,16 --d 2,4 --memory 16,32 -o rows.csv",
+            "redblue sweep --n 2 --d 1 --memory 4,6 --exact --time-limit 30 -o exact.jsonl",
+            "redblue report --from rows.csv -o report",
+            note="Run the same command again to resume: rows already in the file are kept.",
+        ),
+    )
     p.add_argument("--n", type=_int_list, required=True, help="sequence lengths, e.g. 8,16")
     p.add_argument("--d", type=_int_list, required=True, help="head dimensions, e.g. 2,4")
     p.add_argument("--memory", type=_int_list, required=True, help="memory sizes, e.g. 16,32")
     p.add_argument("--algorithms", type=_algorithm_list, default=list(SCHEDULES),
                    help=f"comma-separated, from {', '.join(ALGORITHMS)}")  # fmt: skip
     p.add_argument("--exact", action="store_true", help="also solve each instance exactly")
-    p.add_argument("--time-limit", type=seconds, default=10.0, help="seconds per exact search")
-    p.add_argument("--max-moves", type=_moves, default=3_000_000,
+    p.add_argument("--time-limit", type=seconds, default=10.0, metavar="S",
+                   help="seconds per exact search")  # fmt: skip
+    p.add_argument("--max-moves", type=_moves, default=3_000_000, metavar="K",
                    help="replay schedules up to this many moves, count above")  # fmt: skip
-    p.add_argument("-o", "--output", required=True, help="rows file (.csv or .jsonl)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="rows file (.csv or .jsonl), created or resumed")  # fmt: skip
     p.add_argument("--scheduler", help="dask scheduler address, or 'local' for a LocalCluster")
-    p.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT,
+    p.add_argument("--scheduler-timeout", type=seconds, default=SCHEDULER_TIMEOUT, metavar="S",
                    help="seconds to wait for the dask scheduler to answer")  # fmt: skip
-    p.add_argument("--processes", type=positive,
+    p.add_argument("--processes", type=positive, metavar="P",
                    help="local worker processes (with --scheduler local: its workers)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.set_defaults(func=run)

@@ -6,18 +6,31 @@ import argparse
 import json
 from typing import Any
 
-from redblue import dags
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, positive, print_replay
-from redblue.errors import IllegalMoveError
-from redblue.game import VARIANTS, read_strategy, replay
+from redblue import progress
+from redblue.cli._common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    add_graph_input,
+    add_strategy_format,
+    examples,
+    load_graph,
+    load_strategy,
+    positive,
+    print_replay,
+)
+from redblue.errors import IllegalMoveError, InvalidInputError
+from redblue.game import VARIANTS, replay
 
 
 def run(args: argparse.Namespace) -> int:
-    G = dags.read_json(args.graph)
-    strategy = read_strategy(args.strategy)
+    if args.graph == args.strategy == "-":
+        raise InvalidInputError("the graph and the strategy cannot both come from stdin")
+    G = load_graph(args)
+    strategy = load_strategy(args.strategy, args.strategy_format)
     variant = args.variant or strategy.variant
     try:
-        result = replay(G, strategy, memory=args.memory, variant=variant)
+        with progress.phase(f"replaying {len(strategy):,} moves"):
+            result = replay(G, strategy, memory=args.memory, variant=variant)
     except IllegalMoveError as exc:
         if args.json:
             print(json.dumps({"valid": False, "error": exc.to_dict()}))
@@ -29,10 +42,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("verify", help="replay a strategy on a DAG and score it")
-    p.add_argument("graph", help="node-link JSON file of the DAG")
-    p.add_argument("strategy", help="strategy file (JSON or text)")
-    p.add_argument("--memory", type=positive, help="red-pebble limit M (default: the strategy's)")
-    p.add_argument("--variant", choices=tuple(VARIANTS), help="default: the strategy's")
+    p = sub.add_parser(
+        "verify",
+        help="replay a strategy on a DAG and score it",
+        epilog=examples(
+            "redblue verify att.json moves.json",
+            "redblue verify att.json moves.txt --memory 8 --variant no-recompute --json",
+            "redblue greedy att.json --memory 6 -o - | redblue verify att.json -",
+            note="Exit status: 0 valid, 1 invalid (the first illegal move is named), "
+            "2 bad input.",
+        ),
+    )
+    add_graph_input(p)
+    p.add_argument("strategy", metavar="STRATEGY",
+                   help="the strategy's file, json or text (- for stdin)")  # fmt: skip
+    add_strategy_format(p, "of the strategy file", "from its extension or content")
+    p.add_argument("--memory", type=positive, metavar="M",
+                   help="red-pebble limit M (default: the strategy's)")  # fmt: skip
+    p.add_argument("--variant", choices=tuple(VARIANTS), help="the game (default: the strategy's)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -11,7 +11,11 @@ operands, on every other node.
 - :mod:`~redblue.dags.fft`: the FFT butterfly;
 - :mod:`~redblue.dags.random_dags`: reproducible random DAGs;
 - :mod:`~redblue.dags.evaluate`: run a DAG on numbers, and the numpy attention reference;
-- :mod:`~redblue.dags.io`: validation, node-link JSON and DOT.
+- :mod:`~redblue.dags.validate`: what the game needs of a DAG (structure only), and what
+  the evaluator needs (the node conventions above).
+
+Graph files (node-link JSON, GraphML, DOT, edge lists, KTH, HyperDAG) are read and written
+by :mod:`redblue.readwrite`.
 
 Every builder takes ``max_nodes`` (default :data:`MAX_NODES`, 5,000,000) and refuses a
 larger graph before building any of it, with its closed-form node count in the message.
@@ -24,17 +28,9 @@ from redblue.dags.attention import attention_dag, attention_node_count
 from redblue.dags.classic import chain_dag, pyramid_dag
 from redblue.dags.evaluate import evaluate, output_tensors, reference_attention
 from redblue.dags.fft import fft_dag
-from redblue.dags.io import (
-    from_node_link,
-    read_json,
-    to_dot,
-    to_node_link,
-    validate_dag,
-    write_dot,
-    write_json,
-)
 from redblue.dags.matmul import matmul_dag, matmul_node_count
 from redblue.dags.random_dags import random_dag
+from redblue.dags.validate import validate_computation, validate_dag
 
 __all__ = [
     "MAX_NODES",
@@ -43,17 +39,12 @@ __all__ = [
     "chain_dag",
     "evaluate",
     "fft_dag",
-    "from_node_link",
     "matmul_dag",
     "matmul_node_count",
     "output_tensors",
     "pyramid_dag",
     "random_dag",
-    "read_json",
     "reference_attention",
-    "to_dot",
-    "to_node_link",
+    "validate_computation",
     "validate_dag",
-    "write_dot",
-    "write_json",
 ]

@@ -19,10 +19,14 @@ from numpy.typing import ArrayLike
 
 from redblue.checks import short_repr
 from redblue.dags._builder import amount
-from redblue.dags.io import validate_dag
-from redblue.errors import InvalidInputError
+from redblue.dags.validate import validate_computation, validate_dag
+from redblue.errors import InvalidGraphError, InvalidInputError
 
 __all__ = ["evaluate", "output_tensors", "reference_attention"]
+
+_NEEDS = (
+    "evaluate needs op on every node, args on computed nodes, tensor and index on inputs"
+)
 
 #: Most entries :func:`output_tensors` allocates for one tensor (800 MB of float64).
 MAX_TENSOR_ENTRIES = 100_000_000
@@ -61,7 +65,7 @@ def _apply(op: str, x: list[np.float64], data: dict[str, Any]) -> np.float64:
         return x[0] - x[1]
     if op == "max":
         return max(x)
-    raise InvalidInputError(f"unknown op {op!r}")  # validate_dag catches this first
+    raise InvalidInputError(f"unknown op {op!r}")  # validate_computation catches this first
 
 
 def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, float]:
@@ -77,7 +81,10 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
     Parameters
     ----------
     G : networkx.DiGraph
-        The DAG; it must pass :func:`redblue.dags.validate_dag` (outputs not required).
+        The DAG; it must pass :func:`redblue.dags.validate_computation` (outputs not
+        required): ``op`` on every node, ``args`` on every computed node, ``tensor`` and
+        ``index`` on the inputs. A graph read from a file that has only structure (a
+        plain networkx DAG) can be pebbled, but not evaluated.
     inputs : mapping of str to array_like
         One array per input tensor name. Its shape must be exactly that of the tensor in
         ``G`` (largest index + 1 on each axis); for a tensor of shape ``(r, 1)`` a 1-D
@@ -94,7 +101,9 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
     InvalidInputError
         If ``inputs`` is not a mapping, a tensor is missing, is not numeric, has the
         wrong shape or a non-finite entry, or the graph is invalid
-        (:class:`~redblue.errors.InvalidGraphError`, e.g. an unknown op).
+        (:class:`~redblue.errors.InvalidGraphError`, e.g. an unknown op, or a node
+        without the ``op``, ``args``, ``tensor`` or ``index`` evaluation needs: the
+        message says which, after ``"cannot evaluate: "``).
 
     Examples
     --------
@@ -108,7 +117,11 @@ def evaluate(G: nx.DiGraph, inputs: Mapping[str, ArrayLike]) -> dict[Hashable, f
     .. [1] B. Saha and C. Ye, "The I/O Complexity of Attention, or How Optimal is
        FlashAttention?", ICML 2024 (the semantics of the attention DAG, Fig. 1).
     """
-    validate_dag(G, require_output=False)
+    validate_dag(G)
+    try:
+        validate_computation(G, require_output=False)
+    except InvalidGraphError as exc:
+        raise InvalidGraphError(f"cannot evaluate: {exc} ({_NEEDS})") from None
     if not isinstance(inputs, Mapping):
         raise InvalidInputError(
             f"inputs must be a mapping of tensor name to array, got {type(inputs).__name__}"

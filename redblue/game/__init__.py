@@ -1,4 +1,7 @@
-"""The red-blue pebble game: compiled graphs, rules, strategies and replay."""
+"""The red-blue pebble game: compiled graphs, rules, strategies and replay.
+
+Strategy files are read and written by :mod:`redblue.readwrite`.
+"""
 
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.reference import replay_reference
@@ -9,12 +12,6 @@ from redblue.game.strategy import (
     EncodedMoves,
     Strategy,
     encode_moves,
-    read_strategy,
-    strategy_from_json,
-    strategy_from_text,
-    strategy_to_json,
-    strategy_to_text,
-    write_strategy,
 )
 
 __all__ = [
@@ -32,10 +29,4 @@ __all__ = [
     "Strategy",
     "EncodedMoves",
     "encode_moves",
-    "read_strategy",
-    "write_strategy",
-    "strategy_from_json",
-    "strategy_to_json",
-    "strategy_from_text",
-    "strategy_to_text",
 ]

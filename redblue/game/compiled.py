@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 
 from redblue.checks import short_repr
+from redblue.dags.validate import cycle_message, topological_order
 from redblue.errors import InvalidGraphError, InvalidInputError
 
 __all__ = ["CompiledGraph", "compile_graph"]
@@ -34,7 +35,8 @@ class CompiledGraph:
         ``pred_idx[pred_ptr[k]:pred_ptr[k + 1]]`` (int64 and int32).
     is_input, is_output : numpy.ndarray
         Boolean masks. Inputs are the sources; outputs are the nodes marked
-        ``output: True`` (or, when none is marked, the sinks).
+        ``output: True`` (or, when none is marked, the sinks not marked
+        ``output: False``).
     """
 
     nodes: tuple[Hashable, ...]
@@ -153,7 +155,8 @@ def compile_graph(G: nx.DiGraph, outputs: Iterable[Hashable] | None = None) -> C
         The computation DAG. Sources are its inputs.
     outputs : iterable of nodes, optional
         The nodes that must end holding blue pebbles. Default: the nodes with
-        ``output: True``, or the sinks when no node is marked.
+        ``output: True``, or, when no node is, the sinks (except those marked
+        ``output: False``). No other attribute is read: the game needs structure only.
 
     Returns
     -------
@@ -174,30 +177,35 @@ def compile_graph(G: nx.DiGraph, outputs: Iterable[Hashable] | None = None) -> C
     >>> C = compile_graph(G)
     >>> C.nodes, C.is_input.tolist(), C.is_output.tolist()
     (('a', 'b', 'c'), [True, False, False], [False, False, True])
+    >>> G.add_edge("a", "d")
+    >>> G.nodes["d"]["output"] = False      # a sink that is not a result
+    >>> compile_graph(G).is_output.tolist()
+    [False, False, False, True]
     """
     if not isinstance(G, nx.DiGraph) or G.is_multigraph():
         raise InvalidGraphError("the computation graph must be a networkx.DiGraph")
     if G.number_of_nodes() == 0:
         raise InvalidGraphError("the computation graph has no nodes")
-    try:
-        order = list(nx.topological_sort(G))
-    except nx.NetworkXUnfeasible:
-        cycle = [u for u, _ in nx.find_cycle(G)]
-        raise InvalidGraphError(
-            "the computation graph has a cycle: " + " -> ".join(map(str, cycle + cycle[:1]))
-        ) from None
+    order = topological_order(G)  # the order of nx.topological_sort, twice as fast
+    if order is None:  # named in one short line, however long the cycle
+        raise InvalidGraphError(f"the computation {cycle_message(G)}")
     index = {v: k for k, v in enumerate(order)}
     n = len(order)
-    deg = np.fromiter((G.in_degree(v) for v in order), dtype=np.int64, count=n)
+    # the adjacency dicts themselves: networkx's views cost a Python object a call, which
+    # is most of the time on a million nodes
+    pred, succ, data = G._pred, G._succ, G._node
+    deg = np.fromiter(map(len, map(pred.__getitem__, order)), dtype=np.int64, count=n)
     pred_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(deg, out=pred_ptr[1:])
     pred_idx = np.fromiter(
-        (index[u] for v in order for u in G.predecessors(v)), dtype=np.int32, count=int(deg.sum())
+        (index[u] for v in order for u in pred[v]), dtype=np.int32, count=int(deg.sum())
     )
     is_input = deg == 0
     if outputs is None:
-        marked = [v for v in order if G.nodes[v].get("output")]
-        outputs = marked if marked else [v for v in order if G.out_degree(v) == 0]
+        marked = [v for v in order if data[v].get("output") is True]
+        outputs = marked or [
+            v for v in order if not succ[v] and data[v].get("output") is not False
+        ]
     elif isinstance(outputs, str | bytes) or not isinstance(outputs, Iterable):
         raise InvalidInputError(
             f"outputs must be a collection of nodes, got {type(outputs).__name__}"

@@ -57,6 +57,26 @@ class ReplayResult:
         """The result as a JSON-ready dictionary."""
         return asdict(self)
 
+    def as_row(self) -> dict[str, Any]:
+        """The result as one row of scalars (``pandas.DataFrame([r.as_row() for r in rs])``).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> r = replay(nx.DiGraph([("a", "b")]),
+        ...            [("load", "a"), ("compute", "b"), ("store", "b")], memory=2)
+        >>> r
+        ReplayResult(classic, M=2: io=2, loads=1, stores=1, peak=2, 3 moves)
+        >>> r.as_row()["io"], r.as_row()["peak_red"]
+        (2, 2)
+        """
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        return (f"ReplayResult({self.variant}, M={self.memory:,}: io={self.io:,}, "
+                f"loads={self.loads:,}, stores={self.stores:,}, peak={self.peak_red:,}, "
+                f"{self.moves:,} moves)")
+
 
 def _memory_of(memory: int | None, strategy: Any) -> int:
     """The memory size to replay with: the argument, else the strategy's own, checked."""

@@ -1,4 +1,4 @@
-"""Strategies: move sequences of the red-blue pebble game, on disk and in memory.
+"""Strategies: move sequences of the red-blue pebble game, in memory.
 
 A move is a pair ``(kind, node)`` with ``kind`` one of :data:`MOVE_KINDS`:
 
@@ -12,31 +12,21 @@ kind            cost   effect
 ``delete-blue`` 0      R4: remove the blue pebble
 ==============  =====  ========================================================
 
-Two file forms hold a strategy:
-
-* JSON: ``{"memory": M, "variant": "classic", "moves": [["load", "Q[0,0]"], ...]}``.
-  A node id is read as the graph files read it (:func:`redblue.dags.io.node_id_from_json`):
-  arrays are tuple ids, and booleans are refused (``true == 1`` in Python).
-* Text: one move a line, ``kind node``; blank lines and ``#`` comments are skipped,
-  except the header comments ``# memory: M`` and ``# variant: NAME``.
-
-Moves are numbered from 0 in the order they are played (the JSON array index); the
-text form reports line numbers separately when it cannot be parsed.
+Strategy files (JSON and text) are read and written by :mod:`redblue.readwrite`
+(``read_strategy``, ``write_strategy``). Moves are numbered from 0 in the order they are
+played.
 """
 
 from __future__ import annotations
 
-import json
 import operator
-import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from redblue.checks import check_path, parse_whole, short_repr, short_str
-from redblue.dags.io import node_id_from_json, parse_json, read_text, write_text
+from redblue.checks import short_repr, short_str
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 
@@ -50,12 +40,6 @@ __all__ = [
     "Strategy",
     "EncodedMoves",
     "encode_moves",
-    "read_strategy",
-    "write_strategy",
-    "strategy_from_json",
-    "strategy_to_json",
-    "strategy_from_text",
-    "strategy_to_text",
 ]
 
 MOVE_KINDS: tuple[str, ...] = ("load", "store", "compute", "delete", "delete-blue")
@@ -89,6 +73,12 @@ class Strategy:
         """Number of load and store moves (the I/O, if the strategy is valid)."""
         return sum(1 for kind, _ in self.moves if kind in ("load", "store"))
 
+    def __repr__(self) -> str:
+        # one line however many moves (printing them is what ``moves`` is for)
+        count = f"{len(self.moves):,}" if hasattr(self.moves, "__len__") else "?"
+        return (f"Strategy({count} moves, memory={short_repr(self.memory)}, "
+                f"variant={short_repr(self.variant)})")
+
 
 @dataclass(frozen=True, eq=False)
 class EncodedMoves:
@@ -104,6 +94,13 @@ class EncodedMoves:
 
     def __len__(self) -> int:
         return int(self.kinds.shape[0])
+
+    def __repr__(self) -> str:
+        # one line, not the arrays; hand-built moves that checked() refuses print too
+        try:
+            return f"EncodedMoves({len(self):,} moves on a graph of {self.graph.n:,} nodes)"
+        except (AttributeError, TypeError, IndexError):
+            return "EncodedMoves(<unchecked arrays>)"
 
     def move(self, t: int) -> tuple[str, Hashable]:
         """Move ``t`` as a ``(kind, node id)`` pair."""
@@ -294,162 +291,3 @@ def check_memory_size(memory: Any, where: str | None = None) -> int:
     if memory < 1:
         raise InvalidInputError(f"{prefix}memory must be at least 1, got {short_repr(memory)}")
     return int(memory)
-
-
-def strategy_from_json(data: Any, where: str = "strategy") -> Strategy:
-    """Build a :class:`Strategy` from parsed JSON (an object with ``moves``).
-
-    Raises
-    ------
-    InvalidInputError
-        If the data is not an object with a list ``moves`` of ``[kind, node]`` pairs,
-        a node is a boolean (``true`` would name the node 1), NaN, nested too deeply or
-        cannot be a node id, or ``memory``/``variant`` have the wrong type or value.
-    """
-    where = "strategy" if not isinstance(where, str) else where
-    if not isinstance(data, dict) or "moves" not in data:
-        raise InvalidInputError(f"{where}: expected a JSON object with a 'moves' list")
-    moves = data["moves"]
-    if not isinstance(moves, list):
-        raise InvalidInputError(f"{where}: 'moves' must be a list of [kind, node] pairs")
-    parsed: list[tuple[str, Hashable]] = []
-    for t, move in enumerate(moves):
-        if not isinstance(move, list | tuple) or len(move) != 2 or not isinstance(move[0], str):
-            raise InvalidInputError(
-                f"{where}: move {t}: expected [kind, node], got {short_repr(move)}"
-            )
-        try:  # JSON has no tuples (arrays are node ids that were tuples), and true == 1
-            node = node_id_from_json(move[1])
-        except InvalidInputError as exc:
-            raise InvalidInputError(f"{where}: move {t}: node {exc}") from None
-        try:
-            hash(node)
-        except TypeError:
-            raise InvalidInputError(
-                f"{where}: move {t}: node {short_repr(move[1])} is not a valid node id"
-            ) from None
-        parsed.append((move[0], node))
-    variant = data.get("variant", "classic")
-    if not isinstance(variant, str):
-        raise InvalidInputError(
-            f"{where}: 'variant' must be a string, got {short_repr(variant)}"
-        )
-    memory = data.get("memory")
-    return Strategy(parsed, None if memory is None else check_memory_size(memory, where), variant)
-
-
-def strategy_to_json(strategy: Strategy) -> dict[str, Any]:
-    """The JSON object (``memory``, ``variant``, ``moves``) for ``strategy``."""
-    return {
-        "memory": strategy.memory,
-        "variant": strategy.variant,
-        "moves": [[kind, node] for kind, node in strategy.moves],
-    }
-
-
-def strategy_from_text(text: str, where: str = "strategy") -> Strategy:
-    """Parse the text form: ``kind node`` per line, ``# memory: M`` / ``# variant: V`` headers.
-
-    Raises
-    ------
-    InvalidInputError
-        If ``text`` is not a string; on a line that is not ``kind node`` or a malformed
-        header (a memory that is not a whole number >= 1 of at most 100 digits); the
-        message gives the line number (from 1).
-    """
-    where = "strategy" if not isinstance(where, str) else where
-    if not isinstance(text, str):
-        raise InvalidInputError(
-            f"{where}: expected the text of a strategy, got {type(text).__name__}"
-        )
-    moves: list[tuple[str, Hashable]] = []
-    memory: int | None = None
-    variant = "classic"
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            key, sep, value = line[1:].partition(":")
-            key, value = key.strip().lower(), value.strip()
-            if sep and key == "memory":
-                place = f"{where}: line {lineno}"
-                try:  # at most 100 digits: Python's own limit (4,300) would be a traceback
-                    number = parse_whole(value, "memory")
-                except InvalidInputError as exc:
-                    raise InvalidInputError(f"{place}: {exc}") from None
-                memory = check_memory_size(number, place)
-            elif sep and key == "variant":
-                variant = value
-            continue
-        kind, _, node = line.partition(" ")
-        node = node.strip()
-        if not node:
-            raise InvalidInputError(
-                f"{where}: line {lineno}: expected 'kind node', got {short_repr(line)}"
-            )
-        moves.append((kind, node))
-    return Strategy(moves, memory, variant)
-
-
-def strategy_to_text(strategy: Strategy) -> str:
-    """The text form of ``strategy`` (headers, then one ``kind node`` line a move)."""
-    lines = []
-    if strategy.memory is not None:
-        lines.append(f"# memory: {strategy.memory}")
-    lines.append(f"# variant: {strategy.variant}")
-    lines.extend(f"{kind} {node}" for kind, node in strategy.moves)
-    return "\n".join(lines) + "\n"
-
-
-def read_strategy(path: str | os.PathLike[str]) -> Strategy:
-    """Read a strategy file, JSON or text (told apart by the first non-blank character).
-
-    Raises
-    ------
-    InvalidInputError
-        If ``path`` is not a file name; the file does not exist, cannot be read, is
-        empty or is not UTF-8 text; JSON that does not parse (nested too deeply, a
-        number of more than 4,300 digits included) or is not a strategy; text that is not
-        one. The message names the file.
-    """
-    where, text = read_text(path)
-    if not text.strip():
-        raise InvalidInputError(f"{where}: the file is empty (no moves, no memory)")
-    if text.lstrip().startswith(("{", "[")):
-        data = parse_json(text, where)
-        try:
-            return strategy_from_json(data, where)
-        except RecursionError:  # an id nested deep in a move, beyond any check's reach
-            raise InvalidInputError(f"{where}: a move is nested too deeply") from None
-    return strategy_from_text(text, where)
-
-
-def write_strategy(
-    strategy: Strategy, path: str | os.PathLike[str], format: str | None = None
-) -> None:
-    """Write ``strategy`` as JSON or text (default: text for ``.txt`` paths, else JSON).
-
-    Raises
-    ------
-    InvalidInputError
-        If ``strategy`` is not a :class:`Strategy`, ``path`` is not a file name, the
-        format is unknown, a node id is not a JSON value, or the file cannot be written.
-    """
-    if not isinstance(strategy, Strategy):
-        raise InvalidInputError(f"expected a Strategy to write, got {type(strategy).__name__}")
-    name = check_path(path)
-    if format is None:
-        format = "text" if name.endswith(".txt") else "json"
-    if format not in ("json", "text"):
-        raise InvalidInputError(
-            f"unknown strategy format {short_repr(format)} (expected json or text)"
-        )
-    try:
-        if format == "json":
-            payload = json.dumps(strategy_to_json(strategy)) + "\n"
-        else:
-            payload = strategy_to_text(strategy)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidInputError(f"{name}: cannot write this strategy: {exc}") from None
-    write_text(path, name, payload)

@@ -6,7 +6,8 @@ One job a module, data flowing one way (each imports only those above it):
   the default grid of ``redblue paper`` (:func:`paper_grid`), the DAG of the exact search;
 - :mod:`redblue.paper.measure`: every simulation: the row of one instance
   (:func:`measure_attention`), Lemma 3.3's root counts (:func:`lemma_3_3_counts`);
-- :mod:`redblue.paper.verdicts`: :class:`Verdict` and :func:`check_rows`;
+- :mod:`redblue.paper.verdicts`: :class:`Verdict`, :func:`check_rows` and
+  :func:`summary_line`;
 - :mod:`redblue.paper.proofs`: the scripts of ``proofs/`` as verdicts;
 - :mod:`redblue.paper.document`, :mod:`redblue.paper.figures`,
   :mod:`redblue.paper.report`: the report, rendered from what was computed
@@ -31,7 +32,7 @@ from redblue.paper.grid import (
 from redblue.paper.measure import lemma_3_3_counts, measure_attention, paper_bound
 from redblue.paper.proofs import proof_verdicts
 from redblue.paper.run import paper_check
-from redblue.paper.verdicts import Verdict, check_rows
+from redblue.paper.verdicts import Verdict, check_rows, summary_line
 
 __all__ = [
     "SCHEDULES",
@@ -48,4 +49,5 @@ __all__ = [
     "paper_check",
     "paper_grid",
     "proof_verdicts",
+    "summary_line",
 ]

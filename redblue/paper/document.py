@@ -23,8 +23,8 @@ def _fmt(value: Any) -> str:
 class Report:
     """A report as a list of blocks, rendered to markdown and HTML alike.
 
-    Each block is ``("h", level, text)``, ``("p", text)``, ``("table", header, rows)`` or
-    ``("img", path, caption)``.
+    Each block is ``("h", level, text)``, ``("p", text)``, ``("strong", text)`` (a
+    paragraph in bold), ``("table", header, rows)`` or ``("img", path, caption)``.
 
     Examples
     --------
@@ -48,6 +48,9 @@ class Report:
     def para(self, text: str) -> None:
         self.blocks.append(("p", text))
 
+    def strong(self, text: str) -> None:
+        self.blocks.append(("strong", text))
+
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         self.blocks.append(("table", list(header), [list(map(_fmt, r)) for r in rows]))
 
@@ -62,6 +65,8 @@ class Report:
                 out += ["#" * block[1] + " " + block[2], ""]
             elif block[0] == "p":
                 out += [block[1], ""]
+            elif block[0] == "strong":
+                out += [f"**{block[1]}**", ""]
             elif block[0] == "table":
                 header, rows = block[1], block[2]
                 out.append("| " + " | ".join(header) + " |")
@@ -77,14 +82,18 @@ class Report:
         e = html.escape
         out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'>",
                f"<title>{e(self.title)}</title>",
-               "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+               "<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:0 1em}"
                "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-               "img{max-width:100%}</style></head><body>", f"<h1>{e(self.title)}</h1>"]  # fmt: skip
+               # figures span the text column, and shrink with a narrow window
+               "figure{margin:1em 0}img{display:block;width:100%;max-width:100%;height:auto}"
+               "</style></head><body>", f"<h1>{e(self.title)}</h1>"]  # fmt: skip
         for block in self.blocks:
             if block[0] == "h":
                 out.append(f"<h{block[1]}>{e(block[2])}</h{block[1]}>")
             elif block[0] == "p":
                 out.append(f"<p>{e(block[1])}</p>")
+            elif block[0] == "strong":
+                out.append(f"<p><strong>{e(block[1])}</strong></p>")
             elif block[0] == "table":
                 out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in block[1]) + "</tr>")
                 for r in block[2]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 
+from redblue.checks import check_time_limit
 from redblue.dags import attention_dag
 from redblue.errors import InvalidInputError
 from redblue.strategies import ALGORITHMS, algorithm_dag
@@ -31,6 +32,13 @@ __all__ = [
 #: The block schedules of the paper check (greedy is available on request).
 SCHEDULES: tuple[str, ...] = ("flash1", "flash2", "standard", "tiling")
 
+#: Seconds for each exact search of ``redblue paper`` unless ``--time-limit`` says
+#: otherwise: (quick, full).
+EXACT_TIME_LIMIT = (3.0, 5.0)
+
+#: Schedules with at most this many moves are replayed move by move; longer ones counted.
+MAX_MOVES = 3_000_000
+
 
 def attention_tasks(
     n_values: Iterable[int],
@@ -40,7 +48,7 @@ def attention_tasks(
     algorithms: Sequence[str] = SCHEDULES,
     exact: bool = False,
     time_limit: float = 10.0,
-    max_moves: int = 3_000_000,
+    max_moves: int = MAX_MOVES,
 ) -> list[dict[str, Any]]:
     """The grid of sweep tasks, one per ``(N, d, M)``.
 
@@ -131,12 +139,18 @@ class PaperGrid:
         Tiny instances solved exactly, with every schedule that fits.
     lemma_points : list of (N, d, M)
         Instances for the Lemma 3.3 per-part figure.
+    time_limit : float
+        Seconds for each exact search.
+    max_moves : int
+        Schedules of the replayed grid with more moves than this are counted instead.
     """
 
     replayed: list[dict[str, Any]]
     counted: list[dict[str, Any]]
     exact: list[dict[str, Any]]
     lemma_points: list[tuple[int, int, int]]
+    time_limit: float = EXACT_TIME_LIMIT[1]
+    max_moves: int = MAX_MOVES
 
 
 def _powers_of_two(lo: int, hi: int) -> list[int]:
@@ -157,17 +171,37 @@ def paper_grid(quick: bool = False, time_limit: float | None = None) -> PaperGri
     (2, 1)) at every M from 3 to 3Nd + Nd + 2. Every claim of
     :func:`redblue.paper.check_rows` has instances in this grid, so
     :func:`redblue.paper.paper_check` requires each of them to be checked.
+
+    Parameters
+    ----------
+    quick : bool, default False
+    time_limit : float, optional
+        Seconds for each exact search (default :data:`EXACT_TIME_LIMIT`: 3 quick, 5 full).
+        The limit is part of each exact task, so rows computed under another limit are not
+        reused.
+
+    Returns
+    -------
+    PaperGrid
+
+    Raises
+    ------
+    InvalidInputError
+        For a time limit that is not a positive finite number of seconds.
     """
+    limit = check_time_limit(time_limit, "the time limit")
+    if limit is None:
+        limit = EXACT_TIME_LIMIT[0 if quick else 1]
     n_big, ds_big = (1024, (16, 64)) if quick else (4096, (16, 64, 128))
     counted = [t for d in ds_big for t in attention_tasks(
         [n_big], [d], _powers_of_two(d, n_big * d), max_moves=0)]  # fmt: skip
     n_small = 8 if quick else 16
-    replayed = attention_tasks([n_small], [2, 4, 8], _powers_of_two(8, 16 * n_small))
-    limit = time_limit if time_limit is not None else (3.0 if quick else 5.0)
+    replayed = attention_tasks([n_small], [2, 4, 8], _powers_of_two(8, 16 * n_small),
+                               max_moves=MAX_MOVES)  # fmt: skip
     exact = []
     for n, d in ((2, 1),) if quick else ((2, 1), (2, 2), (3, 1)):
         top = 4 * n * d + 2
         exact += attention_tasks([n], [d], range(3, top + 1), algorithms=(*SCHEDULES, "greedy"),
                                  exact=True, time_limit=limit)  # fmt: skip
     lemma = [(8, 2, 16), (8, 4, 64)] if quick else [(16, 2, 32), (16, 4, 64), (16, 8, 128)]
-    return PaperGrid(replayed, counted, exact, lemma)
+    return PaperGrid(replayed, counted, exact, lemma, limit, MAX_MOVES)

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 from redblue.bounds.proof import proof_scripts, run_script
 from redblue.paper.verdicts import Verdict
+from redblue.progress import note
 
 __all__ = ["proof_verdicts"]
 
 
 def proof_verdicts() -> list[Verdict]:
-    """One verdict per script in ``proofs/``: its claim, instance checks and outcome."""
+    """One verdict per script in ``proofs/``: its claim, instance checks and outcome.
+
+    The runner reports each script as a phase of :mod:`redblue.progress` (a slow one is
+    named on stderr at the CLI's default verbosity); at verbosity 2 each script's outcome
+    follows, with its place in the list ("proof script 3/16: lemma_3_3: checked").
+    """
     out = []
-    for path in proof_scripts():
+    paths = proof_scripts()
+    for i, path in enumerate(paths, start=1):
         p = run_script(path)
         failed = [s.text for s in p.steps if not s.ok] + ([p.error] if p.error else [])
         out.append(Verdict(p.claim or p.title, p.title, len(p.steps), failed))
+        note(f"proof script {i}/{len(paths)}: {path.stem}: {out[-1].status} "
+             f"({len(p.steps)} steps)")  # fmt: skip
     return out

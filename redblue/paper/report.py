@@ -1,9 +1,12 @@
 """The paper-check report: rows read and checked, then rendered to markdown, HTML and figures.
 
 :func:`load_rows` reads a ``redblue sweep`` rows file and refuses one a report cannot show.
+:func:`provenance` gathers what made a report: the command, redblue's version, the date,
+the limits the rows were computed under (:func:`row_limits`) and the machine.
 :func:`write_report` renders rows, verdicts and Lemma 3.3 counts that were computed
 beforehand (it runs no simulation and no search) into one folder: ``report.md``,
-``report.html`` and the PNG figures they show:
+``report.html`` and the PNG figures they show, under a one-line summary of the verdicts
+and the provenance table:
 
 - ``io_vs_memory.png``: each schedule's I/O against M (log-log), with the explicit lower
   bound, Theorem 3.1's rate ``min(N^2 d^2/M, N^2 d/sqrt(M))`` and the regime boundary
@@ -22,12 +25,15 @@ and says so.
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import os
-from collections.abc import Sequence
+import platform
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from redblue import __version__
 from redblue.errors import InvalidInputError
 from redblue.paper.document import Report
 from redblue.paper.figures import (
@@ -39,10 +45,11 @@ from redblue.paper.figures import (
     plot_lemma_3_3,
     pyplot,
 )
-from redblue.paper.verdicts import Verdict
+from redblue.paper.verdicts import Verdict, summary_line
+from redblue.progress import phase
 from redblue.sweep import read_rows
 
-__all__ = ["REPORT_COLUMNS", "load_rows", "write_report"]
+__all__ = ["REPORT_COLUMNS", "load_rows", "provenance", "row_limits", "write_report"]
 
 #: The columns every row of a report's rows file needs (what :func:`write_report` and
 #: :func:`redblue.paper.check_rows` read); ``redblue sweep`` writes them all.
@@ -130,6 +137,90 @@ def load_rows(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
+def row_limits(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The limits the rows were computed under, in words, read from the rows themselves.
+
+    Examples
+    --------
+    >>> limits = row_limits([{"max_moves": 0},
+    ...                      {"max_moves": 3000000, "exact": True, "time_limit": 5.0}])
+    >>> limits["time limit of each exact search"]
+    '5 s'
+    >>> print(limits["max moves replayed"])
+    3,000,000 (larger schedules counted by the block counters); 0 in some rows: all counted
+    """
+    limits = sorted({r["time_limit"] for r in rows
+                     if r.get("exact") and _is_number(r.get("time_limit"))})  # fmt: skip
+    moves = sorted({r["max_moves"] for r in rows if _is_number(r.get("max_moves"))})
+    replayed = ", ".join(f"{m:,}" for m in moves if m > 0)
+    if replayed:
+        replayed += " (larger schedules counted by the block counters)"
+    if 0 in moves:  # max_moves 0: a grid measured by the counters alone
+        replayed += ("; " if replayed else "") + "0 in some rows: all counted"
+    return {
+        "time limit of each exact search": ", ".join(f"{t:g} s" for t in limits)
+        or "no exact search",
+        "max moves replayed": replayed or "not recorded",
+    }  # fmt: skip
+
+
+def _memory() -> str:
+    """The machine's physical memory, or "unknown" where the system does not say."""
+    try:
+        size = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return "unknown"
+    return f"{size / 2**30:.1f} GiB"
+
+
+def provenance(
+    command: str | None = None,
+    rows: Sequence[dict[str, Any]] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """What made a report: command, version, date, limits and machine.
+
+    Parameters
+    ----------
+    command : str, optional
+        The command line (default: "a library call").
+    rows : sequence of dict, optional
+        The rows reported on, for the limits they were computed under (:func:`row_limits`).
+    extra : mapping, optional
+        More facts, added after the limits (e.g. rows reused from an earlier run).
+
+    Returns
+    -------
+    dict of str to str
+        ``command``, ``redblue version``, ``date (UTC)``, the limits, ``platform``,
+        ``Python``, ``CPUs``, ``memory``.
+
+    Examples
+    --------
+    >>> facts = provenance("redblue paper --quick")
+    >>> facts["command"], facts["redblue version"] == __version__
+    ('redblue paper --quick', True)
+    >>> facts["date (UTC)"].endswith("UTC")
+    True
+    """
+    now = datetime.datetime.now(datetime.UTC)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    cpus = os.cpu_count()
+    facts = {
+        "command": command or "a library call",
+        "redblue version": __version__,
+        "date (UTC)": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        **row_limits(rows),
+        **{k: str(v) for k, v in (extra or {}).items()},
+        "platform": platform.platform(),
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "CPUs": f"{cpus}" + (f" ({usable} usable)" if usable is not None and usable != cpus
+                             else ""),
+        "memory": _memory(),
+    }  # fmt: skip
+    return facts
+
+
 def _lemma_table(counts: Sequence[dict[str, Any]]) -> list[list[Any]]:
     return [[c["n"], c["d"], c["memory"], len(c["roots"]), max(c["roots"]), c["bound"],
              f"{max(c['roots']) / c['bound']:.2f}", c["unexplained"]]
@@ -144,6 +235,8 @@ def write_report(
     verdicts: Sequence[Verdict] = (),
     lemma_counts: Sequence[dict[str, Any]] = (),
     title: str = "redblue: the I/O complexity of attention, checked",
+    facts: Mapping[str, Any] | None = None,
+    failed_tasks: int = 0,
 ) -> Path:
     """Write ``report.md``, ``report.html`` and the figures into ``out_dir``.
 
@@ -162,6 +255,10 @@ def write_report(
         Results of :func:`redblue.paper.lemma_3_3_counts`, for the Lemma 3.3 figure and
         table.
     title : str
+    facts : mapping, optional
+        What made the report (:func:`provenance`), shown as a table under the summary.
+    failed_tasks : int, default 0
+        Instances whose measurement raised, said in the summary line.
 
     Returns
     -------
@@ -172,12 +269,18 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     plt = pyplot()
     rep = Report(title)
+    if verdicts:
+        rep.strong(summary_line(verdicts, failed_tasks) + ".")
     rep.para("Saha & Ye (ICML 2024): attention needs Theta(min(N^2 d^2/M, N^2 d/sqrt(M))) I/O; "
              "FlashAttention is optimal for M >= d^2 and square tiling below. Every schedule "
              "I/O here is exact: replayed move by move on the attention DAG, or counted by "
              "block counters that the tests prove equal to the replay.")  # fmt: skip
     if plt is None:
         rep.para("Figures skipped: matplotlib is not installed (pip install 'redblue[plot]').")
+    if facts:
+        rep.heading("How this report was made")
+        rep.table(["item", "value"], [[k, v] for k, v in facts.items()])
+    draw: list[Callable[[], None]] = []  # the figures, drawn after the text is laid out
     if verdicts:
         rep.heading("Verdicts")
         rep.table(["claim", "source", "instances", "verdict"],
@@ -187,10 +290,11 @@ def write_report(
         rep.heading("I/O of the schedules")
         if plt is not None:
             for stem, rows, what in figure_sets(schedule_rows):
-                plot_io(plt, rows, out / f"io_vs_memory{stem}.png", ratio=False)
+                for name, ratio in ((f"io_vs_memory{stem}.png", False),
+                                    (f"ratio_to_lower{stem}.png", True)):  # fmt: skip
+                    draw.append(lambda r=rows, f=out / name, q=ratio: plot_io(plt, r, f, ratio=q))
                 rep.image(f"io_vs_memory{stem}.png",
                           f"I/O against fast memory M, {what} (log-log); dotted: M = d²")
-                plot_io(plt, rows, out / f"ratio_to_lower{stem}.png", ratio=True)
                 rep.image(f"ratio_to_lower{stem}.png",
                           f"each schedule's I/O over the explicit lower bound, {what}")
         rep.table(["N", "d", "M", "regime", "lower (by)"] + algs + ["checked by"],
@@ -202,7 +306,7 @@ def write_report(
     if exact_rows:
         rep.heading("Exact optima on small instances")
         if plt is not None:
-            plot_exact(plt, exact_rows, out / "exact.png")
+            draw.append(lambda: plot_exact(plt, exact_rows, out / "exact.png"))
             rep.image("exact.png", "exact optimum (or proven bounds) against bounds and schedules")
         ealgs = algorithms(exact_rows)
         rep.table(["N", "d", "M", "lower bound", "optimum", "proven", "seconds"] + ealgs,
@@ -216,10 +320,15 @@ def write_report(
     if lemma_counts:
         rep.heading("Lemma 3.3: QK^T roots per part of FlashAttention-2")
         if plt is not None:
-            plot_lemma_3_3(plt, lemma_counts, out / "lemma_3_3.png")
+            draw.append(lambda: plot_lemma_3_3(plt, lemma_counts, out / "lemma_3_3.png"))
             rep.image("lemma_3_3.png", "roots per part against the per-part bound")
         rep.table(["N", "d", "M", "parts", "most roots in a part", "bound", "ratio",
                    "unexplained"], _lemma_table(lemma_counts))  # fmt: skip
-    (out / "report.md").write_text(rep.markdown(), encoding="utf-8")
-    (out / "report.html").write_text(rep.html(), encoding="utf-8")
+    if draw:
+        with phase(f"figures ({len(draw)})"):
+            for figure in draw:
+                figure()
+    with phase("writing the report"):
+        (out / "report.md").write_text(rep.markdown(), encoding="utf-8")
+        (out / "report.html").write_text(rep.html(), encoding="utf-8")
     return out / "report.md"

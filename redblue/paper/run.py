@@ -14,72 +14,126 @@ import os
 from pathlib import Path
 from typing import Any
 
+from redblue.dags import attention_dag
 from redblue.paper.grid import paper_grid
 from redblue.paper.measure import lemma_3_3_counts, measure_attention
 from redblue.paper.proofs import proof_verdicts
-from redblue.paper.report import write_report
+from redblue.paper.report import provenance, write_report
 from redblue.paper.verdicts import Verdict, check_rows
+from redblue.progress import phase
 from redblue.sweep import read_rows, run_sweep, task_key
 
 __all__ = ["paper_check"]
+
+#: The three sweeps of the check: (grid attribute, what the progress report calls it).
+SWEEPS = (
+    ("replayed", "schedules replayed move by move"),
+    ("counted", "schedules counted by block counters"),
+    ("exact", "exact searches"),
+)
+
+
+def _compile_search_core() -> None:
+    """Compile the numba core of the exact search once, here, before the proof scripts and
+    the exact sweep need it; numba caches it on disk, so the worker processes load it
+    instead of compiling it each (or falling back to the slower Python core under a
+    short time limit)."""
+    from redblue.search import solve
+
+    solve(attention_dag(1, 1), 3, core="compiled")
 
 
 def paper_check(
     out_dir: str | os.PathLike[str],
     *,
     quick: bool = False,
+    time_limit: float | None = None,
+    fresh: bool = False,
     scheduler: str | None = None,
     processes: int | None = None,
     progress: bool = True,
     proofs: bool = True,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """Check the paper end to end: proofs, sweeps, verdicts and the report in ``out_dir``.
 
-    Rows are kept in ``out_dir/rows_*.jsonl``, so a rerun reuses what is computed. Every
-    claim is required (the grid of :func:`redblue.paper.paper_grid` reaches each one): a
-    claim that no instance reached reads ``not checked`` and fails the check.
+    Rows are kept in ``out_dir/rows_*.jsonl``, so a rerun reuses what is computed (unless
+    ``fresh``). Every claim is required (the grid of :func:`redblue.paper.paper_grid`
+    reaches each one): a claim that no instance reached reads ``not checked`` and fails
+    the check. Each step is a phase of :mod:`redblue.progress`, told on stderr at the
+    verbosity the caller set (the library's default is silent).
 
     Parameters
     ----------
     out_dir : path
     quick : bool, default False
         The smaller grid of :func:`redblue.paper.paper_grid`.
+    time_limit : float, optional
+        Seconds for each exact search (default: 3 quick, 5 full). Rows computed under
+        another limit are not reused.
+    fresh : bool, default False
+        Ignore the rows of earlier runs in ``out_dir``: compute every row again.
     scheduler : str, optional
         Dask scheduler address or ``"local"`` (default: local processes).
     processes : int, optional
         Local worker processes.
     progress : bool, default True
-        Progress bars on stderr.
+        Progress of the sweeps on stderr (see :func:`redblue.sweep.run_sweep`).
     proofs : bool, default True
         Also run the scripts in ``proofs/`` (one verdict each).
+    command : str, optional
+        The command line that asked for the check, stated in the report.
 
     Returns
     -------
     dict
         ``verdicts`` (list of :class:`~redblue.paper.verdicts.Verdict`), ``report`` (path
         of report.md), ``failed_rows`` (tasks that raised), ``ok`` (no verdict
-        :attr:`~redblue.paper.verdicts.Verdict.fails` and no task raised).
+        :attr:`~redblue.paper.verdicts.Verdict.fails` and no task raised), ``computed``
+        and ``reused`` (rows of the sweeps).
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad time limit, processes count or scheduler, or a rows file another run
+        holds.
     """
     out = Path(out_dir)
+    grid = paper_grid(quick, time_limit)
     out.mkdir(parents=True, exist_ok=True)
-    grid = paper_grid(quick)
     verdicts: list[Verdict] = []
-    if proofs:
+    if proofs or grid.exact:
+        with phase("compiling the search core"):
+            _compile_search_core()
+    if proofs:  # each script a phase of its own (redblue.bounds.proof.run_script)
         verdicts += proof_verdicts()
     sets: dict[str, list[dict[str, Any]]] = {}
     failed: list[Any] = []
-    for name, tasks in (("replayed", grid.replayed), ("counted", grid.counted),
-                        ("exact", grid.exact)):  # fmt: skip
+    computed = reused = 0
+    for i, (name, what) in enumerate(SWEEPS, start=1):
+        tasks = getattr(grid, name)
         path = out / f"rows_{name}.jsonl"
         summary = run_sweep(tasks, measure_attention, path, scheduler=scheduler,
-                            processes=processes, progress=progress)  # fmt: skip
+                            processes=processes, progress=progress, fresh=fresh,
+                            label=f"sweep {i}/{len(SWEEPS)}: {what}")  # fmt: skip
         failed += summary.failed
+        computed, reused = computed + summary.computed, reused + summary.reused
         keys = {task_key(t) for t in tasks}
         sets[name] = [r for r in read_rows(path) if r.get("key") in keys]
     verdicts += check_rows(sets["replayed"] + sets["counted"] + sets["exact"], required=True)
-    lemma_counts = [lemma_3_3_counts(n, d, m) for n, d, m in grid.lemma_points]
+    k = len(grid.lemma_points)
+    with phase(f"Lemma 3.3 counts ({k} instance{'s' if k != 1 else ''})"):
+        lemma_counts = [lemma_3_3_counts(n, d, m) for n, d, m in grid.lemma_points]
+    rows = sets["replayed"] + sets["counted"] + sets["exact"]
+    facts = provenance(command, rows, {
+        "grid": "quick" if quick else "full",
+        "rows": f"{computed} computed in this run, {reused} reused from earlier runs"
+                + (" (fresh: earlier rows ignored)" if fresh else ""),
+    })  # fmt: skip
     report = write_report(out, schedule_rows=sets["replayed"] + sets["counted"],
                           exact_rows=sets["exact"], verdicts=verdicts,
-                          lemma_counts=lemma_counts)  # fmt: skip
+                          lemma_counts=lemma_counts, facts=facts,
+                          failed_tasks=len(failed))  # fmt: skip
     ok = not any(v.fails for v in verdicts) and not failed
-    return {"verdicts": verdicts, "report": str(report), "failed_rows": failed, "ok": ok}
+    return {"verdicts": verdicts, "report": str(report), "failed_rows": failed, "ok": ok,
+            "computed": computed, "reused": reused}  # fmt: skip

@@ -25,7 +25,7 @@ from typing import Any
 
 from redblue.paper.grid import on_exact_dag
 
-__all__ = ["Verdict", "check_rows"]
+__all__ = ["Verdict", "check_rows", "summary_line"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,35 @@ class Verdict:
         return {"claim": self.claim, "source": self.source, "checked": self.checked,
                 "failed": self.failed, "ok": self.ok, "status": self.status,
                 "required": self.required}  # fmt: skip
+
+
+def summary_line(verdicts: Sequence[Verdict], failed_tasks: int = 0) -> str:
+    """The verdicts in one line: how many checked, failed and not checked.
+
+    Parameters
+    ----------
+    verdicts : sequence of Verdict
+    failed_tasks : int, default 0
+        Instances whose measurement raised (they have no row); said when not 0.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> summary_line([Verdict("a", "s", 3, []), Verdict("b", "s", 0, [])])
+    '1 of 2 results checked, 0 failed, 1 not checked'
+    >>> summary_line([Verdict("a", "s", 3, ["N=1: broken"])], failed_tasks=2)
+    '0 of 1 results checked, 1 failed, 0 not checked; 2 instances raised an error'
+    """
+    ok = sum(v.ok for v in verdicts)
+    failed = sum(v.status == "FAILED" for v in verdicts)
+    unchecked = sum(v.status == "not checked" for v in verdicts)
+    line = f"{ok} of {len(verdicts)} results checked, {failed} failed, {unchecked} not checked"
+    if failed_tasks:
+        line += f"; {failed_tasks} instance{'s' if failed_tasks != 1 else ''} raised an error"
+    return line
 
 
 def _where(r: dict[str, Any]) -> str:

@@ -40,10 +40,11 @@ from collections.abc import Callable
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, objmode, types
+from numba import njit, objmode, typeof, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from redblue.progress import phase
 from redblue.search.astar import (
     AStarOutcome,
     Problem,
@@ -1384,8 +1385,12 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
                 last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
                 expanded=0, mem_next=t0, held_seen=0)  # fmt: skip
+    args = (vm, gm, prm, start, tabs, bimg, *flow)
+    if not getattr(_search, "signatures", True):  # a dispatcher not compiled in this process
+        with phase("compiling the search core (numba; once, then loaded from its cache)"):
+            _search.compile(tuple(typeof(a) for a in args))
     try:
-        code, lower, expanded, path = _search(vm, gm, prm, start, tabs, bimg, *flow)
+        code, lower, expanded, path = _search(*args)
     except MemoryError:
         # an allocation failed between two looks at memory: the tables are gone, the
         # bound of the last look stands

@@ -16,6 +16,7 @@ from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
+from redblue.progress import note
 from redblue.search import core as _core
 from redblue.search.astar import RULES, Problem, astar_search, automorphisms, weighted_search
 from redblue.search.core import (
@@ -105,6 +106,28 @@ class SearchResult:
             d["moves"] = [[k, v if isinstance(v, str | int) else str(v)]
                           for k, v in self.strategy.moves]  # fmt: skip
         return d
+
+    def as_row(self) -> dict[str, Any]:
+        """One row of scalars: :meth:`to_dict` without the moves.
+
+        Examples
+        --------
+        >>> r = SearchResult(False, None, 3, 4, Strategy([("load", "a")] * 9, 2), "astar",
+        ...                  "classic", 2, 1234, 0.5, "time limit")
+        >>> r
+        SearchResult(classic, M=2: io in [3, 4] (time limit), astar, 1,234 states, 0.50 s)
+        >>> r.as_row()["lower"], r.as_row()["stopped"]
+        (3, 'time limit')
+        """
+        return self.to_dict(moves=False)
+
+    def __repr__(self) -> str:
+        # one line: the certificate's moves and the details stay in their fields
+        low, up = self.lower, self.upper
+        io = f"optimal io={up:,}" if self.optimal else f"io in [{low:,}, {up:,}]"
+        stopped = f" ({self.stopped})" if self.stopped else ""
+        return (f"SearchResult({self.variant}, M={self.memory:,}: {io}{stopped}, {self.method}, "
+                f"{self.states:,} states, {self.seconds:.2f} s)")
 
 
 def check_memory(graph: CompiledGraph, memory: Any) -> int:
@@ -251,6 +274,7 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
     def lap(name: str) -> None:
         now = time.monotonic()
         phases[name] = phases.get(name, 0.0) + now - clock[0]
+        note(f"solve: {name} done in {now - clock[0]:.1f} s")  # at verbosity 2 (-v)
         clock[0] = now
 
     # M above the node count is the same game as M = n (n red pebbles hold every value)

@@ -20,7 +20,7 @@ evaluates to attention (``tests/test_strategies_*.py`` checks it against numpy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -325,6 +325,9 @@ class Simulation:
         The replay (valid, else :func:`simulate` raised).
     blocks : dict
         The block sizes used.
+    n, d : int or None
+        Sequence length and head dimension; ``sum`` and ``stable`` the DAG's shape
+        (set by :func:`simulate`; not compared by ``==``).
     """
 
     algorithm: str
@@ -333,11 +336,38 @@ class Simulation:
     moves: EncodedMoves
     result: ReplayResult
     blocks: dict
+    n: int | None = field(default=None, compare=False)
+    d: int | None = field(default=None, compare=False)
+    sum: str | None = field(default=None, compare=False)
+    stable: bool | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """``algorithm``, the replay's fields (``io``, ``loads``, ``stores``,
         ``peak_red``, ...) and ``blocks``."""
         return {"algorithm": self.algorithm, **self.result.to_dict(), "blocks": self.blocks}
+
+    def as_row(self) -> dict[str, Any]:
+        """One row of scalars: ``algorithm``, ``n``, ``d``, ``sum``, ``stable``, the
+        replay's fields and the block sizes (``B_r``, ``B_c``, ...).
+
+        Examples
+        --------
+        >>> s = simulate("flash2", 8, 2, 24)
+        >>> s
+        Simulation(flash2, N=8, d=2, M=24: io=160, loads=144, stores=16, peak=21, 1,456 moves)
+        >>> row = s.as_row()
+        >>> row["n"], row["io"], row["B_r"]
+        (8, 160, 2)
+        """
+        return {"algorithm": self.algorithm, "n": self.n, "d": self.d, "sum": self.sum,
+                "stable": self.stable, **self.result.as_row(), **self.blocks}  # fmt: skip
+
+    def __repr__(self) -> str:
+        # one line: the default would print every move and the whole graph (megabytes)
+        r, size = self.result, "" if self.n is None else f"N={self.n:,}, d={self.d:,}, "
+        return (f"Simulation({self.algorithm}, {size}M={r.memory:,}: io={r.io:,}, "
+                f"loads={r.loads:,}, stores={r.stores:,}, peak={r.peak_red:,}, "
+                f"{r.moves:,} moves)")
 
 
 def simulate(
@@ -402,4 +432,4 @@ def simulate(
     compiled = compile_graph(G)
     moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape, stable=stable)
     result = replay(compiled, moves, memory, "classic")
-    return Simulation(algorithm, G, compiled, moves, result, blocks)
+    return Simulation(algorithm, G, compiled, moves, result, blocks, n, d, shape, stable)
