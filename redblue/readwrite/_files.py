@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from redblue.checks import check_path
-from redblue.errors import InvalidInputError
+from redblue.dags.validate import validate_dag
+from redblue.errors import InvalidGraphError, InvalidInputError
 
 #: The path that means standard input (reading) or standard output (writing).
 STDIO = "-"
@@ -176,3 +177,18 @@ def parse_json(
             f"{name}: a number in the file has more than {limit} digits (no node id or "
             "memory size needs that many)"
         ) from None
+
+
+def validated(G: Any, name: str) -> Any:
+    """``G`` once :func:`~redblue.dags.validate_dag` accepts it; its error names the file.
+
+    Raises
+    ------
+    InvalidGraphError
+        As :func:`~redblue.dags.validate_dag`, the message starting with ``name``.
+    """
+    try:
+        validate_dag(G)
+    except InvalidGraphError as exc:
+        raise InvalidGraphError(f"{name}: {exc}") from None
+    return G

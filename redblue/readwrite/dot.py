@@ -27,9 +27,9 @@ from typing import Any
 import networkx as nx
 
 from redblue.checks import check_path, short_repr
-from redblue.dags.validate import _check_graph, validate_dag
+from redblue.dags.validate import _check_graph
 from redblue.errors import InvalidGraphError, InvalidInputError
-from redblue.readwrite._files import paused_gc, read_text, write_text
+from redblue.readwrite._files import paused_gc, read_text, validated, write_text
 from redblue.readwrite._typed import (
     MARK,
     decode,
@@ -433,11 +433,7 @@ def parse_dot(text: str, name: str = "<dot>") -> nx.DiGraph:
         for _, data in G.nodes(data=True):
             if isinstance(data.get("args"), list):
                 data["args"] = [_tuples(a) for a in data["args"]]
-    try:
-        validate_dag(G)
-    except InvalidGraphError as exc:
-        raise InvalidGraphError(f"{name}: {exc}") from None
-    return G
+    return validated(G, name)
 
 
 def read_dot(path: str | os.PathLike[str]) -> nx.DiGraph:

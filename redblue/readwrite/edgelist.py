@@ -23,9 +23,9 @@ from typing import Any
 import networkx as nx
 
 from redblue.checks import check_path, short_repr
-from redblue.dags.validate import _check_graph, validate_dag
+from redblue.dags.validate import _check_graph
 from redblue.errors import InvalidGraphError, InvalidInputError
-from redblue.readwrite._files import paused_gc, read_text, write_text
+from redblue.readwrite._files import paused_gc, read_text, validated, write_text
 
 __all__ = ["parse_edgelist", "read_edgelist", "to_edgelist", "write_edgelist"]
 
@@ -214,11 +214,7 @@ def parse_edgelist(text: str, name: str = "<edgelist>") -> nx.DiGraph:
     G.add_nodes_from(nodes_out)
     if G.number_of_nodes() == 0:
         raise InvalidGraphError(f"{name}: no edges and no nodes (an empty edge list)")
-    try:
-        validate_dag(G)
-    except InvalidGraphError as exc:
-        raise InvalidGraphError(f"{name}: {exc}") from None
-    return G
+    return validated(G, name)
 
 
 def read_edgelist(path: str | os.PathLike[str]) -> nx.DiGraph:

@@ -36,9 +36,9 @@ import networkx as nx
 
 from redblue.checks import check_path, short_repr
 from redblue.dags._builder import MAX_NODES
-from redblue.dags.validate import _check_graph, validate_dag
+from redblue.dags.validate import _check_graph
 from redblue.errors import InvalidGraphError, InvalidInputError
-from redblue.readwrite._files import paused_gc, read_text, write_text
+from redblue.readwrite._files import paused_gc, read_text, validated, write_text
 
 __all__ = ["hdag_numbering", "parse_hdag", "read_hdag", "to_hdag", "write_hdag"]
 
@@ -272,11 +272,7 @@ def parse_hdag(text: str, name: str = "<hdag>") -> nx.DiGraph:
             G.add_edge(source[e], v)
     if comments:
         G.graph["comments"] = comments
-    try:
-        validate_dag(G)
-    except InvalidGraphError as exc:
-        raise InvalidGraphError(f"{name}: {exc}") from None
-    return G
+    return validated(G, name)
 
 
 def read_hdag(path: str | os.PathLike[str]) -> nx.DiGraph:

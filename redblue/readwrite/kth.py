@@ -34,9 +34,9 @@ import networkx as nx
 
 from redblue.checks import check_path, short_repr
 from redblue.dags._builder import MAX_NODES
-from redblue.dags.validate import _check_graph, validate_dag
+from redblue.dags.validate import _check_graph
 from redblue.errors import InvalidGraphError
-from redblue.readwrite._files import paused_gc, read_text, write_text
+from redblue.readwrite._files import paused_gc, read_text, validated, write_text
 
 __all__ = ["kth_numbering", "parse_kth", "read_kth", "to_kth", "write_kth"]
 
@@ -235,11 +235,7 @@ def parse_kth(text: str, name: str = "<kth>") -> nx.DiGraph:
         G.nodes[v]["coord"] = [_number(x), _number(y)]
     if comments:
         G.graph["name"] = "\n".join(comments)
-    try:
-        validate_dag(G)
-    except InvalidGraphError as exc:
-        raise InvalidGraphError(f"{name}: {exc}") from None
-    return G
+    return validated(G, name)
 
 
 def read_kth(path: str | os.PathLike[str]) -> nx.DiGraph:
