@@ -2,9 +2,9 @@
 """Theorem 3.1: attention I/O = Theta(min(N^2 d / sqrt(M), N^2 d^2 / M)) for standard matmul.
 
 Derivation. The two terms cross at M = d^2 (both N^2). For M >= d^2 the min is
-N^2 d^2 / M: lower bound Lemma 3.4, upper bound FlashAttention (Thm 3.2, needs M <= N d).
-For M <= d^2 the min is N^2 d / sqrt(M): lower bound Thm 3.7, upper bound Algorithm 1
-(Thm 3.5). The project's best explicit lower bound at each point (the largest of the
+N^2 d^2 / M: lower bound Lemma 3.4, upper bound FlashAttention (Theorem 3.2, needs M <= N d).
+For M <= d^2 the min is N^2 d / sqrt(M): lower bound Theorem 3.7, upper bound Algorithm 1
+(Theorem 3.5). The project's best explicit lower bound at each point (the largest of the
 trivial 4Nd, large-cache, small-cache and any-algorithm bounds) is checked against the
 cheapest replayed schedule (N up to 64), the exact block counters (N up to 4096) and every
 exact optimum in reach; the minimum ratio schedule / bound per regime says how close the

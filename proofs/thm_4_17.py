@@ -5,13 +5,13 @@ Q_Att = Theta(Q_MM(N, d, N) + Q_MM(N, N, d)).
 
 The paper's theorem covers every matmul algorithm (fast ones included) through Lemmas
 4.15-4.16, which are not restated here; this script takes Q_MM to be the standard-matmul
-cost Theta(mkn / sqrt(M)) (Lemma 3.6) and checks: (lower) Thm 3.7's reduction turns every
+cost Theta(mkn / sqrt(M)) (Lemma 3.6) and checks: (lower) Theorem 3.7's reduction turns every
 attention strategy into a QK^T matmul strategy with <= Q_A + N^2 I/O, and with explicit
 constants Q_A >= Q_MM bound - N^2 >= N^2 d / (2 sqrt(2M)) - M when M <= d^2/8 (the N^2 of
 the reduction is half the main term there; for M >= d^2/2 the explicit bound is 0, see
-Thm 3.7); (upper) Algorithm 1's count is O(Q_MM(N,d,N) + Q_MM(N,N,d)), and on a grid its
+Theorem 3.7); (upper) Algorithm 1's count is O(Q_MM(N,d,N) + Q_MM(N,N,d)), and on a grid its
 exact counter lies between the explicit lower bound and 16 N^2 d/sqrt(M) + 2N^2 + 4Nd + 2N
-(Thm 3.5).
+(Theorem 3.5).
 """
 
 import sympy

@@ -2,7 +2,7 @@
 """Theorem 4.8: any algorithm (fast matmul included) computing every entry of QK^T over
 F_q, q > N, needs Omega(min(N^2 d^2 / M, N^2)) I/O; tight for M >= d^2.
 
-Derivation with explicit constants. By Thm 4.4 and Lemma 4.6 an epoch computing B entries
+Derivation with explicit constants. By Theorem 4.4 and Lemma 4.6 an epoch computing B entries
 satisfies min(d sqrt(B/2), B/4) <= 2M: if d sqrt(B/2) <= 2M then B <= 8M^2/d^2, and if
 B/4 <= 2M then B <= 8M, so B <= B* = max(8M^2/d^2, 8M). The T epochs compute all N^2
 entries: T >= N^2 / B*, and Q >= (T - 1) M >= min(N^2 d^2/(8M), N^2/8) - M (Lemma 4.1).

@@ -1,4 +1,4 @@
-"""Hong-Kung partitions, Lemma 3.3 counting, epochs and the Thm 3.7 reduction on real strategies."""
+"""Hong-Kung partitions, Lemma 3.3 counts, epochs and the Theorem 3.7 reduction on strategies."""
 
 from __future__ import annotations
 

@@ -66,12 +66,12 @@ def test_wrong_algebra_is_caught():
 
 
 def test_flipped_regime_is_caught():
-    p = Proof("wrong", "wrong", "Thm 3.2 outside its regime")
+    p = Proof("wrong", "wrong", "Theorem 3.2 outside its regime")
     p.asymptotic("FlashAttention = O(N^2 d^2/M)", ALGORITHMS["flashattention-1"],
                  N**2 * d**2 / M, "O", ["M >= N*d"])  # fmt: skip
     assert not p.ok
     assert "witness" in p.steps[0].detail
-    good = Proof("right", "right", "Thm 3.2 in its regime")
+    good = Proof("right", "right", "Theorem 3.2 in its regime")
     good.asymptotic("FlashAttention = O(N^2 d^2/M)", ALGORITHMS["flashattention-1"],
                     N**2 * d**2 / M, "O", ["M >= d", "M <= N*d"])  # fmt: skip
     assert good.ok

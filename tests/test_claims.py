@@ -213,6 +213,7 @@ def test_time_limit_leaves_unreached_instances_open():
                     search_time=10)  # fmt: skip
     assert r.stopped == "time limit" and r.seconds < 5
     assert any(v.evidence == "not reached: time limit" for v in r.verdicts)
+    assert all(v.verdict == "open" for v in r.verdicts if v.evidence.startswith("not reached"))
 
 
 def test_cli_exit_codes_and_json(capsys, tmp_path):
@@ -304,6 +305,12 @@ def test_search_facts_stop_at_their_deadline_with_a_valid_bracket():
     assert not optimal and lower.source.startswith("exact search (stopped by time")
     assert lower.value <= upper.value <= seed.value  # the seed bounds the search's answer
     assert replay(inst.dag(), upper.strategy, 6).io == upper.value
+    # a seed better than the search's own greedy start (flash2 108 < greedy 444) is kept
+    inst = attention_instance(6, 3, 40, "chain")
+    flash2 = schedule_fact(inst, "flash2")
+    assert flash2.value < schedule_fact(inst, "greedy").value
+    lower, upper, _ = search_facts(inst, flash2.strategy, 0.05)
+    assert lower.value <= upper.value <= flash2.value
 
 
 def test_schedule_seconds_zero_where_nothing_is_replayed():
@@ -494,3 +501,10 @@ def test_upper_facts_skip_what_does_not_fit_in_the_time_left():
         got = [f.source.split(" ")[0] for f in upper_facts(inst, left=lambda b=budget: b)]
         assert got == [a for a in names if costs[a] <= budget], budget
     assert upper_facts(attention_instance(5, 3, 40, "chain"), left=lambda: 0.0) == []
+
+
+def test_instances_whose_dag_would_not_be_built_in_time_stay_open():
+    r = check_claim("Q >= 1", n=[64], d=[8], memory=[100, 200], time_limit=0.5)
+    assert [v.verdict for v in r.verdicts] == ["open", "open"] and r.stopped == "time limit"
+    for v in r.verdicts:
+        assert v.evidence.startswith("not reached: time limit (building its DAG would take")

@@ -103,8 +103,7 @@ def paper_check(
     out.mkdir(parents=True, exist_ok=True)
     verdicts: list[Verdict] = []
     if proofs or grid.exact:
-        with phase("compiling the search core"):
-            _compile_search_core()
+        _compile_search_core()  # its compile is a phase of its own (search/core.py)
     if proofs:  # each script a phase of its own (redblue.bounds.proof.run_script)
         verdicts += proof_verdicts()
     sets: dict[str, list[dict[str, Any]]] = {}

@@ -129,9 +129,9 @@ def check_rows(rows: Sequence[dict[str, Any]], *, required: bool = True) -> list
     on the same DAG (:func:`redblue.paper.on_exact_dag`; this verdict is present only
     when some row holds an exact result);
     FlashAttention's I/O over ``N^2 d^2 / M`` stays within constant factors for
-    ``d <= M <= N d`` (Thm 3.2: the ratio's range over the instances is reported, and its
+    ``d <= M <= N d`` (Theorem 3.2: the ratio's range over the instances is reported, and its
     largest value may be at most 8 times its smallest); the square tiling beats
-    FlashAttention-2 when ``M < d^2 / 4`` and ``d >= 16`` (Thm 3.5 against Thm 3.2: its
+    FlashAttention-2 when ``M < d^2 / 4`` and ``d >= 16`` (Theorem 3.5 against Theorem 3.2: its
     gain grows like ``d / sqrt(M)``).
 
     Parameters
@@ -159,7 +159,7 @@ def check_rows(rows: Sequence[dict[str, Any]], *, required: bool = True) -> list
                 if io < r["lower"]:
                     failed.append(f"{_where(r)}: {a} io {io} < lower bound {r['lower']}")
     verdicts.append(Verdict("explicit lower bound <= every schedule's io",
-                            "Thm 3.1 (project constants)", checked, failed,
+                            "Theorem 3.1 (project constants)", checked, failed,
                             required))  # fmt: skip
 
     checked, failed = 0, []
@@ -175,8 +175,8 @@ def check_rows(rows: Sequence[dict[str, Any]], *, required: bool = True) -> list
                 failed.append(f"{_where(r)}: {a} io {io} < proven optimum {r['exact_lower']}")
     if checked:
         claim = "lower bound <= exact optimum <= schedules' io"
-        verdicts.append(Verdict(claim, "Lemma 2.8 / Thm 3.1 on exact instances", checked, failed,
-                                required))  # fmt: skip
+        verdicts.append(Verdict(claim, "Lemma 2.8 / Theorem 3.1 on exact instances", checked,
+                                failed, required))  # fmt: skip
 
     for a in ("flash1", "flash2"):
         ratios = [r[f"{a}_io"] * r["memory"] / (r["n"] ** 2 * r["d"] ** 2) for r in rows
@@ -189,12 +189,13 @@ def check_rows(rows: Sequence[dict[str, Any]], *, required: bool = True) -> list
             if hi > 8 * lo:
                 failed.append(f"the ratio io / (N^2 d^2/M) spans {lo:.2f} .. {hi:.2f}")
         verdicts.append(Verdict(f"{a} io = O(N^2 d^2 / M) for d <= M <= Nd{spread}",
-                                "Thm 3.2", len(ratios), failed, required))  # fmt: skip
+                                "Theorem 3.2", len(ratios), failed, required))  # fmt: skip
 
     small = [r for r in rows if r.get("tiling_io") is not None and r.get("flash2_io") is not None
              and 4 * r["memory"] < r["d"] ** 2 and r["d"] >= 16]  # fmt: skip
     failed = [f"{_where(r)}: tiling {r['tiling_io']} >= flash2 {r['flash2_io']}"
               for r in small if r["tiling_io"] >= r["flash2_io"]]  # fmt: skip
     verdicts.append(Verdict("square tiling beats FlashAttention-2 for M < d^2/4",
-                            "Thm 3.5 vs Thm 3.2", len(small), failed, required))  # fmt: skip
+                            "Theorem 3.5 vs Theorem 3.2", len(small), failed,
+                            required))  # fmt: skip
     return verdicts
