@@ -252,3 +252,88 @@ def test_cli_bad_input_exits_2(tmp_path, capsys, args):
     assert run_cli("lower", str(path), *args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the proofs, step by step
+
+
+def first_red_and_io(moves):
+    """The move index that first puts red on each node, and the loads and stores."""
+    first, loads, stores = {}, 0, 0
+    for t, (kind, v) in enumerate(moves):
+        loads += kind == "load"
+        stores += kind == "store"
+        if kind in ("load", "compute"):
+            first.setdefault(v, t)
+    return first, loads, stores
+
+
+def side_output_graph() -> nx.DiGraph:
+    """Outputs with successors, an input that is an output, an isolated node and a sink
+    that is not an output: every convention the proofs must respect."""
+    G = two_pass(4)
+    G.add_edges_from([("t3", "u"), ("s1", "v"), ("a0", "w")])
+    G.add_node("iso")
+    for v in ("t3", "u", "s2", "a1", "iso"):
+        G.nodes[v]["output"] = True  # v and w are sinks that are not outputs
+    return G
+
+
+@pytest.mark.parametrize("build, memory", [
+    (lambda: two_pass(5), 3), (lambda: pyramid_dag(4), 3), (lambda: random_dag(12, 7, 2), 3),
+    (lambda: random_dag(12, 3, 3), 5), (side_output_graph, 3), (lambda: star(8), 2),
+])  # fmt: skip
+def test_each_proof_step_holds_on_an_optimal_strategy(build, memory):
+    """Steps 2-5 of the spectral proof for every k, and steps 1-3 of the min-cut proof for
+    every x, checked on the moves of an optimal calculation: the extra loads and stores
+    above the trivial count pay for every segment's and every wavefront's overflow."""
+    G = build()
+    C = compile_graph(G)
+    H = needed_graph(C)
+    r = solve(C, memory, "no-recompute")
+    assert r.optimal
+    first, loads, stores = first_red_and_io(r.strategy.moves)
+    n_in = int(H.is_input.sum())
+    extra_loads, extra_stores = loads - n_in, stores - (trivial_lower_bound(C) - n_in)
+    t = np.array([first[H.graph.nodes[i]] for i in H.ids])
+    pos = np.argsort(np.argsort(t))  # rank of each needed vertex in the first-red order
+    weights = spectral_mod.edge_weights(H)
+    lam = np.linalg.eigvalsh(spectral_mod.laplacian(H, weights).toarray())
+    for k in range(1, H.n + 1):  # spectral: any k parts of the order
+        q, rest = divmod(H.n, k)
+        seg = np.searchsorted(np.cumsum([q + 1] * rest + [q] * (k - rest)), pos, side="right")
+        cut = seg[H.src] != seg[H.dst]
+        assert np.all(seg[H.src] <= seg[H.dst])  # the order is topological
+        ins = {(seg[v], u) for u, v in zip(H.src[cut], H.dst[cut], strict=True)}
+        outs = {(seg[u], u) for u in H.src[cut] if H.internal[u]}
+        over = [sum(max(0, sum(j == p for j, _ in s) - memory) for p in range(k))
+                for s in (ins, outs)]  # fmt: skip
+        assert extra_loads >= over[0] and extra_stores >= over[1]  # steps 2 and 3
+        assert len(ins) + len(outs) >= weights[cut].sum() - 1e-9  # step 4
+        assert weights[cut].sum() >= 0.5 * (q * lam[:k].sum() + lam[:rest].sum()) - 1e-9
+    for x in range(H.n):  # min-cut: the cut the calculation made at x's first red pebble
+        S = t <= t[x]
+        front = np.unique(H.src[S[H.src] & ~S[H.dst]])
+        inner = front[H.internal[front]]
+        assert extra_loads >= front.size - memory and extra_stores >= inner.size - memory
+        assert wavefront(H, x, np.ones(H.n, np.int64))[0] <= front.size
+        assert wavefront(H, x, H.internal.astype(np.int64))[0] <= inner.size
+
+
+def test_an_arpack_failure_gives_no_thresholds_not_a_crash(monkeypatch):
+    """ARPACK may fail outright (error 3: no shifts could be applied); the sparse route then
+    certifies nothing beyond 0 instead of raising out of lower_bound."""
+    import numpy as np
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as sl
+
+    from redblue.lower import spectral
+    from redblue.search.limits import Limits
+
+    def fail(*args, **kwargs):
+        raise sl.ArpackError(3)
+
+    monkeypatch.setattr(sl, "eigsh", fail)
+    S, witness, stopped = spectral._sparse_sums(sp.csc_matrix(np.diag(np.arange(1.0, 9.0))),
+                                                Limits(None))  # fmt: skip
+    assert not S.any() and witness["thresholds"] == [] and not stopped

@@ -19,9 +19,11 @@ The argument (Jain & Zaharia, SPAA 2020, Sec. 3-4, here in redblue's conventions
    was stored (no recompute) in a store that is not an output's. So stores >=
    (non-input outputs) + sum_j (out_j - M)+.
 4. Weight an edge ``u -> v`` by ``w = (1 + [u is neither input nor output]) / outdeg(u)``
-   (out-degree within the needed graph). The edges of one ``u`` into one segment weigh
-   at most ``1 + [...]``, so ``sum_j in_j + out_j >= C``, the weight of the edges cut by
-   the partition, and ``in_1 = out_k = 0``. Hence
+   (out-degree within the needed graph). All the edges out of one ``u`` weigh
+   ``1 + [...]`` together, and a ``u`` with any edge cut adds at least that much to
+   ``sum_j in_j + out_j`` (1 to the ``in`` of a later segment, and 1 to the ``out`` of
+   its own when it is internal). So ``sum_j in_j + out_j >= C``, the weight of the edges
+   cut by the partition, and ``in_1 = out_k = 0``. Hence
    ``Q >= trivial + C - 2 (k - 1) M``.
 5. Donath-Hoffman: for any partition of the vertices into parts of sizes
    ``m_1 >= ... >= m_k``, ``C >= 1/2 sum_p m_p lambda_p``, with ``lambda_1 <= lambda_2
@@ -101,9 +103,9 @@ GAP = 1e-5
 def edge_weights(H: NeededGraph) -> np.ndarray:
     """Weight of each needed edge ``u -> v``: ``(1 + [u internal]) / outdeg(u)``.
 
-    One ``u`` contributes at most 1 to the loads of a segment (however many of its
-    successors lie there) and, when it is neither an input nor an output, at most 1 to
-    the stores of its own segment: hence the division by the out-degree (step 4).
+    The edges out of one ``u`` weigh ``1 + [u internal]`` together, which is the least
+    a ``u`` with a cut edge adds to the loads and stores of step 4 (one load in a later
+    segment; one store in its own when internal): hence the division by the out-degree.
     """
     u = H.src
     return (1.0 + H.internal[u]) / H.outdeg[u]
@@ -168,7 +170,13 @@ def _count_below(L: sp.csc_matrix, t: float) -> int | None:
 def _sparse_sums(L: sp.csc_matrix, limits: Limits) -> tuple[np.ndarray, dict[str, Any], bool]:
     """Lower bounds on every ``S(k)`` from inertia counts at thresholds (the staircase);
     returns ``(S, witness, stopped)``."""
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, splu
+    from scipy.sparse.linalg import (
+        ArpackError,
+        ArpackNoConvergence,
+        LinearOperator,
+        eigsh,
+        splu,
+    )
 
     n = L.shape[0]
     degree = float(L.diagonal().mean())
@@ -182,6 +190,8 @@ def _sparse_sums(L: sp.csc_matrix, limits: Limits) -> tuple[np.ndarray, dict[str
                     return_eigenvectors=False)  # fmt: skip
     except ArpackNoConvergence as exc:  # the estimates only place thresholds: keep some
         est = exc.eigenvalues
+    except ArpackError:  # no estimates: no thresholds, so the sums stay 0 (sound, weak)
+        est = np.zeros(0)
     est = np.sort(np.asarray(est, float))
     floor = 1e-9 * max(degree, 1e-12)
     clusters = []

@@ -163,7 +163,7 @@ def _powers_of_two(lo: int, hi: int) -> list[int]:
 
 
 def paper_grid(quick: bool = False, time_limit: float | None = None) -> PaperGrid:
-    """The default instances of ``redblue paper`` (``quick``: a smaller set, under a minute).
+    """The default instances of ``redblue paper`` (``quick``: a smaller set, about a minute).
 
     The counted grid spans M from d to N d in powers of two for N = 4096 (quick: 1024),
     across the regime boundary M = d^2; the replayed grid is N = 16 (quick: 8); the exact
