@@ -3,6 +3,7 @@ empty regions; the limits that keep every comparison to seconds."""
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 import time
@@ -328,3 +329,142 @@ def test_integer_pivoting_simplex_matches_the_fraction_tableau():
             except ValueError as exc:
                 outs.append(str(exc))
         assert outs[0] == outs[1]
+
+
+# ------------------------------------------------------- the answer's fields and helpers
+def test_relation_names_and_the_shortcuts():
+    cases = [
+        ("N", "2*N + 1", [], "Theta"),
+        ("N", "N**2", [], "O"),
+        ("N**2", "N", [], "Omega"),
+        ("N*d", "M", [], "incomparable"),
+        ("N", "d", ["N >= 2*M", "M >= N"], "Theta"),  # vacuous
+    ]
+    for f, g, assume, rel in cases:
+        c = compare(f, g, assume)
+        assert c.relation() == rel
+        assert C.is_O(f, g, assume) == (rel in ("Theta", "O"))
+        assert C.is_Omega(f, g, assume) == (rel in ("Theta", "Omega"))
+        assert C.is_Theta(f, g, assume) == (rel == "Theta")
+        d = c.to_dict()
+        assert set(d) == {"O", "Omega", "Theta", "witness", "witness_omega", "relation",
+                          "empty_region", "note", "start", "lps"}  # fmt: skip
+        assert (d["O"], d["Omega"], d["Theta"]) == (c.O, c.Omega, c.Theta)
+        assert (d["witness"], d["witness_omega"]) == (c.witness, c.witness_omega)
+        assert d["relation"] == rel and d["lps"] == c.lps and d["start"] == c.start
+        assert d["empty_region"] == c.empty_region
+        assert d["note"] == c.note() == (C.EMPTY_NOTE if c.empty_region else "")
+    assert compare("N", "N**2").witness_omega == {"N": 1}
+    assert compare("N", "N**2").witness is None
+    assert compare("N*d", "M").lps >= 2  # one LP at least for each direction
+
+
+def test_witness_rays_are_primitive_integers():
+    syms = sympy.symbols("N d M", positive=True)
+    F = Fraction
+    assert C._integer_ray((F(1, 2), F(1, 3), F(0)), syms) == {"N": 3, "d": 2, "M": 0}
+    assert C._integer_ray((F(2), F(4), F(6)), syms) == {"N": 1, "d": 2, "M": 3}
+    assert C._integer_ray((F(3, 4), F(0), F(9, 4)), syms) == {"N": 1, "d": 0, "M": 3}
+    assert C._integer_ray((F(0), F(5, 7), F(0)), syms) == {"N": 0, "d": 1, "M": 0}
+    ray = C._integer_ray((F(3, 4), F(0), F(9, 4)), syms)
+    assert all(type(v) is int for v in ray.values())  # integers, as the JSON output shows
+
+
+def test_start_is_a_point_of_the_region():
+    assert compare("N", "d").start == {"N": 1.0, "d": 1.0}
+    c = compare("N", "d", ["N >= 8*d"])  # every variable 1 is excluded
+    assert c.start["N"] >= 8 * c.start["d"] * (1 - 1e-12) and c.start["d"] >= 1 - 1e-12
+    assert compare("N", "d", ["N >= 2*M", "M >= N"]).start is None
+
+
+def test_parse_makes_every_symbol_positive():
+    N = sympy.Symbol("N")
+    out = parse(N**2 + sympy.Symbol("d", positive=True))
+    assert all(s.is_positive for s in out.free_symbols)
+    assert {s.name for s in out.free_symbols} == {"N", "d"}
+    rel = parse("M >= d^2", relation=True)
+    assert isinstance(rel, sympy.Ge) and all(s.is_positive for s in rel.free_symbols)
+    with pytest.raises(InvalidInputError):
+        parse("M >= d", relation=False)
+    with pytest.raises(InvalidInputError):
+        parse("M + d", relation=True)
+
+
+_ASSUMPTIONS = ["M >= d**2", "M <= d**2", "M <= N*d", "d <= N", "N <= M", "d**2 <= N"]
+
+
+def _slope(expr, ray, start):
+    """d log expr / d log t along x = start * t**ray, by finite differences at large t."""
+    syms = [sympy.Symbol(v, positive=True) for v in _VARS]
+    fn = sympy.lambdify(syms, expr, modules=[{"Min": min, "Max": max}, "math"])
+
+    def logval(k):  # t = 2**k
+        return math.log(fn(*(start[v] * 2.0 ** (k * e) for v, e in zip(_VARS, ray, strict=True))))
+
+    return (logval(60) - logval(30)) / (30 * math.log(2))
+
+
+def test_verdicts_against_slopes_on_sampled_rays_of_the_region():
+    """Brute force: f = O(g) over the region iff f/g's slope is <= 0 along every ray of
+    its recession cone; check the verdict on every integer ray in [0, 3]^3 of the cone."""
+    rng = random.Random(11)
+    exprs = ["N**2*d**2/M", "N**2*d/sqrt(M)", "N*d", "N**2", "M", "Min(N**2*d/sqrt(M), N**2)",
+             "Max(N*d, N**2*d**2/M)", "d**2 + N", "N*M/d"]  # fmt: skip
+    rays = [(a, b, c) for a in range(4) for b in range(4) for c in range(4) if a or b or c]
+    for _ in range(30):
+        f, g = rng.sample(exprs, 2)
+        assume = rng.sample(_ASSUMPTIONS, rng.randint(0, 2))
+        c = compare(f, g, assume)
+        if c.empty_region:
+            continue
+        syms = tuple(sympy.Symbol(v, positive=True) for v in _VARS)
+        region = build_region([parse(a, relation=True) for a in assume], syms)
+        start = {v: c.start.get(v, 1.0) for v in _VARS}
+        ratio = parse(f) / parse(g)
+        cone = [r for r in rays if region.in_cone(dict(zip(_VARS, r, strict=True)))]
+        slopes = [_slope(ratio, r, start) for r in cone]
+        assert c.O == all(s < 0.05 for s in slopes), (f, g, assume)
+        assert c.Omega == all(s > -0.05 for s in slopes), (f, g, assume)
+
+
+@settings(max_examples=30, deadline=None)
+@given(e=_expr(2), ray=st.tuples(*[st.integers(0, 3) for _ in _VARS]))
+def test_forms_give_the_growth_rate_along_rays(e, ray):
+    """max_i min_j a_ij . r is the slope of log e along x = t**r (sums, Min, Max, powers)."""
+    syms = tuple(sympy.Symbol(v, positive=True) for v in _VARS)
+    form = maxmin_form(e, syms)
+    rate = max(min(sum(a * x for a, x in zip(v, ray, strict=True)) for v in m) for m in form)
+    assert abs(_slope(parse(e), ray, dict.fromkeys(_VARS, 1.0)) - float(rate)) < 0.05
+
+
+def test_forms_of_powers_constants_and_refusals():
+    N, d = syms = sympy.symbols("N d", positive=True)
+    F = Fraction
+    assert forms.form_of(sympy.Integer(7), syms) == [[(0, 0)]]
+    assert forms.form_of(sympy.Pow(N, 0, evaluate=False), syms) == [[(0, 0)]]
+    assert forms.form_of(sympy.Pow(3, sympy.Rational(1, 2)), syms) == [[(0, 0)]]
+    assert forms.form_of(sympy.Pow(N + d, 0, evaluate=False), syms) == [[(0, 0)]]
+    assert forms.form_of((N + d**2) ** sympy.Rational(-1, 2), syms) == [
+        [(F(-1, 2), F(0)), (F(0), F(-1))]]  # fmt: skip
+    assert forms.form_of(sympy.Min(N, d**2) ** 3, syms) == [[(0, 6), (3, 0)]]
+    for bad, why in [
+        (sympy.Integer(-2) * N, "not positive"),
+        (sympy.Symbol("x", positive=True), "unknown variable x"),
+        (N ** sympy.sqrt(2), "not a rational number"),
+        (sympy.log(N), "unsupported term"),
+    ]:
+        with pytest.raises(InvalidInputError, match=why):
+            forms.form_of(bad, syms)
+
+
+def test_the_term_limit_is_exact(monkeypatch):
+    N, d = syms = sympy.symbols("N d", positive=True)
+    monkeypatch.setattr(forms, "MAX_TERMS", 4)
+    # (N + d)(N + d^2): the product forms 2 * 2 = 4 terms, allowed; a third factor is not
+    assert len(forms.form_of((N + d) * (N**3 + d**2), syms)) >= 1
+    with pytest.raises(InvalidInputError, match="a product would hold 8 monomials"):
+        forms.form_of((N + d) * (N**3 + d**2) * (N**5 + d**7), syms)
+    with pytest.raises(InvalidInputError, match="a sum would hold 5 monomials"):
+        forms.form_of(N + d + N * d**2 + N**2 * d + N**3 * d**5 / N**4 * N**4, syms)
+    with pytest.raises(InvalidInputError, match=r"a Min would hold \d+ monomials"):
+        forms.form_of(sympy.Min(N + d, N**2 + d**3, N**3 + d**2), syms)

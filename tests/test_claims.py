@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 from redblue.claims import Fact, check_claim, parse_claim, parse_range
-from redblue.claims.check import _best, _interval_verdict, pass_lower_bounds_down
+from redblue.claims.check import ClaimCheck, _best, _interval_verdict, pass_lower_bounds_down
 from redblue.claims.evidence import (
     SECONDS_PER,
     attention_instance,
@@ -27,7 +27,7 @@ from redblue.dags import attention_dag, chain_dag
 from redblue.errors import InvalidInputError
 from redblue.game import compile_graph, replay
 from redblue.readwrite import read_json, read_strategy, write_json
-from redblue.strategies import estimated_moves
+from redblue.strategies import count_io, estimated_moves
 
 LARGE_CACHE_X10 = "Q >= 10*M*(ceiling(N**2/floor(2*M + Max(2*M, M**2/d**2))) - 1)"
 # the entries one epoch may compute divided by 64 (8 M^2/d^2 -> M^2/(8 d^2))
@@ -508,3 +508,171 @@ def test_instances_whose_dag_would_not_be_built_in_time_stay_open():
     assert [v.verdict for v in r.verdicts] == ["open", "open"] and r.stopped == "time limit"
     for v in r.verdicts:
         assert v.evidence.startswith("not reached: time limit (building its DAG would take")
+
+
+# ------------------------------------------------------------ claims: what a refusal says
+
+
+def test_claim_value_refusal_names_the_missing_and_the_defined_variables():
+    c = parse_claim("Q >= N*d + M")
+    with pytest.raises(InvalidInputError, match=r" uses d, which these instances do not "
+                       r"define \(they define M, N\)$"):  # fmt: skip
+        c.value({"M": 3, "N": 2})
+    with pytest.raises(InvalidInputError, match=r" uses M, N, d, .*\(they define nothing\)$"):
+        c.value({})
+
+
+def test_claim_value_refuses_a_complex_bound_and_names_the_point():
+    with pytest.raises(InvalidInputError, match=r"not a finite real number at M=3: sqrt\(2\)\*I$"):
+        parse_claim("Q >= sqrt(M - 5)").value({"M": 3})  # finite but not real
+    with pytest.raises(InvalidInputError, match=r"number at M=3, N=1, d=2: zoo$"):
+        parse_claim("Q >= log(M - 3)").value({"M": 3, "N": 1, "d": 2})
+    assert parse_claim("Q >= sqrt(M - 5)").value({"M": 9}) == 2
+
+
+def test_unknown_schedule_refusal_lists_the_schedules():
+    with pytest.raises(InvalidInputError, match=r"^unknown schedule io\(flash3\) \(expected one "
+                       r"of flash1, flash2, standard, tiling, greedy\)$"):  # fmt: skip
+        parse_claim("io(flash3) <= N")
+
+
+def test_holds_refuses_a_sign_it_cannot_decide():
+    # a bound sympy cannot compare with an integer (a free symbol) is refused, not guessed
+    with pytest.raises(InvalidInputError, match=r"^cannot decide 3 >= x exactly$"):
+        parse_claim("Q >= 1").holds(3, sympy.Symbol("x"))
+
+
+@pytest.mark.parametrize(
+    "claim, value, verdict, why",
+    [
+        ("Q >= 1", 10, "confirmed", "Q >= 10 (lower source)"),
+        ("Q >= 1", 11, "open", None),
+        ("Q > 1", 9, "confirmed", "Q >= 10 (lower source)"),
+        ("Q > 1", 10, "open", None),
+        ("Q <= 1", 9, "refuted", "Q >= 10 (lower source)"),
+        ("Q <= 1", 10, "open", None),
+        ("Q < 1", 10, "refuted", "Q >= 10 (lower source)"),
+        ("Q < 1", 11, "open", None),
+        ("Q == 1", 9, "refuted", "Q >= 10 (lower source)"),
+        ("Q == 1", 10, "open", None),
+        ("Q == 1", 11, "open", None),
+    ],
+)
+def test_interval_verdicts_without_an_upper_bound(claim, value, verdict, why):
+    # only Q >= 10 is known: a claim is decided only where that bound alone decides it
+    got, evidence, fact = _interval_verdict(parse_claim(claim), sympy.Integer(value), LO, None)
+    assert got == verdict and fact is (None if why is None else LO)
+    assert evidence == (why or "Q >= 10; no upper bound within the time limit")
+
+
+def test_equality_with_a_fraction_is_refuted_with_or_without_an_upper_bound():
+    half = sympy.Rational(21, 2)  # inside [10, 14], yet Q is a whole number
+    for hi in (HI, None):
+        got, evidence, fact = _interval_verdict(parse_claim("Q == 1"), half, LO, hi)
+        assert (got, fact) == ("refuted", None) and evidence == (
+            "Q is a whole number and the bound 21/2 is not")  # fmt: skip
+
+
+def test_claim_check_repr_rows_and_rounded_seconds():
+    r = check_claim("Q >= 5", n=[1], d=[1], memory=[2, 3])
+    assert [row["verdict"] for row in r.as_rows()] == ["n/a", "refuted"]
+    row = r.as_rows()[1]
+    assert row == {"claim": "Q >= 5", "family": "attention", "N": 1, "d": 1, "M": 3,
+                   "sum": "chain", **{k: v for k, v in r.verdicts[1].to_dict().items()
+                                      if k != "instance"}}  # fmt: skip
+    assert row["upper"] == 4 and "instance" not in row
+    assert r.verdicts[1].as_row() == {k: v for k, v in row.items() if k != "claim"}
+    made = ClaimCheck("Q >= 5", [], 1.23456, None, {"refuted": 1234, "n/a": 2})
+    assert repr(made) == "ClaimCheck('Q >= 5': 1,234 refuted, 2 n/a, 1.2 s)"
+    assert made.to_dict()["seconds"] == 1.235  # milliseconds in the report
+    assert repr(ClaimCheck("Q >= 5", [], 0.04, None, {"open": 0})) == (
+        "ClaimCheck('Q >= 5': no instances, 0.0 s)")  # fmt: skip
+
+
+def test_schedule_claim_time_estimate_uses_max_moves():
+    # replaying flash2 here (~300k moves) would take about 4.7 s; with max_moves=10 it is
+    # counted at once, so a 2 s limit still reaches it
+    (v,) = check_claim("io(flash2) >= 1", n=[64], d=[8], memory=[100], max_moves=10,
+                       time_limit=2).verdicts  # fmt: skip
+    assert v.verdict == "confirmed" and "block counter" in v.upper.source
+    assert v.upper.value == count_io("flash2", 64, 8, 100, sum="chain").io
+
+
+def test_a_lower_bound_above_a_replayed_strategy_is_caught(monkeypatch):
+    # plant a wrong proof: the check must stop on the contradiction, never report it
+    import redblue.claims.check as check
+
+    monkeypatch.setattr(check, "lower_facts", lambda inst, explicit: [Fact(10**6, "planted")])
+    with pytest.raises(AssertionError, match=r"^inconsistent evidence at attention-N1-d1-"
+                       r"chain-M3: lower bound 1000000 \(planted\) > upper bound 6 "
+                       r"\(greedy \(replayed\)\)$"):  # fmt: skip
+        check_claim("Q >= 1", n=[1], d=[1], memory=[3], search_time=None)
+
+
+def test_a_strategy_found_at_a_smaller_memory_decides_a_larger_one():
+    # N=2, d=1: the search proves Q(M=5) = 11; at M=6 every schedule costs more (greedy 12),
+    # so the M=5 certificate, re-replayed at M=6, confirms Q <= 11 there without a search
+    v5, v6 = check_claim("Q <= 11", n=[2], d=[1], memory=[5, 6]).verdicts
+    assert v5.verdict == v6.verdict == "confirmed"
+    assert v5.upper.source == "exact search certificate (optimal)"
+    assert v6.upper.source == "exact search certificate (optimal), at M = 5"
+    assert v6.evidence == "Q <= 11 (exact search certificate (optimal), at M = 5)"
+    dag = attention_instance(2, 1, 6, "chain").dag()
+    assert replay(dag, v6.upper.strategy, 6).io == v6.upper.value == 11
+
+
+def test_search_only_on_dags_of_at_most_search_max_nodes():
+    # Q <= 11 at N=2, d=1, M=5 is open on the schedules alone (greedy 20); the search
+    # proves Q = 11 there, but only if the DAG's node count is within the limit
+    nodes = attention_instance(2, 1, 5, "chain").nodes()
+    (v,) = check_claim("Q <= 11", n=[2], d=[1], memory=[5], search_max_nodes=nodes).verdicts
+    assert v.verdict == "confirmed" and v.upper.source.startswith("exact search")
+    (v,) = check_claim("Q <= 11", n=[2], d=[1], memory=[5], search_max_nodes=nodes - 1).verdicts
+    assert v.verdict == "open" and "exact search" not in v.lower.source + v.upper.source
+
+
+def test_search_stops_at_the_search_time_or_at_the_time_limit():
+    # N=2, d=2, M=3: the search does not finish in seconds; each limit must stop it
+    for limits in ({"search_time": 0.2}, {"search_time": 0.2, "time_limit": 120},
+                   {"search_time": None, "time_limit": 1.0}):  # fmt: skip
+        r = check_claim("Q >= 40", n=[2], d=[2], memory=[3], **limits)
+        (v,) = r.verdicts
+        assert v.verdict == "open" and v.lower.source.startswith("exact search (stopped by time")
+        assert v.lower.value <= 40 < v.upper.value and r.seconds < 30, limits
+        assert replay(attention_instance(2, 2, 3, "chain").dag(), v.upper.strategy, 3).io == (
+            v.upper.value)  # fmt: skip
+
+
+def test_lower_facts_add_no_explicit_fact_where_the_explicit_bound_is_the_trivial_one():
+    # at M = 100 for N = d = 1 the explicit bound is 4Nd itself: one fact, the trivial one
+    facts = lower_facts(attention_instance(1, 1, 100, "chain"))
+    assert [(f.value, f.source) for f in facts] == [
+        (4, "trivial bound (needed inputs + outputs)")]  # fmt: skip
+
+
+def test_upper_facts_estimate_with_the_given_max_moves():
+    # counted schedules cost nothing, so they fit in no time left; greedy does not
+    inst = attention_instance(4, 2, 30, "chain")
+    inst.compiled()
+    facts = upper_facts(inst, max_moves=10, left=lambda: 0.0)
+    assert [f.source.split(" ")[0] for f in facts] == ["flash1", "flash2", "tiling"]
+    assert all("block counter" in f.source for f in facts)
+
+
+def test_only_a_replayable_upper_bound_is_carried_to_larger_memories():
+    # with max_moves=10 the block schedules are counted (no strategy): the best upper
+    # bound at M=30 is a count, which cannot be re-replayed at M=31 and is not carried
+    r = check_claim("Q <= 10**6", n=[4], d=[2], memory=[30, 31], max_moves=10)
+    assert [v.verdict for v in r.verdicts] == ["confirmed", "confirmed"]
+    v30, v31 = r.verdicts
+    assert v30.upper.strategy is None and "block counter" in v30.upper.source
+    assert "at M = 30" not in v31.upper.source
+
+
+@pytest.mark.parametrize(
+    "claim, value, evidence",
+    [("Q >= 1", 10, "Q >= 10 (lower source)"), ("Q <= 1", 14, "Q <= 14 (upper source)"),
+     ("Q >= 1", 15, "Q <= 14 (upper source)"), ("Q <= 1", 9, "Q >= 10 (lower source)")],
+)  # fmt: skip
+def test_interval_verdict_evidence_states_the_deciding_bound(claim, value, evidence):
+    assert _interval_verdict(parse_claim(claim), sympy.Integer(value), LO, HI)[1] == evidence

@@ -20,6 +20,7 @@ from redblue.bounds.compare import compare, parse
 from redblue.bounds.expressions import (
     MAX_DEPTH,
     MAX_LENGTH,
+    MAX_LITERAL_BITS,
     as_sympy,
     parse_expression,
     parse_relation,
@@ -288,3 +289,109 @@ def test_parsing_is_fast():
     for _ in range(20):
         parse_expression(text)
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+# ------------------------------------------------------------------ every message, exactly
+_FNS = "Min, min, Max, max, sqrt, log, ceiling, ceil, floor"
+_VARS = "B, beta, d, E, h, I, k, M, m, N, n, N_, O, P, Q, q, r, S, T, t, u, x, y"
+MESSAGES = [
+    ("N.real", "cannot read 'N.real': attribute access is not allowed"),
+    ("x[0] + N", "cannot read 'x[0]' in 'x[0] + N': subscript is not allowed"),
+    ("-~N", "cannot read '~N' in '-~N': only unary + and - are allowed"),
+    ("N // d", "cannot read 'N // d': operator // is not allowed"),
+    ("N % 2", "cannot read 'N % 2': operator % is not allowed"),
+    ("N @ d", "cannot read 'N @ d': operator @ is not allowed"),
+    ("N << 1", "cannot read 'N << 1': operator << is not allowed"),
+    ("N >> 1", "cannot read 'N >> 1': operator >> is not allowed"),
+    ("N | d", "cannot read 'N | d': operator | is not allowed"),
+    ("N ^ 2 & d", "cannot read 'N ** 2 & d': operator & is not allowed"),
+    ("'a' + N", "cannot read \"'a'\" in \"'a' + N\": str literal is not allowed (numbers only)"),
+    ("True*N", "cannot read 'True' in 'True*N': bool literal is not allowed (numbers only)"),
+    ("1j*N", "cannot read '1j' in '1j*N': complex number literal is not allowed (numbers only)"),
+    ("1e400*N", "cannot read '1e400' in '1e400*N': float literal is not finite"),
+    ("2**1001", "cannot read '2**1001': constant exponent 1001 too large "
+                "(numerator and denominator at most 1000)"),
+    ("2**(1/1001)", "cannot read '2**(1/1001)': constant exponent 1/1001 too large "
+                    "(numerator and denominator at most 1000)"),
+    ("N**(-1001)", "cannot read 'N**(-1001)': constant exponent -1001 too large "
+                   "(numerator and denominator at most 1000)"),
+    ("N**1000.5", "cannot read 'N**1000.5': constant exponent 1000.50000000000 too large "
+                  "(numerator and denominator at most 1000)"),
+    ("sqrt(N, d)", "cannot read 'sqrt(N, d)': sqrt takes 1 arguments, not 2"),
+    ("log()", "cannot read 'log()': log takes 1 to 2 arguments, not 0"),
+    ("Min()", "cannot read 'Min()': Min takes 1 to 32 arguments, not 0"),
+    ("min(N, key=d)", "cannot read 'min(N, key=d)': keyword arguments are not allowed"),
+    ("N.f(2)", f"cannot read 'N.f' in 'N.f(2)': only the functions {_FNS} may be called"),
+    ("sqrt", "cannot read 'sqrt': function sqrt must be called, e.g. sqrt(N)"),
+    ("foo(N)", f"cannot read 'foo' in 'foo(N)': unknown function (allowed: {_FNS})"),
+    ("N + zz", f"cannot read 'zz' in 'N + zz': unknown name (variables: {_VARS})"),
+    ("1/0", "'1/0' is undefined or infinite (division by 0, log(0)?)"),
+    ("log(0)", "'log(0)' is undefined or infinite (division by 0, log(0)?)"),
+    ("Min(N, 1/0)", "'Min(N, 1/0)' is undefined or infinite (division by 0, log(0)?)"),
+    ("(-8)**(1/3)", "'(-8)**(1/3)' is not real (a root or log of a negative?)"),
+    ("sqrt(-1)", "'sqrt(-1)' is not real (a root or log of a negative?)"),
+    ("(N > d) + 1", "cannot read 'N > d' in '(N > d) + 1': "
+                    "a comparison is allowed only as the whole relation"),
+    ("N > d", "cannot read 'N > d': expected an expression, not a relation"),
+    ("N+" + "a" * 50, f"cannot read '{'a' * 37}...' in 'N+{'a' * 50}': unknown name "
+                      f"(variables: {_VARS})"),
+    ("f(x)" * 20, f"cannot parse '{('f(x)' * 20)[:57]}...': invalid syntax"),
+    ("N +\n\n  d +", "cannot parse 'N + d +': invalid syntax"),  # one line, whatever the input
+    ("1" + "0" * 101, f"cannot read '{'1' + '0' * 36}...' in '{'1' + '0' * 56}...': "
+                      "integer literal longer than 100 digits"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text,message", MESSAGES)
+def test_each_refusal_says_exactly_what_and_where(text, message):
+    with pytest.raises(InvalidInputError) as info:
+        parse_expression(text)
+    assert str(info.value) == message
+
+
+RELATION_MESSAGES = [
+    ("N + d", "'N + d' is not a relation like 'M >= d**2'"),
+    ("N > d + 1 < M",
+     "cannot read 'N > d + 1 < M': chained comparison; give one relation at a time"),
+    ("N is d", "cannot read 'N is d': comparison must be one of >=, <=, >, <, =="),
+    ("N != d", "cannot read 'N != d': comparison must be one of >=, <=, >, <, =="),
+    ("N >= zz", f"cannot read 'zz' in 'N >= zz': unknown name (variables: {_VARS})"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text,message", RELATION_MESSAGES)
+def test_each_relation_refusal_says_exactly_what(text, message):
+    with pytest.raises(InvalidInputError) as info:
+        parse_relation(text)
+    assert str(info.value) == message
+
+
+def test_limits_hold_at_their_boundary():
+    # the limits themselves are accepted, one beyond is refused
+    assert parse_expression("2**1000") == sympy.Integer(2) ** 1000
+    assert parse_expression("N**(-1000)") == sympy.Symbol("N", positive=True) ** -1000
+    assert parse_expression("N**(1/1000)") == sympy.Symbol("N", positive=True) ** sympy.Rational(
+        1, 1000)  # fmt: skip
+    assert str(parse_expression("N**1000.0")) == "N**1000.0"
+    big = 2**MAX_LITERAL_BITS - 1  # MAX_LITERAL_BITS bits
+    assert parse_expression(str(big)) == big
+    _refused(parse_expression, str(big + 1))
+    args = ", ".join(["N"] * 32)
+    assert parse_expression(f"Min({args})") == sympy.Min(*[sympy.Symbol("N", positive=True)])
+    _refused(parse_expression, f"Min({args}, N)")
+    assert str(parse_expression("log(N, 2)")) == "log(N)/log(2)"
+    _refused(parse_expression, "log(N, 2, 3)")
+    # nesting: MAX_DEPTH levels are fine, one more is not
+    assert parse_expression("sqrt(" * (MAX_DEPTH - 1) + "N" + ")" * (MAX_DEPTH - 1)).has(
+        sympy.Symbol("N", positive=True))  # fmt: skip
+    _refused(parse_expression, "sqrt(" * MAX_DEPTH + "N" + ")" * MAX_DEPTH)
+    text = "N" + "+N" * ((MAX_LENGTH - 1) // 2)
+    text += " " * (MAX_LENGTH - len(text))  # exactly MAX_LENGTH characters
+    assert parse_expression(text) == (MAX_LENGTH + 1) // 2 * sympy.Symbol("N", positive=True)
+    _refused(parse_expression, text + " ")
+    # a constant power is refused past MAX_CONSTANT_BITS bits (13,000), counted as the
+    # base's bit length times the exponent: 4096 has 13 bits, 8192 has 14
+    assert parse_expression("(2**12)**1000") == sympy.Integer(2) ** 12000
+    _refused(parse_expression, "(2**13)**1000")
+    assert parse_expression("(1/2**12)**1000") == sympy.Rational(1, 2**12000)
+    _refused(parse_expression, "(1/2**13)**1000")

@@ -166,7 +166,7 @@ class _Reader:
             return sympy.Symbol(node.id, positive=True)
         if node.id in FUNCTIONS:
             raise self.fail(node, f"function {node.id} must be called, e.g. {node.id}(N)")
-        known = ", ".join(sorted(self.variables, key=str.lower))
+        known = ", ".join(sorted(self.variables, key=lambda v: (v.lower(), v)))
         raise self.fail(node, f"unknown name (variables: {known})")
 
     def binop(self, node: ast.BinOp, depth: int) -> sympy.Expr:

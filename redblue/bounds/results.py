@@ -118,13 +118,15 @@ ALGORITHMS: dict[str, sympy.Expr] = {
 
 
 def result(name: str) -> Result:
-    """The :class:`Result` called ``name`` (``"thm-3.1"``, ``"Theorem 3.1"``, ``"3.1"``...)."""
+    """The :class:`Result` called ``name`` (``"thm-3.1"``, ``"Theorem 3.1"``, ``"3.1"``...).
+
+    Case, spaces and punctuation do not matter; a number matches a result's whole number.
+    """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     number = "".join(ch for ch in name if ch.isdigit() or ch == ".")
     for r in RESULTS:
-        if key == "".join(ch for ch in r.name if ch.isalnum()) or (
-            number and number == r.name.split("-")[-1]
-        ):
+        keys = {"".join(ch for ch in s.lower() if ch.isalnum()) for s in (r.name, r.title)}
+        if key in keys or (number and number == r.name.split("-")[-1]):
             return r
     raise KeyError(name)
 

@@ -189,11 +189,11 @@ def _interval_verdict(
 ) -> tuple[str, str, Fact | None]:
     """Verdict of ``Q op value`` knowing ``lo.value <= Q <= hi.value``, why, and the fact
     that decided it (``hi`` None: no upper bound was found within the time limit)."""
+    if claim.op == "==" and value != sympy.floor(value):  # with or without an upper bound
+        return "refuted", f"Q is a whole number and the bound {value} is not", None
     if hi is None:
         return _lower_only_verdict(claim, value, lo)
     if claim.op == "==":
-        if value != sympy.floor(value):
-            return "refuted", f"Q is a whole number and the bound {value} is not", None
         if hi.value < value:
             return "refuted", f"Q <= {hi.value} ({hi.source})", hi
         if lo.value > value:
