@@ -21,6 +21,7 @@ from typing import Any, NoReturn, TextIO
 from redblue import __version__, progress
 from redblue.checks import check_time_limit, parse_whole
 from redblue.errors import InvalidInputError
+from redblue.game import VARIANTS
 from redblue.readwrite import (
     GRAPH_FORMATS,
     STRATEGY_FORMATS,
@@ -183,6 +184,21 @@ def add_strategy_format(p: argparse.ArgumentParser, what: str, default: str) -> 
     """``--strategy-format``: the format of the strategy file a command reads or writes."""
     p.add_argument("--strategy-format", choices=STRATEGY_FORMATS, metavar="FMT",
                    help=f"format {what}: {', '.join(STRATEGY_FORMATS)} (default: {default})")
+
+
+def add_replay_rules(p: argparse.ArgumentParser, whose: str = "the strategy's") -> None:
+    """``--memory`` and ``--variant`` of a replay, each defaulting to the strategy's own."""
+    p.add_argument("--memory", type=positive, metavar="M",
+                   help=f"red-pebble limit M (default: {whose})")  # fmt: skip
+    p.add_argument("--variant", choices=tuple(VARIANTS), help=f"the game (default: {whose})")
+
+
+def add_strategy_input(p: argparse.ArgumentParser) -> None:
+    """The ``STRATEGY`` file a command replays, its format and its replay rules."""
+    p.add_argument("strategy", metavar="STRATEGY",
+                   help="the strategy's file, json or text (- for stdin)")  # fmt: skip
+    add_strategy_format(p, "of the strategy file", "from its extension or content")
+    add_replay_rules(p)
 
 
 def check_strategy_output(args: argparse.Namespace, flag: str = "-o FILE") -> None:

@@ -12,6 +12,7 @@ from redblue.cli._common import (
     EXIT_OK,
     STDIO,
     add_graph_input,
+    add_replay_rules,
     add_strategy_format,
     examples,
     load_graph,
@@ -19,7 +20,6 @@ from redblue.cli._common import (
     positive,
 )
 from redblue.errors import IllegalMoveError, InvalidInputError
-from redblue.game import VARIANTS
 from redblue.game.trace import StrategyDiff, diff_strategies, format_table
 
 
@@ -87,10 +87,7 @@ def register(sub: Any) -> None:
     p.add_argument("first", metavar="S1", help="the first strategy's file, a (- for stdin)")
     p.add_argument("second", metavar="S2", help="the second strategy's file, b (- for stdin)")
     add_strategy_format(p, "of both strategy files", "from each one's extension or content")
-    p.add_argument("--memory", type=positive, metavar="M",
-                   help="red-pebble limit M of both (default: each strategy's own)")  # fmt: skip
-    p.add_argument("--variant", choices=tuple(VARIANTS),
-                   help="the game of both (default: each strategy's own)")  # fmt: skip
+    add_replay_rules(p, "each strategy's own; given, it holds for both")
     p.add_argument("--limit", type=positive, default=10, metavar="N",
                    help="show at most N of the nodes that differ, largest difference first")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -13,14 +13,12 @@ from redblue.cli._common import (
     EXIT_OK,
     STDIO,
     add_graph_input,
-    add_strategy_format,
+    add_strategy_input,
     examples,
     load_graph,
     load_strategy,
-    positive,
 )
 from redblue.errors import InvalidInputError
-from redblue.game import VARIANTS
 from redblue.game.trace import TABLE_FORMATS, move_columns, table_lines
 
 #: the table format a file extension of ``-o`` implies
@@ -71,12 +69,7 @@ def register(sub: Any) -> None:
         ),
     )
     add_graph_input(p)
-    p.add_argument("strategy", metavar="STRATEGY",
-                   help="the strategy's file, json or text (- for stdin)")  # fmt: skip
-    add_strategy_format(p, "of the strategy file", "from its extension or content")
-    p.add_argument("--memory", type=positive, metavar="M",
-                   help="red-pebble limit M (default: the strategy's)")  # fmt: skip
-    p.add_argument("--variant", choices=tuple(VARIANTS), help="the game (default: the strategy's)")
+    add_strategy_input(p)
     p.add_argument("--table-format", choices=TABLE_FORMATS,
                    help="how the table is written (default: csv for -o *.csv, markdown for "
                    "*.md, else text)")  # fmt: skip

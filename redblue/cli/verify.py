@@ -11,15 +11,14 @@ from redblue.cli._common import (
     EXIT_INVALID,
     EXIT_OK,
     add_graph_input,
-    add_strategy_format,
+    add_strategy_input,
     examples,
     load_graph,
     load_strategy,
-    positive,
     print_replay,
 )
 from redblue.errors import IllegalMoveError, InvalidInputError
-from redblue.game import VARIANTS, replay
+from redblue.game import replay
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,11 +53,6 @@ def register(sub: Any) -> None:
         ),
     )
     add_graph_input(p)
-    p.add_argument("strategy", metavar="STRATEGY",
-                   help="the strategy's file, json or text (- for stdin)")  # fmt: skip
-    add_strategy_format(p, "of the strategy file", "from its extension or content")
-    p.add_argument("--memory", type=positive, metavar="M",
-                   help="red-pebble limit M (default: the strategy's)")  # fmt: skip
-    p.add_argument("--variant", choices=tuple(VARIANTS), help="the game (default: the strategy's)")
+    add_strategy_input(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

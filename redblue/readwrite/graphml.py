@@ -19,9 +19,9 @@ from typing import Any
 import networkx as nx
 
 from redblue.checks import check_path, short_repr
-from redblue.dags.validate import _check_graph, validate_dag
+from redblue.dags.validate import _check_graph
 from redblue.errors import InvalidGraphError, InvalidInputError
-from redblue.readwrite._files import STDIO, paused_gc, read_text, write_text
+from redblue.readwrite._files import STDIO, paused_gc, read_text, validated, write_text
 from redblue.readwrite._typed import (
     MARK,
     decode,
@@ -212,11 +212,7 @@ line 1, column 9
     H.add_edges_from(
         (ids[u], ids[v], typed(d, "edge", f"edge {u} -> {v}")) for u, v, d in G.edges(data=True)
     )
-    try:
-        validate_dag(H)
-    except InvalidGraphError as exc:
-        raise InvalidGraphError(f"{name}: {exc}") from None
-    return H
+    return validated(H, name)
 
 
 def read_graphml(path: str | os.PathLike[str]) -> nx.DiGraph:
