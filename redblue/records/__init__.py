@@ -1,0 +1,1 @@
+"""Certified optima of the red-blue pebble game: a record table whose every entry is replayed."""
