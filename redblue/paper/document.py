@@ -24,7 +24,8 @@ class Report:
     """A report as a list of blocks, rendered to markdown and HTML alike.
 
     Each block is ``("h", level, text)``, ``("p", text)``, ``("strong", text)`` (a
-    paragraph in bold), ``("table", header, rows)`` or ``("img", path, caption)``.
+    paragraph in bold), ``("table", header, rows)``, ``("img", path, caption)`` or
+    ``("frame", path, caption)`` (a page of its own: embedded in HTML, linked in markdown).
 
     Examples
     --------
@@ -57,6 +58,9 @@ class Report:
     def image(self, path: str, caption: str) -> None:
         self.blocks.append(("img", path, caption))
 
+    def frame(self, path: str, caption: str) -> None:
+        self.blocks.append(("frame", path, caption))
+
     def markdown(self) -> str:
         """The report as markdown."""
         out = [f"# {self.title}", ""]
@@ -73,6 +77,8 @@ class Report:
                 out.append("|" + "---|" * len(header))
                 out += ["| " + " | ".join(r) + " |" for r in rows]
                 out.append("")
+            elif block[0] == "frame":
+                out += [f"[{block[2]}]({block[1]})", ""]
             else:
                 out += [f"![{block[2]}]({block[1]})", "", f"*{block[2]}*", ""]
         return "\n".join(out)
@@ -99,6 +105,11 @@ class Report:
                 for r in block[2]:
                     out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>")
                 out.append("</table>")
+            elif block[0] == "frame":
+                out.append(f"<figure><iframe src='{e(block[1])}' title='{e(block[2])}' "
+                           "style='width:100%;height:600px;border:1px solid #999'></iframe>"
+                           f"<figcaption><a href='{e(block[1])}'>{e(block[2])}</a>"
+                           "</figcaption></figure>")  # fmt: skip
             else:
                 out.append(f"<figure><img src='{e(block[1])}' alt='{e(block[2])}'>"
                            f"<figcaption>{e(block[2])}</figcaption></figure>")  # fmt: skip

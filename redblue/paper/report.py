@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from redblue import __version__
-from redblue.errors import InvalidInputError
+from redblue.errors import InvalidInputError, RedBlueError
 from redblue.paper.document import Report
 from redblue.paper.figures import (
     algorithms,
@@ -45,9 +45,11 @@ from redblue.paper.figures import (
     plot_lemma_3_3,
     pyplot,
 )
+from redblue.paper.grid import exact_dag
 from redblue.paper.verdicts import Verdict, summary_line
 from redblue.progress import phase
 from redblue.sweep import read_rows
+from redblue.view import view
 
 __all__ = ["REPORT_COLUMNS", "load_rows", "provenance", "row_limits", "write_report"]
 
@@ -227,6 +229,33 @@ def _lemma_table(counts: Sequence[dict[str, Any]]) -> list[list[Any]]:
             for c in counts]  # fmt: skip
 
 
+# -- the exact optima's certificates, each as a viewer page (redblue.view) ---------------
+
+
+def _certificate_views(rep: Report, out: Path, exact_rows: Sequence[dict[str, Any]]) -> None:
+    """One viewer page a certificate of an exact optimum (``exact_moves`` of the rows),
+    written next to the report and embedded in it."""
+    rep.heading("Exact optima, move by move")
+    rep.para("Each certificate below is the optimal strategy the search found, replayed: "
+             "step through it, click a node for its history, switch on the segments of M "
+             "I/O. Each viewer is also a page of its own.")  # fmt: skip
+    for r in ordered(exact_rows):
+        if not r.get("exact_moves"):
+            continue
+        n, d, m = r["n"], r["d"], r["memory"]
+        name = f"view_n{n}_d{d}_m{m}.html"
+        try:
+            page = view(exact_dag(n, d), [tuple(move) for move in r["exact_moves"]], m,
+                        title=f"exact optimum, attention N={n}, d={d}, M={m}: "
+                        f"{r.get('exact_io')} I/O")  # fmt: skip
+        except RedBlueError as exc:  # rows from elsewhere: say so, show the rest
+            rep.para(f"The certificate of N={n}, d={d}, M={m} could not be shown: {exc}")
+            continue
+        page.save(out / name)
+        rep.frame(name, f"N={n}, d={d}, M={m}: the optimum, {r.get('exact_io')} I/O, "
+                  f"{len(r['exact_moves'])} moves")  # fmt: skip
+
+
 def write_report(
     out_dir: str | os.PathLike[str],
     *,
@@ -317,6 +346,8 @@ def write_report(
                    + [r.get(f"{a}_io") for a in ealgs]
                    for r in ordered(exact_rows)
                    if r.get("exact_upper") is not None])  # fmt: skip
+    if any(r.get("exact_moves") for r in exact_rows):
+        _certificate_views(rep, out, exact_rows)
     if lemma_counts:
         rep.heading("Lemma 3.3: QK^T roots per part of FlashAttention-2")
         if plt is not None:
