@@ -8,6 +8,8 @@ from typing import Any
 from redblue import dags, progress
 from redblue.checks import parse_whole
 from redblue.cli._common import EXIT_OK, STDIO, add_graph_format, examples, positive, save_graph
+from redblue.cli.simulate import add_variant_options, variant_of
+from redblue.dags.multihead import multihead_attention_dag
 from redblue.errors import InvalidInputError
 
 
@@ -20,11 +22,25 @@ def _emit_graph(G: Any, args: argparse.Namespace) -> None:
 
 def _build(args: argparse.Namespace) -> Any:
     family, limit = args.family, args.max_nodes
+    if family == "attention" and args.backward:
+        plain = {"n": args.n, "causal": False, "block_mask": None, "block_size": None,
+                 "n_keys": None}
+        if args.stable or args.scale is not None or args.normalize != "late" or \
+                args.heads is not None or args.kv_heads is not None or variant_of(args) != plain:
+            raise InvalidInputError("--backward builds the plain backward pass: no --causal, "
+                                    "--block-mask, --decode-rows, --heads, --stable, --scale "
+                                    "or --normalize")  # fmt: skip
+        return dags.attention_backward_dag(args.n, args.d, sum=args.sum, max_nodes=limit)
     if family == "attention":
-        return dags.attention_dag(
-            args.n, args.d, sum=args.sum, normalize=args.normalize,
-            causal=args.causal, stable=args.stable, scale=args.scale, max_nodes=limit,
-        )  # fmt: skip
+        variant = variant_of(args)
+        options = {"sum": args.sum, "normalize": args.normalize, "stable": args.stable,
+                   "scale": args.scale, "max_nodes": limit, **variant}
+        if args.heads is not None or args.kv_heads is not None:
+            if args.heads is None or args.kv_heads is None:
+                raise InvalidInputError("--heads and --kv-heads go together")
+            return multihead_attention_dag(options.pop("n"), args.d, heads=args.heads,
+                                           kv_heads=args.kv_heads, **options)  # fmt: skip
+        return dags.attention_dag(options.pop("n"), args.d, **options)
     if family == "matmul":
         return dags.matmul_dag(args.m, args.k, args.n, sum=args.sum, max_nodes=limit)
     if family == "chain":
@@ -87,9 +103,14 @@ def register(sub: Any) -> None:
                    help="shape of each summation")  # fmt: skip
     p.add_argument("--normalize", choices=("late", "early"), default="late",
                    help="divide by the row sum after (late) or before (early) the A*V product")
-    p.add_argument("--causal", action="store_true", help="key j only for j <= i")
+    add_variant_options(p)
+    p.add_argument("--heads", type=positive, metavar="H", help="H query heads (with --kv-heads)")
+    p.add_argument("--kv-heads", type=positive, metavar="HKV",
+                   help="HKV shared key/value heads (grouped-query attention)")
     p.add_argument("--stable", action="store_true", help="subtract the row max before exp")
     p.add_argument("--scale", type=float, help="factor folded into exp, e.g. 1/sqrt(d)")
+    p.add_argument("--backward", action="store_true",
+                   help="the backward pass instead: dQ, dK, dV from dO, L and D")
     p = family("matmul", "standard m x k times k x n matrix multiplication")
     for dim, what in (("m", "rows of the left matrix"), ("k", "the inner dimension"),
                       ("n", "columns of the right matrix")):  # fmt: skip

@@ -8,7 +8,10 @@ lower bounds are proved on; the options give the variants an implementation may 
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
+import numpy as np
 
 from redblue.dags._builder import (
     MAX_NODES,
@@ -24,6 +27,7 @@ from redblue.dags._builder import (
     number,
     reduce_terms,
 )
+from redblue.dags.attention_masks import key_pattern
 from redblue.errors import InvalidInputError
 
 __all__ = ["attention_dag", "attention_node_count"]
@@ -41,6 +45,9 @@ def attention_dag(
     stable: bool = False,
     scale: float | None = None,
     online: bool = False,
+    n_keys: int | None = None,
+    block_mask: Any = None,
+    block_size: int | None = None,
     max_nodes: int | None = MAX_NODES,
 ) -> nx.DiGraph:
     r"""Return the computation DAG of attention ``O = softmax(Q K^T) V``.
@@ -106,6 +113,17 @@ def attention_dag(
         ``T = sub(S, S)``, ``D[i](0:1) = A[i,j_0]`` and ``U[i,l](0:1) = mul(A, V)`` (the last
         partial sums are ``D[i]`` and ``U[i,l]``). Then ``R[i] = recip(D[i])`` and
         ``O = R * U`` as usual. ``sum`` shapes only the dot products ``S``.
+    n_keys : int or None, default None
+        Number of keys ``N_k`` (rows of ``K`` and ``V``); None means ``n``. Decoding with
+        a KV cache is ``n`` = a few query rows against ``n_keys`` cached keys.
+    block_mask : array_like or str or None, default None
+        Block-sparse attention: row ``i`` sees key ``j`` only if
+        ``block_mask[i // block_size, j // block_size]`` is set (shape
+        ``(ceil(n / B), ceil(N_k / B))``; see
+        :func:`~redblue.dags.attention_masks.key_pattern`). Combines with ``causal``.
+        Every row must keep at least one key.
+    block_size : int or None, default None
+        ``B``, required with ``block_mask``.
     max_nodes : int or None, default :data:`redblue.dags.MAX_NODES` (5,000,000)
         Refuse, before building anything, a graph with more nodes than this (counted by
         :func:`attention_node_count`); None for no limit. ``attention_dag(100000, 128)``
@@ -121,15 +139,18 @@ def attention_dag(
     ------
     InvalidInputError
         If ``n`` or ``d`` is not a positive int, ``sum`` or ``normalize`` is not one of the
-        allowed values, ``scale`` is not a positive finite number or None, ``online``
-        is set without ``stable=True`` or with ``normalize="early"``, or the graph would
-        have more than ``max_nodes`` nodes.
+        allowed values, the key pattern is bad (see
+        :func:`~redblue.dags.attention_masks.key_pattern`), ``scale`` is not a positive
+        finite number or None, ``online`` is set without ``stable=True`` or with
+        ``normalize="early"``, or the graph would have more than ``max_nodes`` nodes.
 
     Notes
     -----
     Let ``C`` be the number of query-key pairs: ``C = N^2``, or ``N (N + 1) / 2`` when
-    ``causal``. The number of nodes is (``"tree"`` and ``"chain"`` always agree, since a
-    binary summation of ``k`` terms has ``k - 1`` nodes in either shape):
+    ``causal`` (``N N_k`` with ``n_keys``, the kept pairs with a block mask). With
+    ``n_keys``, the ``3Nd`` below becomes ``(N + 2 N_k) d`` (the inputs); every other
+    ``N`` counts query rows. The number of nodes is (``"tree"`` and ``"chain"`` always
+    agree, since a binary summation of ``k`` terms has ``k - 1`` nodes in either shape):
 
     ========================  =============  ===============================
     ``sum``                   ``normalize``  nodes
@@ -188,24 +209,30 @@ def attention_dag(
     online = bool(online)
     if online and (not stable or normalize != "late"):
         raise InvalidInputError("online=True needs stable=True and normalize='late'")
+    pattern = key_pattern(n, n_keys=n_keys, causal=causal, block_mask=block_mask,
+                          block_size=block_size)
     count = attention_node_count(
-        n, d, sum=shape, normalize=normalize, causal=causal, stable=stable, online=online
+        n, d, sum=shape, normalize=normalize, causal=causal, stable=stable, online=online,
+        n_keys=n_keys, block_mask=pattern.block_mask, block_size=block_size,
     )
     check_node_count(f"attention N={number(n)}, d={number(d)}", count, max_nodes)
 
     G = nx.DiGraph()
+    extra = pattern.describe()
     G.graph["name"] = (
         f"attention_dag(n={n}, d={d}, sum={shape!r}, normalize={normalize!r}, "
         f"causal={causal}, stable={stable}, scale={scale!r}"
-        + (", online=True)" if online else ")")
+        + (", online=True" if online else "") + (f", {extra})" if extra else ")")
     )
     for tensor in ("Q", "K", "V"):
-        for r in range(n):
+        for r in range(n if tensor == "Q" else pattern.n_keys):
             for c in range(d):
                 add_input(G, f"{tensor}[{r},{c}]", tensor, [r, c])
 
-    def keys(i: int) -> range:
-        return range(i + 1) if causal else range(n)
+    dense = None if pattern.block_mask is None else pattern.dense()
+
+    def keys(i: int) -> list[int]:
+        return list(pattern.keys(i)) if dense is None else np.flatnonzero(dense[i]).tolist()
 
     # S = Q K^T, one dot product per (query, key) pair.
     for i in range(n):
@@ -232,19 +259,22 @@ def attention_dag(
         row_sum[i] = reduce_terms(G, f"D[{i}]", [f"A[{i},{j}]" for j in keys(i)], "add", shape)
 
     for i in range(n):
+        ks = keys(i)  # products are named by key: AV[i,j,l], PV[i,j,l]
         if normalize == "late":
             add_op(G, f"R[{i}]", "recip", [row_sum[i]])
             for c in range(d):
-                pairs = [(f"A[{i},{j}]", f"V[{j},{c}]") for j in keys(i)]
-                dot_product(G, f"U[{i},{c}]", pairs, shape, f"AV[{i},{{}},{c}]".format)
+                pairs = [(f"A[{i},{j}]", f"V[{j},{c}]") for j in ks]
+                names = [f"AV[{i},{j},{c}]" for j in ks]
+                dot_product(G, f"U[{i},{c}]", pairs, shape, names.__getitem__)
                 add_op(G, f"O[{i},{c}]", "mul", [f"R[{i}]", f"U[{i},{c}]"])
                 mark_output(G, f"O[{i},{c}]", "O", [i, c])
         else:
-            for j in keys(i):
+            for j in ks:
                 add_op(G, f"P[{i},{j}]", "div", [f"A[{i},{j}]", row_sum[i]])
             for c in range(d):
-                pairs = [(f"P[{i},{j}]", f"V[{j},{c}]") for j in keys(i)]
-                dot_product(G, f"O[{i},{c}]", pairs, shape, f"PV[{i},{{}},{c}]".format)
+                pairs = [(f"P[{i},{j}]", f"V[{j},{c}]") for j in ks]
+                names = [f"PV[{i},{j},{c}]" for j in ks]
+                dot_product(G, f"O[{i},{c}]", pairs, shape, names.__getitem__)
                 mark_output(G, f"O[{i},{c}]", "O", [i, c])
     return G
 
@@ -290,6 +320,9 @@ def attention_node_count(
     causal: bool = False,
     stable: bool = False,
     online: bool = False,
+    n_keys: int | None = None,
+    block_mask: Any = None,
+    block_size: int | None = None,
 ) -> int:
     """Return the number of nodes of :func:`attention_dag` in closed form.
 
@@ -303,6 +336,7 @@ def attention_node_count(
     sum : {"tree", "chain", "fma"}, default "tree"
     normalize : {"late", "early"}, default "late"
     causal, stable, online : bool, default False
+    n_keys, block_mask, block_size
         As in :func:`attention_dag`.
 
     Returns
@@ -325,6 +359,8 @@ def attention_node_count(
     130
     >>> attention_node_count(2, 1, stable=True, online=True)
     36
+    >>> attention_node_count(1, 2, n_keys=3)  # one query row against 3 cached keys
+    41
 
     References
     ----------
@@ -335,17 +371,20 @@ def attention_node_count(
     d = check_int("d", d, 1)
     shape = check_choice("sum", sum, SUM_SHAPES)
     normalize = check_choice("normalize", normalize, _NORMALIZE)
-    c = n * (n + 1) // 2 if causal else n * n
+    pattern = key_pattern(n, n_keys=n_keys, causal=causal, block_mask=block_mask,
+                          block_size=block_size)
+    c = pattern.pairs()
+    inputs = (n + 2 * pattern.n_keys) * d
     fma = shape == "fma"
     if online:
         if not stable or normalize != "late":
             raise InvalidInputError("online=True needs stable=True and normalize='late'")
         dots = d * c if fma else (2 * d - 1) * c
-        return 3 * n * d + dots + 2 * d * c + 6 * c - 3 * n
+        return inputs + dots + 2 * d * c + 6 * c - 3 * n
     if normalize == "late":
-        count = 4 * n * d + 2 * d * c + 2 * c if fma else 3 * n * d + 4 * d * c + c
+        count = inputs + (n * d + 2 * d * c + 2 * c if fma else 4 * d * c + c)
     else:
-        count = 3 * n * d + 2 * d * c + 3 * c - n if fma else 2 * n * d + 4 * d * c + 2 * c - n
+        count = inputs + (2 * d * c + 3 * c - n if fma else 4 * d * c + 2 * c - n - n * d)
     if stable:
         count += 2 * c - n
     return count

@@ -229,6 +229,7 @@ def reference_attention(
     *,
     causal: bool = False,
     scale: float | None = None,
+    mask: ArrayLike | None = None,
 ) -> np.ndarray:
     """Return ``softmax(scale * Q K^T) V`` computed directly with numpy.
 
@@ -245,6 +246,9 @@ def reference_attention(
     scale : float or None, default None
         Factor applied to ``Q K^T`` before the softmax; None means 1 (the paper has no
         scaling; transformers use ``1 / sqrt(d)``).
+    mask : array_like of bool, shape (n, m), or None
+        Query ``i`` attends to key ``j`` only where ``mask[i, j]`` (block-sparse
+        attention: ``KeyPattern.dense()``); combined with ``causal``.
 
     Returns
     -------
@@ -254,8 +258,8 @@ def reference_attention(
     Raises
     ------
     InvalidInputError
-        If the shapes do not fit together, there are no keys, an argument is not
-        numeric, or ``scale`` is NaN, infinite or a bool.
+        If the shapes do not fit together, there are no keys (or a row of ``mask`` keeps
+        none), an argument is not numeric, or ``scale`` is NaN, infinite or a bool.
 
     Examples
     --------
@@ -291,8 +295,17 @@ def reference_attention(
     if K.shape[0] == 0:
         raise InvalidInputError("attention needs at least one key: K and V have no rows")
     S = factor * (Q @ K.T)
+    keep = np.ones(S.shape, dtype=bool)
     if causal:
-        S = np.where(np.tril(np.ones(S.shape, dtype=bool)), S, -np.inf)
+        keep &= np.tril(keep)
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.shape != S.shape:
+            raise InvalidInputError(f"mask has shape {m.shape}, the scores {S.shape}")
+        keep &= m.astype(bool)
+    if not keep.any(axis=1).all():
+        raise InvalidInputError("a query row attends to no key (the mask leaves it empty)")
+    S = np.where(keep, S, -np.inf)
     S = S - S.max(axis=1, keepdims=True)
     A = np.exp(S)
     return (A / A.sum(axis=1, keepdims=True)) @ V

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from redblue.dags._builder import check_int
+from redblue.dags.attention_masks import KeyPattern, key_pattern
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
@@ -82,6 +83,50 @@ def check_shape(shape: Any) -> str:
             f"is a left-to-right chain), got {shape!r}"
         )
     return shape
+
+
+def check_pattern(n: int, pattern: KeyPattern | None) -> KeyPattern:
+    """The key pattern of a schedule on ``n`` query rows (None: all pairs)."""
+    if pattern is None:
+        return key_pattern(n)
+    if not isinstance(pattern, KeyPattern) or pattern.n != n:
+        raise InvalidInputError(f"pattern must be a KeyPattern of {n} query rows")
+    return pattern
+
+
+def _pad(keep: np.ndarray, br: int, bc: int) -> np.ndarray:
+    n, nk = keep.shape
+    out = np.zeros((ceil_div(n, br) * br, ceil_div(nk, bc) * bc), dtype=bool)
+    out[:n, :nk] = keep
+    return out
+
+
+def tile_rows(keep: np.ndarray, br: int, bc: int) -> np.ndarray:
+    """``[I, J]``: rows of query block ``I`` (``br`` rows) with a kept key in key block
+    ``J`` (``bc`` keys)."""
+    pad = _pad(keep, br, bc)
+    tr, tc = pad.shape[0] // br, pad.shape[1] // bc
+    return pad.reshape(tr, br, tc, bc).any(axis=3).sum(axis=1)
+
+
+def tile_keys(keep: np.ndarray, br: int, bc: int) -> np.ndarray:
+    """``[I, J]``: keys of key block ``J`` kept by some row of query block ``I``."""
+    pad = _pad(keep, br, bc)
+    tr, tc = pad.shape[0] // br, pad.shape[1] // bc
+    return pad.reshape(tr, br, tc, bc).any(axis=1).sum(axis=2)
+
+
+def causal_tiles(n: int, br: int, bc: int) -> tuple[int, int]:
+    """On the causal pattern with query blocks of ``br`` rows and key blocks of ``bc``:
+    ``(sum_I (e_I + 1), kept tiles)``, ``e_I`` the last row of block ``I``. Query block
+    ``I`` sees keys ``0..e_I``, i.e. ``e_I // bc + 1`` key blocks. O(N / br), no pattern."""
+    ends = np.minimum(np.arange(1, ceil_div(n, br) + 1, dtype=np.int64) * br, n)
+    return int(ends.sum()), int(((ends - 1) // bc + 1).sum())
+
+
+def plain_causal(pattern: KeyPattern) -> bool:
+    """True for the causal pattern without a block mask (counted in closed form)."""
+    return pattern.causal and pattern.block_mask is None
 
 
 def too_small(algorithm: str, memory: int, smallest: int, why: str) -> InvalidInputError:

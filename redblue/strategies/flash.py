@@ -25,6 +25,11 @@ the footprint ``F = B_r (2d + 1) + 2 B_c d + c <= M`` (see :func:`flash_block_si
   running sums stay red), inner loop over key blocks (``K_J``, ``V_J`` loaded per
   ``I``); ``O_I`` is stored once.
 
+On a masked graph (``pattern``: causal, block-sparse, or ``N_q`` rows against ``N_k``
+cached keys; :mod:`redblue.dags.attention_masks`) a block runs only its kept pairs, a
+fully masked block is skipped, and only the rows and keys a block uses are loaded; each
+row's running sums start at its first kept key and end at its last.
+
 References
 ----------
 .. [1] T. Dao, D. Y. Fu, S. Ermon, A. Rudra, C. Re, "FlashAttention: fast and
@@ -39,6 +44,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from redblue.dags._builder import check_int
+from redblue.dags.attention_masks import KeyPattern
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, STORE, EncodedMoves
@@ -47,14 +54,19 @@ from redblue.strategies._common import (
     MoveBuffer,
     Segment,
     blocks_of,
+    causal_tiles,
     ceil_div,
+    check_pattern,
     check_shape,
     check_sizes,
     concat,
     dot_segments,
     interleave,
+    plain_causal,
     single,
     step,
+    tile_keys,
+    tile_rows,
     too_small,
 )
 from redblue.strategies._ids import AttentionIds, OnlineIds, attention_ids, online_ids
@@ -67,7 +79,8 @@ def _extra(shape: str, stable: bool = False) -> int:
 
 
 def flash_block_sizes(
-    n: int, d: int, memory: int, *, sum: str = "chain", version: int = 1, stable: bool = False
+    n: int, d: int, memory: int, *, sum: str = "chain", version: int = 1, stable: bool = False,
+    n_keys: int | None = None,
 ) -> tuple[int, int]:
     """Block sizes ``(B_r, B_c)`` FlashAttention uses here, chosen to fit in ``memory``.
 
@@ -105,6 +118,9 @@ def flash_block_sizes(
         For the online-softmax graph (``stable=True, online=True``): each query row
         also keeps its running maximum, so a row costs ``2d + 2`` words, and the
         working values need ``c = 3`` for both shapes.
+    n_keys : int or None, default None
+        Keys ``N_k`` (decoding against a KV cache); None means ``n``. Query blocks are
+        capped at ``n``, key blocks at ``N_k``.
 
     Returns
     -------
@@ -139,6 +155,7 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
     .. [2] T. Dao, "FlashAttention-2", 2023, Algorithm 1.
     """
     n, d, memory = check_sizes(n, d, memory)
+    nk = n if n_keys is None else check_int("n_keys", n_keys, 1)
     c = _extra(check_shape(sum), stable)
     if version not in (1, 2):
         raise InvalidInputError(f"version must be 1 or 2, got {version!r}")
@@ -148,7 +165,9 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
         raise too_small("FlashAttention", memory, smallest,
                         "one query row, its running sums, one key and one value row")
     pub = ceil_div(memory, 4 * d)
-    outer, inner = min(pub, n), min(pub, d, n)
+    # the outer loop runs over key blocks for FA-1, query blocks for FA-2
+    outer_cap, inner_cap = (nk, n) if version == 1 else (n, nk)
+    outer, inner = min(pub, outer_cap), min(pub, d, inner_cap)
     # words per row: a query row brings its running values, a key row its value row (2d)
     w_outer, w_inner = (2 * d, w_row) if version == 1 else (w_row, 2 * d)
 
@@ -162,30 +181,31 @@ needs M >= 36 (one query row, its running sums, one key and one value row)
         else:
             inner = min(inner, (memory - c) // (w_row + 2 * d))
             outer = min(outer, (memory - c - inner * w_inner) // w_outer)
-    assert outer >= inner >= 1 and fits(outer, inner), (outer, inner)
+    assert outer >= 1 and inner >= 1 and fits(outer, inner), (outer, inner)
     return (inner, outer) if version == 1 else (outer, inner)
 
 
-def _ids(graph: CompiledGraph, n: int, d: int, shape: str, stable: bool):
+def _ids(graph: CompiledGraph, n: int, d: int, shape: str, stable: bool,
+         pattern: KeyPattern | None):
     if stable:
-        return online_ids(graph, n, d, check_shape(shape))
-    return attention_ids(graph, n, d, check_shape(shape))
+        return online_ids(graph, n, d, check_shape(shape), pattern)
+    return attention_ids(graph, n, d, check_shape(shape), pattern=pattern)
 
 
 def _pair_segments(ids: AttentionIds, ii: np.ndarray, jj: np.ndarray, first: bool) -> Segment:
     """Moves of the query-key pairs ``(ii[t], jj[t])``, one pair after another.
 
-    ``first``: the pairs are the first key of their row (``j = 0``): the running sums
-    start with these terms.
+    ``first``: the pairs are the first key of their row (``j = 0`` unmasked): the running
+    sums start with these terms.
     """
-    shape = ids.shape
+    shape, jp = ids.shape, ids.pairs.prev[ii, jj]
     st = None if ids.s_term is None else ids.s_term[ii, jj]
     segs = dot_segments(shape, st, ids.s_acc[ii, jj])
     segs += [single(COMPUTE, ids.A[ii, jj]), single(DELETE, ids.s_acc[ii, jj, -1])]
     if not first:
-        segs += [single(COMPUTE, ids.d_acc[ii, jj]), single(DELETE, ids.d_acc[ii, jj - 1])]
+        segs += [single(COMPUTE, ids.d_acc[ii, jj]), single(DELETE, ids.d_acc[ii, jp])]
     ut = None if ids.u_term is None else ids.u_term[ii, jj]
-    segs.append(step(shape, ut, ids.u_acc[ii, jj], None if first else ids.u_acc[ii, jj - 1]))
+    segs.append(step(shape, ut, ids.u_acc[ii, jj], None if first else ids.u_acc[ii, jp]))
     if not first:  # the first A[i,0] is the row sum's first partial: it stays
         segs.append(single(DELETE, ids.A[ii, jj]))
     kinds = np.concatenate([k for k, _ in segs])
@@ -203,10 +223,11 @@ def _online_pair_segments(ids: OnlineIds, ii: np.ndarray, jj: np.ndarray,
         segs += [single(COMPUTE, t), single(COMPUTE, a), single(DELETE, t),
                  interleave([(COMPUTE, ids.u_acc[ii, jj])])]
         return concat(segs)
-    m_new, m_old = ids.m_acc[ii, jj], ids.m_acc[ii, jj - 1]
+    jp = ids.pairs.prev[ii, jj]
+    m_new, m_old = ids.m_acc[ii, jj], ids.m_acc[ii, jp]
     dm, c = ids.dm[ii, jj], ids.c[ii, jj]
-    d_new, d_old = ids.d_acc[ii, jj], ids.d_acc[ii, jj - 1]
-    w, u_new, u_old = ids.W[ii, jj], ids.u_acc[ii, jj], ids.u_acc[ii, jj - 1]
+    d_new, d_old = ids.d_acc[ii, jj], ids.d_acc[ii, jp]
+    w, u_new, u_old = ids.W[ii, jj], ids.u_acc[ii, jj], ids.u_acc[ii, jp]
     segs += [single(k, v) for k, v in (
         (COMPUTE, m_new), (COMPUTE, t), (DELETE, s), (COMPUTE, a), (DELETE, t),
         (COMPUTE, dm), (DELETE, m_old), (COMPUTE, c), (DELETE, dm),
@@ -217,41 +238,50 @@ def _online_pair_segments(ids: OnlineIds, ii: np.ndarray, jj: np.ndarray,
 
 
 def emit_pairs(buf: MoveBuffer, ids, rows: np.ndarray, keys: np.ndarray) -> None:
-    """All pairs of a block, key by key (column-major), so every row's chain is in order."""
+    """All kept pairs of a block: the rows' first keys, then the others key by key
+    (column-major), so every row's chain is in order."""
     pair = _online_pair_segments if isinstance(ids, OnlineIds) else _pair_segments
-    if keys[0] == 0:
-        buf.segment(pair(ids, rows, np.zeros_like(rows), True))
-        keys = keys[1:]
-    if keys.size:
-        ii = np.tile(rows, keys.size)
-        jj = np.repeat(keys, rows.size)
-        buf.segment(pair(ids, ii, jj, False))
+    kk, rr = np.nonzero(ids.pairs.keep[np.ix_(rows, keys)].T)  # key-major
+    ii, jj = rows[rr], keys[kk]
+    first = ids.pairs.prev[ii, jj] < 0
+    if first.any():
+        buf.segment(pair(ids, ii[first], jj[first], True))
+    if not first.all():
+        buf.segment(pair(ids, ii[~first], jj[~first], False))
 
 
-def _running(ids, rows: np.ndarray, j: int) -> list[np.ndarray]:
-    """The running values of ``rows`` after key ``j`` (what flash1 writes between passes)."""
-    values = [ids.u_acc[rows, j], ids.d_acc[rows, j]]
+def _running(ids, rows: np.ndarray, js: np.ndarray) -> list[np.ndarray]:
+    """The running values of ``rows[t]`` after key ``js[t]`` (what flash1 writes between
+    passes)."""
+    values = [ids.u_acc[rows, js], ids.d_acc[rows, js]]
     if isinstance(ids, OnlineIds):
-        values.append(ids.m_acc[rows, j])
+        values.append(ids.m_acc[rows, js])
     return values
+
+
+def _last_key_before(keep: np.ndarray, rows: np.ndarray, end: int) -> np.ndarray:
+    """For each row, its last kept key ``< end``."""
+    sub = keep[rows, :end]
+    return end - 1 - np.argmax(sub[:, ::-1], axis=1)
 
 
 def emit_finish(buf: MoveBuffer, ids, rows: np.ndarray) -> None:
     """``R[i] = 1 / D[i]`` and ``O[i,l] = R[i] U[i,l]`` for the rows, storing ``O``."""
-    out = ids.out[rows]
-    drop = [single(DELETE, ids.m_acc[rows, -1])] if isinstance(ids, OnlineIds) else []
+    out, last = ids.out[rows], ids.pairs.last[rows]
+    drop = [single(DELETE, ids.m_acc[rows, last])] if isinstance(ids, OnlineIds) else []
     buf.segments([
         single(COMPUTE, ids.R[rows]),
-        single(DELETE, ids.d_acc[rows, -1]),
+        single(DELETE, ids.d_acc[rows, last]),
         *drop,
-        interleave([(COMPUTE, out), (STORE, out), (DELETE, out), (DELETE, ids.u_acc[rows, -1])]),
+        interleave([(COMPUTE, out), (STORE, out), (DELETE, out),
+                    (DELETE, ids.u_acc[rows, last])]),
         single(DELETE, ids.R[rows]),
     ])
 
 
 def flash2_moves(
     graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain",
-    stable: bool = False,
+    stable: bool = False, pattern: KeyPattern | None = None,
 ) -> EncodedMoves:
     """FlashAttention-2 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
 
@@ -271,6 +301,10 @@ def flash2_moves(
         The red-pebble limit M.
     sum : {"chain", "fma"}, default "chain"
         The graph's summation shape.
+    stable : bool, default False
+        The graph is the online-softmax one.
+    pattern : KeyPattern or None
+        The graph's query-key pairs (None: all ``n x n``).
 
     Returns
     -------
@@ -298,17 +332,22 @@ def flash2_moves(
     .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2 (upper bound O(N^2 d^2 / M) for
        d <= M <= Nd).
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable)
-    ids = _ids(graph, n, d, sum, stable)
-    buf = MoveBuffer()
+    pattern = check_pattern(n, pattern)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable,
+                               n_keys=pattern.n_keys)
+    ids = _ids(graph, n, d, sum, stable, pattern)
+    keep, buf = ids.pairs.keep, MoveBuffer()
     for rows in blocks_of(n, br):
         buf.load(ids.Q[rows])
-        for keys in blocks_of(n, bc):
-            buf.load(ids.K[keys])
-            buf.load(ids.V[keys])
+        for keys in blocks_of(pattern.n_keys, bc):
+            used = keys[keep[np.ix_(rows, keys)].any(axis=0)]  # fully masked: skipped
+            if used.size == 0:
+                continue
+            buf.load(ids.K[used])
+            buf.load(ids.V[used])
             emit_pairs(buf, ids, rows, keys)
-            buf.delete(ids.K[keys])
-            buf.delete(ids.V[keys])
+            buf.delete(ids.K[used])
+            buf.delete(ids.V[used])
         emit_finish(buf, ids, rows)
         buf.delete(ids.Q[rows])
     return buf.encoded(graph)
@@ -316,7 +355,7 @@ def flash2_moves(
 
 def flash1_moves(
     graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain",
-    stable: bool = False,
+    stable: bool = False, pattern: KeyPattern | None = None,
 ) -> EncodedMoves:
     """FlashAttention-1 as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
 
@@ -334,6 +373,9 @@ def flash1_moves(
     n, d, memory : int
         Sequence length, head dimension, red-pebble limit M.
     sum : {"chain", "fma"}, default "chain"
+    stable : bool, default False
+    pattern : KeyPattern or None
+        The graph's query-key pairs (None: all ``n x n``).
 
     Returns
     -------
@@ -358,43 +400,59 @@ def flash1_moves(
     .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Algorithm 1.
     .. [2] B. Saha and C. Ye, ICML 2024, Theorem 3.2.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable)
-    ids = _ids(graph, n, d, sum, stable)
-    buf = MoveBuffer()
-    key_blocks = blocks_of(n, bc)
-    for jb, keys in enumerate(key_blocks):
-        buf.load(ids.K[keys])
-        buf.load(ids.V[keys])
+    pattern = check_pattern(n, pattern)
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable, n_keys=pattern.n_keys)
+    ids = _ids(graph, n, d, sum, stable, pattern)
+    p, buf = ids.pairs, MoveBuffer()
+    for keys in blocks_of(pattern.n_keys, bc):
+        used = keys[p.keep[:, keys].any(axis=0)]
+        if used.size == 0:
+            continue
+        buf.load(ids.K[used])
+        buf.load(ids.V[used])
         for rows in blocks_of(n, br):
+            rows = rows[p.keep[np.ix_(rows, keys)].any(axis=1)]  # rows with a key here
+            if rows.size == 0:
+                continue
             buf.load(ids.Q[rows])
-            if jb > 0:
-                for acc in _running(ids, rows, keys[0] - 1):
+            started = rows[p.first[rows] < keys[0]]
+            if started.size:
+                for acc in _running(ids, started, _last_key_before(p.keep, started, keys[0])):
                     buf.load(acc)
             emit_pairs(buf, ids, rows, keys)
-            if jb == len(key_blocks) - 1:
-                emit_finish(buf, ids, rows)
-            else:
-                for acc in _running(ids, rows, keys[-1]):
+            done = p.last[rows] <= keys[-1]
+            if done.any():
+                emit_finish(buf, ids, rows[done])
+            if not done.all():
+                more = rows[~done]
+                for acc in _running(ids, more, _last_key_before(p.keep, more, keys[-1] + 1)):
                     buf.store(acc)
                     buf.delete(acc)
             buf.delete(ids.Q[rows])
-        buf.delete(ids.K[keys])
-        buf.delete(ids.V[keys])
+        buf.delete(ids.K[used])
+        buf.delete(ids.V[used])
     return buf.encoded(graph)
 
 
 def flash2_io(
-    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False,
+    pattern: KeyPattern | None = None,
 ) -> IOCount:
     """Exact I/O of :func:`flash2_moves`, in closed form.
 
     ``Nd`` (Q) ``+ 2 N d T_r`` (K and V once per query block) loads and ``Nd`` (O)
-    stores, ``T_r = ceil(N / B_r)``.
+    stores, ``T_r = ceil(N / B_r)``. On a masked pattern, K and V rows are loaded per
+    query block only for the keys some row of the block sees: ``2d`` times the sum over
+    query blocks of those keys (fully masked blocks cost nothing); with a KV cache of
+    ``N_k`` keys, ``2 N_k d T_r``.
 
     Parameters
     ----------
     n, d, memory : int
     sum : {"chain", "fma"}, default "chain"
+    stable : bool, default False
+    pattern : KeyPattern or None
+        The DAG's query-key pairs (:func:`~redblue.dags.attention_masks.key_pattern`).
 
     Returns
     -------
@@ -415,14 +473,24 @@ def flash2_io(
     ----------
     .. [1] T. Dao, "FlashAttention-2", 2023, Sec. 3.1.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable)
-    tr, tc = ceil_div(n, br), ceil_div(n, bc)
+    pattern = check_pattern(n, pattern)
+    nk = pattern.n_keys
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, version=2, stable=stable, n_keys=nk)
+    tr, tc = ceil_div(n, br), ceil_div(nk, bc)
     blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
-    return IOCount("flash2", n * d + 2 * n * d * tr, n * d, blocks)
+    if pattern.full:
+        return IOCount("flash2", n * d + 2 * nk * d * tr, n * d, blocks)
+    if plain_causal(pattern):  # query block I loads keys 0..e_I
+        keys, blocks["blocks_kept"] = causal_tiles(n, br, bc)
+        return IOCount("flash2", n * d + 2 * d * keys, n * d, blocks)
+    keys = tile_keys(pattern.dense(), br, bc)
+    blocks["blocks_kept"] = int((keys > 0).sum())
+    return IOCount("flash2", n * d + 2 * d * int(keys.sum()), n * d, blocks)
 
 
 def flash1_io(
-    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False,
+    pattern: KeyPattern | None = None,
 ) -> IOCount:
     """Exact I/O of :func:`flash1_moves`, in closed form.
 
@@ -430,10 +498,18 @@ def flash1_io(
     (running sums); stores: ``(T_c - 1)(Nd + N) + Nd``. About ``12 N^2 d^2 / M`` when
     ``B_c ~ M / 4d``, as the paper's literal count.
 
+    On a masked pattern let ``h`` be the number of (row, key block) pairs where the row
+    sees a key of the block: ``Q`` rows are loaded ``h`` times and the running sums
+    (``d + 1`` words, ``d + 2`` with ``stable``) move ``h - N`` times each way; K and V
+    are loaded once for every key some row sees.
+
     Parameters
     ----------
     n, d, memory : int
     sum : {"chain", "fma"}, default "chain"
+    stable : bool, default False
+    pattern : KeyPattern or None
+        The DAG's query-key pairs.
 
     Returns
     -------
@@ -454,8 +530,22 @@ def flash1_io(
     ----------
     .. [1] T. Dao et al., "FlashAttention", NeurIPS 2022, Theorem 2.
     """
-    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable)
-    tr, tc = ceil_div(n, br), ceil_div(n, bc)
-    run = (tc - 1) * (n * d + n * (2 if stable else 1))  # U, D (and m) between passes
+    pattern = check_pattern(n, pattern)
+    nk = pattern.n_keys
+    br, bc = flash_block_sizes(n, d, memory, sum=sum, stable=stable, n_keys=nk)
+    tr, tc = ceil_div(n, br), ceil_div(nk, bc)
     blocks = {"B_r": br, "B_c": bc, "T_r": tr, "T_c": tc}
-    return IOCount("flash1", 2 * n * d + tc * n * d + run, run + n * d, blocks)
+    word = d + (2 if stable else 1)  # U, D (and m) of a row between passes
+    if pattern.full:
+        run = (tc - 1) * n * word
+        return IOCount("flash1", 2 * nk * d + tc * n * d + run, run + n * d, blocks)
+    if plain_causal(pattern):  # row i reaches key blocks 0..i // B_c; every key is used
+        hits, blocks["blocks_kept"] = causal_tiles(n, 1, bc)[1], causal_tiles(n, br, bc)[1]
+        used = n
+    else:
+        keep = pattern.dense()
+        hits = int(tile_rows(keep, 1, bc).sum())  # (row, key block) pairs with a kept pair
+        blocks["blocks_kept"] = int((tile_rows(keep, br, bc) > 0).sum())
+        used = int(keep.any(axis=0).sum())
+    run = (hits - n) * word
+    return IOCount("flash1", 2 * used * d + hits * d + run, run + n * d, blocks)

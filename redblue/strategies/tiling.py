@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from redblue.dags.attention_masks import KeyPattern
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, STORE, EncodedMoves
 from redblue.strategies._common import (
@@ -40,12 +41,16 @@ from redblue.strategies._common import (
     MoveBuffer,
     blocks_of,
     ceil_div,
+    check_pattern,
     check_shape,
     check_sizes,
     concat,
     interleave,
+    plain_causal,
     single,
     step,
+    tile_keys,
+    tile_rows,
     too_small,
 )
 from redblue.strategies._ids import attention_ids
@@ -93,7 +98,8 @@ def tiling_block_size(memory: int, *, sum: str = "chain") -> int:
 
 
 def tiling_moves(
-    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain"
+    graph: CompiledGraph, n: int, d: int, memory: int, *, sum: str = "chain",
+    pattern: KeyPattern | None = None,
 ) -> EncodedMoves:
     """Algorithm 1 of Saha & Ye as moves on ``compile_graph(attention_dag(n, d, sum=sum))``.
 
@@ -104,6 +110,9 @@ def tiling_moves(
     n, d, memory : int
         Sequence length, head dimension, red-pebble limit M.
     sum : {"chain", "fma"}, default "chain"
+    pattern : KeyPattern or None
+        The DAG's query-key pairs (causal, block-sparse, KV cache); None: all. Tiles
+        with no kept pair are skipped; a tile loads only the rows and keys it uses.
 
     Returns
     -------
@@ -128,41 +137,55 @@ def tiling_moves(
     .. [1] B. Saha and C. Ye, ICML 2024, Algorithm 1, Theorem 3.5.
     """
     n, d, memory = check_sizes(n, d, memory)
+    pattern = check_pattern(n, pattern)
     b = tiling_block_size(memory, sum=sum)
-    ids = attention_ids(graph, n, d, sum)
-    shape, buf = ids.shape, MoveBuffer()
+    ids = attention_ids(graph, n, d, sum, pattern=pattern)
+    shape, buf, p = ids.shape, MoveBuffer(), ids.pairs
     row_blocks, dim_blocks = blocks_of(n, b), blocks_of(d, b)
+    key_blocks = blocks_of(pattern.n_keys, b)
+
+    def tile(rows: np.ndarray, cols: np.ndarray):
+        """The kept pairs of a tile key by key, and the rows and keys they use."""
+        sub = p.keep[np.ix_(rows, cols)]
+        kk, rr = np.nonzero(sub.T)
+        return rows[rr], cols[kk], rows[sub.any(axis=1)], cols[sub.any(axis=0)]
+
     for rows in row_blocks:  # phase 1
-        for cols in row_blocks:
-            ii = np.tile(rows, cols.size)  # pairs key by key
-            jj = np.repeat(cols, rows.size)
+        for cols in key_blocks:
+            ii, jj, r_used, k_used = tile(rows, cols)
+            if ii.size == 0:  # a fully masked tile
+                continue
             acc_all = ids.s_acc[ii, jj]  # (pairs, d)
             term_all = None if ids.s_term is None else ids.s_term[ii, jj]
             for dims in dim_blocks:
-                buf.load(ids.Q[np.ix_(rows, dims)])
-                buf.load(ids.K[np.ix_(cols, dims)])
+                buf.load(ids.Q[np.ix_(r_used, dims)])
+                buf.load(ids.K[np.ix_(k_used, dims)])
                 buf.segments(_score_steps(shape, acc_all, term_all, dims))
-                buf.delete(ids.Q[np.ix_(rows, dims)])
-                buf.delete(ids.K[np.ix_(cols, dims)])
+                buf.delete(ids.Q[np.ix_(r_used, dims)])
+                buf.delete(ids.K[np.ix_(k_used, dims)])
             _exp_tile(buf, ids, ii, jj)
-        roots = ids.d_acc[rows, -1]
-        if n > 1:  # with one key, D[i] is A[i,0], stored already
-            buf.store(roots)
+        roots = ids.d_acc[rows, p.last[rows]]
+        buf.store(roots[p.count[rows] > 1])  # with one key, D[i] is A[i,j], stored already
         buf.delete(roots)
     for rows in row_blocks:  # phase 2
-        roots = ids.d_acc[rows, -1]
+        roots = ids.d_acc[rows, p.last[rows]]
         buf.load(roots)
         buf.segments([single(COMPUTE, ids.R[rows]), single(DELETE, roots)])
         for dims in dim_blocks:
-            for keys in row_blocks:
-                a_tile, v_tile = ids.A[np.ix_(rows, keys)], ids.V[np.ix_(keys, dims)]
+            for keys in key_blocks:
+                sub = p.keep[np.ix_(rows, keys)]
+                if not sub.any():
+                    continue
+                r, k = np.nonzero(sub)
+                a_tile = ids.A[rows[r], keys[k]]
+                v_tile = ids.V[np.ix_(keys[sub.any(axis=0)], dims)]
                 buf.load(a_tile)
                 buf.load(v_tile)
                 _product_tile(buf, ids, rows, keys, dims)
                 buf.delete(a_tile)
                 buf.delete(v_tile)
             out = ids.out[np.ix_(rows, dims)]
-            u = ids.u_acc[rows, -1][:, dims]
+            u = ids.u_acc[rows, p.last[rows]][:, dims]
             buf.segment(interleave([(COMPUTE, out), (STORE, out), (DELETE, out), (DELETE, u)]))
         buf.delete(ids.R[rows])
     return buf.encoded(graph)
@@ -170,7 +193,7 @@ def tiling_moves(
 
 def _exp_tile(buf: MoveBuffer, ids, ii: np.ndarray, jj: np.ndarray) -> None:
     """``A = exp(S)``, a row-sum step and a store, pair by pair (key by key)."""
-    first = jj == 0
+    first = ids.pairs.prev[ii, jj] < 0
     for mask, is_first in ((first, True), (~first, False)):
         i, j = ii[mask], jj[mask]
         if i.size == 0:
@@ -178,7 +201,8 @@ def _exp_tile(buf: MoveBuffer, ids, ii: np.ndarray, jj: np.ndarray) -> None:
         a = ids.A[i, j]
         segs = [single(COMPUTE, a), single(DELETE, ids.s_acc[i, j, -1])]
         if not is_first:
-            segs += [single(COMPUTE, ids.d_acc[i, j]), single(DELETE, ids.d_acc[i, j - 1])]
+            segs += [single(COMPUTE, ids.d_acc[i, j]),
+                     single(DELETE, ids.d_acc[i, ids.pairs.prev[i, j]])]
         segs.append(single(STORE, a))
         if not is_first:  # A[i,0] is the first partial row sum: it stays
             segs.append(single(DELETE, a))
@@ -200,20 +224,24 @@ def _score_steps(shape: str, acc: np.ndarray, term: np.ndarray | None,
 
 def _product_tile(buf: MoveBuffer, ids, rows: np.ndarray, keys: np.ndarray,
                   dims: np.ndarray) -> None:
-    """Add ``A[i,j] V[j,l]`` to ``U[i,l]`` for the tile, key by key."""
-    groups = [(keys[:1], True), (keys[1:], False)] if keys[0] == 0 else [(keys, False)]
-    for ks, is_first in groups:
-        if ks.size == 0:
+    """Add ``A[i,j] V[j,l]`` to ``U[i,l]`` for the kept pairs of the tile, key by key
+    (the rows' first keys first)."""
+    kk, rr = np.nonzero(ids.pairs.keep[np.ix_(rows, keys)].T)
+    ii_all, jj_all = rows[rr], keys[kk]
+    first = ids.pairs.prev[ii_all, jj_all] < 0
+    for sel, is_first in ((first, True), (~first, False)):
+        ii, jj = ii_all[sel], jj_all[sel]
+        if ii.size == 0:
             continue
-        ii = np.tile(rows, ks.size)
-        jj = np.repeat(ks, rows.size)
         new = ids.u_acc[ii, jj][:, dims]
-        old = None if is_first else ids.u_acc[ii, jj - 1][:, dims]
+        old = None if is_first else ids.u_acc[ii, ids.pairs.prev[ii, jj]][:, dims]
         term = None if ids.u_term is None else ids.u_term[ii, jj][:, dims]
         buf.segment(step(ids.shape, term, new, old))
 
 
-def tiling_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
+def tiling_io(
+    n: int, d: int, memory: int, *, sum: str = "chain", pattern: KeyPattern | None = None
+) -> IOCount:
     """Exact I/O of :func:`tiling_moves`, in closed form.
 
     With ``T = ceil(N / B)`` and ``T_d = ceil(d / B)``: phase 1 loads ``2 T N d`` words
@@ -222,10 +250,16 @@ def tiling_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
     ``T_d N^2`` entries of ``A`` and ``T N d`` of ``V``, and stores ``Nd`` outputs.
     About ``8 N^2 d / sqrt(M) + N^2 (1 + T_d) + Nd``, as Theorem 3.5.
 
+    On a masked pattern of ``C`` pairs, with ``r_t``, ``k_t`` the rows and keys tile
+    ``t`` uses (kept tiles only): loads ``d sum_t (r_t + 2 k_t) + N + T_d C``, stores
+    ``C + Nd`` plus one row sum per row of more than one key.
+
     Parameters
     ----------
     n, d, memory : int
     sum : {"chain", "fma"}, default "chain"
+    pattern : KeyPattern or None
+        The DAG's query-key pairs.
 
     Returns
     -------
@@ -243,8 +277,27 @@ def tiling_io(n: int, d: int, memory: int, *, sum: str = "chain") -> IOCount:
     168
     """
     n, d, memory = check_sizes(n, d, memory)
+    pattern = check_pattern(n, pattern)
+    nk = pattern.n_keys
     b = tiling_block_size(memory, sum=sum)
-    t, td = ceil_div(n, b), ceil_div(d, b)
-    loads = 2 * t * n * d + n + td * n * n + t * n * d
-    stores = n * n + (n if n > 1 else 0) + n * d
-    return IOCount("tiling", loads, stores, {"B": b, "T": t, "T_d": td})
+    t, tk, td = ceil_div(n, b), ceil_div(nk, b), ceil_div(d, b)
+    blocks = {"B": b, "T": t, "T_d": td}
+    if pattern.full:
+        loads = tk * n * d + 2 * t * nk * d + n + td * n * nk
+        stores = n * nk + (n if nk > 1 else 0) + n * d
+        return IOCount("tiling", loads, stores, blocks)
+    if plain_causal(pattern):  # tile (I, J <= I) uses every row of I and key of J <= e_I
+        ends = np.minimum(np.arange(1, t + 1, dtype=np.int64) * b, n)
+        sizes = np.diff(ends, prepend=0)
+        used_rows, used_keys = int((sizes * np.arange(1, t + 1)).sum()), int(ends.sum())
+        pairs, multi, blocks["tiles_kept"] = n * (n + 1) // 2, n - 1, t * (t + 1) // 2
+    else:
+        keep = pattern.dense()
+        rows, keys = tile_rows(keep, b, b), tile_keys(keep, b, b)
+        count = keep.sum(axis=1)
+        used_rows, used_keys = int(rows.sum()), int(keys.sum())
+        pairs, multi = int(count.sum()), int((count > 1).sum())
+        blocks["tiles_kept"] = int((keys > 0).sum())
+    loads = d * (used_rows + 2 * used_keys) + n + td * pairs
+    stores = pairs + multi + n * d
+    return IOCount("tiling", loads, stores, blocks)

@@ -16,6 +16,13 @@ blocks in order, which is a left-to-right chain. With ``stable=True`` (``flash1`
 online=True)``: FlashAttention's online softmax, a running maximum per row and the
 rescaling of the running sums by ``c = exp(m_old - m_new)`` at each key. Every DAG here
 evaluates to attention (``tests/test_strategies_*.py`` checks it against numpy).
+
+Every function also takes the attention variant: ``causal``, a block mask
+(``block_mask``, ``block_size``: block-sparse attention) and ``n_keys`` (``n`` query rows
+against ``n_keys`` cached keys: decoding with a KV cache); see
+:func:`~redblue.dags.attention_masks.key_pattern`. The block schedules then skip the
+fully masked blocks and load only the rows and keys a block uses, and their counters
+count exactly that (``docs/attention-variants.md``).
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ import networkx as nx
 
 from redblue.dags import MAX_NODES, attention_dag, attention_node_count
 from redblue.dags._builder import amount, check_int, number
+from redblue.dags.attention_decode import split_decode_dag, split_decode_node_count
+from redblue.dags.attention_masks import KeyPattern, key_pattern
+from redblue.dags.multihead import multihead_attention_dag, multihead_node_count
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.replay import ReplayResult, replay
@@ -38,13 +48,15 @@ from redblue.strategies.flash import (
     flash2_io,
     flash2_moves,
 )
+from redblue.strategies.flash_decoding import split_decode_io, split_decode_moves
 from redblue.strategies.greedy import greedy_moves
+from redblue.strategies.multihead import gqa_io, gqa_moves
 from redblue.strategies.standard import standard_io, standard_moves
 from redblue.strategies.tiling import tiling_io, tiling_moves
 
 __all__ = ["ALGORITHMS", "MAX_MOVES", "Simulation", "algorithm_dag", "block_sizes",
            "check_simulation_size", "count_io", "schedule_moves", "simulate",
-           "estimated_moves"]
+           "estimated_moves", "simulate_split_decode", "count_gqa", "simulate_gqa"]
 
 #: The most moves :func:`simulate` generates unless told otherwise (``max_moves=``,
 #: ``--max-moves``): about 1 GB of move arrays, and a DAG of at most half as many
@@ -89,6 +101,17 @@ def _check_sum(algorithm: str, sum: Any) -> str:
     return check_shape(sum)
 
 
+def _variant(n: Any, causal: Any, block_mask: Any, block_size: Any,
+             n_keys: Any) -> KeyPattern:
+    return key_pattern(n, n_keys=n_keys, causal=causal, block_mask=block_mask,
+                       block_size=block_size)
+
+
+def _variant_kwargs(p: KeyPattern) -> dict[str, Any]:
+    return {"causal": p.causal, "block_mask": p.block_mask, "block_size": p.block_size,
+            "n_keys": p.n_keys}
+
+
 def algorithm_dag(
     algorithm: str,
     n: int,
@@ -97,6 +120,10 @@ def algorithm_dag(
     sum: str = "chain",
     stable: bool = False,
     max_nodes: int | None = MAX_NODES,
+    causal: bool = False,
+    block_mask: Any = None,
+    block_size: int | None = None,
+    n_keys: int | None = None,
 ) -> nx.DiGraph:
     """The attention DAG ``algorithm`` runs on (see the module table).
 
@@ -111,6 +138,8 @@ def algorithm_dag(
     max_nodes : int or None, default 5,000,000
         Passed to :func:`~redblue.dags.attention_dag`: refuse a larger graph before
         building it; None for no limit.
+    causal, block_mask, block_size, n_keys
+        The attention variant (see the module notes).
 
     Returns
     -------
@@ -130,14 +159,19 @@ scale=None)"
     """
     algorithm = _check_algorithm(algorithm)
     shape = _check_sum(algorithm, sum)
+    variant = {"causal": causal, "block_mask": block_mask, "block_size": block_size,
+               "n_keys": n_keys}
     if _check_stable(algorithm, stable):
-        return attention_dag(n, d, sum=shape, stable=True, online=True, max_nodes=max_nodes)
+        return attention_dag(n, d, sum=shape, stable=True, online=True, max_nodes=max_nodes,
+                             **variant)  # fmt: skip
     normalize = "early" if algorithm == "standard" else "late"
-    return attention_dag(n, d, sum=shape, normalize=normalize, max_nodes=max_nodes)
+    return attention_dag(n, d, sum=shape, normalize=normalize, max_nodes=max_nodes, **variant)
 
 
 def count_io(
-    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False,
+    causal: bool = False, block_mask: Any = None, block_size: int | None = None,
+    n_keys: int | None = None,
 ) -> IOCount:
     """Exact I/O of a block schedule without generating moves (closed forms).
 
@@ -151,6 +185,10 @@ def count_io(
     sum : {"chain", "fma"}, default "chain"
     stable : bool, default False
         The online-softmax schedule (flash1, flash2).
+    causal, block_mask, block_size, n_keys
+        The attention variant (see the module notes). Unmasked and causal counts are
+        closed forms (any size); a block-mask count goes pair by pair (numpy), so it is
+        refused above 2^26 query-key pairs.
 
     Returns
     -------
@@ -168,6 +206,9 @@ def count_io(
     >>> c = count_io("flash2", 65536, 128, 131072)
     >>> c.io, c.blocks["B_r"]
     (4311744512, 256)
+    >>> count_io("flash2", 1024, 64, 16384).io, count_io("flash2", 1024, 64, 16384,
+    ...                                                  causal=True).io
+    (2228224, 1245184)
 
     References
     ----------
@@ -178,9 +219,10 @@ def count_io(
         raise InvalidInputError("greedy has no block-level counter: its I/O comes from "
                                 "replaying its moves (run without --count-only)")
     shape = _check_sum(algorithm, sum)
+    pattern = _variant(n, causal, block_mask, block_size, n_keys)
     if _check_stable(algorithm, stable):
-        return _COUNTERS[algorithm](n, d, memory, sum=shape, stable=True)
-    return _COUNTERS[algorithm](n, d, memory, sum=shape)
+        return _COUNTERS[algorithm](n, d, memory, sum=shape, stable=True, pattern=pattern)
+    return _COUNTERS[algorithm](n, d, memory, sum=shape, pattern=pattern)
 
 
 def schedule_moves(
@@ -192,6 +234,10 @@ def schedule_moves(
     *,
     sum: str = "chain",
     stable: bool = False,
+    causal: bool = False,
+    block_mask: Any = None,
+    block_size: int | None = None,
+    n_keys: int | None = None,
 ) -> EncodedMoves:
     """The moves of ``algorithm`` on ``graph`` (compiled :func:`algorithm_dag`).
 
@@ -204,6 +250,8 @@ def schedule_moves(
         The shape ``graph`` was built with.
     stable : bool, default False
         Whether ``graph`` is the online-softmax graph.
+    causal, block_mask, block_size, n_keys
+        The attention variant ``graph`` was built with.
 
     Returns
     -------
@@ -218,38 +266,54 @@ def schedule_moves(
     shape = _check_sum(algorithm, sum)
     if algorithm == "greedy":
         return greedy_moves(graph, memory)
+    pattern = _variant(n, causal, block_mask, block_size, n_keys)
     if _check_stable(algorithm, stable):
-        return _MOVES[algorithm](graph, n, d, memory, sum=shape, stable=True)
-    return _MOVES[algorithm](graph, n, d, memory, sum=shape)
+        return _MOVES[algorithm](graph, n, d, memory, sum=shape, stable=True, pattern=pattern)
+    return _MOVES[algorithm](graph, n, d, memory, sum=shape, pattern=pattern)
 
 
 def block_sizes(
-    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False,
+    **variant: Any,
 ) -> dict:
-    """The block sizes ``algorithm`` uses (empty for greedy)."""
+    """The block sizes ``algorithm`` uses (empty for greedy); ``variant``: ``causal``,
+    ``block_mask``, ``block_size``, ``n_keys`` as in :func:`count_io`."""
     if _check_algorithm(algorithm) == "greedy":
         return {}
-    return dict(count_io(algorithm, n, d, memory, sum=sum, stable=stable).blocks)
+    return dict(count_io(algorithm, n, d, memory, sum=sum, stable=stable, **variant).blocks)
 
 
 def estimated_moves(
-    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False
+    algorithm: str, n: int, d: int, memory: int, *, sum: str = "chain", stable: bool = False,
+    **variant: Any,
 ) -> int:
     """About how many moves :func:`simulate` would generate (a size guard).
 
     Every vertex is computed and deleted at least once, so ``2 x nodes + io`` (the
-    block counter's io; ``nodes`` for greedy) is a lower estimate.
+    block counter's io; ``nodes`` for greedy) is a lower estimate. ``variant``:
+    ``causal``, ``block_mask``, ``block_size``, ``n_keys`` as in :func:`count_io`.
     """
     algorithm = _check_algorithm(algorithm)
     n, d, memory = check_sizes(n, d, memory)
     shape = _check_sum(algorithm, sum)
     stable = _check_stable(algorithm, stable)
     normalize = "early" if algorithm == "standard" else "late"
+    kw = _variant_kwargs(_variant(n, **_unpack(variant)))
     nodes = attention_node_count(n, d, sum=shape, normalize=normalize, stable=stable,
-                                 online=stable)
+                                 online=stable, **kw)  # fmt: skip
     io = nodes if algorithm == "greedy" else count_io(
-        algorithm, n, d, memory, sum=shape, stable=stable).io
+        algorithm, n, d, memory, sum=shape, stable=stable, **kw).io
     return 2 * nodes + io
+
+
+def _unpack(variant: dict[str, Any]) -> dict[str, Any]:
+    """The variant keywords, refusing unknown ones."""
+    known = ("causal", "block_mask", "block_size", "n_keys")
+    extra = sorted(set(variant) - set(known))
+    if extra:
+        raise TypeError(f"unexpected keyword argument {extra[0]!r}")
+    return {"causal": variant.get("causal", False), "block_mask": variant.get("block_mask"),
+            "block_size": variant.get("block_size"), "n_keys": variant.get("n_keys")}
 
 
 def check_simulation_size(
@@ -261,6 +325,7 @@ def check_simulation_size(
     sum: str = "chain",
     stable: bool = False,
     max_moves: int | None = MAX_MOVES,
+    **variant: Any,
 ) -> int:
     """The :func:`estimated_moves` of a run, refused when above ``max_moves``.
 
@@ -273,6 +338,8 @@ def check_simulation_size(
         As in :func:`simulate`.
     max_moves : int or None, default :data:`MAX_MOVES` (20,000,000)
         The limit; None for no limit.
+    **variant
+        ``causal``, ``block_mask``, ``block_size``, ``n_keys`` as in :func:`count_io`.
 
     Returns
     -------
@@ -296,7 +363,7 @@ def check_simulation_size(
 about 5.5e12 moves; the limit is 20,000,000 (raise it with --max-moves, or max_moves= in \
 Python; --count-only counts the I/O without moves)
     """
-    expected = estimated_moves(algorithm, n, d, memory, sum=sum, stable=stable)
+    expected = estimated_moves(algorithm, n, d, memory, sum=sum, stable=stable, **variant)
     if max_moves is None:
         return expected
     limit = check_int("max_moves", max_moves, 1)
@@ -379,6 +446,10 @@ def simulate(
     sum: str = "chain",
     stable: bool = False,
     max_moves: int | None = MAX_MOVES,
+    causal: bool = False,
+    block_mask: Any = None,
+    block_size: int | None = None,
+    n_keys: int | None = None,
 ) -> Simulation:
     """Build the DAG, generate the schedule's moves and verify them by replay.
 
@@ -396,6 +467,9 @@ def simulate(
         Refuse, before building anything, a run of more moves than this
         (:func:`check_simulation_size`); None for no limit. It bounds the DAG too: a
         run of ``m`` moves has at most ``m / 2`` vertices.
+    causal, block_mask, block_size, n_keys
+        The attention variant (see the module notes): causal, block-sparse, or ``n``
+        query rows against ``n_keys`` cached keys.
 
     Returns
     -------
@@ -414,6 +488,8 @@ def simulate(
     >>> s = simulate("flash2", 8, 2, 24)
     >>> s.result.io, s.result.peak_red <= 24, s.blocks["B_r"]
     (160, True, 2)
+    >>> simulate("flash2", 8, 2, 24, causal=True).result.io
+    112
 
     References
     ----------
@@ -424,12 +500,138 @@ def simulate(
     n, d, memory = check_sizes(n, d, memory)
     shape = _check_sum(algorithm, sum)
     stable = _check_stable(algorithm, stable)
-    blocks = block_sizes(algorithm, n, d, memory, sum=shape, stable=stable)  # M check
+    kw = _variant_kwargs(_variant(n, causal, block_mask, block_size, n_keys))
+    blocks = block_sizes(algorithm, n, d, memory, sum=shape, stable=stable, **kw)  # M check
     check_simulation_size(algorithm, n, d, memory, sum=shape, stable=stable,
-                          max_moves=max_moves)  # fmt: skip
+                          max_moves=max_moves, **kw)  # fmt: skip
     # the move limit bounds the DAG (moves >= 2 x vertices): no second limit on nodes
-    G = algorithm_dag(algorithm, n, d, sum=shape, stable=stable, max_nodes=None)
+    G = algorithm_dag(algorithm, n, d, sum=shape, stable=stable, max_nodes=None, **kw)
     compiled = compile_graph(G)
-    moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape, stable=stable)
+    moves = schedule_moves(algorithm, compiled, n, d, memory, sum=shape, stable=stable, **kw)
     result = replay(compiled, moves, memory, "classic")
     return Simulation(algorithm, G, compiled, moves, result, blocks, n, d, shape, stable)
+
+
+def simulate_split_decode(
+    n: int,
+    d: int,
+    memory: int,
+    *,
+    n_keys: int,
+    chunks: int,
+    sum: str = "chain",
+    max_moves: int | None = MAX_MOVES,
+) -> Simulation:
+    """Split-K decoding ("flash-decoding"): build its DAG, generate the moves, replay.
+
+    Parameters
+    ----------
+    n, d : int
+        Query rows ``N_q`` and head dimension.
+    memory : int
+        The red-pebble limit M.
+    n_keys, chunks : int
+        Cached keys ``N_k`` and the number of key chunks.
+    sum : {"chain", "fma"}, default "chain"
+    max_moves : int or None, default :data:`MAX_MOVES`
+        Refuse, before building anything, a run of more moves than this.
+
+    Returns
+    -------
+    Simulation
+        ``algorithm`` is ``"split-decode"``; the I/O equals
+        :func:`~redblue.strategies.flash_decoding.split_decode_io`.
+
+    Raises
+    ------
+    InvalidInputError
+        On bad sizes, a memory too small, more chunks than keys, or too many moves.
+
+    Examples
+    --------
+    >>> s = simulate_split_decode(1, 4, 64, n_keys=32, chunks=4)
+    >>> s.result.io, s.blocks["chunks"]
+    (324, 4)
+    """
+    shape = check_shape(sum)
+    count = split_decode_io(n, d, memory, n_keys=n_keys, chunks=chunks, sum=shape)
+    nodes = split_decode_node_count(n, d, n_keys=n_keys, chunks=chunks, sum=shape)
+    if max_moves is not None and 2 * nodes + count.io > check_int("max_moves", max_moves, 1):
+        raise InvalidInputError(
+            f"split-K decoding of N_q={number(n)}, N_k={number(n_keys)}, d={number(d)} would "
+            f"generate about {amount(2 * nodes + count.io)} moves; the limit is "
+            f"{max_moves:,} (raise it with --max-moves; --count-only counts without moves)"
+        )
+    G = split_decode_dag(n, d, n_keys=n_keys, chunks=chunks, sum=shape, max_nodes=None)
+    compiled = compile_graph(G)
+    moves = split_decode_moves(compiled, n, d, memory, n_keys=n_keys, chunks=chunks, sum=shape)
+    result = replay(compiled, moves, memory, "classic")
+    return Simulation("split-decode", G, compiled, moves, result, dict(count.blocks), n, d,
+                      shape, False)
+
+
+def count_gqa(
+    n: int, d: int, memory: int, *, heads: int, kv_heads: int, grouped: bool = True,
+    sum: str = "chain", causal: bool = False, block_mask: Any = None,
+    block_size: int | None = None, n_keys: int | None = None,
+) -> IOCount:
+    """Exact I/O of FlashAttention-2 over ``heads`` query heads sharing ``kv_heads`` K/V
+    heads, a group at a time (``grouped``) or a head at a time
+    (:func:`~redblue.strategies.multihead.gqa_io`); the variant keywords as
+    :func:`count_io`.
+
+    Examples
+    --------
+    >>> count_gqa(1, 64, 4096, heads=8, kv_heads=1, n_keys=1024).io
+    132096
+    """
+    pattern = _variant(n, causal, block_mask, block_size, n_keys)
+    return gqa_io(n, d, memory, heads=heads, kv_heads=kv_heads, grouped=grouped,
+                  sum=check_shape(sum), pattern=pattern)
+
+
+def simulate_gqa(
+    n: int, d: int, memory: int, *, heads: int, kv_heads: int, grouped: bool = True,
+    sum: str = "chain", max_moves: int | None = MAX_MOVES, causal: bool = False,
+    block_mask: Any = None, block_size: int | None = None, n_keys: int | None = None,
+) -> Simulation:
+    """Grouped-query attention: build the multi-head DAG, generate FlashAttention-2's
+    moves (a group or a head at a time), replay them.
+
+    Returns
+    -------
+    Simulation
+        ``algorithm`` is ``"flash2-grouped"`` or ``"flash2-per-head"``; the I/O equals
+        :func:`count_gqa`.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``kv_heads`` does not divide ``heads``, on a bad variant, a memory too small,
+        or more than ``max_moves`` moves.
+
+    Examples
+    --------
+    >>> s = simulate_gqa(4, 2, 60, heads=4, kv_heads=2)
+    >>> s.result.io == count_gqa(4, 2, 60, heads=4, kv_heads=2).io
+    True
+    """
+    shape = check_shape(sum)
+    kw = _variant_kwargs(_variant(n, causal, block_mask, block_size, n_keys))
+    count = count_gqa(n, d, memory, heads=heads, kv_heads=kv_heads, grouped=grouped,
+                      sum=shape, **kw)  # fmt: skip
+    nodes = multihead_node_count(n, d, heads=heads, kv_heads=kv_heads, sum=shape, **kw)
+    if max_moves is not None and 2 * nodes + count.io > check_int("max_moves", max_moves, 1):
+        raise InvalidInputError(
+            f"grouped-query attention of H={number(heads)}, N={number(n)}, d={number(d)} "
+            f"would generate about {amount(2 * nodes + count.io)} moves; the limit is "
+            f"{max_moves:,} (raise it with --max-moves; --count-only counts without moves)"
+        )
+    G = multihead_attention_dag(n, d, heads=heads, kv_heads=kv_heads, sum=shape,
+                                max_nodes=None, **kw)  # fmt: skip
+    compiled = compile_graph(G)
+    moves = gqa_moves(compiled, n, d, memory, heads=heads, kv_heads=kv_heads, grouped=grouped,
+                      sum=shape, pattern=key_pattern(n, **kw))  # fmt: skip
+    result = replay(compiled, moves, memory, "classic")
+    return Simulation(count.algorithm, G, compiled, moves, result, dict(count.blocks), n, d,
+                      shape, False)
