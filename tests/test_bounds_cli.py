@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from redblue.cli import main
 
@@ -101,3 +104,29 @@ def test_bounds_compare_too_large_is_one_line_exit_2(capsys):
     assert main(["bounds", "compare", "Min(" + ",".join(sums) + ")", "N"]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "too large" in err
+
+
+def test_bounds_print_the_certified_lower_bounds_of_a_small_dag(capsys):
+    argv = ["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "2", "--json"]
+    assert main(argv) == 0
+    cert = json.loads(capsys.readouterr().out)["certified_lower"]
+    assert cert["reason"] is None and cert["nodes"] == 26
+    for variant in ("classic", "no-recompute"):
+        lb = cert[variant]
+        names = [m["name"] for m in lb["methods"]]
+        assert "trivial" in names and lb["lower"] >= lb["trivial"] == 8  # 4 N d
+        assert lb["lower"] == max(m["value"] for m in lb["methods"])
+    spectral = {m["name"]: m for m in cert["classic"]["methods"]}["spectral"]
+    assert spectral["status"] == "not run"  # its proof covers the no-recompute game only
+    assert main(["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "certified lower bounds on the attention DAG (26 nodes" in out
+    assert re.search(r"no-recompute +Q >= \d+", out)
+
+
+def test_bounds_say_why_a_large_dag_is_not_bounded(capsys):
+    assert main(["bounds", "--n", "64", "--d", "8", "--memory", "128"]) == 0
+    assert "not computed: too large to build: 136,704 nodes" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # argparse refuses it: one line, status 2
+        main(["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "-1"])
+    assert exc.value.code == 2 and "--time-limit" in capsys.readouterr().err

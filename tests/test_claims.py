@@ -388,7 +388,10 @@ def test_explicit_bounds_off_leaves_only_independent_evidence():
     r = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=None,
                     explicit_bounds=False)  # fmt: skip
     (v,) = r.verdicts
-    assert v.verdict == "open" and v.lower.source.startswith("trivial bound")
+    # what is left: the trivial bound or a certified method of redblue.lower (timed)
+    assert "explicit" not in v.lower.source, v.lower
+    assert v.lower.source.startswith(("trivial bound", "parts", "search"))
+    assert v.verdict == ("confirmed" if v.lower.value >= 160 else "open")
 
 
 def test_no_search_where_the_schedules_already_decide():
@@ -637,7 +640,8 @@ def test_search_stops_at_the_search_time_or_at_the_time_limit():
                    {"search_time": None, "time_limit": 1.0}):  # fmt: skip
         r = check_claim("Q >= 40", n=[2], d=[2], memory=[3], **limits)
         (v,) = r.verdicts
-        assert v.verdict == "open" and v.lower.source.startswith("exact search (stopped by time")
+        assert v.verdict == "open" and (v.lower.source.startswith("exact search (stopped by time")
+                                        or "(certified" in v.lower.source)  # a method beat it
         assert v.lower.value <= 40 < v.upper.value and r.seconds < 30, limits
         assert replay(attention_instance(2, 2, 3, "chain").dag(), v.upper.strategy, 3).io == (
             v.upper.value)  # fmt: skip
@@ -676,3 +680,47 @@ def test_only_a_replayable_upper_bound_is_carried_to_larger_memories():
 )  # fmt: skip
 def test_interval_verdict_evidence_states_the_deciding_bound(claim, value, evidence):
     assert _interval_verdict(parse_claim(claim), sympy.Integer(value), LO, HI)[1] == evidence
+
+
+# --- certified lower bounds of redblue.lower as evidence (issue 13) ---
+
+
+def test_a_lower_bound_claim_is_confirmed_by_a_certified_method_beyond_the_search():
+    from redblue.dags import fft_dag
+    from redblue.lower import METHODS
+
+    G = fft_dag(64)  # 448 nodes: beyond the exact search; trivial 128, spectral 132
+    r = check_claim("Q >= 129", family=None, graph=G, memory=[3], variant="no-recompute",
+                    search_time=5)  # fmt: skip
+    v = r.verdicts[0]
+    assert v.verdict == "confirmed" and v.lower.value >= 129
+    method = v.lower.source.split(" lower bound (certified")[0]
+    assert method in METHODS and method not in ("trivial", "search")
+    assert method in v.evidence and f"Q >= {v.lower.value}" in v.evidence
+    # one more than proven: never confirmed by a bound below the claim
+    above = check_claim(f"Q >= {v.lower.value + 1}", family=None, graph=G, memory=[3],
+                        variant="no-recompute", search_time=2).verdicts[0]  # fmt: skip
+    assert above.verdict == "open" or above.lower.value > v.lower.value
+    # the classic game: the spectral and min-cut proofs do not cover it
+    classic = check_claim("Q >= 129", family=None, graph=G, memory=[3], search_time=2)
+    source = classic.verdicts[0].lower.source
+    assert "mincut" not in source and "spectral" not in source
+
+
+def test_the_no_recompute_game_is_checked_on_a_users_graph_only():
+    with pytest.raises(InvalidInputError, match="user's graph only"):
+        check_claim("Q >= 1", n=[2], d=[1], memory=[4], variant="no-recompute")
+    with pytest.raises(InvalidInputError):
+        check_claim("Q >= 1", family=None, graph=chain_dag(3), memory=[2], variant="nope")
+
+
+def test_a_certified_bound_above_a_replayed_strategy_is_caught(monkeypatch):
+    # a planted unsound method: its "bound" exceeds greedy's replayed I/O
+    import redblue.claims.check as check_mod
+    from redblue.dags import fft_dag
+
+    monkeypatch.setattr(check_mod, "certified_facts",
+                        lambda inst, limit: [Fact(10**6, "planted lower bound")])  # fmt: skip
+    with pytest.raises(AssertionError, match="inconsistent evidence"):
+        check_claim("Q >= 134", family=None, graph=fft_dag(64), memory=[3],
+                    variant="no-recompute", search_time=1)  # fmt: skip

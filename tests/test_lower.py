@@ -4,6 +4,7 @@ versions of each method are caught exceeding one."""
 from __future__ import annotations
 
 import json
+import re
 
 import networkx as nx
 import numpy as np
@@ -15,8 +16,9 @@ from redblue.cli import main
 from redblue.dags import attention_dag, fft_dag, matmul_dag, pyramid_dag, random_dag
 from redblue.errors import InvalidGraphError, InvalidInputError
 from redblue.game import compile_graph, replay
-from redblue.lower import lower_bound
+from redblue.lower import METHODS, VARIANTS_COVERED, lower_bound, solve_certified
 from redblue.lower import spectral as spectral_mod
+from redblue.lower.certified import best_method, bound_methods
 from redblue.lower.mincut import mincut_extra, wavefront
 from redblue.lower.needed import needed_graph
 from redblue.lower.spectral import spectral_extra
@@ -53,21 +55,38 @@ def optimum(G, memory: int, variant: str = "no-recompute") -> int:
 # ------------------------------------------------------------------ soundness
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(nodes=st.integers(3, 10), seed=st.integers(0, 10_000), indeg=st.integers(1, 3),
-       extra=st.integers(0, 2), variant=st.sampled_from(["no-recompute", "classic"]))  # fmt: skip
-def test_every_bound_at_most_the_optimum_on_random_dags(nodes, seed, indeg, extra, variant):
+def check_every_method_at_most_the_optimum(nodes, seed, indeg, extra, variant):
+    """Every method of METHODS (whatever it is: the check knows none by name) proves at
+    most the exact optimum, and runs exactly where its proof covers the game."""
     G = random_dag(nodes, seed, indeg)
     M = compile_graph(G).min_memory() + extra
     opt = optimum(G, M, variant)
-    lb = lower_bound(G, M, variant, methods=BOUNDS + ["search"], time_limit=60)
+    lb = lower_bound(G, M, variant, time_limit=60)
+    assert [m.name for m in lb.methods] == list(METHODS)
     assert lb.trivial == trivial_lower_bound(compile_graph(G))
     for m in lb.methods:
-        if variant == "classic" and m.name in ("spectral", "mincut"):
+        if variant not in VARIANTS_COVERED[m.name]:
             assert m.status == "not run" and m.value == 0
         else:
             assert m.status == "ok" and m.value <= opt, (m, opt)
     assert lb.trivial <= lb.lower == lb.method("search").value == opt
+
+
+RANDOM_DAGS = dict(nodes=st.integers(3, 14), seed=st.integers(0, 10_000), indeg=st.integers(1, 3),
+                   extra=st.integers(0, 2), variant=st.sampled_from(["no-recompute", "classic"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**RANDOM_DAGS)
+def test_every_bound_at_most_the_optimum_on_random_dags(nodes, seed, indeg, extra, variant):
+    check_every_method_at_most_the_optimum(nodes, seed, indeg, extra, variant)
+
+
+@pytest.mark.slow  # about 2 minutes: python -m pytest -m slow tests/test_lower.py
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**RANDOM_DAGS)
+def test_every_bound_at_most_the_optimum_on_many_random_dags(nodes, seed, indeg, extra, variant):
+    check_every_method_at_most_the_optimum(nodes, seed, indeg, extra, variant)
 
 
 CASES = [  # graph, M, the optimum (no-recompute game), the mincut bound
@@ -193,11 +212,11 @@ def test_time_limit_is_shared_and_stops_methods():
         assert m.status in ("ok", "stopped")
 
 
-def test_planned_methods_are_listed_only_when_asked():
-    lb = lower_bound(fft_dag(4), 3, "no-recompute", methods=["trivial", "parts"])
-    assert [m.name for m in lb.methods] == ["trivial", "parts"]
-    assert lb.method("parts").reason == "not implemented yet"
-    assert "parts" not in [m.name for m in lower_bound(fft_dag(4), 3).methods]
+def test_only_the_methods_asked_for_are_listed():
+    lb = lower_bound(fft_dag(4), 3, "no-recompute", methods=["mincut", "trivial"])
+    assert [m.name for m in lb.methods] == ["trivial", "mincut"]  # in the fixed order
+    with pytest.raises(KeyError):
+        lb.method("spectral")
     d = lb.as_dict()
     assert json.loads(json.dumps(d))["methods"][0]["value"] == lb.trivial
     assert repr(lb).startswith("<LowerBound Q >= ")
@@ -337,3 +356,79 @@ def test_an_arpack_failure_gives_no_thresholds_not_a_crash(monkeypatch):
     S, witness, stopped = spectral._sparse_sums(sp.csc_matrix(np.diag(np.arange(1.0, 9.0))),
                                                 Limits(None))  # fmt: skip
     assert not S.any() and witness["thresholds"] == [] and not stopped
+
+
+# ------------------------------------------------- the best bound, used by the search
+
+
+def test_solve_stops_at_a_given_lower_bound_and_names_its_source():
+    G = pyramid_dag(5)  # 15 nodes; the optimum at M = 3 in the classic game: 25
+    opt = solve(G, 3)
+    assert opt.optimal and opt.io == 25 and "lower_source" not in opt.details
+    met = solve(G, 3, lower=25)
+    assert met.optimal and met.io == 25 and met.states == 0  # no exact search needed
+    assert met.details["lower_given"] == 25 and met.details["lower_source"] == "given"
+    weak = solve(G, 3, lower=1)  # below the start's bound: the search's own proof counts
+    assert weak.optimal and weak.io == 25 and weak.details["lower_source"] == "search"
+    stopped = solve(fft_dag(8), 4, time_limit=1, lower=31)  # 31: its proven optimum
+    assert not stopped.optimal and stopped.lower == 31 < stopped.upper
+    assert stopped.details["lower_source"] == "given"
+
+
+def test_solve_refuses_a_given_bound_above_a_replayed_strategy():
+    # planted unsound lower bounds, one more than the optimum: never an "optimum" below one
+    G = pyramid_dag(4)  # optimum 18 at M = 3, found by the seeds
+    with pytest.raises(InvalidInputError, match="19 exceeds the I/O 18"):
+        solve(G, 3, lower=19)
+    for method in ("naive", "ilp"):  # pyramid_dag(3): optimum 11
+        with pytest.raises(InvalidInputError, match="12 exceeds the I/O 11"):
+            solve(pyramid_dag(3), 3, lower=12, method=method, time_limit=30)
+    # where no strategy found undercuts it, the result says whose proof "optimal" rests on
+    r = solve(pyramid_dag(5), 3, lower=26)  # the optimum is 25: the bound is wrong
+    assert r.optimal and r.io == 26 and r.details["lower_source"] == "given"
+    for bad in (-1, 2.5, "x", True):
+        with pytest.raises(InvalidInputError):
+            solve(G, 3, lower=bad)
+
+
+def test_solve_certified_starts_from_the_best_bound_within_one_time_limit():
+    G = fft_dag(64)  # 448 nodes: the exact search cannot close it; spectral proves 132
+    r = solve_certified(G, 3, "no-recompute", time_limit=4)
+    assert not r.optimal and r.lower > r.details["lower_bounds"].trivial == 128
+    assert r.details["lower_method"] == best_method(r.details["lower_bounds"]) != "trivial"
+    assert r.details["certified_lower"] == r.lower
+    assert set(bound_methods("no-recompute")) >= {"trivial", "spectral", "mincut"}
+    phases = r.details["phase_seconds"]  # the whole call counts every phase, bounds first
+    assert "lower bounds" in phases and r.seconds >= sum(phases.values()) - 0.01
+    assert r.seconds < 4 * 2  # generous: the machine is shared
+    assert replay(G, r.strategy, 3, "no-recompute").io == r.upper
+    # a small instance: the short search solves it before any bounding method runs
+    small = solve_certified(pyramid_dag(4), 3, time_limit=20)
+    assert small.optimal and small.io == 18
+    if small.details["lower_bounds"] is None:
+        assert small.details["lower_method"] == "search" and small.seconds < 20
+
+
+def test_solve_certified_runs_only_the_methods_that_cover_the_game(monkeypatch):
+    import redblue.lower.certified as certified
+
+    monkeypatch.setattr(certified, "PROBE_SECONDS", 1e-3)  # no short search: bounds first
+    c = solve_certified(pyramid_dag(4), 3, time_limit=20)
+    assert c.optimal and c.io == 18  # the classic optimum
+    ran = [m.name for m in c.details["lower_bounds"].methods if m.status != "not run"]
+    assert ran and "spectral" not in ran and "mincut" not in ran and "search" not in ran
+    assert c.details["certified_lower"] <= 18
+
+
+def test_solve_cli_names_the_method_of_the_lower_bound(tmp_path, capsys):
+    path = tmp_path / "fft.json"
+    write_json(fft_dag(64), path)
+    code = main(["solve", str(path), "--memory", "3", "--variant", "no-recompute",
+                 "--time-limit", "3"])  # fmt: skip
+    assert code == 1
+    out = capsys.readouterr().out
+    assert re.search(r"lower 1[3-9]\d \((mincut|spectral|parts|hong-kung)\)", out), out
+    assert main(["solve", str(path), "--memory", "3", "--variant", "no-recompute",
+                 "--time-limit", "3", "--json"]) == 1  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["lower_method"] != "search" and out["lower"] == out["certified_lower"] > 128

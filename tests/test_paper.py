@@ -267,3 +267,32 @@ def test_cli_sweep_bad_input(argv, fragment, tmp_path, monkeypatch, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_exact_rows_carry_the_best_certified_lower_bound(tmp_path, monkeypatch):
+    from redblue.lower import METHODS
+    from redblue.paper.figures import plot_exact, pyplot
+
+    rows = rows_for(attention_tasks([2], [1], [3, 4, 5], algorithms=["greedy"], exact=True,
+                                    time_limit=5))  # fmt: skip
+    for r in rows:
+        assert r["certified_by"] in METHODS and r["certified_by"] != "search"
+        assert r["trivial"] <= r["certified_lower"] <= r["exact_upper"]
+        if r["exact_optimal"]:
+            assert r["certified_lower"] <= r["exact_io"]
+    plt = pyplot()
+    if plt is not None:
+        plot_exact(plt, rows, tmp_path / "exact.png")
+        assert (tmp_path / "exact.png").stat().st_size > 10_000
+    # a planted unsound method: its bound above the search's certificate is caught
+    import redblue.lower as lower_mod
+    from redblue.lower.results import LowerBound, MethodResult
+
+    def planted(G, memory, variant, **kw):
+        return LowerBound(10**6, 8, memory, variant, 26,
+                          [MethodResult("trivial", 10**6, 0.0, "ok")])  # fmt: skip
+
+    monkeypatch.setattr(lower_mod, "lower_bound", planted)
+    with pytest.raises(AssertionError, match="certified lower bound 1000000"):
+        rows_for(attention_tasks([2], [1], [4], algorithms=["greedy"], exact=True,
+                                 time_limit=5))  # fmt: skip

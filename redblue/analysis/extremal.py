@@ -59,7 +59,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-__all__ = ["PartOptimum", "max_part", "max_part_bruteforce", "certify"]
+__all__ = ["PartOptimum", "max_part", "max_part_upper", "max_part_bruteforce", "part_program",
+           "certify"]
 
 
 @dataclass
@@ -105,9 +106,36 @@ def max_part(
        the program and why it is exact).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
 
     start = time.perf_counter()
+    nodes, cost, A, lo, hi, upper = part_program(G, memory, targets)
+    n = len(nodes)
+    X, Y = 0, n
+    res = milp(
+        cost,
+        constraints=LinearConstraint(A, lo, hi),
+        integrality=np.ones(4 * n),
+        bounds=Bounds(np.zeros(4 * n), upper),
+        options={"time_limit": float(time_limit), "disp": False},
+    )
+    if res.x is None:
+        raise RuntimeError(f"the part program found no solution: {res.message}")
+    x = np.round(res.x).astype(int)
+    part = frozenset(nodes[i] for i in range(n) if x[X + i])
+    dom = frozenset(nodes[i] for i in range(n) if x[Y + i])
+    value = int(round(-res.fun))
+    bound = getattr(res, "mip_dual_bound", None)
+    upper_bound = float(-bound) if bound is not None and np.isfinite(bound) else np.inf
+    optimal = res.status == 0
+    return PartOptimum(value, part, dom, optimal, "ilp", time.perf_counter() - start,
+                       value if optimal else upper_bound)  # fmt: skip
+
+
+def part_program(G: nx.DiGraph, memory: int, targets: Iterable[Hashable]) -> tuple:
+    """The program of the module docstring: ``(nodes, cost, A, lo, hi, upper)``, the
+    variables in blocks ``x, y, r, z`` of ``len(nodes)`` each (minimise ``cost``)."""
+    from scipy.sparse import coo_array
+
     nodes, idx = _index(G)
     n = len(nodes)
     X, Y, R, Z = 0, n, 2 * n, 3 * n  # variable blocks
@@ -139,24 +167,40 @@ def max_part(
     for v in set(targets):
         cost[X + idx[v]] = -1.0
     A = coo_array((vals, (rows, cols)), shape=(len(lo), 4 * n)).tocsr()
+    return nodes, cost, A, lo, hi, upper
+
+
+def max_part_upper(
+    G: nx.DiGraph, memory: int, targets: Iterable[Hashable], *, time_limit: float = 20.0
+) -> tuple[int, bool]:
+    """A proven *upper* bound on :func:`max_part`'s optimum: ``(bound, exact)``.
+
+    The bound is the solver's dual bound (never its incumbent), solved with a relative
+    gap of 0 and rounded down with a 1e-3 tolerance (the optimum is an integer);
+    ``exact`` says HiGHS proved it optimal. With no dual bound by the time limit, the
+    bound is the number of targets.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("a", "c"), ("b", "c"), ("c", "d")])
+    >>> max_part_upper(G, 1, ["c", "d"])
+    (2, True)
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    nodes, cost, A, lo, hi, upper = part_program(G, memory, targets)
+    count = int(-cost.sum())
     res = milp(
         cost,
         constraints=LinearConstraint(A, lo, hi),
-        integrality=np.ones(4 * n),
-        bounds=Bounds(np.zeros(4 * n), upper),
-        options={"time_limit": float(time_limit), "disp": False},
+        integrality=np.ones_like(cost),
+        bounds=Bounds(np.zeros_like(cost), upper),
+        options={"time_limit": float(time_limit), "disp": False, "mip_rel_gap": 0.0},
     )
-    if res.x is None:
-        raise RuntimeError(f"the part program found no solution: {res.message}")
-    x = np.round(res.x).astype(int)
-    part = frozenset(nodes[i] for i in range(n) if x[X + i])
-    dom = frozenset(nodes[i] for i in range(n) if x[Y + i])
-    value = int(round(-res.fun))
     bound = getattr(res, "mip_dual_bound", None)
-    upper_bound = float(-bound) if bound is not None and np.isfinite(bound) else np.inf
-    optimal = res.status == 0
-    return PartOptimum(value, part, dom, optimal, "ilp", time.perf_counter() - start,
-                       value if optimal else upper_bound)  # fmt: skip
+    if bound is None or not np.isfinite(bound):
+        return count, False
+    return min(count, int(np.floor(-bound + 1e-3))), res.status == 0
 
 
 def _disjoint_paths(G: nx.DiGraph, sinks: set, cap: int) -> int:

@@ -8,8 +8,9 @@ For each instance the claim gets one verdict with its evidence:
     upper-bound claim. A claim about a schedule: its replayed or counted I/O.
 ``confirmed``
     Every value Q can take, given what is proven, satisfies the claim (a proven lower
-    bound meets a lower-bound claim; a replayed strategy meets an upper-bound claim);
-    for a schedule, its I/O satisfies it.
+    bound meets a lower-bound claim: the trivial, explicit, search or certified bounds of
+    :mod:`redblue.lower`, named by method; a replayed strategy meets an upper-bound
+    claim); for a schedule, its I/O satisfies it.
 ``open``
     The claim lies inside [proven lower, best upper]: not decided within the limits.
 ``n/a``
@@ -42,6 +43,7 @@ from redblue.claims.evidence import (
     Fact,
     Instance,
     attention_instance,
+    certified_facts,
     graph_instance,
     lower_facts,
     schedule_fact,
@@ -52,6 +54,7 @@ from redblue.claims.evidence import (
 from redblue.errors import InvalidInputError
 from redblue.game import replay
 from redblue.game.compiled import compile_graph
+from redblue.game.rules import get_rules
 from redblue.progress import phase
 from redblue.readwrite import write_json, write_strategy
 from redblue.search.core import MAX_NODES
@@ -254,20 +257,27 @@ def _optimum_claim(claim: Claim, group: list[Instance], values: dict[str, sympy.
             continue
         ups = upper_facts(inst, max_moves, clock.left)
         if carry is not None:  # re-verified at this memory, never trusted
-            io = replay(inst.compiled(), carry.strategy, inst.memory).io
+            io = replay(inst.compiled(), carry.strategy, inst.memory, inst.variant).io
             ups.append(Fact(io, f"{carry.source}, at M = {carry.strategy.memory}",
                             carry.strategy))  # fmt: skip
         lo = _best(lower_facts(inst, explicit_bounds), True)
         hi = _best(ups, False) if ups else None
         verdict = _interval_verdict(claim, values[inst.label], lo, hi)[0]
+        limit = search_time
+        left = clock.left()
+        if left is not None:
+            limit = left if limit is None else min(limit, left)
+        closed = False
         if verdict == "open" and inst.compiled().n <= search_max_nodes and not clock.out():
-            limit = search_time
-            left = clock.left()
-            if left is not None:
-                limit = left if limit is None else min(limit, left)
-            slo, shi, _ = search_facts(inst, None if hi is None else hi.strategy, limit)
+            slo, shi, closed = search_facts(inst, None if hi is None else hi.strategy, limit)
             lo = _best([lo, slo], True)
             hi = shi if hi is None else _best([hi, shi], False)
+            verdict = _interval_verdict(claim, values[inst.label], lo, hi)[0]
+        if verdict == "open" and not closed and not clock.out():
+            # beyond the search, or stopped by it: the certified methods of redblue.lower
+            left = clock.left()
+            limit = search_time if left is None else min(search_time or left, left)
+            lo = _best([lo, *certified_facts(inst, limit)], True)
         lows[inst.label], highs[inst.label] = lo, hi
         if hi is not None and hi.strategy is not None and (carry is None or hi.value < carry.value):
             carry = hi
@@ -342,6 +352,7 @@ def check_claim(
     d: Sequence[int] | None = None,
     memory: Sequence[int] | None = None,
     sum: str = "chain",
+    variant: str = "classic",
     graph: nx.DiGraph | None = None,
     graph_path: str | None = None,
     time_limit: float | None = None,
@@ -358,7 +369,7 @@ def check_claim(
     ----------
     claim : str or Claim
         ``"Q >= EXPR"``, ``"Q <= EXPR"``, ``"Q == EXPR"`` about the optimal I/O of the
-        classic game, or ``"io(ALG) <= EXPR"`` (any relation) about a schedule (flash1,
+        game ``variant``, or ``"io(ALG) <= EXPR"`` (any relation) about a schedule (flash1,
         flash2, standard, tiling, greedy). EXPR uses N, d, M, numbers, + - * / **, and
         Min, Max, sqrt, log, ceiling, floor (see :func:`parse_claim`).
     family : {"attention"} or None
@@ -367,6 +378,9 @@ def check_claim(
         The grid (every combination is an instance); a graph takes ``memory`` only.
     sum : {"chain", "tree", "fma"}, default "chain"
         The attention DAG's summation shape (the block schedules run on chain and fma).
+    variant : {"classic", "no-recompute"}, default "classic"
+        The game Q refers to; the no-recompute game on a user's ``graph`` only (the block
+        schedules and the explicit bounds are stated for the classic game).
     graph : networkx.DiGraph, optional
         A user's DAG instead of a family; ``graph_path`` is its file (for the
         certificates' replay command).
@@ -375,7 +389,9 @@ def check_claim(
         reported open with "not reached: time limit".
     search_time : float or None, default 5
         Seconds for each exact search (run only where the cheap evidence leaves the claim
-        open, and only on DAGs of at most ``search_max_nodes`` nodes).
+        open, and only on DAGs of at most ``search_max_nodes`` nodes), and for the
+        certified lower bounds of :mod:`redblue.lower` (run where the claim is still open
+        and the search did not prove the optimum: :func:`certified_facts`).
     max_moves : int
         Schedules with more moves are counted by their block counters, not replayed.
     explicit_bounds : bool, default True
@@ -416,6 +432,12 @@ def check_claim(
     c = claim if isinstance(claim, Claim) else parse_claim(claim)
     name = Path(graph_path).stem if graph_path else "graph"
     instances = _instances(family, n, d, memory, sum, graph, name)
+    variant = get_rules(variant).name
+    if variant != "classic" and graph is None:
+        raise InvalidInputError(f"the {variant} game is checked on a user's graph only (the "
+                                "block schedules and explicit bounds are for the classic game)")
+    for inst in instances:
+        inst.variant = variant
     values = {inst.label: c.value(inst.point) for inst in instances}  # refuse before work
     if not c.about_optimum and graph is not None and c.subject != "greedy":
         raise InvalidInputError(f"io({c.subject}) is defined on the attention family only; "

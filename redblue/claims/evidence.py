@@ -3,7 +3,9 @@ and the I/O of schedules, each fact with where it comes from.
 
 A lower bound is trusted only from a proof: the trivial bound (needed inputs plus
 outputs), the project's explicit-constant bounds (proven in ``proofs/`` for the attention
-DAG with product vertices), or the exact search (exhaustive under an admissible bound).
+DAG with product vertices), the exact search (exhaustive under an admissible bound), or
+the certified methods of :mod:`redblue.lower` whose proofs cover the game
+(:func:`certified_facts`).
 An upper bound is trusted only from a strategy that was replayed, or from a block counter
 that equals the replay (tested on grids) where the moves are too many to replay.
 """
@@ -22,12 +24,15 @@ from redblue.errors import InvalidInputError
 from redblue.game import replay
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.strategy import Strategy
+from redblue.lower import lower_bound
+from redblue.lower.certified import bound_methods
 from redblue.search import solve
 from redblue.search.ilp import trivial_lower_bound
 from redblue.strategies import count_io, estimated_moves, greedy_moves, simulate
 from redblue.strategies.upper_bounds import algorithm_dag, block_sizes, schedule_moves
 
-__all__ = ["Fact", "Instance", "attention_instance", "graph_instance", "lower_facts",
+__all__ = ["Fact", "Instance", "attention_instance", "certified_facts", "graph_instance",
+           "lower_facts",
            "schedule_fact", "schedule_seconds", "search_facts", "upper_facts"]
 
 #: Schedules that run on the paper's attention DAG itself (late normalisation), so their
@@ -80,6 +85,8 @@ class Instance:
         ``"attention"`` or ``"graph"``.
     sum : str or None
         The attention DAG's summation shape.
+    variant : str
+        The game Q refers to (``"classic"``, or ``"no-recompute"`` on a user's graph).
     """
 
     point: dict[str, int]
@@ -89,6 +96,7 @@ class Instance:
     sum: str | None
     graph: nx.DiGraph | None = None
     _compiled: CompiledGraph | None = None
+    variant: str = "classic"
 
     @property
     def memory(self) -> int:
@@ -182,9 +190,9 @@ def schedule_fact(inst: Instance, algorithm: str, max_moves: int = MAX_REPLAY_MO
         )
     m = inst.memory
     if algorithm == "greedy":
-        moves = greedy_moves(inst.compiled(), m)
-        result = replay(inst.compiled(), moves, m)
-        return Fact(result.io, "greedy (replayed)", Strategy(moves.decode(), m))
+        moves = greedy_moves(inst.compiled(), m)  # valid in both games: it never recomputes
+        result = replay(inst.compiled(), moves, m, inst.variant)
+        return Fact(result.io, "greedy (replayed)", Strategy(moves.decode(), m, inst.variant))
     n, d = inst.point["N"], inst.point["d"]
     block_sizes(algorithm, n, d, m, sum=inst.sum)  # raises if M is too small for it
     if estimated_moves(algorithm, n, d, m, sum=inst.sum) > max_moves:
@@ -232,8 +240,36 @@ def search_facts(
 
     ``seed`` (a strategy valid at this memory) seeds the search's upper bound.
     """
-    r = solve(inst.compiled(), inst.memory, time_limit=time_limit, upper=seed)
+    r = solve(inst.compiled(), inst.memory, inst.variant, time_limit=time_limit, upper=seed)
     how = "optimal" if r.optimal else f"stopped by {r.stopped}"
     lower = Fact(r.lower, f"exact search ({how}, {r.states} states)")
     upper = Fact(r.upper, f"exact search certificate ({how})", r.strategy)
     return lower, upper, r.optimal
+
+
+def certified_facts(inst: Instance, time_limit: float | None) -> list[Fact]:
+    """The bounds of :func:`redblue.lower.lower_bound`'s methods (other than the trivial
+    bound and the search) whose proofs cover the instance's game, each with its method's
+    name as its source; none where no such method exists.
+
+    Examples
+    --------
+    >>> from redblue.dags import fft_dag
+    >>> G = fft_dag(16)
+    >>> inst = graph_instance(G, compile_graph(G), 3, "fft16")
+    >>> inst.variant = "no-recompute"
+    >>> facts = certified_facts(inst, 2.0)
+    >>> "mincut" in [f.source.split()[0] for f in facts], max(f.value for f in facts) >= 33
+    (True, True)
+    """
+    methods = [m for m in bound_methods(inst.variant) if m != "trivial"]
+    if not methods:
+        return []
+    lb = lower_bound(inst.compiled(), inst.memory, inst.variant, methods=methods,
+                     time_limit=time_limit)  # fmt: skip
+    facts = []
+    for m in lb.methods:
+        if m.status != "not run" and m.value > 0:  # a stopped method proved what it says
+            how = "certified" if m.status == "ok" else f"certified, {m.status}"
+            facts.append(Fact(m.value, f"{m.name} lower bound ({how}, redblue.lower)"))
+    return facts

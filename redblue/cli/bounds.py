@@ -1,7 +1,9 @@
 """``redblue bounds``: the paper's bounds at a point, or an asymptotic comparison.
 
 ``redblue bounds --n N --d D --memory M [--json]`` lists every result with its value and
-whether the point is in its regime, the algorithms' counts and the explicit lower bounds.
+whether the point is in its regime, the algorithms' counts, the explicit lower bounds and,
+where the attention DAG has at most 10^5 nodes, the certified lower bounds of
+:mod:`redblue.lower` on that DAG in both games (``--time-limit`` seconds, default 5).
 ``redblue bounds compare F G [--assume INEQ ...] [--json]`` decides F = O/Omega/Theta(G);
 the expressions are parsed, never evaluated as Python, and bad or oversized input is one
 line on stderr with exit 2.
@@ -19,8 +21,9 @@ from redblue import progress
 from redblue.bounds import explicit
 from redblue.bounds.compare import compare, parse
 from redblue.bounds.results import ALGORITHMS, RESULTS, M, N, d, in_regime
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, examples, positive
+from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, examples, positive, seconds
 from redblue.errors import InvalidInputError
+from redblue.lower.certified import attention_lower_bounds
 
 
 def point_table(n: int, dd: int, memory: int) -> dict[str, Any]:
@@ -63,6 +66,16 @@ def _run_point(args: argparse.Namespace) -> int:
         print(msg, file=sys.stderr)
         return EXIT_BAD_INPUT
     table = point_table(args.n, args.d, args.memory)
+    with progress.phase("certified lower bounds on the attention DAG"):
+        certified = attention_lower_bounds(args.n, args.d, args.memory,
+                                           time_limit=args.time_limit)  # fmt: skip
+    table["certified_lower"] = {
+        "nodes": certified["nodes"], "reason": certified["reason"],
+        **{v: None if certified[v] is None else {
+            "lower": certified[v].lower, "trivial": certified[v].trivial,
+            "methods": [{k: x for k, x in m.as_dict().items() if k != "witness"}
+                        for m in certified[v].methods]}
+           for v in ("classic", "no-recompute")}}  # fmt: skip
     if args.simulate:
         from redblue.analysis.instances import BLOCK_SCHEDULES, schedules
         from redblue.dags._builder import amount
@@ -103,6 +116,16 @@ def _run_point(args: argparse.Namespace) -> int:
     print("explicit lower bounds (proved in proofs/):")
     for k, v in table["explicit_lower"].items():
         print(f"  {k:21s} {v}")
+    cert = table["certified_lower"]
+    if cert["reason"] is not None:
+        print(f"certified lower bounds (redblue lower): not computed: {cert['reason']}")
+        return EXIT_OK
+    print(f"certified lower bounds on the attention DAG ({cert['nodes']:,} nodes, redblue lower):")
+    for variant in ("classic", "no-recompute"):
+        lb = cert[variant]
+        ran = [f"{m['name']} {m['value']}" + ("" if m["status"] == "ok" else f" ({m['status']})")
+               for m in lb["methods"] if m["status"] != "not run"]  # fmt: skip
+        print(f"  {variant:13s} Q >= {lb['lower']}  [{', '.join(ran)}]")
     return EXIT_OK
 
 
@@ -165,5 +188,8 @@ def register(sub: Any) -> None:
                    help="a monomial inequality such as 'M >= d**2' (repeatable)")  # fmt: skip
     p.add_argument("--simulate", action="store_true",
                    help="also run the block schedules and report their verified I/O")  # fmt: skip
+    p.add_argument("--time-limit", type=seconds, default=5.0, metavar="S",
+                   help="seconds for the certified lower bounds of the attention DAG "
+                        "(both games; default 5)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

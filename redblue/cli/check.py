@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         d=parse_range(args.d, "--d") if args.d else None,
         memory=parse_range(args.memory, "--memory") if args.memory else None,
         sum=args.sum,
+        variant=args.variant,
         graph=graph,
         # the certificates name the graph's file when verify can read it as it is
         graph_path=None if args.graph == STDIO or args.format else args.graph,
@@ -80,6 +81,8 @@ def register(sub: Any) -> None:
     p.add_argument("--sum", choices=("chain", "tree", "fma"), default="chain",
                    help="summation shape of the attention DAG")  # fmt: skip
     add_graph_input(p, "--graph", help="your own DAG instead of a family")
+    p.add_argument("--variant", choices=("classic", "no-recompute"), default="classic",
+                   help="the game Q refers to (no-recompute: with --graph only)")  # fmt: skip
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="seconds for the whole check (unreached instances stay open)")
     p.add_argument("--search-time", type=seconds, default=5.0, metavar="S",

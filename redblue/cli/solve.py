@@ -1,5 +1,8 @@
 """``redblue solve GRAPH --memory M``: the optimal I/O Q(G, M) with a certificate.
 
+The search starts from the best certified lower bound of :mod:`redblue.lower`
+(:func:`~redblue.lower.solve_certified`); the output names the method behind ``lower``.
+
 Exit status: 0 proven optimal; 1 stopped by the time limit or the memory guard (the proven
 bounds are printed, the certificate written); 2 bad input; 130 interrupted by Ctrl-C,
 with the bounds found so far printed and the certificate written as for a limit.
@@ -27,7 +30,8 @@ from redblue.cli._common import (
     summary_stream,
 )
 from redblue.game import VARIANTS
-from redblue.search import METHODS, solve
+from redblue.lower import solve_certified
+from redblue.search import METHODS
 
 #: exit status after Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     name = "stdin" if args.graph == STDIO else args.graph
     label = f"solving {name} ({G.number_of_nodes()} nodes) at M = {args.memory} by {args.method}"
     with progress.phase(label):
-        result = solve(
+        result = solve_certified(
             G,
             args.memory,
             args.variant,
@@ -57,17 +61,20 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.output:
         save_strategy(result.strategy, args)
+    by = result.details.get("lower_method", "search")
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps(result.to_dict()))  # with lower_method and certified_lower
     else:
         out = summary_stream(args)
         if result.optimal:
-            print(f"optimal: Q = {result.io} ({result.variant} game, memory M = {result.memory})",
-                  file=out)  # fmt: skip
+            how = "" if by == "search" else f"; lower bound by {by}"
+            print(f"optimal: Q = {result.io} ({result.variant} game, memory M = {result.memory}"
+                  f"{how})", file=out)  # fmt: skip
         else:
             print(
                 f"not proven ({result.stopped}): {result.lower} <= Q <= {result.upper} "
-                f"({result.variant} game, memory M = {result.memory})",
+                f"({result.variant} game, memory M = {result.memory}; lower {result.lower} "
+                f"({by}))",
                 file=out,
             )
         print(
@@ -97,7 +104,7 @@ def register(sub: Any) -> None:
     p.add_argument("--memory", type=positive, metavar="M", required=True, help="red-pebble limit M")
     p.add_argument("--variant", choices=tuple(VARIANTS), default="classic", help="the game")
     p.add_argument("--method", choices=METHODS, default="astar",
-                   help="astar, ilp (independent check) or naive (baseline)")  # fmt: skip
+                   help="astar, ilp or sat (independent checks) or naive (baseline)")  # fmt: skip
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="stop after S seconds (every phase counts) with proven bounds")
     add_strategy_output(p, "the certificate (the best strategy found)")

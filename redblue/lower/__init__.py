@@ -8,10 +8,18 @@ method proves its bound in its own module, for the game variants its proof cover
 - ``spectral``: Jain & Zaharia's eigenvalue bound (:mod:`redblue.lower.spectral`,
   no-recompute game);
 - ``mincut``: Elango et al.'s convex min-cut bound (:mod:`redblue.lower.mincut`,
-  no-recompute game).
+  no-recompute game);
+- ``hong-kung``: Hong & Kung's 2M-partition bound, its largest part bounded by an
+  integer program's dual bound (:mod:`redblue.lower.hong_kung`, both games);
+- ``parts``: the sum over the parts of a partition of each part's exact optimum in a
+  relaxed game on the part alone (:mod:`redblue.lower.parts`, both games).
+
+:func:`solve_certified` runs the exact search from the best of them.
 """
 
 from redblue.lower.bound import METHODS, PLANNED, VARIANTS_COVERED, lower_bound
+from redblue.lower.certified import solve_certified
 from redblue.lower.results import LowerBound, MethodResult
 
-__all__ = ["METHODS", "PLANNED", "VARIANTS_COVERED", "LowerBound", "MethodResult", "lower_bound"]
+__all__ = ["METHODS", "PLANNED", "VARIANTS_COVERED", "LowerBound", "MethodResult", "lower_bound",
+           "solve_certified"]

@@ -11,8 +11,10 @@ from redblue.checks import check_time_limit
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph, compile_graph
 from redblue.game.rules import get_rules
+from redblue.lower.hong_kung import hong_kung_bound
 from redblue.lower.mincut import mincut_extra
 from redblue.lower.needed import needed_graph
+from redblue.lower.parts import parts_lower_bound
 from redblue.lower.results import LowerBound, MethodResult
 from redblue.lower.spectral import spectral_extra
 from redblue.search.ilp import trivial_lower_bound
@@ -22,15 +24,17 @@ from redblue.search.solve import solve
 __all__ = ["METHODS", "PLANNED", "SEARCH_SECONDS", "VARIANTS_COVERED", "lower_bound"]
 
 #: the methods that run, in the order they run (search last: it uses whatever time is left)
-METHODS = ("trivial", "spectral", "mincut", "search")
+METHODS = ("trivial", "spectral", "mincut", "hong-kung", "parts", "search")
 #: methods named by the plan but not built yet: listed as "not run" only when asked for
-PLANNED = ("parts", "hong-kung")
+PLANNED: tuple[str, ...] = ()
 #: the game variants each method's proof covers
 VARIANTS_COVERED = {
     "trivial": ("classic", "no-recompute"),
     "search": ("classic", "no-recompute"),
     "spectral": ("no-recompute",),
     "mincut": ("no-recompute",),
+    "hong-kung": ("classic", "no-recompute"),
+    "parts": ("classic", "no-recompute"),
 }
 #: seconds the exact search gets when the call has no time limit (it is exponential)
 SEARCH_SECONDS = 10.0
@@ -75,6 +79,10 @@ _RUN: dict[str, Callable[..., MethodResult]] = {
     "search": _search,
     "spectral": _extra_method("spectral", spectral_extra),
     "mincut": _extra_method("mincut", mincut_extra),
+    "hong-kung": lambda graph, memory, variant, limits: hong_kung_bound(
+        needed_graph(graph), memory, limits),
+    "parts": lambda graph, memory, variant, limits: parts_lower_bound(
+        needed_graph(graph), memory, variant, limits),
 }
 
 
@@ -122,15 +130,16 @@ def lower_bound(
         Any of ``"trivial"`` (needed inputs plus non-input outputs,
         :func:`redblue.search.ilp.trivial_lower_bound`), ``"spectral"``
         (:mod:`redblue.lower.spectral`, no-recompute game), ``"mincut"``
-        (:mod:`redblue.lower.mincut`, no-recompute game) and ``"search"`` (the proven
-        lower bound of :func:`redblue.search.solve` under the time left). Default: all
-        four. ``"parts"`` and ``"hong-kung"`` are planned, not built: asked for, they are
-        listed as "not run".
+        (:mod:`redblue.lower.mincut`, no-recompute game), ``"hong-kung"``
+        (:mod:`redblue.lower.hong_kung`, both games), ``"parts"``
+        (:mod:`redblue.lower.parts`, both games) and ``"search"`` (the proven lower
+        bound of :func:`redblue.search.solve` under the time left). Default: all six.
     time_limit : float, optional
         Seconds for the whole call, shared: each method may use the time left divided
         by the number of methods still to run (the search, last, what remains). Without
         a limit every method runs to the end, except the search, which gets
-        :data:`SEARCH_SECONDS`.
+        :data:`SEARCH_SECONDS`, and the part sum, which gets
+        :data:`redblue.lower.parts.SECONDS`.
 
     Returns
     -------

@@ -116,7 +116,8 @@ def plot_io(plt: Any, rows: Sequence[dict[str, Any]], path: Path, ratio: bool) -
 
 
 def plot_exact(plt: Any, rows: Sequence[dict[str, Any]], path: Path) -> None:
-    """Exact optima (or proven bounds) against M, with the lower bound and the schedules."""
+    """Exact optima (or proven bounds) against M, with the lower bounds (explicit, and the
+    best certified one of :mod:`redblue.lower` where the rows have it) and the schedules."""
     groups = by_nd(rows)
     fig, axes = _panels(plt, len(groups))
     for ax, ((n, d), group) in zip(axes, groups.items(), strict=True):
@@ -129,6 +130,11 @@ def plot_exact(plt: Any, rows: Sequence[dict[str, Any]], path: Path) -> None:
         if opt:
             ax.plot(*zip(*opt, strict=True), "o", color="C1", label="exact optimum Q(G, M)")
         ax.plot(ms, [r["lower"] for r in group], "k-", label="explicit lower bound")
+        cert = [r for r in group if r.get("certified_lower") is not None]
+        if cert:  # between the explicit bounds and the schedules
+            by = ", ".join(sorted({r["certified_by"] for r in cert}))
+            ax.plot([r["memory"] for r in cert], [r["certified_lower"] for r in cert], "s:",
+                    ms=3, color="C5", label=f"certified lower bound ({by})")  # fmt: skip
         for a in algorithms(group):
             pts = [(r["memory"], r[f"{a}_io"]) for r in group if r.get(f"{a}_io") is not None]
             if pts:

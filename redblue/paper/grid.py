@@ -109,7 +109,7 @@ def attention_columns(algorithms: Sequence[str], exact: bool) -> list[str]:
         cols += [f"{a}_io", f"{a}_checked", f"{a}_note"]
     if exact:
         cols += ["exact_optimal", "exact_io", "exact_lower", "exact_upper", "exact_seconds",
-                 "exact_states"]  # fmt: skip
+                 "exact_states", "exact_moves", "certified_lower", "certified_by"]  # fmt: skip
     return cols
 
 

@@ -28,7 +28,11 @@ from redblue.game import Strategy
 from redblue.paper.grid import exact_dag, on_exact_dag
 from redblue.strategies import count_io, estimated_moves, simulate
 
-__all__ = ["lemma_3_3_counts", "measure_attention", "paper_bound"]
+__all__ = ["CERTIFIED_SECONDS", "lemma_3_3_counts", "measure_attention", "paper_bound"]
+
+#: seconds for the certified lower bounds of each exact instance (they are a sandwich
+#: plot's middle line, not its proof: the search is)
+CERTIFIED_SECONDS = 0.3
 
 
 def paper_bound(n: int, d: int, memory: int) -> float:
@@ -61,7 +65,12 @@ def measure_attention(task: dict[str, Any]) -> dict[str, Any]:
         lower bound) and ``lower_by``, ``trivial`` (4Nd); per algorithm ``{a}_io``,
         ``{a}_checked`` ("replay" or "counter") and ``{a}_note`` (why it could not run);
         with ``exact``: ``exact_optimal``, ``exact_io``, ``exact_lower``, ``exact_upper``,
-        ``exact_seconds``, ``exact_states`` for the DAG the schedules run on.
+        ``exact_seconds``, ``exact_states`` for the DAG the schedules run on, and
+        ``exact_moves`` (the optimum's certificate as ``[kind, node]`` pairs, or None);
+        ``certified_lower`` and ``certified_by``: the best lower bound of
+        :mod:`redblue.lower`'s methods that cover the classic game, other than the search
+        (:data:`CERTIFIED_SECONDS` seconds), and its method (checked against the search's
+        certificate).
 
     Examples
     --------
@@ -88,18 +97,34 @@ def measure_attention(task: dict[str, Any]) -> dict[str, Any]:
         except InvalidInputError as exc:  # M too small for this algorithm
             row.update({f"{a}_io": None, f"{a}_checked": None, f"{a}_note": str(exc)})
     if task.get("exact"):
+        from redblue.lower import lower_bound
+        from redblue.lower.certified import best_method, bound_methods
         from redblue.search import solve
 
+        try:
+            lb = lower_bound(exact_dag(n, d), m, "classic", methods=bound_methods("classic"),
+                             time_limit=CERTIFIED_SECONDS)  # fmt: skip
+            row.update(certified_lower=lb.lower, certified_by=best_method(lb))
+        except InvalidInputError:  # M below the DAG's smallest feasible memory
+            row.update(certified_lower=None, certified_by=None)
         start = time.perf_counter()
         try:  # the schedules run on this DAG too; the best one seeds the search's bound
             r = solve(exact_dag(n, d), m, time_limit=task.get("time_limit"),
                       upper=best[1] if best else None)  # fmt: skip
             row.update(exact_optimal=r.optimal, exact_io=r.io, exact_lower=r.lower,
                        exact_upper=r.upper, exact_states=r.states)  # fmt: skip
+            # the certificate, for the report's viewer (a few hundred moves at most here)
+            row["exact_moves"] = ([[k, v] for k, v in r.strategy.moves]
+                                  if r.optimal and r.strategy is not None else None)
         except InvalidInputError:  # M below the DAG's smallest feasible memory
             row.update(exact_optimal=None, exact_io=None, exact_lower=None, exact_upper=None,
-                       exact_states=None)  # fmt: skip
+                       exact_states=None, exact_moves=None)  # fmt: skip
         row["exact_seconds"] = round(time.perf_counter() - start, 3)
+        upper = row.get("exact_upper")
+        if row["certified_lower"] is not None and upper is not None and (
+                row["certified_lower"] > upper):  # a method's proof is wrong: say so
+            raise AssertionError(f"certified lower bound {row['certified_lower']} "
+                                 f"({row['certified_by']}) > replayed strategy {upper}")
     return row
 
 
