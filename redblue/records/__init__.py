@@ -1,1 +1,31 @@
-"""Certified optima of the red-blue pebble game: a record table whose every entry is replayed."""
+"""Certified optima of the red-blue pebble game: a record table whose every entry is replayed.
+
+- :mod:`redblue.records.table`: the table (``records.json`` and ``certificates/``, package
+  data), its loader, re-verification, computation and rendering.
+"""
+
+from redblue.records.table import (
+    FAMILIES,
+    Record,
+    RecordCheck,
+    build_instance,
+    compute_record,
+    load_records,
+    records_markdown,
+    records_text,
+    save_records,
+    verify_records,
+)
+
+__all__ = [
+    "FAMILIES",
+    "Record",
+    "RecordCheck",
+    "build_instance",
+    "compute_record",
+    "load_records",
+    "records_markdown",
+    "records_text",
+    "save_records",
+    "verify_records",
+]

@@ -38,8 +38,8 @@ SEED_WEIGHTS = (5, 3, 2)
 COMPILE_SECONDS = 60.0
 
 #: ``"astar"`` the primary method, ``"ilp"`` the independent time-indexed ILP,
-#: ``"naive"`` the unpruned Dijkstra baseline.
-METHODS = ("astar", "ilp", "naive")
+#: ``"naive"`` the unpruned Dijkstra baseline, ``"sat"`` the independent SAT encoding.
+METHODS = ("astar", "ilp", "naive", "sat")
 
 
 @dataclass
@@ -149,6 +149,7 @@ def solve(
     progress: Callable[[dict], None] | None = None,
     horizon: int | None = None,
     core: str = "auto",
+    lower: int | None = None,
 ) -> SearchResult:
     """The optimal I/O Q(G, M) of the red-blue pebble game, with a certificate.
 
@@ -166,12 +167,14 @@ def solve(
         the main thread) and the memory guard stop it the same way.
     state_limit : int, optional
         Most states to expand (astar, naive); same behaviour as ``time_limit``.
-    method : {"astar", "ilp", "naive"}
+    method : {"astar", "ilp", "naive", "sat"}
         ``"astar"`` (default): A* over normal-form macro moves with dead-value pruning,
         an admissible heuristic and a greedy upper bound (:mod:`redblue.search.astar`).
         ``"ilp"``: the independent time-indexed integer program solved by HiGHS
         (:mod:`redblue.search.ilp`). ``"naive"``: Dijkstra over all configurations and
-        all legal moves (the benchmark baseline).
+        all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
+        "at most k I/O?" for k up from the bound (:mod:`redblue.search.sat`; its UNSAT
+        answers are proofs in the no-recompute game only).
     upper : Strategy or move list, optional
         A known strategy (e.g. a FlashAttention schedule) to seed the upper bound; it
         is replayed first. The greedy schedule always seeds it too.
@@ -182,12 +185,21 @@ def solve(
         Called now and then with a dict (states, lower, upper, seconds) during long
         searches.
     horizon : int, optional
-        ILP only: number of time steps (default: see :func:`redblue.search.ilp.ilp_search`).
+        ILP and SAT only: number of time steps (default: see
+        :func:`redblue.search.ilp.ilp_search`, :func:`redblue.search.sat.sat_search`).
     core : {"auto", "compiled", "python"}
         astar only: the numba core of :mod:`redblue.search.core` (graphs of at most
         :data:`~redblue.search.core.MAX_NODES` nodes; what ``"auto"`` picks there) or the
         pure-Python one of :mod:`redblue.search.astar` (same search, same states; the
         reference the compiled core is tested against).
+    lower : int, optional
+        A proven lower bound on Q(G, M) from elsewhere (e.g. :func:`redblue.lower.lower_bound`,
+        which :func:`redblue.lower.solve_certified` runs first): the search stops as soon as
+        its upper bound meets the larger of it and its own bound, and
+        ``details["lower_source"]`` says which of the two ``lower`` is (``"given"`` or
+        ``"search"``). A strategy cheaper than it raises (it was no lower bound); an
+        optimum found because a strategy meets it rests on its proof
+        (``details["lower_source"] == "given"``).
 
     Returns
     -------
@@ -198,7 +210,9 @@ def solve(
     InvalidInputError
         For an unknown variant, method, core or rule, an infeasible memory (the message
         gives the smallest feasible M), or a limit that is not a positive number of
-        seconds (``time_limit``) or a whole number (``state_limit``, ``horizon``).
+        seconds (``time_limit``) or a whole number (``state_limit``, ``horizon``,
+        ``lower``); or a given ``lower`` above the I/O of a replayed strategy (it was no
+        lower bound).
 
     Examples
     --------
@@ -233,6 +247,8 @@ def solve(
         raise InvalidInputError(f"unknown core {core!r} (expected auto, compiled or python)")
     if horizon is not None:
         horizon = check_whole(horizon, "horizon", minimum=1)
+    if lower is not None:
+        lower = check_whole(lower, "lower", minimum=0)
     if progress is not None and not callable(progress):
         raise InvalidInputError(f"progress must be callable, got {progress!r}")
     if upper is not None and not isinstance(upper, Strategy):
@@ -250,7 +266,7 @@ def solve(
         )
     with limits.catch_interrupts():
         return _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules,
-                      progress, horizon, core)  # fmt: skip
+                      progress, horizon, core, lower)  # fmt: skip
 
 
 def _compiled_core_ready() -> bool:
@@ -266,7 +282,7 @@ def _compiled_core_ready() -> bool:
 
 
 def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, progress,
-           horizon, core) -> SearchResult:  # fmt: skip
+           horizon, core, given=None) -> SearchResult:  # fmt: skip
     """:func:`solve` after the checks, with Ctrl-C caught by ``limits``."""
     phases: dict[str, float] = {}
     clock = [time.monotonic()]
@@ -301,6 +317,10 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
     # the no-recompute game on the same graph: its strategies are valid classic ones
     nr_problem = Problem(graph, searched, True, "dead" in rules, forced="forced" in rules)
     floor = problem.heuristic(*problem.start())  # rule H at the start: a proven bound
+    own_floor = floor
+    if given is not None:  # a bound proven elsewhere: every phase stops once it is met
+        floor = max(floor, given)
+        details["lower_given"] = given
     lap("seed")
     # time kept for the certificate at the end (decoded, replayed twice): measured on
     # random DAGs of 10,000 nodes at about a tenth of the seed's time
@@ -346,6 +366,15 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
             )
         lower, states, stopped = nout.lower, nout.states, nout.stopped
         lap("naive")
+    elif method == "sat":
+        from redblue.search.sat import sat_search  # python-sat: imported when used
+
+        sout = sat_search(graph, searched, no_recompute, seed_io, horizon=horizon,
+                          start=floor, limits=limits.within(None, keep))  # fmt: skip
+        found = sout.moves
+        lower, states, stopped = sout.lower, sout.conflicts, sout.stopped
+        details.update(sout.details)
+        lap("sat")
     else:
         from redblue.search.ilp import ilp_search  # scipy.optimize: imported when used
 
@@ -362,6 +391,12 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
         io = replay(graph, found, searched, rules_obj).io  # re-verify the certificate
         if io <= best_io:
             best, best_io = found, io
+    if given is not None and given > best_io:  # never an "optimum" below a proven bound
+        raise InvalidInputError(f"the given lower bound {given} exceeds the I/O {best_io} "
+                                "of a replayed strategy: it is not a lower bound")  # fmt: skip
+    if given is not None:  # ``lower == floor``: no phase proved more than the start did
+        own = own_floor if lower == floor else max(lower, own_floor)
+        details["lower_source"] = "given" if given > own else "search"
     lower = min(max(lower, floor), best_io)
     optimal = lower == best_io
     strategy = Strategy(best.decode(), searched, rules_obj.name)

@@ -1,0 +1,477 @@
+"""A second independent oracle: "is there a strategy with at most k I/O?" as SAT.
+
+It shares no code with the A* search (:mod:`redblue.search.astar`) nor with the ILP
+(:mod:`redblue.search.ilp`): it reads only the :class:`CompiledGraph`, builds a
+time-indexed CNF and asks CaDiCaL (through python-sat), raising ``k`` from a trivial
+bound until a strategy exists. python-sat is used because it wraps maintained CDCL
+solvers (CaDiCaL 1.9.5) with incremental solving under assumptions, conflict budgets,
+and tested cardinality encodings (sequential counters, the incremental totalizer of
+Martins et al.); writing any of those by hand would be a second, untested SAT solver.
+
+**Relevant vertices.** A vertex is *relevant* when it is a non-input output or an
+ancestor of one. Deleting every move on an irrelevant vertex from a valid strategy
+keeps it valid (a compute of a relevant vertex has only relevant operands; the red
+count only falls; outputs that are inputs are blue from the start) and no dearer, so
+irrelevant vertices get no variables. ``trivial`` = relevant inputs + non-input outputs:
+each relevant input is red at some time (some compute needs it, recursively) and only a
+load makes it red; each non-input output needs a store.
+
+**Encoding** with steps ``t = 1..T`` (state 0 is the start: no red, blue = inputs). For
+every relevant vertex ``v``: ``r[v,t]``, ``b[v,t]`` (red, blue after step ``t``) and
+``l[v,t]``, ``s[v,t]``, ``c[v,t]`` (load, store, compute in step ``t``):
+
+- ``r[v,t] -> r[v,t-1] or l[v,t] or c[v,t]`` (red appears by load or compute only; it
+  may vanish freely, R4);
+- ``l[v,t] -> b[v,t-1] and not r[v,t-1] and r[v,t]``;
+- ``c[v,t] -> not r[v,t-1] and r[v,t]`` and ``c[v,t] -> r[u,t]`` for every operand
+  ``u``; ``c`` is false on inputs; ``not (l and c)``; at most one compute a step, and a
+  step without a compute is followed by none (computes fill a prefix of the steps);
+- ``b[v,t] <-> b[v,t-1] or s[v,t]`` (blue is never deleted) and
+  ``s[v,t] -> r[v,t-1] and not b[v,t-1]``;
+- ``sum_v r[v,t] <= M`` (sequential counter) for every ``t``; ``b[o,T]`` for outputs;
+- no-recompute: ``done[v,t] >= done[v,t-1], c[v,t]`` and ``c[v,t] -> not done[v,t-1]``;
+- the I/O ``sum l + s`` feeds an incremental totalizer; ``sum <= k`` is one assumption;
+- normal form: ``l[u,t]`` needs a compute of a successor of ``u`` in step ``t``; an
+  output's store ``s[o,t]`` needs ``c[o,t-1]``; no-recompute: a vertex red after step
+  ``t`` has a successor not computed before step ``t`` (or is an output without blue);
+- implied (to help the solver): each relevant input loaded, each relevant non-input
+  computed, each non-input output stored at some step; no-recompute: the operands of a
+  compute were computed before, and steps ``1..m`` each hold a compute.
+
+A step plays as its store, then deletions (red at ``t-1``, not at ``t``), then its loads,
+then its compute (``_Encoding.decode``). Every load, store and compute is then legal (an
+operand red at the end of the step is red before the compute: it was red and not
+deleted, or loaded in this step; the step's only compute is the vertex itself), the red
+count never exceeds ``max(|red at t-1|, |red at t|) <= M``, and the moves are exactly
+the true variables: a model of cost ``<= k`` is a strategy of cost ``<= k``, which is
+replayed before it is returned.
+
+**Horizon (no-recompute).** Claim: if a no-recompute strategy ``S`` of cost ``q``
+exists, the encoding with ``T >= m + 1`` steps, ``m`` = relevant non-inputs, has a model
+of cost ``<= q``. Drop from ``S`` its moves on irrelevant vertices, its blue deletions
+(a blue pebble only enables loads and the end condition, so keeping it breaks no move)
+and every store of a vertex already blue; none of this raises the cost. Then put it in
+normal form: postpone each load to just before the first compute that uses it (the
+vertex stays blue, so the load stays legal and the red count between only falls; a load
+no compute uses is dropped); move each output's one store to just after the compute that
+last made it red (it stayed red till the store; blue earlier changes nothing); delete a
+red pebble on a vertex whose successors are all computed (and, an output, stored) right
+away (nothing can use it again: no recompute). Let ``v_1..v_p`` (``p <= m``, each
+computed once) be its computes; segment ``i`` is the moves after ``v_{i-1}`` up to and
+including the compute of ``v_i``, and segment ``p + 1`` the rest. Set ``R_i``, ``B_i`` =
+red and blue sets at the end of segment ``i`` and map segment ``i`` to step ``i``:
+``c[v_i, i]``; ``l[x,i]`` for ``x`` in ``R_i \\ R_{i-1}``, ``x != v_i``; ``s[x,i]`` for
+``x`` in ``B_i \\ B_{i-1}``; steps after ``p + 1`` keep the last state (in step
+``p + 1`` no load, ``r`` = ``R_p`` intersected with the red set at the end). Each constraint
+holds: a vertex first made red inside a segment without a compute is loaded, so it was
+blue then, and blue only from before the segment (a store inside it would need it red
+before); a stored vertex was red when stored, hence red at the segment's start (else it
+was loaded, so blue, so the store was dropped); the operands of ``v_i`` are red at its
+compute, the segment's last move; ``v_i`` is not red before it (never computed before,
+never blue); a load of segment ``i`` serves ``v_i``, a store of output ``v_i`` opens
+segment ``i + 1``, and a dead value is gone by the end of the segment after it died.
+Each relevant non-input is computed (an output needs a store, so red, so a compute;
+operands likewise), so ``p = m``: the implied clauses hold too. Each true ``l``/``s``
+stands for at least one load/store of ``S``. So with ``T = m + 1`` (the default), UNSAT
+at ``k`` proves ``Q > k`` in the no-recompute game.
+
+**Classic game.** An optimal strategy may recompute, and no bound on its number of
+computes is proven here, so a bounded horizon proves nothing about Q: an UNSAT at ``k``
+only says "no strategy of at most T steps with <= k I/O" (``details["sat_no_strategy"]``
+holds the largest such ``k``); the reported lower bound stays the trivial one (or the
+``start`` proven elsewhere).
+
+References
+----------
+.. [1] J.-W. Hong and H. T. Kung, "I/O complexity: the red-blue pebble game", STOC 1981.
+.. [2] R. Martins, S. Joshi, V. Manquinho and I. Lynce, "Incremental cardinality
+   constraints for MaxSAT", CP 2014 (the incremental totalizer).
+.. [3] A. Ignatiev, A. Morgado and J. Marques-Silva, "PySAT: A Python toolkit for
+   prototyping with SAT oracles", SAT 2018.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from redblue.game.compiled import CompiledGraph
+from redblue.game.replay import replay
+from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
+from redblue.search.limits import Limits, Stopped
+
+__all__ = ["SOLVER", "SatOutcome", "relevant_vertices", "sat_search", "sat_trivial_bound"]
+
+#: the CDCL solver python-sat runs
+SOLVER = "cadical195"
+#: seconds one solver call may take before the clock is looked at again
+CALL_SECONDS = 0.2
+#: conflicts of the first call; later budgets follow the measured conflict rate
+FIRST_BUDGET = 2000
+#: bytes a clause is assumed to take inside the solver (for the memory guard)
+BYTES_PER_CLAUSE = 120
+
+
+@dataclass
+class SatOutcome:
+    """What :func:`sat_search` found.
+
+    Attributes
+    ----------
+    lower : int
+        A proven lower bound on Q(G, M): the trivial one, raised by each UNSAT answer
+        when the horizon makes the encoding exact (no-recompute, ``T >= m + 1``).
+    moves : EncodedMoves or None
+        The decoded, replayed model of the first ``k`` found satisfiable; None if none.
+    upper : int or None
+        Its replayed I/O.
+    conflicts : int
+        Conflicts of the solver over every call.
+    stopped : str or None
+        "time limit", "interrupted" or "memory limit"; None if it finished.
+    details : dict
+        ``horizon``, ``sat_exact``, ``sat_variables``, ``sat_clauses``, ``sat_calls``,
+        ``sat_no_strategy`` (largest ``k`` shown UNSAT at this horizon, -1 if none).
+    """
+
+    lower: int
+    moves: EncodedMoves | None
+    upper: int | None
+    conflicts: int
+    stopped: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def relevant_vertices(graph: CompiledGraph) -> np.ndarray:
+    """Mask of the non-input outputs and their ancestors (see the module docstring).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from redblue.game import compile_graph
+    >>> G = nx.DiGraph([("a", "b"), ("a", "c"), ("b", "d")])
+    >>> G.nodes["d"]["output"] = True
+    >>> C = compile_graph(G)
+    >>> sorted(C.nodes[v] for v in range(C.n) if relevant_vertices(C)[v])
+    ['a', 'b', 'd']
+    """
+    keep = graph.is_output & ~graph.is_input
+    stack = list(np.flatnonzero(keep))
+    while stack:
+        v = stack.pop()
+        for u in graph.predecessors(v):
+            if not keep[u]:
+                keep[u] = True
+                stack.append(int(u))
+    return keep
+
+
+def sat_trivial_bound(graph: CompiledGraph) -> int:
+    """Relevant inputs (each loaded at least once) plus non-input outputs (each stored).
+
+    Examples
+    --------
+    >>> from redblue.dags import chain_dag
+    >>> from redblue.game import compile_graph
+    >>> sat_trivial_bound(compile_graph(chain_dag(4)))
+    2
+    """
+    keep = relevant_vertices(graph)
+    return int((keep & graph.is_input).sum() + (graph.is_output & ~graph.is_input).sum())
+
+
+class _Encoding:
+    """The CNF of the module docstring: variable numbers and clauses."""
+
+    def __init__(self, graph: CompiledGraph, memory: int, no_recompute: bool, T: int,
+                 ubound: int, lim: Limits):  # fmt: skip
+        from pysat.card import CardEnc, EncType, ITotalizer
+
+        self.graph, self.T = graph, T
+        keep = relevant_vertices(graph)
+        self.verts = [int(v) for v in np.flatnonzero(keep)]
+        pos = {v: i for i, v in enumerate(self.verts)}
+        nv = len(self.verts)
+        self.nv = nv
+        self.m = int((keep & ~graph.is_input).sum())
+        # r, b for t = 0..T; l, s, c (and done) for t = 0..T with t = 0 unused (fixed false)
+        self.top = 0
+
+        def block() -> int:
+            base = self.top
+            self.top += (T + 1) * nv
+            return base
+
+        self.R, self.B, self.L, self.S, self.C = (block() for _ in range(5))
+        self.D = block() if no_recompute else None
+        clauses: list[list[int]] = []
+        add = clauses.append
+        is_in = graph.is_input
+        preds = [[pos[int(u)] for u in graph.predecessors(v)] for v in self.verts]
+        r, b, ld, st, c = self.r, self.b, self.l, self.s, self.c
+        for i, v in enumerate(self.verts):  # the start: nothing red, blue on the inputs
+            add([-r(i, 0)])
+            add([b(i, 0)] if is_in[v] else [-b(i, 0)])
+            for x in (ld, st, c):
+                add([-x(i, 0)])
+            if no_recompute:
+                add([-self.d(i, 0)])
+            if is_in[v]:
+                for t in range(T + 1):
+                    add([-c(i, t)])
+                    add([-st(i, t)])  # already blue, never stored (b never deleted)
+            if graph.is_output[v]:
+                add([b(i, T)])
+        succs: list[list[int]] = [[] for _ in range(nv)]
+        for i in range(nv):
+            for u in preds[i]:
+                succs[u].append(i)
+        outs = [i for i in range(nv) if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]]
+        # implied by every strategy on the relevant vertices (redundant, they help the
+        # solver): each relevant input loaded, each relevant non-input computed, each
+        # non-input output stored, at some step
+        for i in range(nv):
+            add([ld(i, t) for t in range(1, T + 1)] if is_in[self.verts[i]]
+                else [c(i, t) for t in range(1, T + 1)])  # fmt: skip
+        for i in outs:
+            add([st(i, t) for t in range(1, T + 1)])
+        io_lits: list[int] = []
+        active: list[int] = []  # active[t]: step t holds a compute
+        for t in range(1, T + 1):
+            lim.check()
+            for i in range(nv):
+                add([-r(i, t), r(i, t - 1), ld(i, t), c(i, t)])
+                add([-ld(i, t), b(i, t - 1)])
+                add([-ld(i, t), -r(i, t - 1)])
+                add([-ld(i, t), r(i, t)])
+                add([-c(i, t), -r(i, t - 1)])
+                add([-c(i, t), r(i, t)])
+                add([-c(i, t), -ld(i, t)])
+                for u in preds[i]:
+                    add([-c(i, t), r(u, t)])
+                add([-b(i, t), b(i, t - 1), st(i, t)])
+                add([-b(i, t - 1), b(i, t)])
+                add([-st(i, t), b(i, t)])
+                add([-st(i, t), r(i, t - 1)])
+                add([-st(i, t), -b(i, t - 1)])
+                # normal form: a load serves the step's compute (N4), an output is stored
+                # in the step after its compute (N2)
+                add([-ld(i, t)] + [c(w, t) for w in succs[i]])
+                if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]:
+                    add([-st(i, t), c(i, t - 1)])
+                if no_recompute:
+                    d = self.d
+                    add([-d(i, t - 1), d(i, t)])
+                    add([-c(i, t), d(i, t)])
+                    add([-d(i, t), d(i, t - 1), c(i, t)])
+                    add([-c(i, t), -d(i, t - 1)])
+                    for u in preds[i]:  # operands computed before (implied)
+                        if not is_in[self.verts[u]]:
+                            add([-c(i, t), d(u, t - 1)])
+                    # dead values go (normal form D): red after step t needs a successor
+                    # not computed before step t, or (an output) no blue yet
+                    if succs[i] or graph.is_output[self.verts[i]]:
+                        dead = [-d(w, t - 1) for w in succs[i]]
+                        if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]:
+                            dead.append(-b(i, t - 1))
+                        add([-r(i, t)] + dead)
+                io_lits.append(ld(i, t))
+                if not is_in[self.verts[i]]:
+                    io_lits.append(st(i, t))
+            reds = [r(i, t) for i in range(nv)]
+            if memory < nv:
+                enc = CardEnc.atmost(reds, bound=memory, top_id=self.top,
+                                     encoding=EncType.seqcounter)  # fmt: skip
+                self.top = max(self.top, enc.nv)
+                clauses.extend(enc.clauses)
+            comps = [c(i, t) for i in range(nv) if not is_in[self.verts[i]]]
+            if len(comps) > 1:
+                enc = CardEnc.atmost(comps, bound=1, top_id=self.top, encoding=EncType.ladder)
+                self.top = max(self.top, enc.nv)
+                clauses.extend(enc.clauses)
+            self.top += 1
+            active.append(self.top)
+            add([-self.top] + comps)
+            if no_recompute:  # every relevant non-input computed once: steps 1..m compute
+                add([self.top] if t <= self.m else [-self.top])
+            if t > 1:  # a compute at step t needs one at step t - 1
+                for lit in comps:
+                    add([-lit, active[-2]])
+        lim.check()
+        # sum of I/O <= k for every k < ubound, through the assumption -rhs[k]
+        self.tot = ITotalizer(io_lits, ubound=max(1, ubound), top_id=self.top)
+        self.top = self.tot.top_id
+        clauses.extend(self.tot.cnf.clauses)
+        self.clauses = clauses
+
+    def _var(self, base: int, i: int, t: int) -> int:
+        return base + t * self.nv + i + 1
+
+    def r(self, i: int, t: int) -> int:
+        return self._var(self.R, i, t)
+
+    def b(self, i: int, t: int) -> int:
+        return self._var(self.B, i, t)
+
+    def l(self, i: int, t: int) -> int:  # noqa: E743 - the load variable, as in the docstring
+        return self._var(self.L, i, t)
+
+    def s(self, i: int, t: int) -> int:
+        return self._var(self.S, i, t)
+
+    def c(self, i: int, t: int) -> int:
+        return self._var(self.C, i, t)
+
+    def d(self, i: int, t: int) -> int:
+        return self._var(self.D, i, t)
+
+    def at_most(self, k: int) -> list[int]:
+        """The assumption "sum of I/O <= k" (none needed at or above the bound)."""
+        return [-self.tot.rhs[k]] if k < len(self.tot.rhs) else []
+
+    def decode(self, model: list[int]) -> EncodedMoves:
+        """The moves of a model: each step's stores, deletions, loads, then its compute."""
+        true = np.zeros(self.top + 2, bool)
+        pos = np.array([x for x in model if 0 < x <= self.top], np.int64)
+        true[pos] = True
+        kinds: list[int] = []
+        nodes: list[int] = []
+        for t in range(1, self.T + 1):
+            steps = ((STORE, [true[self.s(i, t)] for i in range(self.nv)]),
+                     (DELETE, [true[self.r(i, t - 1)] and not true[self.r(i, t)]
+                               for i in range(self.nv)]),
+                     (LOAD, [true[self.l(i, t)] for i in range(self.nv)]),
+                     (COMPUTE, [true[self.c(i, t)] for i in range(self.nv)]))  # fmt: skip
+            for kind, chosen in steps:
+                for i in range(self.nv):
+                    if chosen[i]:
+                        kinds.append(kind)
+                        nodes.append(self.verts[i])
+        return EncodedMoves(self.graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
+
+
+def _rules(no_recompute: bool):
+    from redblue.game.rules import get_rules
+
+    return get_rules("no-recompute" if no_recompute else "classic")
+
+
+def sat_search(
+    graph: CompiledGraph,
+    memory: int,
+    no_recompute: bool,
+    upper: int,
+    *,
+    horizon: int | None = None,
+    start: int | None = None,
+    time_limit: float | None = None,
+    limits: Limits | None = None,
+    solver: str = SOLVER,
+) -> SatOutcome:
+    """Raise ``k`` from the trivial bound until the encoding has a model of I/O ``<= k``.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+    memory : int
+        The red-pebble limit M (at least the largest in-degree plus one).
+    no_recompute : bool
+        The game variant; only there is an UNSAT answer a lower bound on Q.
+    upper : int
+        The I/O of a strategy already known (e.g. greedy): only ``k < upper`` is asked,
+        and UNSAT up to ``upper - 1`` proves that strategy optimal (no-recompute).
+    horizon : int, optional
+        Steps ``T``; default ``m + 1`` with ``m`` the relevant non-inputs (exact in
+        no-recompute; a smaller one drops the proof).
+    start : int, optional
+        A lower bound on Q proven elsewhere: the first ``k`` asked (default and at least
+        :func:`sat_trivial_bound`); a start above Q makes the answer no proof.
+    time_limit : float, optional
+        Seconds (besides ``limits``).
+    limits : Limits, optional
+        The caller's deadline, Ctrl-C flag and memory guard. The solver runs in calls of
+        a conflict budget sized to about :data:`CALL_SECONDS`, the clock looked at
+        between calls.
+    solver : str
+        A python-sat solver name.
+
+    Returns
+    -------
+    SatOutcome
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> from redblue.game import compile_graph
+    >>> out = sat_search(compile_graph(pyramid_dag(3)), 3, True, upper=20)
+    >>> out.lower, out.upper, out.details["sat_exact"]
+    (11, 11, True)
+    """
+    from pysat.solvers import Solver
+
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
+    keep = relevant_vertices(graph)
+    m = int((keep & ~graph.is_input).sum())
+    T = m + 1 if horizon is None else int(horizon)
+    exact = no_recompute and T >= m + 1
+    trivial = sat_trivial_bound(graph)
+    if start is not None:
+        trivial = max(trivial, int(start))
+    details: dict[str, Any] = {"horizon": T, "sat_exact": exact, "sat_no_strategy": -1,
+                               "sat_calls": 0}  # fmt: skip
+    if upper <= trivial:
+        return SatOutcome(trivial, None, None, 0, None, details)
+    try:
+        enc = _Encoding(graph, memory, no_recompute, T, upper, lim)
+        if lim.memory.exceeded(len(enc.clauses) * BYTES_PER_CLAUSE) is not None:
+            return SatOutcome(trivial, None, None, 0, "memory limit", details)
+        lim.check()
+    except Stopped as stop:
+        details["sat_skipped"] = "stopped while building the formula"
+        return SatOutcome(trivial, None, None, 0, stop.reason, details)
+    details.update(sat_variables=enc.top, sat_clauses=len(enc.clauses))
+    rules = _rules(no_recompute)
+    lower, budget, calls = trivial, FIRST_BUDGET, 0
+    with Solver(name=solver, bootstrap_with=enc.clauses) as sat:
+        enc.clauses = []
+        k = trivial
+        while k < upper:
+            why = lim.reason()
+            if why is not None:
+                details["sat_calls"] = calls
+                return SatOutcome(lower, None, None, _conflicts(sat), why, details)
+            if hasattr(sat, "conf_budget"):
+                sat.conf_budget(budget)
+            t0 = time.monotonic()
+            answer = sat.solve_limited(assumptions=enc.at_most(k))
+            spent = time.monotonic() - t0
+            calls += 1
+            if answer is None:  # budget used up: size the next one to the time left
+                left = lim.left()
+                goal = CALL_SECONDS if left is None else max(0.01, min(CALL_SECONDS, left / 2))
+                budget = max(100, min(2 * budget, int(budget * goal / max(spent, 1e-3))))
+                continue
+            if answer is False:
+                details["sat_no_strategy"] = k
+                if exact:
+                    lower = k + 1
+                k += 1
+                continue
+            moves = enc.decode(sat.get_model())
+            io = replay(graph, moves, memory, rules).io
+            if io > k or (exact and io < lower):  # pragma: no cover - an encoding bug
+                raise AssertionError(f"SAT model at k={k} replays to {io} I/O")
+            details["sat_calls"] = calls
+            return SatOutcome(lower, moves, io, _conflicts(sat), None, details)
+        details["sat_calls"] = calls
+        return SatOutcome(lower, None, None, _conflicts(sat), None, details)
+
+
+def _conflicts(sat: Any) -> int:
+    try:
+        return int(sat.accum_stats().get("conflicts", 0))
+    except Exception:  # pragma: no cover - a solver without statistics
+        return 0
