@@ -28,10 +28,12 @@ from redblue.cli import (
     moves,
     paper,
     prove,
+    records,
     simulate,
     solve,
     sweep,
     verify,
+    view,
 )
 from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser, examples, verbosity_of
 from redblue.errors import IllegalMoveError, RedBlueError
@@ -40,7 +42,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``redblue --help`` lists them.
 COMMANDS = (paper, demo, dag, verify, moves, diff, greedy, simulate, sweep, bounds, check, prove,
-            solve, lower)  # fmt: skip
+            solve, lower, view, records)  # fmt: skip
 
 
 def build_parser() -> Parser:

@@ -6,6 +6,10 @@ follow one convention (see :func:`attention_dag`): ``op`` on every node; ``tenso
 operands, on every other node.
 
 - :mod:`~redblue.dags.attention`: the attention DAG of Saha & Ye (2024) and variants;
+  :mod:`~redblue.dags.attention_masks` (causal, block-sparse, KV-cache key patterns),
+  :mod:`~redblue.dags.attention_decode` (split-K decoding),
+  :mod:`~redblue.dags.multihead` (grouped-query heads);
+- :mod:`~redblue.dags.attention_backward`: the attention backward pass (dQ, dK, dV);
 - :mod:`~redblue.dags.matmul`: standard matrix multiplication;
 - :mod:`~redblue.dags.classic`: chain and pyramid;
 - :mod:`~redblue.dags.fft`: the FFT butterfly;
@@ -25,26 +29,42 @@ from __future__ import annotations
 
 from redblue.dags._builder import MAX_NODES
 from redblue.dags.attention import attention_dag, attention_node_count
+from redblue.dags.attention_backward import (
+    attention_backward_dag,
+    attention_backward_node_count,
+    backward_inputs,
+    reference_attention_backward,
+)
+from redblue.dags.attention_decode import split_decode_dag
+from redblue.dags.attention_masks import key_pattern
 from redblue.dags.classic import chain_dag, pyramid_dag
 from redblue.dags.evaluate import evaluate, output_tensors, reference_attention
 from redblue.dags.fft import fft_dag
 from redblue.dags.matmul import matmul_dag, matmul_node_count
+from redblue.dags.multihead import multihead_attention_dag
 from redblue.dags.random_dags import random_dag
 from redblue.dags.validate import validate_computation, validate_dag
 
 __all__ = [
     "MAX_NODES",
+    "attention_backward_dag",
+    "attention_backward_node_count",
     "attention_dag",
+    "backward_inputs",
     "attention_node_count",
     "chain_dag",
     "evaluate",
     "fft_dag",
+    "key_pattern",
     "matmul_dag",
     "matmul_node_count",
+    "multihead_attention_dag",
     "output_tensors",
     "pyramid_dag",
     "random_dag",
     "reference_attention",
+    "reference_attention_backward",
+    "split_decode_dag",
     "validate_computation",
     "validate_dag",
 ]
