@@ -48,6 +48,8 @@ def test_optimum_matches_the_oracles(seed, nodes, extra, no_recompute):
     variant = "no-recompute" if no_recompute else "classic"
     r = solve(G, M, variant)
     assert r.optimal and r.details["core"] == "compiled"
+    P = Problem(compile_graph(G), M, no_recompute, True)
+    assert P.start_bound() == P.start()[1] <= r.io  # rule H at the start, twice
     assert r.io == brute_force(G, M, no_recompute)
     assert r.io == solve(G, M, variant, method="naive").io
     if no_recompute:  # the ILP's horizon is exact there: an independent proof
@@ -65,17 +67,24 @@ def shifted(G: nx.DiGraph, k: int) -> nx.DiGraph:
     return H
 
 
-@pytest.mark.parametrize("variant", ["classic", "no-recompute"])
-@pytest.mark.parametrize(("seed", "k", "words"), [(0, 62, 2), (1, 62, 2), (2, 190, 4)])
-def test_several_words_against_brute_force(seed, k, words, variant):
-    # two copies of a random DAG (a symmetry) at ids k and above: the high words in use
+@pytest.mark.parametrize(("seed", "k", "words", "variant"),
+                         [(0, 62, 2, "classic"), (4, 62, 2, "classic"), (4, 62, 2, "no-recompute"),
+                          (4, 190, 4, "classic"), (4, 190, 4, "no-recompute")])  # fmt: skip
+def test_several_words_against_the_oracles(seed, k, words, variant):
+    # two copies of a random DAG (a symmetry) at ids k and above: the high words in use;
+    # the oracle solves the same DAG behind a chain of two (brute force; the ILP, exact
+    # there, in the no-recompute game)
     G = doubled_dag(seed, 5)
     big = compile_graph(shifted(G, k))
     assert min(big.index[v] for v in G) >= k
-    M = big.min_memory() + 1
+    M = big.min_memory()
     r = solve(big, M, variant)
-    assert r.details["words"] == words
-    want = brute_force(shifted(G, 2), M, variant == "no-recompute")
+    assert r.details["words"] == words and r.states > 0  # searched, not just seeded
+    small = shifted(G, 2)
+    if variant == "classic":
+        want = brute_force(small, M, False)
+    else:
+        want = solve(small, M, variant, method="ilp").io
     assert r.optimal and r.io == want
     assert replay(big, r.strategy, M, variant).io == want
 
@@ -84,6 +93,7 @@ def test_two_hundred_nodes_in_the_compiled_core():
     # a random DAG of 200 nodes: four words a bitset, searched (no fallback), bounds proven
     G = random_dag(200, 4)
     C = compile_graph(G)
+    compiled_search(Problem(C, 4, False, True), state_limit=1)  # compiled if it is not yet
     seen = []
     r = solve(C, 4, time_limit=10.0, progress=seen.append)
     assert r.details["core"] == "compiled" and r.details["words"] == 4
@@ -194,3 +204,62 @@ def test_weighted_search_seeds_the_bound():
     assert r.upper < 40 and replay(C, r.strategy, 5).io == r.upper
     with pytest.raises(ValueError, match="at least 1"):
         compiled_weighted_search(Problem(C, 5, True, True), 0, 1.0)
+
+
+def cut_by_networkx(C, red: int, blue: int, stash: int) -> int:
+    """Rule H2 by its definition, with networkx's max flow: outputs without blue plus a
+    cheapest vertex cut (blue 1, stash 2, else uncuttable) between the inputs and them
+    among the vertices without red they need."""
+    pending = {v for v in range(C.n) if C.is_output[v] and not blue >> v & 1}
+    if not pending:
+        return 0
+    region = {v for v in pending if not red >> v & 1}
+    for v in range(C.n - 1, -1, -1):
+        if v in region:
+            region |= {u for u in C.predecessors(v).tolist() if not red >> u & 1}
+    D = nx.DiGraph()
+    D.add_nodes_from(["s", "t"])
+    for v in region:
+        cap = 1 if blue >> v & 1 else 2 if stash >> v & 1 else None
+        D.add_edge(("in", v), ("out", v), **({} if cap is None else {"capacity": cap}))
+        if C.is_input[v]:
+            D.add_edge("s", ("in", v))
+        if v in pending:
+            D.add_edge(("out", v), "t")
+        for u in C.predecessors(v).tolist():
+            if u in region:
+                D.add_edge(("out", u), ("in", v))
+    return len(pending) + int(nx.maximum_flow_value(D, "s", "t"))
+
+
+@pytest.mark.parametrize("G", [attention_dag(2, 1), pyramid_dag(5), shifted(doubled_dag(1, 6), 62)])
+def test_cut_heuristic_is_its_definition(G):
+    # rule H2 in the kernel (Dinic's algorithm, memoized) against networkx's max flow on
+    # random classic states (blue over the inputs, a stash apart from blue)
+    from redblue.search.heuristics import _cut_heuristic, flow_network
+    from redblue.search.state import NSCRATCH, to_words
+
+    C = compile_graph(G)
+    P = Problem(C, C.n, False, True)
+    vm, gm = P.tables()
+    prm = P.params(cut=True)
+    nw = P.nwords
+    flow = flow_network(C.n, P.preds, C.is_input)
+    rng = np.random.default_rng(7)
+    values = set()
+    memo_keys, memo_val = np.empty((64, 4 * nw), np.uint64), np.full(64, -1, np.int64)
+    for _ in range(60):
+        red, blue, stash = (int(sum(1 << v for v in range(C.n) if rng.random() < p))
+                            for p in (rng.random() * 0.4, rng.random() * 0.5, rng.random() * 0.4))
+        blue |= P.inputs
+        stash &= ~blue
+        s = np.array([*to_words(red, nw), *to_words(blue, nw), *to_words(stash, nw)])
+        got = _cut_heuristic(s, P.wz, vm, gm, prm, *flow, np.empty_like(flow[1]),
+                             np.empty((3, 2 * C.n + 2), np.int64),
+                             np.empty(2 * C.n + 2, np.int64), memo_keys, memo_val,
+                             np.zeros(1, np.int64), np.empty(4 * nw, np.uint64),
+                             np.zeros(NSCRATCH * nw, np.uint64))  # fmt: skip
+        want = cut_by_networkx(C, red, blue, stash)
+        assert got == want
+        values.add(want)
+    assert len(values) > 3  # the states are varied enough to mean something

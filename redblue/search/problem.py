@@ -138,12 +138,25 @@ class Problem:
         nw = self.nwords
         s = np.zeros(3 * nw, np.uint64)
         s[nw:2 * nw] = to_words(self.inputs, nw)
-        h = _start_state(s, self.wz, vm, gm, self.params())
+        # (the words as an array: one compiled helper for every word count)
+        h = _start_state(s, np.zeros(nw, np.uint64), vm, gm, self.params())
         return s, int(h)
 
     def start_bound(self) -> int:
-        """Rule H at the start: a proven lower bound on the optimum."""
-        return self.start()[1]
+        """Rule H at the start, a proven lower bound on the optimum, in plain Python (no
+        compiled code to load: ``solve`` reports it however soon a limit stops it).
+
+        At the start nothing is red and only the inputs are blue, so rule H counts the
+        outputs that are not inputs (each needs a store) and the inputs that are
+        ancestors of them (each needs a load); ``tests/test_search_core.py`` checks it
+        equals the kernel's rule H at the start.
+        """
+        need = self.outputs & ~self.inputs
+        outs = need.bit_count()
+        for v in range(self.n - 1, -1, -1):
+            if need >> v & 1:
+                need |= self.pred_mask[v]
+        return (need & self.inputs).bit_count() + outs
 
     def live(self, blue: int, comp: int) -> int:
         """The live vertices of rule D (every vertex when the rule is off)."""
@@ -153,7 +166,7 @@ class Problem:
         s[nw:2 * nw] = to_words(blue, nw)
         s[2 * nw:] = to_words(comp, nw)
         out = np.zeros(nw, np.uint64)
-        _live_set(s, self.wz, vm, gm, self.params(), out)
+        _live_set(s, np.zeros(nw, np.uint64), vm, gm, self.params(), out)
         return from_words(out)
 
     def moves_of(self, macros: list[tuple[int, int, int]]) -> tuple[list[int], list[int]]:

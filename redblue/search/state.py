@@ -91,9 +91,13 @@ def word_count(nwords: int):
     return np.zeros(nwords, np.uint64)
 
 
-def to_words(mask: int, nwords: int) -> list[np.uint64]:
-    """The bitset ``mask`` (a Python int) as ``nwords`` words, lowest first."""
-    return [np.uint64(mask >> (64 * i) & 0xFFFFFFFFFFFFFFFF) for i in range(nwords)]
+def to_words(mask: int, nwords: int) -> np.ndarray:
+    """The bitset ``mask`` (a Python int) as ``nwords`` words, lowest first.
+
+    >>> to_words(1 << 64 | 5, 2).tolist()
+    [5, 1]
+    """
+    return np.frombuffer(mask.to_bytes(8 * nwords, "little"), dtype="<u8").astype(np.uint64)
 
 
 def from_words(words) -> int:
