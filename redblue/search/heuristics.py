@@ -13,6 +13,7 @@ from numba import njit
 
 from redblue.search.state import (
     _U0,
+    _U1,
     INPUTS,
     OUTPUTS,
     P_N,
@@ -65,17 +66,40 @@ def _heuristic(s, nw, vm, gm, prm, sc):
     if anym:
         nr = prm[P_NR]
         stash = prm[P_STASH]
-        for v in range(prm[P_N] - 1, -1, -1):  # ids are topological: predecessors below
-            if _has(sc, hm, v):
-                for w in range(nw):
-                    r = s[w]
-                    b = s[nw + w]
-                    ld = b if nr else b & gm[INPUTS, w]
-                    st = s[2 * nw + w] if stash else _U0
-                    x = vm[PRED, v, w] & ~r
-                    sc[ha + w] |= x & ld
-                    sc[hm + w] |= x & ~b & ~st
-                    sc[hy + w] |= vm[PRED, v, w] & r & ld
+        # ids are topological (predecessors below): word by word from the top, the
+        # word's must-compute set grown in a local as its vertices are met, highest first
+        for wv in range(nw - 1, -1, -1):
+            m = sc[hm + wv]
+            if m == _U0:
+                continue
+            r = s[wv]
+            b = s[nw + wv]
+            ld = b if nr else b & gm[INPUTS, wv]
+            st = s[2 * nw + wv] if stash else _U0
+            acur = _U0
+            ycur = _U0
+            for bit in range(63, -1, -1):
+                if (m >> np.uint64(bit)) & _U1 == _U0:
+                    continue
+                v = 64 * wv + bit
+                q = vm[PRED, v, wv]
+                x = q & ~r
+                acur |= x & ld
+                m |= x & ~b & ~st
+                ycur |= q & r & ld
+                for w in range(wv):
+                    rw = s[w]
+                    bw = s[nw + w]
+                    ldw = bw if nr else bw & gm[INPUTS, w]
+                    stw = s[2 * nw + w] if stash else _U0
+                    qw = vm[PRED, v, w]
+                    xw = qw & ~rw
+                    sc[ha + w] |= xw & ldw
+                    sc[hm + w] |= xw & ~bw & ~stw
+                    sc[hy + w] |= qw & rw & ldw
+            sc[hm + wv] = m
+            sc[ha + wv] |= acur
+            sc[hy + wv] |= ycur
         for w in range(nw):
             h += _popc(sc[ha + w])
     return h

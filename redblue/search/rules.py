@@ -104,10 +104,12 @@ Y  *symmetry* (rule ``"symmetry"``): see :mod:`redblue.search.symmetry`.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from redblue.search.state import (
     _U0,
+    _U1,
     ALL,
     ANC,
     OUTPUTS,
@@ -118,7 +120,6 @@ from redblue.search.state import (
     P_OUTS,
     P_STASH,
     SUCC,
-    _add,
     _has,
 )
 
@@ -146,14 +147,25 @@ def _live(s, nw, vm, gm, prm, out, oo):
                     out[oo + w] |= vm[ANC, v, w]
         return
     # no-recompute: outputs without blue, and (ids are topological) every vertex with a
-    # live successor not yet computed
+    # live successor not yet computed; word by word from the top, the word being filled
+    # kept in a local (successors of v are in its word or above)
+    n = prm[P_N]
     for w in range(nw):
         out[oo + w] = gm[OUTPUTS, w] & ~s[nw + w]
-    for v in range(prm[P_N] - 1, -1, -1):
-        for w in range(nw):
-            if vm[SUCC, v, w] & ~s[2 * nw + w] & out[oo + w] != _U0:
-                _add(out, oo, v)
-                break
+    for wv in range(nw - 1, -1, -1):
+        cur = out[oo + wv]
+        for bit in range(63, -1, -1):
+            v = 64 * wv + bit
+            if v >= n:
+                continue
+            if vm[SUCC, v, wv] & ~s[2 * nw + wv] & cur != _U0:
+                cur |= _U1 << np.uint64(bit)
+                continue
+            for w in range(wv + 1, nw):
+                if vm[SUCC, v, w] & ~s[2 * nw + w] & out[oo + w] != _U0:
+                    cur |= _U1 << np.uint64(bit)
+                    break
+        out[oo + wv] = cur
 
 
 @njit(inline="always")
