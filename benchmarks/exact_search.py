@@ -12,33 +12,82 @@ Run: ``python benchmarks/exact_search.py [--variant classic|no-recompute|both]
 [--time-limit 60] [--naive-states 3000000] [--only attention-2-1-tree] [--memory 14 15]``.
 The N = 3, d = 2 attention DAG (99 nodes) is left out of the default run (its sweep
 alone takes about a quarter of an hour): name it with ``--only``.
+
+``--baseline DIR`` runs every row a second time, in a child process importing redblue
+from ``DIR`` (another checkout, e.g. ``git worktree add /tmp/old <commit>``), one row
+after the other on the same machine, and prints both times and their ratio instead of
+the naive baseline: how a change of the search core changed its speed (seconds a
+state expanded, new over baseline: below 1 the new core is faster).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import time
 
-from redblue.dags import attention_dag, matmul_dag, pyramid_dag
+from redblue.dags import attention_dag, fft_dag, matmul_dag, pyramid_dag
 from redblue.game import compile_graph
 from redblue.search import solve
 from redblue.search.ilp import trivial_lower_bound
 
+#: name -> (builder in redblue.dags, arguments, keywords): a child process of
+#: ``--baseline`` builds the same DAG from its own checkout
 INSTANCES = {
-    "attention-2-1-tree": lambda: attention_dag(2, 1),
-    "attention-2-1-fma": lambda: attention_dag(2, 1, sum="fma"),
-    "attention-2-2-tree": lambda: attention_dag(2, 2),
-    "attention-3-1-tree": lambda: attention_dag(3, 1),
-    "attention-2-2-fma": lambda: attention_dag(2, 2, sum="fma"),
-    "attention-3-1-fma": lambda: attention_dag(3, 1, sum="fma"),
-    "matmul-2x2x2": lambda: matmul_dag(2, 2, 2),
-    "pyramid-3": lambda: pyramid_dag(3),
-    "matmul-1x2x2": lambda: matmul_dag(1, 2, 2),
-    "pyramid-4": lambda: pyramid_dag(4),
-    "pyramid-6": lambda: pyramid_dag(6),
+    "attention-2-1-tree": ("attention_dag", (2, 1), {}),
+    "attention-2-1-fma": ("attention_dag", (2, 1), {"sum": "fma"}),
+    "attention-2-2-tree": ("attention_dag", (2, 2), {}),
+    "attention-3-1-tree": ("attention_dag", (3, 1), {}),
+    "attention-2-2-fma": ("attention_dag", (2, 2), {"sum": "fma"}),
+    "attention-3-1-fma": ("attention_dag", (3, 1), {"sum": "fma"}),
+    "matmul-2x2x2": ("matmul_dag", (2, 2, 2), {}),
+    "pyramid-3": ("pyramid_dag", (3,), {}),
+    "matmul-1x2x2": ("matmul_dag", (1, 2, 2), {}),
+    "pyramid-4": ("pyramid_dag", (4,), {}),
+    "pyramid-6": ("pyramid_dag", (6,), {}),
 }
 #: instances run only when named with ``--only``
-LARGE = {"attention-3-2-tree": lambda: attention_dag(3, 2)}
+LARGE = {"attention-3-2-tree": ("attention_dag", (3, 2), {}), "fft-8": ("fft_dag", (8,), {}),
+         "fft-16": ("fft_dag", (16,), {})}
+BUILDERS = {"attention_dag": attention_dag, "matmul_dag": matmul_dag,
+            "pyramid_dag": pyramid_dag, "fft_dag": fft_dag}  # fmt: skip
+
+#: the child of ``--baseline``: one solve, its result as JSON on the last line
+CHILD = """
+import json, sys
+import redblue.dags as dags
+from redblue.search import solve
+name, args, kw, M, variant, limit = json.loads(sys.argv[1])
+G = getattr(dags, name)(*args, **kw)
+solve(dags.attention_dag(1, 1), 3)  # the core loaded (or compiled) before timing
+r = solve(G, M, variant, time_limit=limit)
+print(json.dumps([r.optimal, r.lower, r.upper, r.states, r.seconds]))
+"""
+
+
+def _per_state(secs: float, states: int, base_secs: float, base_states: int) -> str:
+    """Seconds a state expanded, new over baseline (the time ratio when both expanded the
+    same states; also fair when a time limit stopped both); "-" without states."""
+    if not states or not base_states:
+        return "-"
+    return f"{(secs / states) / (base_secs / base_states):.2f}"
+
+
+def build(spec):
+    name, args, kw = spec
+    return BUILDERS[name](*args, **kw)
+
+
+def baseline(directory: str, spec, M: int, variant: str, limit: float) -> list:
+    """``[optimal, lower, upper, states, seconds]`` of the same solve by the checkout in
+    ``directory``."""
+    env = dict(os.environ, PYTHONPATH=directory)
+    p = subprocess.run([sys.executable, "-c", CHILD, json.dumps([*spec, M, variant, limit])],
+                       capture_output=True, text=True, env=env, cwd=directory, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -48,6 +97,8 @@ def main() -> None:
     ap.add_argument("--naive-states", type=int, default=3_000_000)
     ap.add_argument("--naive-seconds", type=float, default=120.0)
     ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="compare with the search of the checkout in DIR (no naive runs)")
     ap.add_argument("--only", nargs="*", choices=[*INSTANCES, *LARGE],
                     help="instance names (default: all but the large ones)")
     ap.add_argument("--memory", nargs="*", type=int,
@@ -59,11 +110,16 @@ def main() -> None:
     t0 = time.monotonic()
     solve(attention_dag(2, 1), 5)
     print(f"(compiled core ready in {time.monotonic() - t0:.1f} s)\n")
-    print("| instance | nodes | variant | M | Q | seconds | states | naive states | "
-          "naive s | states ratio |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    if args.baseline:
+        print("| instance | nodes | variant | M | Q | states | seconds | baseline Q | "
+              "baseline states | baseline s | seconds a state, new / baseline |")  # fmt: skip
+    else:
+        print("| instance | nodes | variant | M | Q | seconds | states | naive states | "
+              "naive s | states ratio |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.baseline else ""))
     for name in names:
-        G = {**INSTANCES, **LARGE}[name]()
+        spec = {**INSTANCES, **LARGE}[name]
+        G = build(spec)
         C = compile_graph(G)
         floor = trivial_lower_bound(C)
         for variant in variants:
@@ -72,6 +128,19 @@ def main() -> None:
                     continue
                 r = solve(C, M, variant, time_limit=args.time_limit)
                 q = str(r.io) if r.optimal else f"{r.lower}..{r.upper}"
+                if args.baseline:
+                    ok, lo, up, states, secs = baseline(args.baseline, spec, M, variant,
+                                                        args.time_limit)  # fmt: skip
+                    bq = str(up) if ok else f"{lo}..{up}"
+                    if ok and r.optimal:
+                        assert up == r.io, (name, variant, M)
+                    print(f"| {name} | {C.n} | {variant} | {M} | {q} | {r.states} | "
+                          f"{r.seconds:.2f} | {bq} | {states} | {secs:.2f} | "
+                          f"{_per_state(r.seconds, r.states, secs, states)} |",
+                          flush=True)  # fmt: skip
+                    if r.optimal and r.io == floor:
+                        break
+                    continue
                 naive = ("", "", "")
                 if not args.no_naive:
                     t0 = time.monotonic()

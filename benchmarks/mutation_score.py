@@ -35,7 +35,8 @@ KINDS = ("killed", "survived", "timeout", "no tests", "other", "not run")
 
 #: Each target's mutants (mutmut names, fnmatch patterns). Whole modules, except in
 #: strategies (the exact block counters ``*_io`` and what they share, not the move
-#: builders, which the replay checks) and search/astar.py (the admissible heuristics).
+#: builders, which the replay checks) and search/heuristics.py (the admissible heuristics,
+#: numba kernels: run mutmut with NUMBA_DISABLE_JIT=1 so they run as plain Python).
 TARGETS: dict[str, list[str]] = {
     "bounds": ["redblue.bounds.*"],
     "analysis": ["redblue.analysis.*"],
@@ -46,9 +47,9 @@ TARGETS: dict[str, list[str]] = {
         "redblue.strategies._common.xǁIOCountǁ*",
     ],
     "heuristics": [
-        "redblue.search.astar.xǁProblemǁheuristic__mutmut_*",
-        "redblue.search.astar.xǁProblemǁcut_heuristic__mutmut_*",
-        "redblue.search.astar.xǁProblemǁ_cut_flow__mutmut_*",
+        "redblue.search.heuristics.x__heuristic__mutmut_*",
+        "redblue.search.heuristics.x__cut_heuristic__mutmut_*",
+        "redblue.search.heuristics.x__max_flow__mutmut_*",
     ],
 }
 

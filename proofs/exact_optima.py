@@ -38,14 +38,12 @@ def run(p: Proof) -> None:
         p.check(f"{name}: pinned Q non-increasing in M ({[values[m] for m in ms]})",
                 all(values[a] >= values[b] for a, b in zip(ms, ms[1:], strict=False)))  # fmt: skip
         for m in ms:
-            # both cores: with no time limit solve runs the compiled one (compiling it if
-            # needed); the slower Python one on the graphs of at most 20 nodes
-            for core in ("compiled", "python") if G.number_of_nodes() <= 20 else ("compiled",):
-                r = solve(G, m, core=core)
-                io = replay(G, r.strategy, memory=m).io
-                p.check(f"{name} M={m}: search ({core} core) proves Q = {values[m]}",
-                        r.optimal and r.io == values[m] == io,
-                        f"search {r.lower}..{r.upper}, optimal={r.optimal}, certificate io {io}")  # fmt: skip
+            # with no time limit solve runs the compiled core (compiling it if needed)
+            r = solve(G, m)
+            io = replay(G, r.strategy, memory=m).io
+            p.check(f"{name} M={m}: search proves Q = {values[m]}",
+                    r.optimal and r.io == values[m] == io,
+                    f"search {r.lower}..{r.upper}, optimal={r.optimal}, certificate io {io}")  # fmt: skip
     for name, m in ILP_CLOSES:
         want = dict((k, v) for k, _, v in PINNED)[name][m]
         r = solve(graphs[name], m, method="ilp", time_limit=30)

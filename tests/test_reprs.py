@@ -70,7 +70,7 @@ def test_strategy(big):
 
 
 def test_search_result(big):
-    r = solve(chain_dag(5), memory=2, core="python")
+    r = solve(chain_dag(5), memory=2)
     assert short(r).startswith("SearchResult(classic, M=2: optimal io=2, astar, ")
     assert scalar_row(r.as_row()) == r.to_dict()
     huge = dataclasses.replace(r, strategy=Strategy(big.moves.decode(), 256),

@@ -30,7 +30,6 @@ from redblue.game import compile_graph, replay
 from redblue.readwrite import read_strategy, write_json
 from redblue.search import core as core_mod
 from redblue.search import solve
-from redblue.search.astar import RULES, Problem, _Symmetry, astar_search, automorphisms
 from redblue.search.core import compiled_search
 from redblue.search.ilp import trivial_lower_bound
 from redblue.search.limits import (
@@ -41,6 +40,9 @@ from redblue.search.limits import (
     cgroup_sources,
     memory_sources,
 )
+from redblue.search.problem import Problem
+from redblue.search.rules import RULES
+from redblue.search.symmetry import automorphisms, symmetry_tables, unmap_macros
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +78,7 @@ def env() -> dict:
         # 3,000 nodes: the automorphism search alone took minutes (then a RecursionError)
         (random_dag(3000, 0), 3, "classic"),
         (random_dag(3000, 1), 3, "no-recompute"),
-        # 320 nodes, the Python core: its symmetry tables took seconds
+        # 320 nodes: its symmetry tables took seconds
         (attention_dag(4, 4), 8, "classic"),
         # 100 nodes, the compiled core
         (random_dag(100, 0), 3, "classic"),
@@ -133,13 +135,15 @@ def test_bad_limits_are_refused(kwargs):
 
 
 def test_an_uncompiled_core_is_not_compiled_under_a_short_limit(monkeypatch):
-    # compiling the numba core takes about 45 s: a 5 s limit runs the Python core
-    # (``redblue.search.solve`` is the function; the module is in sys.modules)
-    monkeypatch.setattr(sys.modules["redblue.search.solve"], "_compiled_core_ready",
-                        lambda: False)  # fmt: skip
-    r = solve(pyramid_dag(4), 3, time_limit=5.0)
-    assert r.optimal and r.details["core"] == "python" and "core_note" in r.details
-    assert solve(pyramid_dag(4), 3).details["core"] == "compiled"  # no limit: compiled
+    # compiling the numba core takes a minute or more: under a 5 s limit the seeds'
+    # bounds are reported (``redblue.search.solve`` is the function; the module is in
+    # sys.modules)
+    monkeypatch.setattr(sys.modules["redblue.search.solve"], "kernel_ready", lambda w: False)
+    G = pyramid_dag(4)
+    r = solve(G, 3, time_limit=5.0)
+    assert not r.optimal and r.stopped == "time limit" and "core_note" in r.details
+    assert r.states == 0 and replay(G, r.strategy, 3).io == r.upper
+    assert solve(G, 3).optimal  # no limit: compiled
 
 
 # -- unusual sizes -------------------------------------------------------------------
@@ -152,8 +156,9 @@ def test_three_thousand_operands():
         assert r.optimal and r.io == 3001 and r.memory == M
         assert replay(G, r.strategy, r.strategy.memory).io == 3001
     # without rule B's shortcut the search runs, automorphisms of 3,000 interchangeable
-    # inputs (3,000 levels deep: Python's recursion limit is 1,000) and all
-    r = solve(G, 3001, rules=[x for x in RULES if x != "bound"], time_limit=5.0)
+    # inputs (3,000 levels deep: Python's recursion limit is 1,000) and all (no time
+    # limit: the kernel for 47 words is compiled if it is not yet)
+    r = solve(G, 3001, rules=[x for x in RULES if x != "bound"])
     assert r.optimal and r.io == 3001
 
 
@@ -178,8 +183,8 @@ def test_automorphisms_deep_and_partial():
     assert len(automorphisms(D)) == 4
 
 
-def test_symmetry_tables_of_moved_vertices():
-    # images are built from the moved vertices only; check them against the definition
+def test_symmetry_tables_and_unmapping():
+    # the byte tables of rule Y and the composition of unmap_macros, by their definitions
     rng = np.random.default_rng(3)
     n = 75
     perms = [list(range(n))]
@@ -189,21 +194,27 @@ def test_symmetry_tables_of_moved_vertices():
         for a, b in zip(moved, rng.permutation(moved).tolist(), strict=True):
             p[a] = b
         perms.append(p)
-    sym = _Symmetry(perms, n)
+    tabs, img = symmetry_tables(perms, n, 2)
     for _ in range(300):
         mask = int(rng.integers(0, 1 << 62)) | int(rng.integers(0, 1 << 13)) << 62
         k = int(rng.integers(len(perms)))
-        assert sym.apply(k, mask) == sum(1 << perms[k][v] for v in range(n) if mask >> v & 1)
-        sigma = rng.permutation(n).tolist()
-        inverse = {w: v for v, w in enumerate(perms[k])}
-        assert sym.compose_map(sigma, k) == [sigma[inverse[v]] for v in range(n)]
+        image = 0
+        for c in range(tabs.shape[1]):
+            row = tabs[k, c, mask >> (8 * c) & 255]
+            image |= int(row[0]) | int(row[1]) << 64
+        assert image == sum(1 << perms[k][v] for v in range(n) if mask >> v & 1)
+        assert img[k].tolist() == perms[k]
+        # a macro after a step mapped by automorphism k is in that image's coordinates
+        v = int(rng.integers(n))
+        inverse = {w: u for u, w in enumerate(perms[k])}
+        steps = [(0, 0, 0, k), (v, 1 << v, 0, 0)]
+        assert unmap_macros(perms, steps)[1] == (inverse[v], 1 << inverse[v], 0)
 
 
 # -- Ctrl-C --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("search", [compiled_search, astar_search])
-def test_interrupt_stops_both_cores(search):
+def test_interrupt_stops_the_core():
     C = compile_graph(attention_dag(2, 2))
     lim = Limits()
     before = signal.getsignal(signal.SIGINT)
@@ -212,7 +223,7 @@ def test_interrupt_stops_both_cores(search):
         os.kill(os.getpid(), signal.SIGINT)
 
     with lim.catch_interrupts():  # (the state limit: should the flag go unseen)
-        out = search(Problem(C, 4, False, True), progress=ctrl_c, progress_every=0.0,
+        out = compiled_search(Problem(C, 4, False, True), progress=ctrl_c, progress_every=0.0,
                      limits=lim, state_limit=20_000)  # fmt: skip
     assert out.stopped == "interrupted" and not out.optimal and out.lower > 0
     assert signal.getsignal(signal.SIGINT) is before  # the old handler is back
@@ -220,7 +231,7 @@ def test_interrupt_stops_both_cores(search):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 @pytest.mark.parametrize("G", [attention_dag(2, 2), random_dag(300, 0)],
-                         ids=["compiled-core", "python-core"])  # fmt: skip
+                         ids=["attention", "random-300"])  # fmt: skip
 def test_ctrl_c_in_the_cli(tmp_path, G):
     path = tmp_path / "g.json"
     cert = tmp_path / "cert.json"
@@ -231,7 +242,7 @@ def test_ctrl_c_in_the_cli(tmp_path, G):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
     )  # fmt: skip
     # about 1 s to start, then the seeds (3 s of weighted A* alone) and the search: the
-    # signal lands in some phase (test_interrupt_stops_both_cores makes sure of a core)
+    # signal lands in some phase (test_interrupt_stops_the_core makes sure of the core)
     time.sleep(3.0)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
@@ -244,30 +255,19 @@ def test_ctrl_c_in_the_cli(tmp_path, G):
 # -- memory --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("search", [compiled_search, astar_search])
-def test_memory_error_is_a_memory_limit(search, monkeypatch):
+def test_memory_error_is_a_memory_limit(monkeypatch):
     # an allocation that fails between two looks at memory still ends with bounds
     C = compile_graph(attention_dag(2, 1))
     P = Problem(C, 3, False, True)
-    if search is compiled_search:
+    compiled_search(P, state_limit=1)  # compiled first: the stand-in below fails at once
 
-        def failing(*args):
-            raise MemoryError  # as numba's allocator does when an array does not fit
+    def failing(*args):
+        raise MemoryError  # as numba's allocator does when an array does not fit
 
-        monkeypatch.setattr(core_mod, "_search", failing)
-    else:
-        real, calls = P.successors, [0]
-
-        def failing(*args):
-            calls[0] += 1
-            if calls[0] > 50:
-                raise MemoryError
-            return real(*args)
-
-        P.successors = failing
-    out = search(P)
+    monkeypatch.setattr(core_mod, "_search", failing)
+    out = compiled_search(P)
     assert out.stopped == "memory limit" and not out.optimal
-    assert out.lower >= P.heuristic(*P.start())
+    assert out.lower >= P.start_bound() > 0
 
 
 def test_memory_guard_in_solve(monkeypatch):
@@ -275,7 +275,7 @@ def test_memory_guard_in_solve(monkeypatch):
     monkeypatch.setattr("redblue.search.limits.memory_sources", lambda *a, **k: [tight])
     G = attention_dag(2, 1)
     for method in ("astar", "naive"):
-        r = solve(G, 3, method=method, core="python")
+        r = solve(G, 3, method=method)
         assert r.stopped == "memory limit" and not r.optimal, method
         assert r.details["memory_limit"] == "test limit"
         assert replay(G, r.strategy, 3).io == r.upper

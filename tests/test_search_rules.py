@@ -19,7 +19,8 @@ from networkx.algorithms.isomorphism import DiGraphMatcher
 from redblue.dags import attention_dag, pyramid_dag
 from redblue.game import compile_graph, replay
 from redblue.search import solve
-from redblue.search.astar import MAX_AUTOMORPHISMS, RULES, automorphisms
+from redblue.search.rules import RULES
+from redblue.search.symmetry import MAX_AUTOMORPHISMS, automorphisms
 
 
 def brute_force(G: nx.DiGraph, memory: int, no_recompute: bool) -> int:

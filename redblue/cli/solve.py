@@ -97,7 +97,8 @@ def register(sub: Any) -> None:
             "redblue solve att.json --memory 6 --method ilp --time-limit 60",
             note="Exit status: 0 proven optimal, 1 stopped by a limit (proven bounds "
             "printed), 2 bad input, 130 interrupted. The first run compiles the search core "
-            "(about a minute, cached on disk).",
+            "(a minute or more for each size class: up to 64, 128, 256 nodes, more; "
+            "cached on disk).",
         ),
     )
     add_graph_input(p)

@@ -36,8 +36,8 @@ SWEEPS = (
 def _compile_search_core() -> None:
     """Compile the numba core of the exact search once, here, before the proof scripts and
     the exact sweep need it; numba caches it on disk, so the worker processes load it
-    instead of compiling it each (or falling back to the slower Python core under a
-    short time limit)."""
+    instead of compiling it each (or, under a short time limit, reporting only the
+    bounds of the seeds)."""
     from redblue.search import solve
 
     solve(attention_dag(1, 1), 3, core="compiled")

@@ -25,7 +25,7 @@ of the step, so it is red before the step and not deleted, or loaded or computed
 in the step; the red count never exceeds ``|red at t| <= M``: every solution is a valid
 strategy of at most its objective's cost (:func:`_extract` builds it; ``solve`` replays it).
 
-The horizon ``T``: a normal-form strategy (see :mod:`redblue.search.astar`) of ``m``
+The horizon ``T``: a normal-form strategy (see :mod:`redblue.search.rules`) of ``m``
 computes fits in ``m + 1`` steps (each macro move, evictions, stores, loads and the
 compute, in one step; the last output store in one more). In no-recompute ``m`` is at
 most the number of non-input vertices ``k``, so the default ``T = k + 1`` makes the

@@ -1,6 +1,6 @@
 """A second independent oracle: "is there a strategy with at most k I/O?" as SAT.
 
-It shares no code with the A* search (:mod:`redblue.search.astar`) nor with the ILP
+It shares no code with the A* search (:mod:`redblue.search.core`) nor with the ILP
 (:mod:`redblue.search.ilp`): it reads only the :class:`CompiledGraph`, builds a
 time-indexed CNF and asks CaDiCaL (through python-sat), raising ``k`` from a trivial
 bound until a strategy exists. python-sat is used because it wraps maintained CDCL

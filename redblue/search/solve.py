@@ -9,6 +9,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+from numba import typeof
 
 from redblue.checks import check_time_limit, check_whole
 from redblue.errors import InvalidInputError
@@ -18,23 +19,22 @@ from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
 from redblue.progress import note
 from redblue.search import core as _core
-from redblue.search.astar import RULES, Problem, astar_search, automorphisms, weighted_search
-from redblue.search.core import (
-    MAX_NODES,
-    compiled_search,
-    compiled_weighted_search,
-)
+from redblue.search.core import compiled_search, compiled_weighted_search
 from redblue.search.limits import Limits
 from redblue.search.naive import naive_search
+from redblue.search.problem import Problem
+from redblue.search.rules import RULES
+from redblue.search.state import word_count
+from redblue.search.symmetry import automorphisms
 from redblue.strategies.greedy import greedy_moves
 
 __all__ = ["METHODS", "SearchResult", "solve", "check_memory"]
 
 #: weights of the weighted A* runs that seed the upper bound, most greedy first
 SEED_WEIGHTS = (5, 3, 2)
-#: seconds a first compile of the numba core is assumed to take (measured about 45 s);
+#: seconds a first compile of the numba core is assumed to take (measured 45 to 200 s);
 #: under a time limit shorter than twice this, an uncompiled core is not compiled and
-#: the Python core runs instead
+#: the search reports the bounds of its seeds
 COMPILE_SECONDS = 60.0
 
 #: ``"astar"`` the primary method, ``"ilp"`` the independent time-indexed ILP,
@@ -169,7 +169,8 @@ def solve(
         Most states to expand (astar, naive); same behaviour as ``time_limit``.
     method : {"astar", "ilp", "naive", "sat"}
         ``"astar"`` (default): A* over normal-form macro moves with dead-value pruning,
-        an admissible heuristic and a greedy upper bound (:mod:`redblue.search.astar`).
+        an admissible heuristic and a greedy upper bound (:mod:`redblue.search.core`,
+        its rules in :mod:`redblue.search.rules`).
         ``"ilp"``: the independent time-indexed integer program solved by HiGHS
         (:mod:`redblue.search.ilp`). ``"naive"``: Dijkstra over all configurations and
         all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
@@ -180,18 +181,18 @@ def solve(
         is replayed first. The greedy schedule always seeds it too.
     rules : iterable of str
         The optional pruning rules of the astar method to use (default all of
-        :data:`redblue.search.astar.RULES`); for testing each rule.
+        :data:`redblue.search.rules.RULES`); for testing each rule.
     progress : callable, optional
         Called now and then with a dict (states, lower, upper, seconds) during long
         searches.
     horizon : int, optional
         ILP and SAT only: number of time steps (default: see
         :func:`redblue.search.ilp.ilp_search`, :func:`redblue.search.sat.sat_search`).
-    core : {"auto", "compiled", "python"}
-        astar only: the numba core of :mod:`redblue.search.core` (graphs of at most
-        :data:`~redblue.search.core.MAX_NODES` nodes; what ``"auto"`` picks there) or the
-        pure-Python one of :mod:`redblue.search.astar` (same search, same states; the
-        reference the compiled core is tested against).
+    core : {"auto", "compiled"}
+        astar only: the numba core of :mod:`redblue.search.core`, the only one (kept
+        for compatibility; ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python).
+        Under a time limit too short to compile it first, ``"auto"`` reports the bounds
+        of the seeds instead (``details["core_note"]``).
     lower : int, optional
         A proven lower bound on Q(G, M) from elsewhere (e.g. :func:`redblue.lower.lower_bound`,
         which :func:`redblue.lower.solve_certified` runs first): the search stops as soon as
@@ -243,8 +244,8 @@ def solve(
     if unknown:
         raise InvalidInputError(f"unknown pruning rule(s) {sorted(unknown, key=str)} "
                                 f"(known: {RULES})")  # fmt: skip
-    if core not in ("auto", "compiled", "python"):
-        raise InvalidInputError(f"unknown core {core!r} (expected auto, compiled or python)")
+    if core not in ("auto", "compiled"):
+        raise InvalidInputError(f"unknown core {core!r} (expected auto or compiled)")
     if horizon is not None:
         horizon = check_whole(horizon, "horizon", minimum=1)
     if lower is not None:
@@ -260,23 +261,22 @@ def solve(
     graph = G if isinstance(G, CompiledGraph) else compile_graph(G)
     check_memory(graph, memory)
     memory = int(memory)  # reported as given; the search clamps it to the node count
-    if core == "compiled" and graph.n > MAX_NODES:
-        raise InvalidInputError(
-            f"the compiled core handles at most {MAX_NODES} nodes; this graph has {graph.n}"
-        )
     with limits.catch_interrupts():
         return _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules,
                       progress, horizon, core, lower)  # fmt: skip
 
 
-def _compiled_core_ready() -> bool:
-    """Whether the compiled core runs without being compiled first: it is compiled in
-    this process, or numba's cache on disk holds it for the current source (numba's own
-    index file; if it cannot be read, the core counts as ready)."""
-    if _core._search.signatures:
+def kernel_ready(nwords: int) -> bool:
+    """Whether the kernel for ``nwords`` words runs without being compiled first: it is
+    compiled in this process, or numba's cache on disk holds it (numba's own index file,
+    keyed by the argument types; if it cannot be read, the kernel counts as ready)."""
+    sig = typeof(word_count(nwords))
+    kernel = _core._search
+    if any(s[0] == sig for s in getattr(kernel, "signatures", [(sig,)])):
         return True
     try:
-        return bool(_core._search._cache._cache_file._load_index())
+        index = kernel._cache._cache_file._load_index()
+        return any(key[0][0] == sig for key in index)  # key: (argument types, ...)
     except Exception:  # pragma: no cover - numba internals moved: assume cached
         return True
 
@@ -316,7 +316,7 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
     )
     # the no-recompute game on the same graph: its strategies are valid classic ones
     nr_problem = Problem(graph, searched, True, "dead" in rules, forced="forced" in rules)
-    floor = problem.heuristic(*problem.start())  # rule H at the start: a proven bound
+    floor = problem.start_bound()  # rule H at the start: a proven bound
     own_floor = floor
     if given is not None:  # a bound proven elsewhere: every phase stops once it is met
         floor = max(floor, given)
@@ -340,18 +340,18 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
             details.update(seed_upper=io, seed=name)
 
     if method == "astar":
-        compiled = core == "compiled" or (core == "auto" and graph.n <= MAX_NODES)
-        if compiled and limits.deadline is not None and not _compiled_core_ready():
-            if limits.left() < 2 * COMPILE_SECONDS:
-                # compiling takes longer than the limit allows: the same search in Python
-                compiled = False
-                details["core_note"] = "compiled core not built yet; the Python core ran"
-        details["core"] = "compiled" if compiled else "python"
-        search = compiled_search if compiled else astar_search
-        weighted = compiled_weighted_search if compiled else weighted_search
+        details["core"] = "compiled"
+        details["words"] = problem.nwords
         if "bound" in rules and seed_io <= floor:
             stopped = None  # the seed meets rule H's bound: optimal, nothing to search
+        elif (core == "auto" and limits.deadline is not None and not kernel_ready(problem.nwords)
+              and limits.left() < 2 * COMPILE_SECONDS):
+            # compiling the kernel for this many words takes longer than the limit allows
+            details["core_note"] = (f"search core for {problem.nwords} words not compiled "
+                                    "yet: the bounds of the seeds")  # fmt: skip
+            stopped = "time limit"
         else:
+            search, weighted = compiled_search, compiled_weighted_search
             lower, states, stopped, found = _astar_phases(
                 graph, problem, nr_problem, rules, limits, keep, state_limit, progress,
                 search, weighted, offer, lambda: seed_io, floor, no_recompute, details, lap)
