@@ -427,7 +427,8 @@ def test_solve_cli_names_the_method_of_the_lower_bound(tmp_path, capsys):
                  "--time-limit", "3"])  # fmt: skip
     assert code == 1
     out = capsys.readouterr().out
-    assert re.search(r"lower 1[3-9]\d \((mincut|spectral|parts|hong-kung)\)", out), out
+    found = re.search(r"lower (\d+) \((mincut|spectral|parts|hong-kung)\)", out)
+    assert found and 130 <= int(found[1]) <= 768, out  # above trivial 128, below the seed
     assert main(["solve", str(path), "--memory", "3", "--variant", "no-recompute",
                  "--time-limit", "3", "--json"]) == 1  # fmt: skip
     out = json.loads(capsys.readouterr().out)

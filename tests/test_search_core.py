@@ -263,3 +263,27 @@ def test_cut_heuristic_is_its_definition(G):
         assert got == want
         values.add(want)
     assert len(values) > 3  # the states are varied enough to mean something
+
+
+def test_cached_kernels_dropped_when_an_inlined_module_changes(tmp_path):
+    """numba checks only core.py's timestamp: an edit of rules.py must drop the cache."""
+    from redblue.search.core import drop_stale_cache
+
+    for name in ("core.py", "rules.py"):
+        (tmp_path / name).write_text(f"# {name}\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    kernel = [cache / "core._search-1.py311.nbi", cache / "core._search-1.py311.1.nbc"]
+    other = cache / "replay._kernel-1.py311.nbi"
+    for f in (*kernel, other):
+        f.write_text("x")
+    sources = ("core.py", "rules.py")
+    assert drop_stale_cache(tmp_path, sources)  # no digest yet: dropped, digest written
+    assert not any(f.exists() for f in kernel) and other.exists()
+    for f in kernel:
+        f.write_text("x")
+    assert not drop_stale_cache(tmp_path, sources)  # unchanged sources: kept
+    assert all(f.exists() for f in kernel)
+    (tmp_path / "rules.py").write_text("# rules.py, edited\n")
+    assert drop_stale_cache(tmp_path, sources)
+    assert not any(f.exists() for f in kernel)

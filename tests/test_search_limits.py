@@ -155,9 +155,14 @@ def test_three_thousand_operands():
         r = solve(G, M)
         assert r.optimal and r.io == 3001 and r.memory == M
         assert replay(G, r.strategy, r.strategy.memory).io == 3001
+
+
+@pytest.mark.slow  # compiles the kernel for more than four words: about a minute, once
+def test_three_thousand_operands_searched():
     # without rule B's shortcut the search runs, automorphisms of 3,000 interchangeable
     # inputs (3,000 levels deep: Python's recursion limit is 1,000) and all (no time
     # limit: the kernel for 47 words is compiled if it is not yet)
+    G = star(3000)
     r = solve(G, 3001, rules=[x for x in RULES if x != "bound"])
     assert r.optimal and r.io == 3001
 

@@ -82,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
             f"certificate: {len(result.strategy)} moves, io {result.upper} (replayed)",
             file=out,
         )
+        if "core_note" in result.details:  # why the search did not run
+            print(f"note: {result.details['core_note']}; a run without --time-limit (or "
+                  "with one of two minutes or more) compiles it once, cached on disk",
+                  file=out)  # fmt: skip
     if result.optimal:
         return EXIT_OK
     return EXIT_INTERRUPTED if result.stopped == "interrupted" else EXIT_INVALID

@@ -27,16 +27,19 @@ The small helpers of the hot loop are ``inline="always"``: a call between compil
 functions passes every array argument as a full struct, and measured on attention
 N = 2, d = 2 at M = 6 inlining them made the search about 1.45 times faster (the first
 compile takes about twice as long; numba caches the result). numba's cache checks the
-source file of each cached function only: after editing ``state.py``, ``rules.py`` or
-``heuristics.py``, delete ``redblue/search/__pycache__/*.nbi`` (or touch ``core.py``).
+source file of each cached function only, so :func:`drop_stale_cache` (run on import)
+drops the cached kernels whenever a module they inline (``state.py``, ``rules.py``,
+``heuristics.py``, ``symmetry.py``) changed since they were written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numba import njit, objmode, typeof
@@ -111,7 +114,42 @@ from redblue.search.symmetry import (
     unmap_macros,
 )
 
-__all__ = ["AStarOutcome", "MAX_NODES", "compiled_search", "compiled_weighted_search"]
+__all__ = ["AStarOutcome", "MAX_NODES", "compiled_search", "compiled_weighted_search",
+           "drop_stale_cache"]
+
+#: the modules whose functions the kernels inline: numba's cache does not look at them
+INLINED = ("core.py", "state.py", "rules.py", "heuristics.py", "symmetry.py")
+_HERE = Path(__file__).resolve().parent
+
+
+def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> bool:
+    """Delete numba's cached kernels of ``core`` if a module they inline has changed.
+
+    numba keys a cached function by its own file's timestamp, so a kernel compiled
+    before an edit of ``rules.py`` would be loaded unchanged: a stale search. A digest of
+    ``sources`` is kept beside the cache; when it differs, ``core.*.nbi``/``.nbc`` go.
+    Read-only installs are left as they are. Returns True when files were dropped.
+    """
+    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in sources)).hexdigest()
+    cache, dropped = here / "__pycache__", False
+    stamp = cache / "core.inlined-sources"
+    try:
+        if stamp.read_text() == digest:
+            return False
+    except OSError:
+        pass
+    try:
+        for f in [*cache.glob("core.*.nbi"), *cache.glob("core.*.nbc")]:
+            f.unlink()
+            dropped = True
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: nothing to drop, nothing to keep
+        pass
+    return dropped
+
+
+drop_stale_cache()
 
 #: the largest graph that callers searching many instances (``redblue check``) hand to
 #: the exact search by default; the search itself takes graphs of any size
@@ -879,8 +917,8 @@ def compiled_search(
 
 def kernel_ready(nwords: int) -> bool:
     """Whether the kernel for ``nwords`` words runs without being compiled first: it is
-    compiled in this process, or numba's cache on disk holds a kernel (numba's own
-    index file; if it cannot be read, the kernel counts as ready)."""
+    compiled in this process, or numba's cache on disk holds it (numba's own index file,
+    keyed by the argument types; if it cannot be read, the kernel counts as ready)."""
     from redblue.search.state import word_count
 
     sig = typeof(word_count(nwords))
@@ -888,7 +926,7 @@ def kernel_ready(nwords: int) -> bool:
         return True
     try:
         index = _search._cache._cache_file._load_index()
-        return any(str(sig) in str(key) for key in index)
+        return any(key[0][0] == sig for key in index)  # key: (argument types, ...)
     except Exception:  # pragma: no cover - numba internals moved: assume cached
         return True
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from numba import typeof
 
 from redblue.checks import check_time_limit, check_whole
 from redblue.errors import InvalidInputError
@@ -18,13 +17,11 @@ from redblue.game.replay import replay
 from redblue.game.rules import get_rules
 from redblue.game.strategy import EncodedMoves, Strategy
 from redblue.progress import note
-from redblue.search import core as _core
-from redblue.search.core import compiled_search, compiled_weighted_search
+from redblue.search.core import compiled_search, compiled_weighted_search, kernel_ready
 from redblue.search.limits import Limits
 from redblue.search.naive import naive_search
 from redblue.search.problem import Problem
 from redblue.search.rules import RULES
-from redblue.search.state import word_count
 from redblue.search.symmetry import automorphisms
 from redblue.strategies.greedy import greedy_moves
 
@@ -264,21 +261,6 @@ def solve(
     with limits.catch_interrupts():
         return _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules,
                       progress, horizon, core, lower)  # fmt: skip
-
-
-def kernel_ready(nwords: int) -> bool:
-    """Whether the kernel for ``nwords`` words runs without being compiled first: it is
-    compiled in this process, or numba's cache on disk holds it (numba's own index file,
-    keyed by the argument types; if it cannot be read, the kernel counts as ready)."""
-    sig = typeof(word_count(nwords))
-    kernel = _core._search
-    if any(s[0] == sig for s in getattr(kernel, "signatures", [(sig,)])):
-        return True
-    try:
-        index = kernel._cache._cache_file._load_index()
-        return any(key[0][0] == sig for key in index)  # key: (argument types, ...)
-    except Exception:  # pragma: no cover - numba internals moved: assume cached
-        return True
 
 
 def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, progress,
