@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from redblue.dags import attention_dag, pyramid_dag, random_dag
+from redblue.dags import attention_dag, fft_dag, pyramid_dag, random_dag
 from redblue.dags._builder import add_input, add_op, mark_output
 from redblue.errors import InvalidInputError
 from redblue.game import compile_graph, replay
@@ -135,15 +135,21 @@ def test_bad_limits_are_refused(kwargs):
 
 
 def test_an_uncompiled_core_is_not_compiled_under_a_short_limit(monkeypatch):
-    # compiling the numba core takes a minute or more: under a 5 s limit the seeds'
-    # bounds are reported (``redblue.search.solve`` is the function; the module is in
-    # sys.modules)
+    # compiling the numba core takes a minute or more: under a 5 s limit the naive search
+    # (plain Python) runs instead (``redblue.search.solve`` is the function; the module
+    # is in sys.modules)
     monkeypatch.setattr(sys.modules["redblue.search.solve"], "kernel_ready", lambda w: False)
-    G = pyramid_dag(4)
+    G = pyramid_dag(2)
     r = solve(G, 3, time_limit=5.0)
-    assert not r.optimal and r.stopped == "time limit" and "core_note" in r.details
-    assert r.states == 0 and replay(G, r.strategy, 3).io == r.upper
-    assert solve(G, 3).optimal  # no limit: compiled
+    assert "naive" in r.details["core_note"] and "naive" in r.details["phase_seconds"]
+    assert r.optimal and r.io == 6 and r.states > 0 and replay(G, r.strategy, 3).io == 6
+    big = fft_dag(16)  # too big for the naive search in 2 s: proven bounds, a certificate
+    t0 = time.monotonic()
+    r = solve(big, 3, time_limit=2.0)
+    assert time.monotonic() - t0 < 3.0 and "core_note" in r.details
+    assert not r.optimal and r.stopped in ("time limit", "state limit", "memory limit")
+    assert r.lower <= r.upper == replay(big, r.strategy, 3).io
+    assert solve(pyramid_dag(4), 3).optimal  # no limit: compiled
 
 
 # -- unusual sizes -------------------------------------------------------------------

@@ -188,8 +188,8 @@ def solve(
     core : {"auto", "compiled"}
         astar only: the numba core of :mod:`redblue.search.core`, the only one (kept
         for compatibility; ``NUMBA_DISABLE_JIT=1`` runs the same code as plain Python).
-        Under a time limit too short to compile it first, ``"auto"`` reports the bounds
-        of the seeds instead (``details["core_note"]``).
+        Under a time limit too short to compile it first, ``"auto"`` runs the naive
+        search (plain Python, exact, slow) in the time left (``details["core_note"]``).
     lower : int, optional
         A proven lower bound on Q(G, M) from elsewhere (e.g. :func:`redblue.lower.lower_bound`,
         which :func:`redblue.lower.solve_certified` runs first): the search stops as soon as
@@ -263,6 +263,16 @@ def solve(
                       progress, horizon, core, lower)  # fmt: skip
 
 
+def _naive(graph, memory, no_recompute, state_limit, limits):
+    """The naive Dijkstra: ``(proven lower bound, states, stopped, moves or None)``."""
+    nout = naive_search(graph, memory, no_recompute, state_limit=state_limit, limits=limits)
+    found = None
+    if nout.moves is not None:
+        found = EncodedMoves(graph, np.array([k for k, _ in nout.moves], np.int8),
+                             np.array([v for _, v in nout.moves], np.int32))  # fmt: skip
+    return nout.lower, nout.states, nout.stopped, found
+
+
 def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, progress,
            horizon, core, given=None) -> SearchResult:  # fmt: skip
     """:func:`solve` after the checks, with Ctrl-C caught by ``limits``."""
@@ -328,25 +338,21 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
             stopped = None  # the seed meets rule H's bound: optimal, nothing to search
         elif (core == "auto" and limits.deadline is not None and not kernel_ready(problem.nwords)
               and limits.left() < 2 * COMPILE_SECONDS):
-            # compiling the kernel for this many words takes longer than the limit allows
+            # compiling the kernel for this many words takes longer than the limit allows:
+            # the exact naive search (plain Python, no compile) has the time instead
             details["core_note"] = (f"search core for {problem.nwords} words not compiled "
-                                    "yet: the bounds of the seeds")  # fmt: skip
-            stopped = "time limit"
+                                    "yet: the naive search (plain Python) instead")  # fmt: skip
+            lower, states, stopped, found = _naive(graph, searched, no_recompute, state_limit,
+                                                   limits.within(None, keep))  # fmt: skip
+            lap("naive")
         else:
             search, weighted = compiled_search, compiled_weighted_search
             lower, states, stopped, found = _astar_phases(
                 graph, problem, nr_problem, rules, limits, keep, state_limit, progress,
                 search, weighted, offer, lambda: seed_io, floor, no_recompute, details, lap)
     elif method == "naive":
-        nout = naive_search(graph, searched, no_recompute, state_limit=state_limit,
-                            limits=limits.within(None, keep))  # fmt: skip
-        if nout.moves is not None:
-            found = EncodedMoves(
-                graph,
-                np.array([k for k, _ in nout.moves], np.int8),
-                np.array([v for _, v in nout.moves], np.int32),
-            )
-        lower, states, stopped = nout.lower, nout.states, nout.stopped
+        lower, states, stopped, found = _naive(graph, searched, no_recompute, state_limit,
+                                               limits.within(None, keep))  # fmt: skip
         lap("naive")
     elif method == "sat":
         from redblue.search.sat import sat_search  # python-sat: imported when used
