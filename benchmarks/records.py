@@ -50,7 +50,7 @@ SPECS = [
       for v in (CL, NR) for M in (3, 4, 8)],
     *[(f"fft-8-nr-m{M}", "fft", {"size": 8}, NR, M, "astar", 100) for M in (3, 4, 5, 6, 8)],
     *[(f"fft-8-cl-m{M}", "fft", {"size": 8}, CL, M, "astar", 150) for M in (3, 4, 8)],
-    *[(f"fft-8-cl-m{M}", "fft", {"size": 8}, CL, M, "astar", 60) for M in (5, 6)],
+    *[(f"fft-8-cl-m{M}", "fft", {"size": 8}, CL, M, "astar", 400) for M in (5, 6)],
     *[(f"matmul-2-2-2-{SHORT[v]}-m{M}", "matmul", {"m": 2, "k": 2, "n": 2}, v, M, "astar", 30)
       for v in (CL, NR) for M in (3, 4, 6)],
     *[(f"pyramid-{h}-{SHORT[v]}-m{M}", "pyramid", {"height": h}, v, M, "astar", 30)
