@@ -108,7 +108,7 @@ def test_time_limit_of_the_ilp():
     big = compile_graph(random_dag(3000, 0))
     t0 = time.monotonic()
     r = solve(big, 3, method="ilp", time_limit=1.0)
-    assert time.monotonic() - t0 < 1.0
+    assert kept(1.0, time.monotonic() - t0)  # building the program would take far longer
     assert "ilp_skipped" in r.details and r.stopped == "time limit"
     assert r.lower == trivial_lower_bound(big) and replay(big, r.strategy, 3).io == r.upper
 
