@@ -128,9 +128,13 @@ def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> 
     numba keys a cached function by its own file's timestamp, so a kernel compiled
     before an edit of ``rules.py`` would be loaded unchanged: a stale search. A digest of
     ``sources`` is kept beside the cache; when it differs, ``core.*.nbi``/``.nbc`` go.
-    Read-only installs are left as they are. Returns True when files were dropped.
+    Read-only installs are left as they are; a cache moved by ``NUMBA_CACHE_DIR`` is not
+    seen (clear it by hand after such an edit). Returns True when files were dropped.
     """
-    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in sources)).hexdigest()
+    try:
+        digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in sources)).hexdigest()
+    except OSError:  # sources not on disk (a zipped install): nothing to compare
+        return False
     cache, dropped = here / "__pycache__", False
     stamp = cache / "core.inlined-sources"
     try:
