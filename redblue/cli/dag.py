@@ -8,7 +8,7 @@ from typing import Any
 from redblue import dags, progress
 from redblue.checks import parse_whole
 from redblue.cli._common import EXIT_OK, STDIO, add_graph_format, examples, positive, save_graph
-from redblue.cli.simulate import add_variant_options, variant_of
+from redblue.cli.simulate import add_variant_options, has_variant, variant_of
 from redblue.dags.multihead import multihead_attention_dag
 from redblue.errors import InvalidInputError
 
@@ -23,10 +23,8 @@ def _emit_graph(G: Any, args: argparse.Namespace) -> None:
 def _build(args: argparse.Namespace) -> Any:
     family, limit = args.family, args.max_nodes
     if family == "attention" and args.backward:
-        plain = {"n": args.n, "causal": False, "block_mask": None, "block_size": None,
-                 "n_keys": None}
         if args.stable or args.scale is not None or args.normalize != "late" or \
-                args.heads is not None or args.kv_heads is not None or variant_of(args) != plain:
+                has_variant(args):
             raise InvalidInputError("--backward builds the plain backward pass: no --causal, "
                                     "--block-mask, --decode-rows, --heads, --stable, --scale "
                                     "or --normalize")  # fmt: skip

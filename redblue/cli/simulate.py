@@ -100,6 +100,14 @@ def variant_of(args: argparse.Namespace) -> dict[str, Any]:
             "n_keys": n_keys}
 
 
+def has_variant(args: argparse.Namespace) -> bool:
+    """Whether any forward variant is asked for: a mask, decode rows or several heads (the
+    backward pass has none of them)."""
+    plain = {"n": args.n, "causal": False, "block_mask": None, "block_size": None,
+             "n_keys": None}
+    return args.heads is not None or args.kv_heads is not None or variant_of(args) != plain
+
+
 def _check_outputs(args: argparse.Namespace) -> None:
     check_strategy_output(args)
     if args.format and not args.graph_output:
@@ -141,10 +149,7 @@ def _heads(args: argparse.Namespace, n: int, variant: dict[str, Any]) -> Any:
 
 def _backward(args: argparse.Namespace) -> Any:
     """The backward pass (dQ, dK, dV from dO): the count, or the verified simulation."""
-    plain = {"n": args.n, "causal": False, "block_mask": None, "block_size": None,
-             "n_keys": None}
-    if args.stable or args.split is not None or args.heads is not None or \
-            args.kv_heads is not None or args.per_head or variant_of(args) != plain:
+    if args.stable or args.split is not None or args.per_head or has_variant(args):
         raise InvalidInputError("--backward takes flash2 or tiling alone (no --stable, "
                                 "--causal, --block-mask, --decode-rows, --split or --heads)")
     if args.count_only:
