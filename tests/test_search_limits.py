@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -250,15 +251,23 @@ def test_ctrl_c_in_the_cli(tmp_path, G):
     cert = tmp_path / "cert.json"
     write_json(G, path)
     p = subprocess.Popen(
-        [sys.executable, "-m", "redblue", "solve", str(path), "--memory", "4",
+        [sys.executable, "-m", "redblue", "-v", "solve", str(path), "--memory", "4",
          "-o", str(cert)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
     )  # fmt: skip
-    # about 1 s to start, then the seeds (3 s of weighted A* alone) and the search: the
-    # signal lands in some phase (test_interrupt_stops_the_core makes sure of the core)
-    time.sleep(3.0)
+    # the signal must come once the command runs (a Ctrl-C during Python's own start-up is
+    # Python's, and starting takes seconds on a loaded machine): wait for "solving ...",
+    # then the seeds (3 s of weighted A* alone) and the search: the signal lands in some
+    # phase (test_interrupt_stops_the_core makes sure of the core)
+    head = []
+    while not any("solving" in line for line in head):
+        ready, _, _ = select.select([p.stderr], [], [], 120.0)
+        assert ready and p.poll() is None, head
+        head.append(p.stderr.readline())
+    time.sleep(1.0)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
+    err = "".join(head) + err
     assert p.returncode == 130, (out, err)
     assert "Traceback" not in err and "not proven (interrupted)" in out
     upper = int(out.split("<= Q <= ")[1].split()[0])
