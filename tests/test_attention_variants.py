@@ -38,6 +38,7 @@ from redblue.strategies import (
     standard_block_rows,
     tiling_block_size,
 )
+from redblue.strategies._common import block_keys, row_hits, tile_keys, tile_rows, tiles_kept
 from redblue.strategies.multihead import gqa_io, gqa_moves
 
 BLOCK_ALGORITHMS = ("flash1", "flash2", "standard", "tiling")
@@ -190,8 +191,76 @@ def test_parse_block_mask_refuses_garbage():
 def test_absurd_sizes_are_refused_before_building():
     with pytest.raises(InvalidInputError, match="nodes"):
         attention_dag(100_000, 64, causal=True)
-    with pytest.raises(InvalidInputError, match="too large to count"):
-        count_io("flash2", 100_000, 64, 4096, block_mask=np.ones((1, 1)), block_size=100_000)
+    with pytest.raises(InvalidInputError, match="too large to count pair by pair"):
+        key_pattern(100_000, block_mask=[[1, 0], [1, 1]], block_size=50_000).dense()
+    with pytest.raises(InvalidInputError, match="too large to count row by row"):
+        count_io("flash2", 1 << 25, 64, 4096, block_mask=[[1, 0], [1, 1]], block_size=1 << 24)
+
+
+# --- block-level counts: equal to the pair-by-pair counts ---------------------------
+
+
+def _random_patterns(count: int, seed: int):
+    """Random patterns with ragged edges: causal or not, block masks of sizes not
+    dividing N, decode rows against other key counts, the plain causal one."""
+    rng = np.random.default_rng(seed)
+    made = 0
+    while made < count:
+        n = int(rng.integers(1, 26))
+        causal = bool(rng.integers(2))
+        nk = n if causal or rng.random() < 0.5 else int(rng.integers(1, 26))
+        b = int(rng.integers(1, n + 2))
+        kw: dict = {"n_keys": nk, "causal": causal}
+        if rng.random() < 0.85:
+            kw.update(block_size=b, block_mask=rng.random((-(-n // b), -(-nk // b))) < 0.6)
+        try:
+            p = key_pattern(n, **kw)
+        except InvalidInputError:  # a row with no key
+            continue
+        made += 1
+        yield p
+
+
+def test_block_level_counts_equal_pair_by_pair():
+    # the reference: the dense N_q x N_k pattern cut into tiles (tile_rows, tile_keys)
+    for p in _random_patterns(150, seed=11):
+        keep = p.dense()
+        assert p.row_counts().tolist() == keep.sum(axis=1).tolist()
+        assert p.pairs() == keep.sum()
+        for br in (1, 2, 3, 7, 30):
+            assert block_keys(p, br) == tile_keys(keep, br, 1).sum(), (p.describe(), br)
+            for bc in (1, 2, 5, 40):
+                assert (row_hits(p, bc) == tile_rows(keep, 1, bc).sum(axis=1)).all()
+                assert tiles_kept(p, br, bc) == (tile_keys(keep, br, bc) > 0).sum()
+
+
+def test_block_level_counts_meet_the_causal_closed_forms():
+    # a lower-triangular block mask is the causal pattern: same counts by both routes
+    n, b = 1000, 64
+    tri = np.tri(-(-n // b), dtype=bool)
+    for algorithm in BLOCK_ALGORITHMS:
+        for m in (40, 300, 5000):
+            assert count_io(algorithm, n, 8, m, causal=True, block_mask=tri, block_size=b).io \
+                == count_io(algorithm, n, 8, m, causal=True).io, (algorithm, m)
+
+
+def test_block_mask_counts_at_long_sequences():
+    # N = 65536, causal with a random block mask: counted block by block (no 2^32 pairs)
+    n, b = 65536, 256
+    rng = np.random.default_rng(2)
+    mask = (rng.random((n // b, n // b)) < 0.3) | np.eye(n // b, dtype=bool)
+    for algorithm in BLOCK_ALGORITHMS:
+        causal = count_io(algorithm, n, 64, 16384, causal=True).io
+        sparse = count_io(algorithm, n, 64, 16384, causal=True, block_mask=mask, block_size=b)
+        assert sparse.io < causal
+    # flash2 with query blocks inside the mask's blocks: Nd + Nd + 2d x kept keys per row
+    # block, the kept keys of a query block those of its last row
+    br = count_io("flash2", n, 64, 16384).blocks["B_r"]
+    p = key_pattern(n, causal=True, block_mask=mask, block_size=b)
+    assert b % br == 0
+    keys = int(p.row_counts()[br - 1::br].sum())
+    assert count_io("flash2", n, 64, 16384, causal=True, block_mask=mask,
+                    block_size=b).io == 2 * n * 64 + 2 * 64 * keys  # fmt: skip
 
 
 # --- schedules: counter == replay -----------------------------------------------------
@@ -459,6 +528,82 @@ def test_gqa_schedules_replay_and_count_exactly(grouped):
                 assert result.computes == int((~graph.is_input).sum())
 
 
+# --- the numerically stable graph (running row maximum) under GQA and split-K -------
+
+
+def _large_scores(rng, *shape):
+    """Inputs whose scores reach about +-1000: exp overflows unless the maximum is taken
+    out first, so only a stable graph evaluates to numpy's (stable) softmax."""
+    return rng.normal(size=shape) * 25
+
+
+def test_stable_multihead_dag_evaluates_to_numpy_at_large_scores():
+    rng = np.random.default_rng(8)
+    for heads, kv in ((2, 1), (4, 2)):
+        for n, kw in ((3, {}), (5, {"causal": True}), (2, {"n_keys": 6}),
+                      (6, {"block_mask": "1,0,0;1,1,0;0,1,1", "block_size": 2})):
+            nk, d = kw.get("n_keys", n), 3
+            Q = _large_scores(rng, heads, n, d)
+            K, V = _large_scores(rng, kv, nk, d), rng.normal(size=(kv, nk, d))
+            mask = key_pattern(n, **kw).dense()
+            for shape in ("chain", "fma"):
+                G = multihead_attention_dag(n, d, heads=heads, kv_heads=kv, sum=shape,
+                                            stable=True, online=True, **kw)  # fmt: skip
+                out = output_tensors(G, evaluate(G, {"Q": Q, "K": K, "V": V}))["O"]
+                for h in range(heads):
+                    g = h // (heads // kv)
+                    np.testing.assert_allclose(out[h], reference(Q[h], K[g], V[g], mask=mask),
+                                               rtol=1e-9, atol=1e-12)  # fmt: skip
+    # the plain graph at the same scores overflows: the inputs do test stability
+    G = multihead_attention_dag(3, 3, heads=2, kv_heads=1)
+    Q, K = _large_scores(rng, 2, 3, 3) * 4, _large_scores(rng, 1, 3, 3) * 4
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = output_tensors(G, evaluate(G, {"Q": Q, "K": K, "V": K}))["O"]
+    assert not np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_stable_gqa_schedules_replay_and_count_exactly(grouped):
+    for heads, kv in ((2, 1), (4, 2), (3, 3)):
+        for n, d, kw in ((1, 2, {}), (5, 2, {"causal": True}), (2, 3, {"n_keys": 9}),
+                         (7, 1, {"block_mask": np.tril(np.ones((3, 3), bool)),
+                                 "block_size": 3})):  # fmt: skip
+            for shape in ("chain", "fma"):
+                graph = compile_graph(multihead_attention_dag(
+                    n, d, heads=heads, kv_heads=kv, sum=shape, stable=True, online=True, **kw))
+                pattern = key_pattern(n, **kw)
+                group = heads // kv if grouped else 1
+                low = group * (2 * d + 2) + 2 * d + 3  # one row of each head, one key
+                for memory in (low, low + 5, 4 * low + 7):
+                    moves = gqa_moves(graph, n, d, memory, heads=heads, kv_heads=kv,
+                                      grouped=grouped, sum=shape, pattern=pattern, stable=True)
+                    result = replay(graph, moves, memory, "classic")
+                    count = gqa_io(n, d, memory, heads=heads, kv_heads=kv, grouped=grouped,
+                                   sum=shape, pattern=pattern, stable=True)  # fmt: skip
+                    where = (heads, kv, n, d, kw, shape, memory)
+                    assert (result.loads, result.stores) == (count.loads, count.stores), where
+                    assert result.recomputations == 0 and result.peak_red <= memory
+                    assert result.computes == int((~graph.is_input).sum())
+                with pytest.raises(InvalidInputError, match="too small"):
+                    gqa_io(n, d, low - 1, heads=heads, kv_heads=kv, grouped=grouped,
+                           sum=shape, pattern=pattern, stable=True)  # fmt: skip
+    s = simulate_gqa(5, 2, 60, heads=4, kv_heads=2, causal=True, stable=True)
+    assert s.stable and s.result.io == count_gqa(5, 2, 60, heads=4, kv_heads=2, causal=True,
+                                                 stable=True).io  # fmt: skip
+
+
+def test_split_decode_graph_is_the_stable_one():
+    # split-K has only the stable form: each chunk's running maximum, rescaled at the end
+    rng = np.random.default_rng(9)
+    for nq, nk, chunks in ((1, 9, 3), (2, 7, 7), (3, 16, 4)):
+        Q, K = _large_scores(rng, nq, 3), _large_scores(rng, nk, 3)
+        V = rng.normal(size=(nk, 3))
+        assert np.abs(Q @ K.T).max() > 710  # exp would overflow
+        G = split_decode_dag(nq, 3, n_keys=nk, chunks=chunks)
+        out = output_tensors(G, evaluate(G, {"Q": Q, "K": K, "V": V}))["O"]
+        np.testing.assert_allclose(out, reference(Q, K, V), rtol=1e-9, atol=1e-12)
+
+
 def test_gqa_decode_loads_the_cache_once_per_group():
     """Decoding (one query block): K/V traffic is divided by the group size exactly."""
     for heads, kv, nk, d in ((32, 8, 8192, 128), (8, 1, 1000, 64), (4, 4, 64, 8)):
@@ -488,7 +633,12 @@ def test_cli_heads(cli):
              "1", "--heads", "4", "--kv-heads", "2", "--json")  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert f'"io": {count_gqa(1, 2, 64, heads=4, kv_heads=2, n_keys=16).io}' in r.stdout
+    r = cli("simulate", "flash2", "--n", "6", "--d", "2", "--memory", "64", "--causal",
+            "--heads", "4", "--kv-heads", "2", "--stable", "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    stable = count_gqa(6, 2, 64, heads=4, kv_heads=2, causal=True, stable=True).io
+    assert f'"io": {stable}' in r.stdout
     for bad in (["--heads", "4"], ["--heads", "4", "--kv-heads", "3"],
-                ["--heads", "4", "--kv-heads", "2", "--stable"]):  # fmt: skip
+                ["--heads", "4", "--kv-heads", "2", "--split", "2"]):  # fmt: skip
         r = cli("simulate", "flash2", "--n", "8", "--d", "2", "--memory", "64", *bad)
         assert r.returncode == 2 and r.stderr.count("\n") == 1, (bad, r.stderr)

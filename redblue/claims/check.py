@@ -51,6 +51,7 @@ from redblue.claims.evidence import (
     search_facts,
     upper_facts,
 )
+from redblue.claims.variants import AttentionVariant, attention_variant
 from redblue.errors import InvalidInputError
 from redblue.game import replay
 from redblue.game.compiled import compile_graph
@@ -169,12 +170,17 @@ class _Clock:
 def _instances(
     family: str | None, n: Sequence[int] | None, d: Sequence[int] | None,
     memory: Sequence[int] | None, sum: str, graph: nx.DiGraph | None, graph_name: str,
+    attention: AttentionVariant,
 ) -> list[Instance]:
     if not memory:
         raise InvalidInputError("give the memory sizes M to check (e.g. --memory 3..20)")
     if graph is not None:
         if family is not None or n or d:
             raise InvalidInputError("a user's graph takes only memory sizes, not a family, N or d")
+        if not attention.plain:
+            raise InvalidInputError("the attention variants (causal, block mask, decode rows, "
+                                    "heads, backward) apply to the attention family, not a "
+                                    "user's graph")  # fmt: skip
         compiled = compile_graph(graph)
         return [graph_instance(graph, compiled, m, graph_name) for m in memory]
     if family != "attention":
@@ -184,7 +190,9 @@ def _instances(
     if not n or not d:
         raise InvalidInputError("the attention family needs N and d values "
                                 "(e.g. --n 1..4 --d 1..3)")
-    return [attention_instance(a, b, m, sum) for a in n for b in d for m in memory]
+    for a in n:  # a mask of the wrong shape, a row with no key: refused before any work
+        attention.check_instance(a)
+    return [attention_instance(a, b, m, sum, attention) for a in n for b in d for m in memory]
 
 
 def _interval_verdict(
@@ -362,6 +370,13 @@ def check_claim(
     explicit_bounds: bool = True,
     certificates: str | os.PathLike[str] | None = None,
     progress: Callable[[InstanceVerdict], None] | None = None,
+    causal: bool = False,
+    block_mask: Any = None,
+    block_size: int | None = None,
+    decode_rows: int | None = None,
+    heads: int | None = None,
+    kv_heads: int | None = None,
+    backward: bool = False,
 ) -> ClaimCheck:
     """Check a claim about I/O on every instance of a grid: refuted, confirmed or open.
 
@@ -402,6 +417,13 @@ def check_claim(
         A folder: each refuting strategy is written there with the DAG it runs on.
     progress : callable, optional
         Called with each :class:`InstanceVerdict` as it is decided.
+    causal, block_mask, block_size, decode_rows, heads, kv_heads, backward
+        The attention variant the instances are on (``docs/attention-variants.md``): a
+        causal mask; a block mask of ``block_size`` blocks; ``decode_rows`` query rows
+        against a KV cache of ``N`` keys; ``heads`` query heads over ``kv_heads`` K/V
+        heads; or the backward pass. Q refers to the variant's DAG, ``io(ALG)`` to the
+        schedule run on it (replayed, or counted by its block counter); the
+        explicit-constant bounds, proven for the paper's graph, are not used.
 
     Returns
     -------
@@ -431,7 +453,10 @@ def check_claim(
     search_time = check_time_limit(search_time, "search_time")
     c = claim if isinstance(claim, Claim) else parse_claim(claim)
     name = Path(graph_path).stem if graph_path else "graph"
-    instances = _instances(family, n, d, memory, sum, graph, name)
+    attention = attention_variant(causal=causal, block_mask=block_mask, block_size=block_size,
+                                  decode_rows=decode_rows, heads=heads, kv_heads=kv_heads,
+                                  backward=backward)  # fmt: skip
+    instances = _instances(family, n, d, memory, sum, graph, name, attention)
     variant = get_rules(variant).name
     if variant != "classic" and graph is None:
         raise InvalidInputError(f"the {variant} game is checked on a user's graph only (the "
@@ -442,6 +467,8 @@ def check_claim(
     if not c.about_optimum and graph is not None and c.subject != "greedy":
         raise InvalidInputError(f"io({c.subject}) is defined on the attention family only; "
                                 "a user's graph has io(greedy)")  # fmt: skip
+    if not c.about_optimum:
+        attention.check_schedule(c.subject)
     if c.about_optimum:  # one DAG a group, in increasing M
         groups = [sorted(g, key=lambda i: i.memory)
                   for _, g in groupby(instances, key=lambda i: i.group)]  # fmt: skip

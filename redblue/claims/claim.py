@@ -9,7 +9,7 @@ The grammar is small on purpose::
 ``Q`` is the optimal I/O Q(G, M) of the classic red-blue pebble game; ``io(flash2)`` the
 I/O of a schedule. The expression is read by the safe parser of
 :mod:`redblue.bounds.expressions` (never evaluated as Python) over the variables ``N``, ``d``
-and ``M``.
+and ``M`` (and ``Nq``, ``H``, ``Hkv`` on decode and grouped-query instances).
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ __all__ = ["Claim", "SUBJECT_ALGORITHMS", "VARIABLES", "parse_claim"]
 
 #: The schedules a claim may name in ``io(...)``.
 SUBJECT_ALGORITHMS = ("flash1", "flash2", "standard", "tiling", "greedy")
-#: The variables a claim's bound may use.
-VARIABLES = ("N", "d", "M")
+#: The variables a claim's bound may use: ``Nq`` (decode rows), ``H`` and ``Hkv`` (query
+#: and key/value heads) only on the instances of those variants.
+VARIABLES = ("N", "d", "M", "Nq", "H", "Hkv")
 
 _OPS: dict[str, Callable[[int, int], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,

@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from redblue.bounds import explicit
-from redblue.dags import attention_node_count
+from redblue.claims.variants import AttentionVariant
 from redblue.errors import InvalidInputError
 from redblue.game import replay
 from redblue.game.compiled import CompiledGraph, compile_graph
@@ -28,16 +28,12 @@ from redblue.lower import lower_bound
 from redblue.lower.certified import bound_methods
 from redblue.search import solve
 from redblue.search.ilp import trivial_lower_bound
-from redblue.strategies import count_io, estimated_moves, greedy_moves, simulate
-from redblue.strategies.upper_bounds import algorithm_dag, block_sizes, schedule_moves
+from redblue.strategies import greedy_moves
 
 __all__ = ["Fact", "Instance", "attention_instance", "certified_facts", "graph_instance",
            "lower_facts",
            "schedule_fact", "schedule_seconds", "search_facts", "upper_facts"]
 
-#: Schedules that run on the paper's attention DAG itself (late normalisation), so their
-#: I/O bounds its optimum; standard attention runs on another DAG (P = A / D materialised).
-SAME_DAG_SCHEDULES = ("flash1", "flash2", "tiling")
 #: Most moves a schedule is replayed with; beyond, its block counter gives the I/O.
 MAX_REPLAY_MOVES = 3_000_000
 #: Seconds per node or move of each phase, about twice what a 2-core machine took in 2026
@@ -87,6 +83,9 @@ class Instance:
         The attention DAG's summation shape.
     variant : str
         The game Q refers to (``"classic"``, or ``"no-recompute"`` on a user's graph).
+    attention : AttentionVariant
+        The attention variant of the DAG (causal, block mask, decode rows, heads,
+        backward; the paper's graph by default).
     """
 
     point: dict[str, int]
@@ -97,6 +96,7 @@ class Instance:
     graph: nx.DiGraph | None = None
     _compiled: CompiledGraph | None = None
     variant: str = "classic"
+    attention: AttentionVariant = AttentionVariant()
 
     @property
     def memory(self) -> int:
@@ -105,7 +105,7 @@ class Instance:
     def dag(self) -> nx.DiGraph:
         """The DAG Q refers to (built on first use)."""
         if self.graph is None:
-            self.graph = algorithm_dag("greedy", self.point["N"], self.point["d"], sum=self.sum)
+            self.graph = self.attention.dag(self.point["N"], self.point["d"], self.sum)
         return self.graph
 
     def compiled(self) -> CompiledGraph:
@@ -117,7 +117,7 @@ class Instance:
         """The DAG's node count (in closed form before it is built)."""
         if self._compiled is not None:
             return self._compiled.n
-        return attention_node_count(self.point["N"], self.point["d"], sum=self.sum)
+        return self.attention.node_count(self.point["N"], self.point["d"], self.sum)
 
     def build_seconds(self) -> float:
         """Estimated seconds to build and compile the DAG (0 once done)."""
@@ -128,13 +128,18 @@ class Instance:
         out: dict[str, Any] = {"family": self.family, **self.point}
         if self.sum is not None:
             out["sum"] = self.sum
-        return out
+        named = {"decode_rows", "heads", "kv_heads"}  # in the point as Nq, H, Hkv
+        return {**out, **{k: v for k, v in self.attention.describe().items() if k not in named}}
 
 
-def attention_instance(n: int, d: int, memory: int, sum: str) -> Instance:
-    """The paper's attention DAG (late normalisation) with ``sum`` trees, at memory M."""
-    return Instance({"N": n, "d": d, "M": memory}, ("attention", n, d, sum),
-                    f"attention-N{n}-d{d}-{sum}-M{memory}", "attention", sum)  # fmt: skip
+def attention_instance(n: int, d: int, memory: int, sum: str,
+                       attention: AttentionVariant | None = None) -> Instance:
+    """The attention DAG (late normalisation) with ``sum`` trees, at memory M: the
+    paper's graph, or ``attention``'s variant of it."""
+    v = AttentionVariant() if attention is None else attention
+    return Instance({"N": n, "d": d, "M": memory, **v.variables()}, ("attention", n, d, sum),
+                    f"attention{v.label()}-N{n}-d{d}-{sum}-M{memory}", "attention", sum,
+                    attention=v)  # fmt: skip
 
 
 def graph_instance(G: nx.DiGraph, compiled: CompiledGraph, memory: int, name: str) -> Instance:
@@ -149,7 +154,8 @@ def lower_facts(inst: Instance, explicit_bounds: bool = True) -> list[Fact]:
     ``explicit_bounds`` is False, e.g. to test a claim against independent evidence only)."""
     facts = [Fact(trivial_lower_bound(inst.compiled()), "trivial bound (needed inputs "
                   "+ outputs)")]  # fmt: skip
-    if explicit_bounds and inst.family == "attention" and inst.sum in ("tree", "chain"):
+    if (explicit_bounds and inst.family == "attention" and inst.sum in ("tree", "chain")
+            and inst.attention.plain):  # proven for the paper's graph only
         n, d, m = inst.point["N"], inst.point["d"], inst.memory
         value, name = explicit.attention(n, d, m)
         if name != "trivial":
@@ -163,13 +169,13 @@ def schedule_seconds(inst: Instance, algorithm: str, max_moves: int = MAX_REPLAY
         return inst.build_seconds() + inst.nodes() * SECONDS_PER["greedy node"]
     n, d, m = inst.point["N"], inst.point["d"], inst.memory
     try:
-        moves = estimated_moves(algorithm, n, d, m, sum=inst.sum)
+        moves = inst.attention.estimated_moves(algorithm, n, d, m, inst.sum)
     except InvalidInputError:
         return 0.0  # it cannot run here: schedule_fact says so at once
     if moves > max_moves:
         return 0.0
-    build = inst.build_seconds() if algorithm in SAME_DAG_SCHEDULES else inst.nodes() * (
-        SECONDS_PER["node"])
+    build = inst.build_seconds() if algorithm in inst.attention.schedules(inst.sum) else (
+        inst.nodes() * SECONDS_PER["node"])
     return build + moves * SECONDS_PER["move"]
 
 
@@ -193,17 +199,16 @@ def schedule_fact(inst: Instance, algorithm: str, max_moves: int = MAX_REPLAY_MO
         moves = greedy_moves(inst.compiled(), m)  # valid in both games: it never recomputes
         result = replay(inst.compiled(), moves, m, inst.variant)
         return Fact(result.io, "greedy (replayed)", Strategy(moves.decode(), m, inst.variant))
-    n, d = inst.point["N"], inst.point["d"]
-    block_sizes(algorithm, n, d, m, sum=inst.sum)  # raises if M is too small for it
-    if estimated_moves(algorithm, n, d, m, sum=inst.sum) > max_moves:
-        io = count_io(algorithm, n, d, m, sum=inst.sum).io
-        return Fact(io, f"{algorithm} (block counter; too many moves to replay here)")
-    if algorithm in SAME_DAG_SCHEDULES:  # on the instance's own DAG, built once
-        moves = schedule_moves(algorithm, inst.compiled(), n, d, m, sum=inst.sum)
+    n, d, v = inst.point["N"], inst.point["d"], inst.attention
+    count = v.count(algorithm, n, d, m, inst.sum)  # raises if M is too small for it
+    if v.estimated_moves(algorithm, n, d, m, inst.sum) > max_moves:
+        return Fact(count.io, f"{algorithm} (block counter; too many moves to replay here)")
+    if algorithm in v.schedules(inst.sum):  # on the instance's own DAG, built once
+        moves = v.moves(algorithm, inst.compiled(), n, d, m, inst.sum)
         result = replay(inst.compiled(), moves, m)
         return Fact(result.io, f"{algorithm} (replayed, {len(moves)} moves)",
                     Strategy(moves.decode(), m))  # fmt: skip
-    sim = simulate(algorithm, n, d, m, sum=inst.sum)
+    sim = v.simulate_elsewhere(algorithm, n, d, m, inst.sum)
     return Fact(sim.result.io, f"{algorithm} (replayed, {len(sim.moves)} moves)",
                 Strategy(sim.moves.decode(), m), sim.graph)  # fmt: skip
 
@@ -219,8 +224,8 @@ def upper_facts(
     (:func:`schedule_seconds`) exceeds them is skipped.
     """
     names = ["greedy"]
-    if inst.family == "attention" and inst.sum in ("chain", "fma"):
-        names = [*SAME_DAG_SCHEDULES, "greedy"]
+    if inst.family == "attention":
+        names = list(inst.attention.schedules(inst.sum))
     facts = []
     for name in names:
         remaining = None if left is None else left()

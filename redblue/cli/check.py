@@ -15,20 +15,33 @@ from redblue.cli._common import (
     add_graph_input,
     examples,
     load_graph,
+    positive,
     seconds,
 )
+from redblue.cli.simulate import add_variant_options, variant_of
 
 
 def _line(v: InstanceVerdict) -> str:
-    where = " ".join(f"{k}={v.instance[k]}" for k in ("N", "d", "M") if k in v.instance)
+    where = " ".join(f"{k}={v.instance[k]}" for k in ("Nq", "N", "d", "M", "H", "Hkv")
+                     if k in v.instance)
     text = f"{where}: {v.verdict}: {v.evidence}; bound {v.bound}"
     if v.certificate:
         text += f"; certificate: redblue verify {v.graph_file} {v.certificate}"
     return text
 
 
+def _variant(args: argparse.Namespace) -> dict[str, Any]:
+    """The variant keywords of :func:`check_claim` (the block mask read as simulate reads
+    it: a file of JSON rows or rows like ``1,0;1,1``)."""
+    v = variant_of(args)
+    return {"causal": v["causal"], "block_mask": v["block_mask"],
+            "block_size": v["block_size"], "decode_rows": args.decode_rows,
+            "heads": args.heads, "kv_heads": args.kv_heads, "backward": args.backward}
+
+
 def run(args: argparse.Namespace) -> int:
     graph = load_graph(args) if args.graph else None
+    variant = _variant(args)
     result = check_claim(
         args.claim,
         family=None if graph is not None else args.family,
@@ -45,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         explicit_bounds=not args.no_explicit,
         certificates=args.output,
         progress=None if args.json else (lambda v: print(_line(v), flush=True)),
+        **variant,
     )
     if args.json:
         print(json.dumps(result.to_dict()))
@@ -70,6 +84,10 @@ def register(sub: Any) -> None:
             "redblue check 'Q >= N**2*d**2/(8*M)' --n 1..2 --d 1..2 --memory 3..8",
             "redblue check 'io(flash2) <= 12*N**2*d**2/M' --n 2,4 --d 2 --memory 20..40",
             "redblue check 'Q >= 2' --graph my-dag.json --memory 2..6 -o certificates",
+            "redblue check 'io(flash2) <= 2*N*d + 8*N**2*d**2/M' --causal --n 64 --d 8 "
+            "--memory 256",
+            "redblue check 'io(flash2) == 2*H*Nq*d + 2*Hkv*N*d' --decode-rows 1 --heads 8 "
+            "--kv-heads 2 --n 64,256 --d 8 --memory 512",
         ),
     )
     p.add_argument("claim", help="'Q OP EXPR' or 'io(ALG) OP EXPR', OP one of >= > <= < ==")
@@ -83,6 +101,14 @@ def register(sub: Any) -> None:
     add_graph_input(p, "--graph", help="your own DAG instead of a family")
     p.add_argument("--variant", choices=("classic", "no-recompute"), default="classic",
                    help="the game Q refers to (no-recompute: with --graph only)")  # fmt: skip
+    add_variant_options(p)
+    p.add_argument("--heads", type=positive, metavar="H",
+                   help="H query heads (with --kv-heads): the multi-head DAG, io(flash2) a "
+                   "group at a time")  # fmt: skip
+    p.add_argument("--kv-heads", type=positive, metavar="HKV",
+                   help="HKV key/value heads shared by H / HKV query heads each")
+    p.add_argument("--backward", action="store_true",
+                   help="the backward pass (dQ, dK, dV from dO): io(flash2), io(tiling)")
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="seconds for the whole check (unreached instances stay open)")
     p.add_argument("--search-time", type=seconds, default=5.0, metavar="S",

@@ -137,10 +137,10 @@ def _heads(args: argparse.Namespace, n: int, variant: dict[str, Any]) -> Any:
     """Grouped-query attention: the count, or the verified simulation."""
     if args.heads is None or args.kv_heads is None:
         raise InvalidInputError("--heads and --kv-heads go together (--per-head needs them)")
-    if args.algorithm != "flash2" or args.stable or args.split is not None:
-        raise InvalidInputError("--heads/--kv-heads run flash2 (no --stable, no --split)")
+    if args.algorithm != "flash2" or args.split is not None:
+        raise InvalidInputError("--heads/--kv-heads run flash2 (no --split)")
     kw = {"heads": args.heads, "kv_heads": args.kv_heads, "grouped": not args.per_head,
-          "sum": args.sum, **variant}
+          "sum": args.sum, "stable": args.stable, **variant}
     if args.count_only:
         return count_gqa(n, args.d, args.memory, **kw)
     with progress.phase(f"simulating {args.heads} heads over {args.kv_heads} K/V heads"):
@@ -220,7 +220,7 @@ def _print_simulation(args: argparse.Namespace, sim: Any) -> int:
         print(json.dumps(data))
     else:
         out = summary_stream(args)
-        print(f"{sim.algorithm} on {sim.graph.graph.get('name', 'the DAG')}", file=out)
+        print(f"{sim.algorithm} on {sim.dag_name}", file=out)
         print_replay(data, False, file=out)
         if sim.blocks:
             print(f"blocks: {_blocks(sim.blocks)}", file=out)

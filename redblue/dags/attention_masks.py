@@ -29,6 +29,9 @@ MAX_PATTERN = 1 << 26
 #: The largest block mask accepted (entries).
 MAX_MASK = 1 << 22
 
+#: The most query rows of a masked pattern counted block by block (one number per row).
+MAX_ROWS = 1 << 24
+
 
 @dataclass(frozen=True, eq=False)
 class KeyPattern:
@@ -77,7 +80,38 @@ class KeyPattern:
         if self.block_mask is None:
             n, k = self.n, self.n_keys
             return n * (n + 1) // 2 if self.causal else n * k
-        return int(self.dense().sum())
+        return int(self.row_counts().sum())
+
+    def row_counts(self) -> np.ndarray:
+        """The keys each query row sees (int64, length ``N_q``), block by block: a row of
+        mask row ``r`` sees the kept key blocks whole, and under ``causal`` the diagonal
+        block up to itself. O(N_q + mask entries), no pair-by-pair matrix.
+
+        Raises
+        ------
+        InvalidInputError
+            Above :data:`MAX_ROWS` query rows with a block mask.
+
+        Examples
+        --------
+        >>> key_pattern(5, block_mask="1,0,0;1,1,0;0,1,1", block_size=2,
+        ...             causal=True).row_counts().tolist()
+        [1, 2, 3, 4, 3]
+        """
+        n, nk, i = self.n, self.n_keys, np.arange(self.n, dtype=np.int64)
+        if self.block_mask is None:
+            return i + 1 if self.causal else np.full(n, nk, dtype=np.int64)
+        if n > MAX_ROWS:
+            raise InvalidInputError(f"a block-masked pattern of {n:,} query rows is too large "
+                                    f"to count row by row (limit {MAX_ROWS:,} rows)")
+        b, mask = self.block_size, self.block_mask
+        lo = np.arange(mask.shape[1], dtype=np.int64) * b
+        kept = mask * (np.minimum(lo + b, nk) - lo)  # keys of each kept block
+        r = i // b
+        if not self.causal:
+            return kept.sum(axis=1)[r]
+        before = np.cumsum(kept, axis=1) - kept  # kept keys of blocks left of each block
+        return before[r, r] + mask[r, r] * (i - r * b + 1)
 
     def keys(self, i: int) -> range | np.ndarray:
         """The keys row ``i`` sees, in increasing order."""
@@ -228,7 +262,10 @@ leave its row empty): every row needs at least one key
             f"N_k = {n_keys} in blocks of {block_size} need {want[0]} x {want[1]}"
         )
     pattern = KeyPattern(n, n_keys, causal, arr.astype(bool), block_size)
-    empty = np.flatnonzero(~pattern.dense().any(axis=1))
+    # a mask row with no kept block (causal: none left of or on the diagonal) leaves its
+    # rows empty, the first of them at r * block_size
+    seen = np.maximum.accumulate(arr, axis=1).diagonal() if causal else arr.any(axis=1)
+    empty = np.flatnonzero(~seen.astype(bool)) * block_size
     if empty.size:
         why = "block mask and causal mask leave" if causal else "block mask leaves"
         raise InvalidInputError(f"query row {empty[0]} sees no key ({why} its row empty): "

@@ -6,7 +6,7 @@ works on a :class:`CompiledGraph` instead, built once in O(V + E).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +26,10 @@ class CompiledGraph:
 
     Attributes
     ----------
-    nodes : tuple
-        ``nodes[k]`` is the node id of integer id ``k``.
-    index : dict
+    nodes : tuple or Sequence
+        ``nodes[k]`` is the node id of integer id ``k`` (a tuple; computed on demand for
+        :func:`~redblue.game.compiled_attention.compile_attention`).
+    index : dict or Mapping
         The inverse map, node id -> integer id.
     pred_ptr, pred_idx : numpy.ndarray
         Predecessors in CSR form: the predecessors of ``k`` are
@@ -39,8 +40,8 @@ class CompiledGraph:
         ``output: False``).
     """
 
-    nodes: tuple[Hashable, ...]
-    index: dict[Hashable, int]
+    nodes: Sequence[Hashable]
+    index: Mapping[Hashable, int]
     pred_ptr: np.ndarray
     pred_idx: np.ndarray
     is_input: np.ndarray
@@ -136,7 +137,7 @@ so the smallest feasible memory is M = 3
             return self.index[node]
         except (KeyError, TypeError):
             pass
-        if isinstance(node, str):
+        if isinstance(node, str) and isinstance(self.index, dict):  # lazy names are str
             by_str = self._by_str
             if by_str is None:
                 by_str = {str(v): k for v, k in self.index.items()}

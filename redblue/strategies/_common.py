@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from redblue.dags._builder import check_int
-from redblue.dags.attention_masks import KeyPattern, key_pattern
+from redblue.dags.attention_masks import MAX_ROWS, KeyPattern, key_pattern
 from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
@@ -122,6 +122,107 @@ def causal_tiles(n: int, br: int, bc: int) -> tuple[int, int]:
     ``I`` sees keys ``0..e_I``, i.e. ``e_I // bc + 1`` key blocks. O(N / br), no pattern."""
     ends = np.minimum(np.arange(1, ceil_div(n, br) + 1, dtype=np.int64) * br, n)
     return int(ends.sum()), int(((ends - 1) // bc + 1).sum())
+
+
+def _as_mask(p: KeyPattern) -> tuple[np.ndarray, int]:
+    """``(block mask, B)`` of any pattern: the unmasked and plain causal ones are a single
+    ``1 x 1`` block of side ``max(N_q, N_k)``. Refuses more than ``MAX_ROWS`` query rows
+    (the block-level counts hold a few numbers per row)."""
+    if p.n > MAX_ROWS:
+        raise InvalidInputError(f"a block-masked pattern of {p.n:,} query rows is too large "
+                                f"to count row by row (limit {MAX_ROWS:,} rows)")
+    if p.block_mask is None:
+        return np.ones((1, 1), dtype=bool), max(p.n, p.n_keys)
+    return p.block_mask, p.block_size
+
+
+def _spans(p: KeyPattern) -> tuple[np.ndarray, np.ndarray]:
+    """First and last key (inclusive) of each mask column."""
+    mask, b = _as_mask(p)
+    lo = np.arange(mask.shape[1], dtype=np.int64) * b
+    return lo, np.minimum(lo + b, p.n_keys) - 1
+
+
+def blocks_hit(used: np.ndarray, lo: np.ndarray, end: Any, size: int) -> np.ndarray:
+    """Per row of ``used``: the key blocks of ``size`` keys met by the intervals
+    ``[lo[c], end[c]]`` of the columns ``c`` it uses (sorted and disjoint).
+
+    Each interval meets ``end // size - lo // size + 1`` blocks; an interval that starts
+    in the block where the previous used one ends shares that block, counted once.
+    """
+    used = np.atleast_2d(used)
+    end = np.broadcast_to(end, used.shape)
+    cols = np.arange(used.shape[1])
+    last = np.maximum.accumulate(np.where(used, cols, -1), axis=1)  # last used column <= c
+    prev = np.concatenate([np.full((used.shape[0], 1), -1), last[:, :-1]], axis=1)
+    end_prev = np.take_along_axis(end, np.maximum(prev, 0), axis=1)
+    shared = used & (prev >= 0) & (lo // size == end_prev // size)
+    return (used * (end // size - lo // size + 1)).sum(axis=1) - shared.sum(axis=1)
+
+
+def row_hits(p: KeyPattern, size: int) -> np.ndarray:
+    """Per query row: the key blocks of ``size`` keys in which it sees a key.
+
+    Rows of one mask row see the same kept blocks; under ``causal`` the diagonal block is
+    cut at the row itself, so row ``i`` meets ``i // size - rB // size + 1`` blocks there
+    (one fewer if the first is shared with the last kept block to its left). O(N_q +
+    mask entries).
+    """
+    mask, b = _as_mask(p)
+    lo, hi = _spans(p)
+    i = np.arange(p.n, dtype=np.int64)
+    r = i // b
+    if not p.causal:
+        return blocks_hit(mask, lo, hi, size)[r]
+    rr = np.arange(mask.shape[0])
+    left = mask & (rr[None, :] < rr[:, None])  # kept blocks left of the diagonal
+    base = blocks_hit(left, lo, hi, size)
+    prev = np.where(left.any(axis=1), mask.shape[1] - 1 - np.argmax(left[:, ::-1], axis=1), -1)
+    shared = (prev >= 0) & (lo[rr] // size == hi[np.maximum(prev, 0)] // size)
+    diag = mask[rr, rr]
+    return base[r] + diag[r] * (i // size - lo[r] // size + 1 - shared[r])
+
+
+def _query_unions(p: KeyPattern, br: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For query blocks of ``br`` rows: the last row of each, whether it lies in one mask
+    row, and for the others (in order) the keys their rows see together, as per-column
+    intervals ``[lo, end]`` of the used columns: ``(ends, within, (used, end))``."""
+    mask, b = _as_mask(p)
+    lo, hi = _spans(p)
+    a = np.arange(0, p.n, br, dtype=np.int64)
+    e = np.minimum(a + br, p.n) - 1
+    within = a // b == e // b  # the rows' key sets are equal, or nested (causal)
+    a, e = a[~within], e[~within]
+    r0, r1 = a // b, e // b
+    if not p.causal:
+        cum = np.concatenate([np.zeros((1, mask.shape[1]), np.int64), np.cumsum(mask, 0)])
+        used = cum[r1 + 1] > cum[r0]
+        end = np.broadcast_to(hi, used.shape)
+    else:  # the last kept mask row in range reaches the furthest key of the column
+        rows = np.arange(mask.shape[0])[:, None]
+        last = np.maximum.accumulate(np.where(mask, rows, -1), axis=0)[r1]
+        end = np.minimum(hi[None, :], np.minimum(e[:, None], last * b + b - 1))
+        used = (last >= r0[:, None]) & (end >= lo[None, :])
+    ends = np.minimum(np.arange(0, p.n, br, dtype=np.int64) + br, p.n) - 1
+    return ends, within, (used, end)
+
+
+def block_keys(p: KeyPattern, br: int) -> int:
+    """Sum over query blocks of ``br`` rows of the keys some row of the block sees
+    (what FlashAttention-2 loads K and V for): ``tile_keys(p.dense(), br, *).sum()``
+    block by block, O(N_q + mask entries)."""
+    ends, within, (used, end) = _query_unions(p, br)
+    lo = _spans(p)[0]
+    inside = int(p.row_counts()[ends[within]].sum())  # a block in one mask row: its last row
+    return inside + int((used * (end - lo + 1)).sum())
+
+
+def tiles_kept(p: KeyPattern, br: int, bc: int) -> int:
+    """Tiles of ``br`` query rows x ``bc`` keys with a kept pair:
+    ``(tile_keys(p.dense(), br, bc) > 0).sum()`` block by block."""
+    ends, within, (used, end) = _query_unions(p, br)
+    inside = int(row_hits(p, bc)[ends[within]].sum())
+    return inside + int(blocks_hit(used, _spans(p)[0], end, bc).sum())
 
 
 def plain_causal(pattern: KeyPattern) -> bool:

@@ -306,15 +306,18 @@ class OnlineIds:
 
 
 def online_ids(graph: CompiledGraph, n: int, d: int, shape: str,
-               pattern: KeyPattern | None = None) -> OnlineIds:
-    """Id tables of the online-softmax attention DAG; see :class:`OnlineIds`."""
+               pattern: KeyPattern | None = None,
+               rename: Callable[[str], str] = _same) -> OnlineIds:
+    """Id tables of the online-softmax attention DAG; see :class:`OnlineIds`.
+    ``rename``: maps the single-head node names to the graph's (one head of a multi-head
+    graph)."""
     pattern = _pattern(n, pattern)
     pairs = pairs_of(pattern)
     rows = range(n)
-    Q, K, V = _inputs(graph, n, pattern.n_keys, d)
-    s_term, s_acc = _score_tables(graph, pairs, d, shape)
-    T = _pair_table(graph, pairs, "T[{},{}]")
-    A = _pair_table(graph, pairs, "A[{},{}]")
+    Q, K, V = _inputs(graph, n, pattern.n_keys, d, rename)
+    s_term, s_acc = _score_tables(graph, pairs, d, shape, rename)
+    T = _pair_table(graph, pairs, "T[{},{}]", rename)
+    A = _pair_table(graph, pairs, "A[{},{}]", rename)
     ii, jj = pairs.ii, pairs.jj
     t = pairs.rank[ii, jj]
     k = pairs.count[ii]
@@ -324,13 +327,14 @@ def online_ids(graph: CompiledGraph, n: int, d: int, shape: str,
     def running(name: str, at_first: np.ndarray) -> np.ndarray:
         out = at_first.copy()
         out[ii[later], jj[later]] = lookup(
-            graph, [partial_name(name.format(i), r, q) for i, r, q in zip(li, lt, lk, strict=True)],
+            graph, [rename(partial_name(name.format(i), r, q))
+                    for i, r, q in zip(li, lt, lk, strict=True)],
             (len(li),))
         return out
 
     def later_table(fmt: str) -> np.ndarray:
         out = np.full(pairs.keep.shape, -1, dtype=np.int32)
-        names = [fmt.format(i, j) for i, j in zip(li, lj, strict=True)]
+        names = [rename(fmt.format(i, j)) for i, j in zip(li, lj, strict=True)]
         out[ii[later], jj[later]] = lookup(graph, names, (len(li),))
         return out
 
@@ -339,15 +343,16 @@ def online_ids(graph: CompiledGraph, n: int, d: int, shape: str,
     dm, c = later_table("dm[{},{}]"), later_table("c[{},{}]")
     W = np.full(pairs.keep.shape + (d,), -1, np.int32)
     W[ii[later], jj[later]] = lookup(
-        graph, [f"W[{i},{j},{col}]" for i, j in zip(li, lj, strict=True) for col in range(d)],
+        graph, [rename(f"W[{i},{j},{col}]") for i, j in zip(li, lj, strict=True)
+                for col in range(d)],
         (len(li), d))
     u_acc = np.full(pairs.keep.shape + (d,), -1, np.int32)
     u_acc[ii, jj] = lookup(
-        graph, [partial_name(f"U[{i},{col}]", r, q) for i, r, q in
+        graph, [rename(partial_name(f"U[{i},{col}]", r, q)) for i, r, q in
                 zip(ii.tolist(), t.tolist(), k.tolist(), strict=True) for col in range(d)],
         (ii.size, d))
-    R = lookup(graph, [f"R[{i}]" for i in rows], (n,))
-    out = lookup(graph, [f"O[{i},{col}]" for i in rows for col in range(d)], (n, d))
+    R = lookup(graph, [rename(f"R[{i}]") for i in rows], (n,))
+    out = lookup(graph, [rename(f"O[{i},{col}]") for i in rows for col in range(d)], (n, d))
     return OnlineIds(n, d, shape, Q, K, V, s_term, s_acc, T, A, m_acc.astype(np.int32), dm, c,
                      d_acc.astype(np.int32), W, u_acc, R, out, pairs)
 

@@ -53,6 +53,7 @@ from redblue.strategies._common import (
     IOCount,
     MoveBuffer,
     Segment,
+    block_keys,
     blocks_of,
     causal_tiles,
     ceil_div,
@@ -63,10 +64,10 @@ from redblue.strategies._common import (
     dot_segments,
     interleave,
     plain_causal,
+    row_hits,
     single,
     step,
-    tile_keys,
-    tile_rows,
+    tiles_kept,
     too_small,
 )
 from redblue.strategies._ids import AttentionIds, OnlineIds, attention_ids, online_ids
@@ -483,9 +484,8 @@ def flash2_io(
     if plain_causal(pattern):  # query block I loads keys 0..e_I
         keys, blocks["blocks_kept"] = causal_tiles(n, br, bc)
         return IOCount("flash2", n * d + 2 * d * keys, n * d, blocks)
-    keys = tile_keys(pattern.dense(), br, bc)
-    blocks["blocks_kept"] = int((keys > 0).sum())
-    return IOCount("flash2", n * d + 2 * d * int(keys.sum()), n * d, blocks)
+    blocks["blocks_kept"] = tiles_kept(pattern, br, bc)  # block by block, any size
+    return IOCount("flash2", n * d + 2 * d * block_keys(pattern, br), n * d, blocks)
 
 
 def flash1_io(
@@ -542,10 +542,9 @@ def flash1_io(
     if plain_causal(pattern):  # row i reaches key blocks 0..i // B_c; every key is used
         hits, blocks["blocks_kept"] = causal_tiles(n, 1, bc)[1], causal_tiles(n, br, bc)[1]
         used = n
-    else:
-        keep = pattern.dense()
-        hits = int(tile_rows(keep, 1, bc).sum())  # (row, key block) pairs with a kept pair
-        blocks["blocks_kept"] = int((tile_rows(keep, br, bc) > 0).sum())
-        used = int(keep.any(axis=0).sum())
+    else:  # block by block, any size
+        hits = int(row_hits(pattern, bc).sum())  # (row, key block) pairs with a kept pair
+        blocks["blocks_kept"] = tiles_kept(pattern, br, bc)
+        used = block_keys(pattern, n)  # the keys some row sees
     run = (hits - n) * word
     return IOCount("flash1", 2 * used * d + hits * d + run, run + n * d, blocks)

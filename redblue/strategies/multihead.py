@@ -1,8 +1,9 @@
 """FlashAttention-2 over grouped-query heads: K/V loaded once per head or once per group.
 
 Runs on :func:`~redblue.dags.multihead.multihead_attention_dag` (late normalisation,
-``sum="chain"`` or ``"fma"``, any key pattern: causal, block-sparse, decode). Two
-schedules:
+``sum="chain"`` or ``"fma"``, any key pattern: causal, block-sparse, decode; with
+``stable=True`` on its online-softmax graph, ``stable=True, online=True``: each query row
+also keeps its running maximum). Two schedules:
 
 - ``grouped=False`` (one head at a time): FlashAttention-2 on each head alone, with the
   single-head block sizes; a K/V block is loaded once per query block per head.
@@ -39,13 +40,13 @@ from redblue.game.strategy import EncodedMoves
 from redblue.strategies._common import (
     IOCount,
     MoveBuffer,
+    block_keys,
     blocks_of,
     ceil_div,
     check_pattern,
     check_shape,
-    tile_keys,
 )
-from redblue.strategies._ids import attention_ids
+from redblue.strategies._ids import attention_ids, online_ids
 from redblue.strategies.flash import emit_finish, emit_pairs, flash2_io, flash_block_sizes
 
 __all__ = ["gqa_block_sizes", "gqa_moves", "gqa_io"]
@@ -53,12 +54,14 @@ __all__ = ["gqa_block_sizes", "gqa_moves", "gqa_io"]
 
 def gqa_block_sizes(n: int, d: int, memory: int, *, heads: int, kv_heads: int,
                     grouped: bool = True, sum: str = "chain",
-                    pattern: KeyPattern | None = None) -> tuple[int, int]:
+                    pattern: KeyPattern | None = None,
+                    stable: bool = False) -> tuple[int, int]:
     """``(B_r, B_c)``: query rows per head and keys per block.
 
     One head at a time: FlashAttention-2's sizes. Grouped: FA-2's sizes for ``G N`` query
     rows (``G = H / H_kv``), the row block shared out among the ``G`` heads
-    (``B_r = floor(R / G)``), so ``G B_r (2d + 1) + 2 B_c d + c <= M`` still holds.
+    (``B_r = floor(R / G)``), so ``G B_r (2d + 1) + 2 B_c d + c <= M`` still holds
+    (``2d + 2`` words a row and ``c = 3`` with ``stable``).
 
     Raises
     ------
@@ -77,14 +80,16 @@ def gqa_block_sizes(n: int, d: int, memory: int, *, heads: int, kv_heads: int,
     pattern = check_pattern(n, pattern)
     nk = pattern.n_keys
     if not grouped:
-        return flash_block_sizes(n, d, memory, sum=sum, version=2, n_keys=nk)
+        return flash_block_sizes(n, d, memory, sum=sum, version=2, n_keys=nk, stable=stable)
     group = heads // kv_heads
-    rows, bc = flash_block_sizes(group * n, d, memory, sum=sum, version=2, n_keys=nk)
+    rows, bc = flash_block_sizes(group * n, d, memory, sum=sum, version=2, n_keys=nk,
+                                 stable=stable)  # fmt: skip
     if rows < group:  # one row of each head, and as many keys as then fit
-        c = 3 if check_shape(sum) == "chain" else 2
-        smallest = group * (2 * d + 1) + 2 * d + c
+        c = 3 if check_shape(sum) == "chain" or stable else 2
+        row = 2 * d + 1 + int(bool(stable))  # a query row, its running sums (and maximum)
+        smallest = group * row + 2 * d + c
         if memory >= smallest:
-            return 1, min(bc, (memory - c - group * (2 * d + 1)) // (2 * d))
+            return 1, min(bc, (memory - c - group * row) // (2 * d))
         raise InvalidInputError(
             f"memory M = {memory} is too small for grouped FlashAttention-2 with {group} "
             f"heads a group: it needs M >= {smallest} (one query row of each head, its "
@@ -96,6 +101,7 @@ def gqa_block_sizes(n: int, d: int, memory: int, *, heads: int, kv_heads: int,
 def gqa_moves(
     graph: CompiledGraph, n: int, d: int, memory: int, *, heads: int, kv_heads: int,
     grouped: bool = True, sum: str = "chain", pattern: KeyPattern | None = None,
+    stable: bool = False,
 ) -> EncodedMoves:
     """FlashAttention-2 on the multi-head graph, one head at a time or a group at a time.
 
@@ -110,6 +116,8 @@ def gqa_moves(
         Share each K/V block among the heads of its group.
     sum : {"chain", "fma"}, default "chain"
     pattern : KeyPattern or None
+    stable : bool, default False
+        ``graph`` is the online-softmax multi-head graph (``stable=True, online=True``).
 
     Returns
     -------
@@ -127,12 +135,13 @@ def gqa_moves(
     """
     pattern = check_pattern(n, pattern)
     br, bc = gqa_block_sizes(n, d, memory, heads=heads, kv_heads=kv_heads, grouped=grouped,
-                             sum=sum, pattern=pattern)  # fmt: skip
+                             sum=sum, pattern=pattern, stable=stable)  # fmt: skip
     heads, kv_heads = check_heads(heads, kv_heads)
     group = heads // kv_heads
     shape = check_shape(sum)
-    ids = [attention_ids(graph, n, d, shape, pattern=pattern,
-                         rename=partial(head_node, h, h // group)) for h in range(heads)]
+    table = online_ids if stable else attention_ids  # the same tables, running max too
+    ids = [table(graph, n, d, shape, pattern=pattern, rename=partial(head_node, h, h // group))
+           for h in range(heads)]  # fmt: skip
     buf = MoveBuffer()
     teams = ([ids[g * group:(g + 1) * group] for g in range(kv_heads)] if grouped
              else [[one] for one in ids])  # fmt: skip
@@ -163,7 +172,8 @@ def _flash2_team(buf: MoveBuffer, team: list, n: int, nk: int, br: int, bc: int)
 
 
 def gqa_io(n: int, d: int, memory: int, *, heads: int, kv_heads: int, grouped: bool = True,
-           sum: str = "chain", pattern: KeyPattern | None = None) -> IOCount:
+           sum: str = "chain", pattern: KeyPattern | None = None,
+           stable: bool = False) -> IOCount:
     """Exact I/O of :func:`gqa_moves`.
 
     One head at a time: ``H`` times ``flash2_io``. Grouped: ``H N d`` (Q) ``+ H_kv`` times
@@ -180,17 +190,17 @@ def gqa_io(n: int, d: int, memory: int, *, heads: int, kv_heads: int, grouped: b
     """
     pattern = check_pattern(n, pattern)
     br, bc = gqa_block_sizes(n, d, memory, heads=heads, kv_heads=kv_heads, grouped=grouped,
-                             sum=sum, pattern=pattern)  # fmt: skip
+                             sum=sum, pattern=pattern, stable=stable)  # fmt: skip
     heads, kv_heads = check_heads(heads, kv_heads)
     nk = pattern.n_keys
     blocks = {"B_r": br, "B_c": bc, "T_r": ceil_div(n, br), "T_c": ceil_div(nk, bc),
               "heads": heads, "kv_heads": kv_heads}
     if not grouped:
-        one = flash2_io(n, d, memory, sum=sum, pattern=pattern)
+        one = flash2_io(n, d, memory, sum=sum, pattern=pattern, stable=stable)
         return IOCount("flash2-per-head", heads * one.loads, heads * one.stores, blocks)
     if pattern.full:
         kv = nk * ceil_div(n, br)
     else:
-        kv = int(tile_keys(pattern.dense(), br, bc).sum())
+        kv = block_keys(pattern, br)  # block by block, any size
     loads = heads * n * d + kv_heads * 2 * d * kv
     return IOCount("flash2-grouped", loads, heads * n * d, blocks)

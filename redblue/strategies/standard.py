@@ -35,6 +35,7 @@ from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
 from redblue.strategies._common import (
     IOCount,
     MoveBuffer,
+    block_keys,
     blocks_of,
     causal_tiles,
     ceil_div,
@@ -47,7 +48,6 @@ from redblue.strategies._common import (
     plain_causal,
     single,
     step,
-    tile_keys,
     too_small,
 )
 from redblue.strategies._ids import AttentionIds, attention_ids
@@ -302,12 +302,11 @@ def standard_io(
         pairs = n * (n + 1) // 2
         one = min(n, max(0, memory - 2))  # rows 0..M-3 fit the one-pass softmax
         twos, again = n - one, pairs - one * (one + 1) // 2
-    else:
-        keep = pattern.dense()
-        count = keep.sum(axis=1)
+    else:  # block by block, any size
+        count = pattern.row_counts()
         pairs = int(count.sum())
         two = count + 2 > memory
-        keys = int(tile_keys(keep, br, nk).sum())
+        keys = block_keys(pattern, br)
         twos, again = int(two.sum()), int(count[two].sum())
     loads = n * d + 2 * d * keys + 2 * pairs + again
     blocks = {"B_r": br, "T_r": tr, "softmax_passes": 2 if twos else 1,

@@ -39,6 +39,7 @@ from redblue.game.strategy import COMPUTE, DELETE, STORE, EncodedMoves
 from redblue.strategies._common import (
     IOCount,
     MoveBuffer,
+    block_keys,
     blocks_of,
     ceil_div,
     check_pattern,
@@ -47,10 +48,10 @@ from redblue.strategies._common import (
     concat,
     interleave,
     plain_causal,
+    row_hits,
     single,
     step,
-    tile_keys,
-    tile_rows,
+    tiles_kept,
     too_small,
 )
 from redblue.strategies._ids import attention_ids
@@ -291,13 +292,11 @@ def tiling_io(
         sizes = np.diff(ends, prepend=0)
         used_rows, used_keys = int((sizes * np.arange(1, t + 1)).sum()), int(ends.sum())
         pairs, multi, blocks["tiles_kept"] = n * (n + 1) // 2, n - 1, t * (t + 1) // 2
-    else:
-        keep = pattern.dense()
-        rows, keys = tile_rows(keep, b, b), tile_keys(keep, b, b)
-        count = keep.sum(axis=1)
-        used_rows, used_keys = int(rows.sum()), int(keys.sum())
+    else:  # block by block, any size
+        count = pattern.row_counts()
+        used_rows, used_keys = int(row_hits(pattern, b).sum()), block_keys(pattern, b)
         pairs, multi = int(count.sum()), int((count > 1).sum())
-        blocks["tiles_kept"] = int((keys > 0).sum())
+        blocks["tiles_kept"] = tiles_kept(pattern, b, b)
     loads = d * (used_rows + 2 * used_keys) + n + td * pairs
     stores = pairs + multi + n * d
     return IOCount("tiling", loads, stores, blocks)

@@ -1,0 +1,133 @@
+"""``check_claim`` / ``redblue check`` on the attention variants: causal, block mask,
+decode rows, grouped-query heads, backward pass. Each verdict is tied to a number computed
+independently (a counter, a replay on a DAG built here, a node count)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from redblue.claims import check_claim
+from redblue.claims.evidence import attention_instance, lower_facts
+from redblue.claims.variants import attention_variant
+from redblue.cli import main
+from redblue.dags import attention_node_count
+from redblue.dags.multihead import multihead_node_count
+from redblue.errors import InvalidInputError
+from redblue.game import replay
+from redblue.readwrite import read_json, read_strategy
+from redblue.strategies import count_gqa, count_io
+from redblue.strategies.backward import count_backward_io
+
+
+def test_causal_schedule_claim_is_on_the_causal_schedule():
+    # causal flash2 at N = 16, d = 4, M = 64 is 448 (unmasked: 640), replayed
+    assert count_io("flash2", 16, 4, 64, causal=True).io == 448
+    r = check_claim("io(flash2) == 448", n=[16], d=[4], memory=[64], causal=True)
+    assert r.counts == {"confirmed": 1} and "replayed" in r.verdicts[0].evidence
+    assert r.verdicts[0].instance["causal"] is True
+    assert check_claim("io(flash2) == 448", n=[16], d=[4], memory=[64]).refuted
+
+
+@pytest.mark.parametrize("algorithm", ["flash1", "flash2", "standard", "tiling"])
+def test_counted_and_replayed_agree_on_a_block_mask(algorithm):
+    kw = {"block_mask": "1,0,0;1,1,0;0,1,1", "block_size": 3}
+    want = count_io(algorithm, 7, 2, 60, **kw).io
+    replayed = check_claim(f"io({algorithm}) == {want}", n=[7], d=[2], memory=[60], **kw)
+    counted = check_claim(f"io({algorithm}) == {want}", n=[7], d=[2], memory=[60],
+                          max_moves=1, **kw)
+    assert replayed.counts == counted.counts == {"confirmed": 1}
+    assert "replayed" in replayed.verdicts[0].evidence
+    assert "block counter" in counted.verdicts[0].evidence
+
+
+def test_decode_and_heads_claims_use_nq_h_hkv():
+    # grouped decode: Q and O once per head, the cache once per K/V head
+    claim = "io(flash2) == 2*H*Nq*d + 2*Hkv*N*d"
+    r = check_claim(claim, n=[8, 40], d=[2], memory=[60], decode_rows=1, heads=4, kv_heads=2)
+    assert r.counts == {"confirmed": 2}
+    assert [v.upper.value for v in r.verdicts] == [
+        count_gqa(1, 2, 60, heads=4, kv_heads=2, n_keys=n).io for n in (8, 40)]
+    assert r.verdicts[0].instance | {"Nq": 1, "H": 4, "Hkv": 2} == r.verdicts[0].instance
+    # one head at a time would load the cache per query head: the claim is about grouping
+    alone = count_gqa(1, 2, 60, heads=4, kv_heads=2, n_keys=40, grouped=False).io
+    assert alone > r.verdicts[1].upper.value
+    with pytest.raises(InvalidInputError, match="uses Nq"):
+        check_claim("io(flash2) <= Nq", n=[8], d=[2], memory=[60])
+
+
+def test_backward_claims_count_the_backward_schedules():
+    for algorithm in ("flash2", "tiling"):
+        want = count_backward_io(algorithm, 6, 2, 40).io
+        r = check_claim(f"io({algorithm}) == {want}", n=[6], d=[2], memory=[40],
+                        backward=True)
+        assert r.counts == {"confirmed": 1}, r.verdicts[0].evidence
+        assert "replayed" in r.verdicts[0].evidence
+
+
+def test_optimum_claims_are_on_the_variant_dag(tmp_path):
+    # a refuting strategy runs on the causal DAG, not the unmasked one
+    r = check_claim("Q >= 10*N*d", n=[3], d=[1], memory=[40], causal=True,
+                    certificates=tmp_path, search_time=None)
+    v = r.verdicts[0]
+    assert v.verdict == "refuted"
+    G = read_json(v.graph_file)
+    assert G.number_of_nodes() == attention_node_count(3, 1, causal=True) < \
+        attention_node_count(3, 1)
+    assert replay(G, read_strategy(v.certificate)).io < v.bound_value
+    # the search settles Q on a small multi-query DAG: its trivial bound is met
+    r = check_claim("Q == (2*H*Nq + 2*Hkv*N)*d", n=[2], d=[1], memory=[12], decode_rows=1,
+                    heads=2, kv_heads=1, search_time=10)
+    assert r.counts == {"confirmed": 1}, r.verdicts[0].evidence
+
+
+def test_explicit_bounds_are_kept_to_the_papers_graph():
+    plain = attention_instance(64, 1, 3, "chain")
+    causal = attention_instance(64, 1, 3, "chain", attention_variant(causal=True))
+    assert any("explicit" in f.source for f in lower_facts(plain))
+    assert not any("explicit" in f.source for f in lower_facts(causal))
+    assert causal.nodes() == attention_node_count(64, 1, causal=True)
+    heads = attention_instance(4, 2, 12, "chain", attention_variant(heads=4, kv_heads=2))
+    assert heads.nodes() == multihead_node_count(4, 2, heads=4, kv_heads=2)
+
+
+@pytest.mark.parametrize(
+    "kw, claim, fragment",
+    [
+        ({"backward": True, "causal": True}, "io(flash2) <= N", "backward pass is checked"),
+        ({"heads": 4}, "io(flash2) <= N", "heads and kv_heads go together"),
+        ({"heads": 4, "kv_heads": 3}, "io(flash2) <= N", "not a multiple"),
+        ({"heads": 4, "kv_heads": 2}, "io(standard) <= N", "does not run on several heads"),
+        ({"backward": True}, "io(flash1) <= N", "no backward schedule"),
+        ({"decode_rows": 1, "causal": True}, "Q >= 1", "do not combine"),
+        ({"block_mask": "1,0;1,1"}, "Q >= 1", "needs block_size"),
+        ({"block_mask": "1,0;1,1", "block_size": 2}, "Q >= 1", "need 3 x 3"),
+        ({"block_mask": "0,1;1,1", "block_size": 2, "causal": True}, "Q >= 1", "sees no key"),
+    ],
+)
+def test_unsupported_combinations_are_refused(kw, claim, fragment):
+    n = [4, 5] if "block_mask" in kw else [4]
+    with pytest.raises(InvalidInputError, match=fragment):
+        check_claim(claim, n=n, d=[2], memory=[60], **kw)
+
+
+def test_cli_variant_options(capsys, tmp_path):
+    args = ["--causal", "--n", "16", "--d", "4", "--memory", "64", "-o", str(tmp_path)]
+    assert main(["check", "io(flash2) <= 2*N*d + 8*N**2*d**2/M", *args]) == 0
+    assert "io(flash2) = 448" in capsys.readouterr().out
+    assert main(["check", "io(flash2) <= 2*N*d + 8*N**2*d/M", *args, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdicts"][0]["upper"] == 448 and out["verdicts"][0]["bound"] == "256"
+    assert (tmp_path / "attention-causal-N16-d4-chain-M64.strategy.json").exists()
+    mask = tmp_path / "mask.json"
+    mask.write_text("[[1, 0], [1, 1]]")
+    assert main(["check", "io(flash1) == 160", "--n", "8", "--d", "2", "--memory", "20",
+                 "--block-mask", str(mask), "--block-size", "4"]) == 0
+    assert count_io("flash1", 8, 2, 20, block_mask="1,0;1,1", block_size=4).io == 160
+    assert main(["check", "io(flash2) <= N", "--n", "4", "--d", "2", "--memory", "60",
+                 "--backward", "--causal"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "backward" in err and "Traceback" not in err
+    assert main(["check", "Q >= 1", "--graph", str(mask), "--memory", "3",
+                 "--causal"]) == 2
