@@ -4,8 +4,8 @@
 for upper bounds) run one kernel, :func:`_search`, whose rules are stated and proved in
 :mod:`redblue.search.rules` (the heuristics in :mod:`redblue.search.heuristics`,
 symmetry in :mod:`redblue.search.symmetry`). Bitsets are ``W`` 64-bit words
-(:mod:`redblue.search.state`): one compiled kernel for each of ``W`` = 1, 2, 4 (graphs
-of up to 64, 128, 256 vertices) and one for every larger ``W``. With
+(:mod:`redblue.search.state`): one compiled kernel for each of ``W`` = 1 and 2 (graphs
+of up to 64 and 128 vertices) and one for every larger ``W``. With
 ``NUMBA_DISABLE_JIT=1`` the same code runs as plain Python (slowly: for stepping
 through it, or mutating it).
 
@@ -498,7 +498,7 @@ def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, 
 
 
 @njit(cache=True)
-def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, sink):
+def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink):
     """The A* loop (rules T, C, B, H2 and Y here; the moves in :func:`_successors`).
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
@@ -562,6 +562,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
     memo_key = np.empty(4 * nw, np.uint64)
     bkey = np.empty(2 * nw, np.uint64)  # the blue-image cache of rule Y
     kmin = np.full(nperm + 1, -1, np.int64)
+    ybuf = np.empty((2, nperm, nw), np.uint64)  # rule Y: images compared, and their order
+    yidx = np.empty(nperm, np.int64)
     # rule Y from the parent: its state, the images of its sets, the changed bits
     par = np.zeros(sw, np.uint64)
     pimg = np.zeros((2, nperm, nw), np.uint64)  # the start's "parent" is the empty state
@@ -573,7 +575,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
 
     s = start.copy()
     if use_sym:
-        _sym_canon(start, s, nw, par, pimg, img, dbits, tabs, nchunk, bkey, kmin, ytmp)
+        _sym_canon(start, s, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, ytmp, ybuf,
+                   yidx)  # fmt: skip
     keys[0, :sw] = s
     keys[0, sw] = _U0
     parent[0] = -1
@@ -678,7 +681,7 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
         expanded += 1
         if use_sym:
             par[:] = keys[x, :sw]
-            _parent_images(par, wz, tabs, nchunk, pimg)
+            _parent_images(par, wz, tabs, vimg, nchunk, pimg)
         while True:
             nsucc = _successors(keys[x], wz, vm, gm, prm, out_s, out_c, out_v, out_m, ids,
                                 pick, limit - g, clk, sc, tmp)  # fmt: skip
@@ -722,8 +725,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
                 if use_sym:
                     for j in range(sw):
                         tmp[j] = out_s[i, j]
-                    kk = _sym_canon(tmp, ns, nw, par, pimg, img, dbits, tabs, nchunk, bkey,
-                                    kmin, ytmp)  # fmt: skip
+                    kk = _sym_canon(tmp, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey,
+                                    kmin, ytmp, ybuf, yidx)  # fmt: skip
                 else:
                     for j in range(sw):
                         ns[j] = out_s[i, j]
@@ -956,10 +959,13 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
         got = _TABLES.get(problem.graph)
         if got is None or got[0] != perms or got[1] != nw:
             # 0.1 s with 256 automorphisms, and solve runs up to five searches on a graph
-            got = (perms, nw, *symmetry_tables(perms, n, nw),
+            tabs, img = symmetry_tables(perms, n, nw)
+            # vertex-major (``vimg[v, k]``): rule Y reads the images of one vertex under
+            # every automorphism in turn
+            got = (perms, nw, tabs, np.ascontiguousarray(img.T),
                    flow_network(n, problem.preds, problem.graph.is_input))  # fmt: skip
             _TABLES[problem.graph] = got
-        tabs, img, flow = got[2], got[3], got[4]
+        tabs, vimg, flow = got[2], got[3], got[4]
         lim.check()
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
@@ -969,7 +975,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
                 last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
                 expanded=0, mem_next=t0, held_seen=0)  # fmt: skip
-    args = (problem.wz, vm, gm, prm, start, tabs, img, *flow)
+    args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow)
     if not kernel_ready(nw):
         with phase("compiling the search core (numba; once, then loaded from its cache)"):
             _search.compile(tuple(typeof(a) for a in args))
