@@ -28,8 +28,9 @@ functions passes every array argument as a full struct, and measured on attentio
 N = 2, d = 2 at M = 6 inlining them made the search about 1.45 times faster (the first
 compile takes about twice as long; numba caches the result). numba's cache checks the
 source file of each cached function only, so :func:`drop_stale_cache` (run on import)
-drops the cached kernels whenever a module they inline (``state.py``, ``rules.py``,
-``heuristics.py``, ``symmetry.py``) changed since they were written.
+drops the cached functions of the search whenever one of its modules (``state.py``,
+``rules.py``, ``heuristics.py``, ``symmetry.py``, ``problem.py``) changed since they
+were written.
 """
 
 from __future__ import annotations
@@ -117,17 +118,20 @@ from redblue.search.symmetry import (
 __all__ = ["AStarOutcome", "MAX_NODES", "compiled_search", "compiled_weighted_search",
            "drop_stale_cache"]
 
-#: the modules whose functions the kernels inline: numba's cache does not look at them
-INLINED = ("core.py", "state.py", "rules.py", "heuristics.py", "symmetry.py")
+#: the modules of the compiled search: numba's cache of a function looks at its own file
+#: only, and these inline each other's functions
+INLINED = ("core.py", "state.py", "rules.py", "heuristics.py", "symmetry.py", "problem.py")
 _HERE = Path(__file__).resolve().parent
 
 
 def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> bool:
-    """Delete numba's cached kernels of ``core`` if a module they inline has changed.
+    """Delete numba's cached functions of ``sources`` if any of these modules changed.
 
     numba keys a cached function by its own file's timestamp, so a kernel compiled
-    before an edit of ``rules.py`` would be loaded unchanged: a stale search. A digest of
-    ``sources`` is kept beside the cache; when it differs, ``core.*.nbi``/``.nbc`` go.
+    before an edit of ``rules.py`` would be loaded unchanged: a stale search (and so
+    would ``heuristics._cut_heuristic`` after an edit of the hash table in ``state.py``).
+    A digest of ``sources`` is kept beside the cache; when it differs, the cached
+    functions of every module in ``sources`` go (``core.*.nbi``/``.nbc``, ...).
     Read-only installs are left as they are; a cache moved by ``NUMBA_CACHE_DIR`` is not
     seen (clear it by hand after such an edit). Returns True when files were dropped.
     """
@@ -143,9 +147,10 @@ def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> 
     except OSError:
         pass
     try:
-        for f in [*cache.glob("core.*.nbi"), *cache.glob("core.*.nbc")]:
-            f.unlink()
-            dropped = True
+        for stem in (Path(f).stem for f in sources):
+            for f in [*cache.glob(f"{stem}.*.nbi"), *cache.glob(f"{stem}.*.nbc")]:
+                f.unlink()
+                dropped = True
         cache.mkdir(exist_ok=True)
         stamp.write_text(digest)
     except OSError:  # a read-only install: nothing to drop, nothing to keep
