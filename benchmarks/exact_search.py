@@ -17,7 +17,9 @@ alone takes about a quarter of an hour): name it with ``--only``.
 from ``DIR`` (another checkout, e.g. ``git worktree add /tmp/old <commit>``), one row
 after the other on the same machine, and prints both times and their ratio instead of
 the naive baseline: how a change of the search core changed its speed (seconds a
-state expanded, new over baseline: below 1 the new core is faster).
+state expanded, new over baseline: below 1 the new core is faster). ``--state-limit N``
+stops every search after ``N`` states, so rows the time limit would stop compare the same
+states.
 """
 
 from __future__ import annotations
@@ -60,10 +62,11 @@ CHILD = """
 import json, sys
 import redblue.dags as dags
 from redblue.search import solve
-name, args, kw, M, variant, limit = json.loads(sys.argv[1])
+name, args, kw, M, variant, limit, states = json.loads(sys.argv[1])
 G = getattr(dags, name)(*args, **kw)
 solve(dags.attention_dag(1, 1), 3)  # the core loaded (or compiled) before timing
-r = solve(G, M, variant, time_limit=limit)
+solve(G, M, variant, state_limit=1)  # and the kernel for this graph's word count
+r = solve(G, M, variant, time_limit=limit, state_limit=states)
 print(json.dumps([r.optimal, r.lower, r.upper, r.states, r.seconds]))
 """
 
@@ -81,11 +84,13 @@ def build(spec):
     return BUILDERS[name](*args, **kw)
 
 
-def baseline(directory: str, spec, M: int, variant: str, limit: float) -> list:
+def baseline(directory: str, spec, M: int, variant: str, limit: float,
+             states: int | None = None) -> list:  # fmt: skip
     """``[optimal, lower, upper, states, seconds]`` of the same solve by the checkout in
     ``directory``."""
     env = dict(os.environ, PYTHONPATH=directory)
-    p = subprocess.run([sys.executable, "-c", CHILD, json.dumps([*spec, M, variant, limit])],
+    job = json.dumps([*spec, M, variant, limit, states])
+    p = subprocess.run([sys.executable, "-c", CHILD, job],
                        capture_output=True, text=True, env=env, cwd=directory, check=True)
     return json.loads(p.stdout.strip().splitlines()[-1])
 
@@ -94,6 +99,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variant", default="both", choices=("classic", "no-recompute", "both"))
     ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--state-limit", type=int,
+                    help="most states a search expands (rows stopped by it compare the same "
+                         "states; with --baseline, the kernel for each word count is loaded "
+                         "before timing)")
     ap.add_argument("--naive-states", type=int, default=3_000_000)
     ap.add_argument("--naive-seconds", type=float, default=120.0)
     ap.add_argument("--no-naive", action="store_true")
@@ -126,11 +135,13 @@ def main() -> None:
             for M in range(C.min_memory(), C.n + 1):
                 if args.memory and M not in args.memory:
                     continue
-                r = solve(C, M, variant, time_limit=args.time_limit)
+                if args.baseline:
+                    solve(C, M, variant, state_limit=1)  # this word count's kernel, untimed
+                r = solve(C, M, variant, time_limit=args.time_limit, state_limit=args.state_limit)
                 q = str(r.io) if r.optimal else f"{r.lower}..{r.upper}"
                 if args.baseline:
                     ok, lo, up, states, secs = baseline(args.baseline, spec, M, variant,
-                                                        args.time_limit)  # fmt: skip
+                                                        args.time_limit, args.state_limit)
                     bq = str(up) if ok else f"{lo}..{up}"
                     if ok and r.optimal:
                         assert up == r.io, (name, variant, M)

@@ -4,8 +4,8 @@
 for upper bounds) run one kernel, :func:`_search`, whose rules are stated and proved in
 :mod:`redblue.search.rules` (the heuristics in :mod:`redblue.search.heuristics`,
 symmetry in :mod:`redblue.search.symmetry`). Bitsets are ``W`` 64-bit words
-(:mod:`redblue.search.state`): one compiled kernel for each of ``W`` = 1, 2, 4 (graphs
-of up to 64, 128, 256 vertices) and one for every larger ``W``. With
+(:mod:`redblue.search.state`): one compiled kernel for each of ``W`` = 1 and 2 (graphs
+of up to 64 and 128 vertices) and one for every larger ``W``. With
 ``NUMBA_DISABLE_JIT=1`` the same code runs as plain Python (slowly: for stepping
 through it, or mutating it).
 
@@ -28,8 +28,9 @@ functions passes every array argument as a full struct, and measured on attentio
 N = 2, d = 2 at M = 6 inlining them made the search about 1.45 times faster (the first
 compile takes about twice as long; numba caches the result). numba's cache checks the
 source file of each cached function only, so :func:`drop_stale_cache` (run on import)
-drops the cached kernels whenever a module they inline (``state.py``, ``rules.py``,
-``heuristics.py``, ``symmetry.py``) changed since they were written.
+drops the cached functions of the search whenever one of its modules (``state.py``,
+``rules.py``, ``heuristics.py``, ``symmetry.py``, ``problem.py``) changed since they
+were written.
 """
 
 from __future__ import annotations
@@ -117,17 +118,20 @@ from redblue.search.symmetry import (
 __all__ = ["AStarOutcome", "MAX_NODES", "compiled_search", "compiled_weighted_search",
            "drop_stale_cache"]
 
-#: the modules whose functions the kernels inline: numba's cache does not look at them
-INLINED = ("core.py", "state.py", "rules.py", "heuristics.py", "symmetry.py")
+#: the modules of the compiled search: numba's cache of a function looks at its own file
+#: only, and these inline each other's functions
+INLINED = ("core.py", "state.py", "rules.py", "heuristics.py", "symmetry.py", "problem.py")
 _HERE = Path(__file__).resolve().parent
 
 
 def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> bool:
-    """Delete numba's cached kernels of ``core`` if a module they inline has changed.
+    """Delete numba's cached functions of ``sources`` if any of these modules changed.
 
     numba keys a cached function by its own file's timestamp, so a kernel compiled
-    before an edit of ``rules.py`` would be loaded unchanged: a stale search. A digest of
-    ``sources`` is kept beside the cache; when it differs, ``core.*.nbi``/``.nbc`` go.
+    before an edit of ``rules.py`` would be loaded unchanged: a stale search (and so
+    would ``heuristics._cut_heuristic`` after an edit of the hash table in ``state.py``).
+    A digest of ``sources`` is kept beside the cache; when it differs, the cached
+    functions of every module in ``sources`` go (``core.*.nbi``/``.nbc``, ...).
     Read-only installs are left as they are; a cache moved by ``NUMBA_CACHE_DIR`` is not
     seen (clear it by hand after such an edit). Returns True when files were dropped.
     """
@@ -143,9 +147,10 @@ def drop_stale_cache(here: Path = _HERE, sources: tuple[str, ...] = INLINED) -> 
     except OSError:
         pass
     try:
-        for f in [*cache.glob("core.*.nbi"), *cache.glob("core.*.nbc")]:
-            f.unlink()
-            dropped = True
+        for stem in (Path(f).stem for f in sources):
+            for f in [*cache.glob(f"{stem}.*.nbi"), *cache.glob(f"{stem}.*.nbc")]:
+                f.unlink()
+                dropped = True
         cache.mkdir(exist_ok=True)
         stamp.write_text(digest)
     except OSError:  # a read-only install: nothing to drop, nothing to keep
@@ -498,7 +503,7 @@ def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, 
 
 
 @njit(cache=True)
-def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, sink):
+def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink):
     """The A* loop (rules T, C, B, H2 and Y here; the moves in :func:`_successors`).
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
@@ -562,6 +567,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
     memo_key = np.empty(4 * nw, np.uint64)
     bkey = np.empty(2 * nw, np.uint64)  # the blue-image cache of rule Y
     kmin = np.full(nperm + 1, -1, np.int64)
+    ybuf = np.empty((2, nperm, nw), np.uint64)  # rule Y: images compared, and their order
+    yidx = np.empty(nperm, np.int64)
     # rule Y from the parent: its state, the images of its sets, the changed bits
     par = np.zeros(sw, np.uint64)
     pimg = np.zeros((2, nperm, nw), np.uint64)  # the start's "parent" is the empty state
@@ -573,7 +580,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
 
     s = start.copy()
     if use_sym:
-        _sym_canon(start, s, nw, par, pimg, img, dbits, tabs, nchunk, bkey, kmin, ytmp)
+        _sym_canon(start, s, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, ytmp, ybuf,
+                   yidx)  # fmt: skip
     keys[0, :sw] = s
     keys[0, sw] = _U0
     parent[0] = -1
@@ -678,7 +686,7 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
         expanded += 1
         if use_sym:
             par[:] = keys[x, :sw]
-            _parent_images(par, wz, tabs, nchunk, pimg)
+            _parent_images(par, wz, tabs, vimg, nchunk, pimg)
         while True:
             nsucc = _successors(keys[x], wz, vm, gm, prm, out_s, out_c, out_v, out_m, ids,
                                 pick, limit - g, clk, sc, tmp)  # fmt: skip
@@ -722,8 +730,8 @@ def _search(wz, vm, gm, prm, start, tabs, img, fhead, fcap0, fptr, fadj, split, 
                 if use_sym:
                     for j in range(sw):
                         tmp[j] = out_s[i, j]
-                    kk = _sym_canon(tmp, ns, nw, par, pimg, img, dbits, tabs, nchunk, bkey,
-                                    kmin, ytmp)  # fmt: skip
+                    kk = _sym_canon(tmp, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey,
+                                    kmin, ytmp, ybuf, yidx)  # fmt: skip
                 else:
                     for j in range(sw):
                         ns[j] = out_s[i, j]
@@ -956,10 +964,13 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
         got = _TABLES.get(problem.graph)
         if got is None or got[0] != perms or got[1] != nw:
             # 0.1 s with 256 automorphisms, and solve runs up to five searches on a graph
-            got = (perms, nw, *symmetry_tables(perms, n, nw),
+            tabs, img = symmetry_tables(perms, n, nw)
+            # vertex-major (``vimg[v, k]``): rule Y reads the images of one vertex under
+            # every automorphism in turn
+            got = (perms, nw, tabs, np.ascontiguousarray(img.T),
                    flow_network(n, problem.preds, problem.graph.is_input))  # fmt: skip
             _TABLES[problem.graph] = got
-        tabs, img, flow = got[2], got[3], got[4]
+        tabs, vimg, flow = got[2], got[3], got[4]
         lim.check()
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
@@ -969,7 +980,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
                 last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
                 expanded=0, mem_next=t0, held_seen=0)  # fmt: skip
-    args = (problem.wz, vm, gm, prm, start, tabs, img, *flow)
+    args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow)
     if not kernel_ready(nw):
         with phase("compiling the search core (numba; once, then loaded from its cache)"):
             _search.compile(tuple(typeof(a) for a in args))

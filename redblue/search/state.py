@@ -6,10 +6,13 @@ A set of vertices of an ``n``-vertex graph is ``W`` consecutive ``uint64`` words
 vertices in no-recompute), at the offsets :data:`RED`, ``W`` and ``2 W``.
 
 The kernel functions take ``wz``, ``W`` zeros, rather than ``W`` (:func:`word_count`):
-for ``W`` of 1, 2 or 4 a tuple, whose length is part of its numba type, so every loop
-over the words has a trip count known at compile time (unrolled by LLVM) and each of
-these ``W`` is compiled (and cached) once; above, an array, whose length is read at run
-time: one more compiled kernel serves every larger graph.
+for ``W`` of 1 or 2 a tuple, whose length is part of its numba type, so every loop over
+the words has a trip count known at compile time (unrolled by LLVM) and each of these
+``W`` is compiled (and cached) once; above, an array, whose length is read at run time:
+one more compiled kernel serves every larger graph. (Each kernel takes about a minute
+of CPU to compile; measured on FFT-16 without rule Y, the array kernel spends about
+1.3 times as long a state as the two-word one, so graphs of more than 128 vertices,
+rarely searched to the end, share it.)
 
 Every function here runs as plain Python too (``NUMBA_DISABLE_JIT=1``): the two
 intrinsics (the clock, the huge-page hint) have Python twins then, and numpy's
@@ -69,19 +72,16 @@ INPUTS, OUTPUTS, ALL = 0, 1, 2
 
 
 #: word counts with a kernel of their own (a tuple ``wz``); above, one kernel for all
-SPECIALIZED_WORDS = (1, 2, 4)
+SPECIALIZED_WORDS = (1, 2)
 
 
 def words_for(n: int) -> int:
-    """Words per bitset for ``n`` vertices: 1, 2 or 4, else as many as needed.
+    """Words per bitset for ``n`` vertices: as many as needed, at least one.
 
     >>> [words_for(n) for n in (1, 64, 65, 128, 129, 256, 300)]
-    [1, 1, 2, 2, 4, 4, 5]
+    [1, 1, 2, 2, 3, 4, 5]
     """
-    for w in SPECIALIZED_WORDS:
-        if 64 * w >= n:
-            return w
-    return (n + 63) // 64
+    return max(1, (n + 63) // 64)
 
 
 def word_count(nwords: int):

@@ -26,7 +26,7 @@ from numba import njit
 
 from redblue.game.compiled import CompiledGraph
 from redblue.search.limits import Limits, Stopped
-from redblue.search.state import _U0, _U1, _less, _low_index, _same
+from redblue.search.state import _U0, _U1, _less, _low_index, _popc, _same
 
 __all__ = ["MAX_AUTOMORPHISMS", "automorphisms", "unmap_macros", "symmetry_tables"]
 
@@ -239,19 +239,45 @@ def _sym_apply(tabs, k, src, off, nchunk, nw, out, ooff):
             out[ooff + w] |= tabs[k, c, byte, w]
 
 
+@njit(inline="always")
+def _set_images(tabs, vimg, src, off, nchunk, nw, pimg, which):
+    """``pimg[which, k]``: the image of the bitset ``src[off:off + nw]`` under every
+    automorphism ``k``. A set of few vertices is mapped vertex by vertex (``vimg[v]``
+    holds the images of ``v``, one per automorphism, read in order); a larger one byte
+    by byte (:func:`_sym_apply`, a random read of the 8-bit tables per byte)."""
+    nperm = tabs.shape[0]
+    cnt = 0
+    for w in range(nw):
+        cnt += _popc(src[off + w])
+    if cnt > nchunk:
+        for k in range(nperm):
+            _sym_apply(tabs, k, src, off, nchunk, nw, pimg[which, k], 0)
+        return
+    for k in range(nperm):
+        for w in range(nw):
+            pimg[which, k, w] = _U0
+    for w in range(nw):
+        x = src[off + w]
+        while x != _U0:
+            v = 64 * w + _low_index(x)
+            x &= x - _U1
+            for k in range(nperm):
+                t = vimg[v, k]
+                pimg[which, k, t >> 6] |= _U1 << np.uint64(t & 63)
+
+
 @njit(cache=True)
-def _parent_images(st, wz, tabs, nchunk, pimg):
+def _parent_images(st, wz, tabs, vimg, nchunk, pimg):
     """``pimg[0, k]`` and ``pimg[1, k]``: the images under each automorphism ``k`` of the
     red and the third set of ``st``, what :func:`_sym_canon` starts from for the
     successors of ``st``."""
     nw = len(wz)
-    for k in range(tabs.shape[0]):
-        _sym_apply(tabs, k, st, 0, nchunk, nw, pimg[0, k], 0)
-        _sym_apply(tabs, k, st, 2 * nw, nchunk, nw, pimg[1, k], 0)
+    _set_images(tabs, vimg, st, 0, nchunk, nw, pimg, 0)
+    _set_images(tabs, vimg, st, 2 * nw, nchunk, nw, pimg, 1)
 
 
 @njit(inline="always")
-def _delta_image(pimg, which, k, dbits, drow, nrem, nadd, img, nw, out, ooff):
+def _delta_image(pimg, which, k, dbits, drow, nrem, nadd, vimg, nw, out, ooff):
     """The image under automorphism ``k`` of a set that differs from the parent's set
     (whose image is ``pimg[which, k]``) by the vertices ``dbits[drow, :nrem]`` removed
     and ``dbits[drow + 1, :nadd]`` added, into ``out[ooff:]``. A permutation maps set
@@ -260,11 +286,59 @@ def _delta_image(pimg, which, k, dbits, drow, nrem, nadd, img, nw, out, ooff):
     for w in range(nw):
         out[ooff + w] = pimg[which, k, w]
     for i in range(nrem):
-        t = img[k, dbits[drow, i]]
+        t = vimg[dbits[drow, i], k]
         out[ooff + (t >> 6)] &= ~(_U1 << np.uint64(t & 63))
     for i in range(nadd):
-        t = img[k, dbits[drow + 1, i]]
+        t = vimg[dbits[drow + 1, i], k]
         out[ooff + (t >> 6)] |= _U1 << np.uint64(t & 63)
+
+
+@njit(inline="always")
+def _images_of(pimg, which, kmin, idx, n, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow):
+    """``ybuf[yrow, i]``: the image of :func:`_delta_image` under automorphism
+    ``kmin[1 + i]`` for every ``i`` in ``idx[:n]``; a vertex at a time over all of them,
+    so every loop runs through independent rows (no chain of comparisons between them)."""
+    for j in range(n):
+        i = idx[j]
+        k = kmin[1 + i]
+        for w in range(nw):
+            ybuf[yrow, i, w] = pimg[which, k, w]
+    for r in range(nrem):
+        v = dbits[drow, r]
+        for j in range(n):
+            i = idx[j]
+            t = vimg[v, kmin[1 + i]]
+            ybuf[yrow, i, t >> 6] &= ~(_U1 << np.uint64(t & 63))
+    for r in range(nadd):
+        v = dbits[drow + 1, r]
+        for j in range(n):
+            i = idx[j]
+            t = vimg[v, kmin[1 + i]]
+            ybuf[yrow, i, t >> 6] |= _U1 << np.uint64(t & 63)
+
+
+@njit(inline="always")
+def _smallest(ybuf, yrow, idx, n, nw):
+    """The rows ``ybuf[yrow, idx[j]]`` (``j < n``) that are smallest as numbers, moved to
+    the front of ``idx`` in their order; returns how many."""
+    nt = 1
+    for j in range(1, n):
+        i = idx[j]
+        b = idx[0]
+        c = 0
+        for w in range(nw - 1, -1, -1):
+            x = ybuf[yrow, i, w]
+            y = ybuf[yrow, b, w]
+            if x != y:
+                c = -1 if x < y else 1
+                break
+        if c < 0:
+            idx[0] = i
+            nt = 1
+        elif c == 0:
+            idx[nt] = i
+            nt += 1
+    return nt
 
 
 @njit(inline="always")
@@ -281,7 +355,8 @@ def _fill_diff(a, aoff, b, boff, nw, out, row):
 
 
 @njit(inline="always")
-def _sym_canon(cand, ns, nw, par, pimg, img, dbits, tabs, nchunk, bkey, kmin, tmp):
+def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, tmp, ybuf,
+               yidx):  # fmt: skip
     """Rule Y: into ``ns`` the image of state ``cand`` with the smallest blue, then red,
     then third set; returns the automorphism giving it.
 
@@ -291,7 +366,9 @@ def _sym_canon(cand, ns, nw, par, pimg, img, dbits, tabs, nchunk, bkey, kmin, tm
     (count, then the automorphisms giving that image) cache the last blue set seen (a
     miss is rare): most successors keep their parent's blue set, and only the
     automorphisms in ``kmin`` need their red image; stash images are only needed
-    between automorphisms whose red images tie. ``tmp``: scratch of ``2 nw`` words.
+    between automorphisms whose red images tie. ``tmp``: scratch of ``2 nw`` words;
+    ``ybuf`` (``2 x`` automorphisms ``x nw`` words) and ``yidx`` (one entry an
+    automorphism) scratch of the images compared.
     """
     if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
         for w in range(nw):
@@ -319,21 +396,19 @@ def _sym_canon(cand, ns, nw, par, pimg, img, dbits, tabs, nchunk, bkey, kmin, tm
         ns[nw + w] = bkey[nw + w]
         if cand[2 * nw + w] != _U0:
             hasc = True
-    best = kmin[1]
-    _delta_image(pimg, 0, best, dbits, 0, rrem, radd, img, nw, ns, 0)
-    _delta_image(pimg, 1, best, dbits, 2, crem, cadd, img, nw, ns, 2 * nw)
-    for i in range(2, kmin[0] + 1):
-        k = kmin[i]
-        _delta_image(pimg, 0, k, dbits, 0, rrem, radd, img, nw, tmp, 0)
-        if _less(tmp, 0, ns, 0, nw):
-            for w in range(nw):
-                ns[w] = tmp[w]
-            _delta_image(pimg, 1, k, dbits, 2, crem, cadd, img, nw, ns, 2 * nw)
-            best = k
-        elif hasc and _same(tmp, 0, ns, 0, nw):
-            _delta_image(pimg, 1, k, dbits, 2, crem, cadd, img, nw, tmp, nw)
-            if _less(tmp, nw, ns, 2 * nw, nw):
-                for w in range(nw):
-                    ns[2 * nw + w] = tmp[nw + w]
-                best = k
+    # the smallest red image among the automorphisms of the smallest blue image, then
+    # the smallest third set among those tied (the first automorphism in ``kmin``'s order
+    # of the exact ties)
+    nk = kmin[0]
+    for i in range(nk):
+        yidx[i] = i
+    _images_of(pimg, 0, kmin, yidx, nk, dbits, 0, rrem, radd, vimg, nw, ybuf, 0)
+    nt = _smallest(ybuf, 0, yidx, nk, nw)
+    if nt > 1 and hasc:
+        _images_of(pimg, 1, kmin, yidx, nt, dbits, 2, crem, cadd, vimg, nw, ybuf, 1)
+        nt = _smallest(ybuf, 1, yidx, nt, nw)
+    best = kmin[1 + yidx[0]]
+    for w in range(nw):
+        ns[w] = ybuf[0, yidx[0], w]
+    _delta_image(pimg, 1, best, dbits, 2, crem, cadd, vimg, nw, ns, 2 * nw)
     return best
