@@ -23,6 +23,7 @@ from redblue.game import compile_graph
 from redblue.search import solve
 from redblue.search.heuristics import _part_heuristic, greedy_parts, part_tables
 from redblue.search.problem import Problem
+from redblue.search.rules import RULES
 from redblue.search.state import NSCRATCH, to_words
 
 
@@ -132,8 +133,9 @@ def test_solve_range_passes_bounds_between_memories():
 
 
 def test_solve_range_lower_from_a_larger_memory(monkeypatch):
-    """A search cut short at M = 3 (no state expanded) gets the optimum proven at M = 4
-    as its lower bound (FFT-4: Q = 14 at M = 3, 11 at M = 4; rule H alone gives 10)."""
+    """A search cut short at M = 3 (no state expanded, rule H only) gets the optimum
+    proven at M = 4 as its lower bound (FFT-4: Q = 14 at M = 3, 11 at M = 4; rule H
+    gives 10)."""
     import importlib
 
     from redblue.game import replay
@@ -143,7 +145,9 @@ def test_solve_range_lower_from_a_larger_memory(monkeypatch):
     real = mod.solve
 
     def cut_at_3(G, M, variant="classic", **kw):
-        return real(G, M, variant, state_limit=0 if M == 3 else None, **kw)
+        if M == 3:  # rule H only (10) and no state expanded
+            kw.update(state_limit=0, rules=[r for r in RULES if r != "heuristic"])
+        return real(G, M, variant, **kw)
 
     monkeypatch.setattr(mod, "solve", cut_at_3)
     G = fft_dag(4)

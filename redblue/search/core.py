@@ -51,6 +51,7 @@ from redblue.search.heuristics import (
     _cut_heuristic,
     _heuristic,
     _part_heuristic,
+    candidate_parts,
     flow_network,
     part_tables,
 )
@@ -1021,19 +1022,23 @@ _PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _part_tables(problem, lim, start, h0):
-    """Rule H3's tables for the problem's graph and memory, built once (0.1 s on FFT-8);
-    none where their sum at the start is no more than rule H's (the red-pebble limit does
-    not bite in any part: FFT-8 at M >= 4)."""
+    """Rule H3's tables for the problem's graph and memory, built once (under a second on
+    FFT-8): those of the candidate partition with the largest sum at the start, none
+    where no sum there beats rule H (the red-pebble limit does not bite in any part:
+    FFT-8 at M >= 4)."""
     got = _PARTS.setdefault(problem.graph, {})
     key = (problem.memory, PART_BITS)
     if key not in got:
         g = problem.graph
-        t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
-                        bits=PART_BITS, check=lim.check)  # fmt: skip
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
-        h3 = _part_heuristic(start, problem.wz, vm, gm, problem.params(), sc, *t)
-        got[key] = t if h3 > h0 else _NO_PARTS
+        best, got[key] = h0, _NO_PARTS
+        for parts in candidate_parts(problem.n, problem.preds, g.is_input):
+            t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
+                            parts, bits=PART_BITS, check=lim.check)  # fmt: skip
+            h3 = _part_heuristic(start, problem.wz, vm, gm, problem.params(), sc, *t)
+            if h3 > best:
+                best, got[key] = h3, t
     return got[key]
 
 

@@ -474,6 +474,24 @@ def greedy_parts(n: int, preds: list[list[int]], is_input, bits: int = PART_BITS
     return parts
 
 
+def candidate_parts(n: int, preds: list[list[int]], is_input,
+                    bits_options=(10, 12, PART_BITS)) -> list[list[list[int]]]:  # fmt: skip
+    """Partitions to try for rule H3: :func:`greedy_parts` at each size, grown from the
+    sources and (on the reversed graph) from the sinks. The sum at the start varies with
+    the partition (FFT-8 at M = 3: 20 to 32), so :func:`redblue.search.core` keeps the
+    best there; any partition is sound."""
+    rev: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in preds[v]:
+            rev[n - 1 - u].append(n - 1 - v)
+    no_inputs = [False] * n
+    out = []
+    for bits in bits_options:
+        out.append(greedy_parts(n, preds, is_input, bits))
+        out.append([sorted(n - 1 - v for v in p) for p in greedy_parts(n, rev, no_inputs, bits)])
+    return out
+
+
 def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int,
                 parts: list[list[int]] | None = None, bits: int = PART_BITS,
                 check=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
