@@ -1,6 +1,7 @@
 """Exact search: the optimal I/O Q(G, M) of small DAGs, with certificates.
 
-- :func:`solve` is the entry point; :class:`SearchResult` its answer.
+- :func:`solve` is the entry point; :class:`SearchResult` its answer; :func:`solve_range`
+  solves several memories, each seeded by its neighbours (Q never grows with M).
 - :mod:`redblue.search.core`: the primary method, A* over normal-form macro moves, one
   numba kernel for any graph size (``NUMBA_DISABLE_JIT=1`` runs it as plain Python);
   :mod:`~redblue.search.rules` states every pruning rule with the reason it keeps an
@@ -12,6 +13,6 @@
 - :mod:`redblue.search.naive`: the unpruned Dijkstra baseline.
 """
 
-from redblue.search.solve import METHODS, SearchResult, check_memory, solve
+from redblue.search.solve import METHODS, SearchResult, check_memory, solve, solve_range
 
-__all__ = ["METHODS", "SearchResult", "check_memory", "solve"]
+__all__ = ["METHODS", "SearchResult", "check_memory", "solve", "solve_range"]

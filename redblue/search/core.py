@@ -46,7 +46,16 @@ import numpy as np
 from numba import njit, objmode, typeof
 
 from redblue.progress import phase
-from redblue.search.heuristics import _cut_heuristic, _heuristic, flow_network
+from redblue.search.heuristics import (
+    PART_BITS,
+    PART_MAX_N,
+    _cut_heuristic,
+    _heuristic,
+    _part_heuristic,
+    candidate_parts,
+    flow_network,
+    part_tables,
+)
 from redblue.search.limits import Limits, Stopped
 from redblue.search.problem import Problem
 from redblue.search.rules import _canon_dead, _live
@@ -503,7 +512,8 @@ def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, 
 
 
 @njit(cache=True)
-def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink):
+def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink, pmeta,
+            pverts, ptab):  # fmt: skip
     """The A* loop (rules T, C, B, H2 and Y here; the moves in :func:`_successors`).
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
@@ -656,6 +666,8 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
             hc = _cut_heuristic(keys[x], wz, vm, gm, prm, fhead, fcap0, fptr, fadj, split,
                                 sink, fcap, via, fqueue, memo_keys, memo_val, memo_n,
                                 memo_key, sc)  # fmt: skip
+            if pmeta.shape[0] > 0:  # rule H3, with H2 on the states about to be expanded
+                hc = max(hc, _part_heuristic(keys[x], wz, vm, gm, prm, sc, pmeta, pverts, ptab))
             nf = g + weight * hc
             if nf > f:
                 if g + hc < limit:
@@ -980,7 +992,13 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
                 last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
                 expanded=0, mem_next=t0, held_seen=0)  # fmt: skip
-    args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow)
+    try:
+        parts = _NO_PARTS
+        if cut and problem.n <= PART_MAX_N:
+            parts = _part_tables(problem, lim, start, h0)
+    except Stopped as stop:
+        return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
+    args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow, *parts)
     if not kernel_ready(nw):
         with phase("compiling the search core (numba; once, then loaded from its cache)"):
             _search.compile(tuple(typeof(a) for a in args))
@@ -1007,6 +1025,32 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     else:
         macros = [s[:3] for s in steps]
     return code, lower, expanded, macros
+
+
+#: no tables of rule H3 (the no-recompute game, or the heuristics off)
+_NO_PARTS = (np.zeros((0, 5), np.int64), np.zeros(1, np.int64), np.zeros(1, np.int8))
+_PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _part_tables(problem, lim, start, h0):
+    """Rule H3's tables for the problem's graph and memory, built once (under a second on
+    FFT-8): those of the candidate partition with the largest sum at the start, none
+    where no sum there beats rule H (the red-pebble limit does not bite in any part:
+    FFT-8 at M >= 4)."""
+    got = _PARTS.setdefault(problem.graph, {})
+    key = (problem.memory, PART_BITS)
+    if key not in got:
+        g = problem.graph
+        vm, gm = problem.tables()
+        sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
+        best, got[key] = h0, _NO_PARTS
+        for parts in candidate_parts(problem.n, problem.preds, g.is_input):
+            t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
+                            parts, bits=PART_BITS, check=lim.check)  # fmt: skip
+            h3 = _part_heuristic(start, problem.wz, vm, gm, problem.params(), sc, *t)
+            if h3 > best:
+                best, got[key] = h3, t
+    return got[key]
 
 
 def compiled_weighted_search(problem: Problem, weight: int, seconds: float,

@@ -1,9 +1,12 @@
-"""The admissible bounds of the A* search (rules H and H2), compiled with numba.
+"""The admissible bounds of the A* search (rules H, H2 and H3), compiled with numba.
 
-Each is a lower bound on the I/O still to pay from a state, so A* with either proves
-optimality (and with rule B, prunes soundly). The proofs are in the docstrings below;
-:mod:`redblue.search.rules` lists every rule. Both run as plain Python under
-``NUMBA_DISABLE_JIT=1``.
+Each is a lower bound on the I/O still to pay from a state, so A* with any of them (or
+their maximum) proves optimality (and with rule B, prunes soundly). The proofs are in
+the docstrings below; :mod:`redblue.search.rules` lists every rule. H and H2 ignore the
+red-pebble limit M; H3 (:func:`_part_heuristic`, classic game) is the part sum of
+:mod:`redblue.lower.parts` evaluated per state from tables built once per graph and M
+(:func:`part_tables`), so it sees the reloads that M forces inside small parts. All run
+as plain Python under ``NUMBA_DISABLE_JIT=1``.
 """
 
 from __future__ import annotations
@@ -275,3 +278,261 @@ def flow_network(n: int, preds: list[list[int]], is_input) -> tuple[np.ndarray, 
     flat = np.array([e for a in adj for e in a], np.int64)
     return (np.array(head, np.int64), np.array(cap, np.int64), ptr, flat,
             np.array(split, np.int64), np.array(sink, np.int64))  # fmt: skip
+
+
+# -- rule H3: the part sum, a memory-aware bound evaluated per state ---------------------
+
+#: most bits (red + non-input blue + events) of one part's table: a part's table has
+#: ``2 ** bits`` one-byte entries and its fill takes a few passes over them (0.1 s for
+#: FFT-8's six parts at 14; at 16 and 18 the sums at the start were no larger there)
+PART_BITS = 14
+#: rule H3 runs on graphs of at most this many vertices (its tables, one part per few
+#: vertices, are built for every memory searched)
+PART_MAX_N = 128
+#: the value of a table entry the relaxed game cannot finish from (never met on a state
+#: the search reaches, see :func:`_part_heuristic`)
+PART_INF = 127
+
+
+@njit(cache=True)
+def _fill_part_table(k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab):
+    """The optimum of the relaxed part game (rule H3) from every state, into ``tab``.
+
+    A state is ``R | Bn << k | D << (k + kb)``: ``R`` the red local vertices, ``Bn`` the
+    blue non-inputs (bit ``bpos[j]`` for local ``j``; ``-1`` marks an input, always
+    blue), ``D`` the events still to play. Moves (see :func:`_part_heuristic`): delete a
+    red pebble (0), store a red non-input (1), load a blue vertex with fewer than
+    ``memory`` red (1), compute a non-input whose local predecessors ``pred[j]`` are red
+    with at most ``cap[j]`` red (0), play event ``i`` when ``ev_pred[i]`` is red with at
+    most ``ev_cap[i]`` red (0). Goal: the blue bits ``outb`` set and ``D`` empty. The
+    costs are shortest paths, found by Bellman-Ford passes until none lowers an entry
+    (every cost is 0 or 1 and every state either reaches a goal or stays ``PART_INF``).
+    """
+    size = 1 << (k + kb + e)
+    mk = (1 << k) - 1
+    mb = (1 << kb) - 1
+    for s in range(size):
+        bn = (s >> k) & mb
+        d = s >> (k + kb)
+        tab[s] = 0 if (d == 0 and (bn & outb) == outb) else PART_INF
+    changed = True
+    while changed:
+        changed = False
+        for s in range(size - 1, -1, -1):
+            cur = np.int64(tab[s])
+            if cur == 0:
+                continue
+            best = cur
+            r = s & mk
+            bn = (s >> k) & mb
+            d = s >> (k + kb)
+            nr = 0
+            x = r
+            while x:
+                x &= x - 1
+                nr += 1
+            for j in range(k):
+                bit = 1 << j
+                if r & bit:
+                    t = np.int64(tab[s ^ bit])  # delete
+                    if t < best:
+                        best = t
+                    if bpos[j] >= 0 and not (bn >> bpos[j]) & 1:  # store
+                        t = np.int64(tab[s | (1 << (k + bpos[j]))]) + 1
+                        if t < best:
+                            best = t
+                else:
+                    if (bpos[j] < 0 or (bn >> bpos[j]) & 1) and nr < memory:  # load
+                        t = np.int64(tab[s | bit]) + 1
+                        if t < best:
+                            best = t
+                    if bpos[j] >= 0 and (pred[j] & ~r) == 0 and nr <= cap[j]:  # compute
+                        t = np.int64(tab[s | bit])
+                        if t < best:
+                            best = t
+            for i in range(e):
+                if (d >> i) & 1 and (ev_pred[i] & ~r) == 0 and nr <= ev_cap[i]:
+                    t = np.int64(tab[s ^ (1 << (k + kb + i))])
+                    if t < best:
+                        best = t
+            if best < cur:
+                tab[s] = best
+                changed = True
+
+
+@njit(cache=True)
+def _part_heuristic(s, wz, vm, gm, prm, sc, pmeta, pverts, ptab):
+    """Rule H3 (classic game): the sum over the parts of a vertex partition of the
+    relaxed part game's optimum from the state's pebbles on the part.
+
+    The part game of :mod:`redblue.lower.parts` (module docstring, steps 1 to 3: its
+    proof is not repeated here), played from the middle of a game: on part ``P``, ``R``
+    = the red vertices of ``P``, blue = the blue *and the stashed* vertices of ``P``
+    together with its inputs, and the events still to play are the vertices outside
+    ``P`` with a predecessor in ``P`` that every continuation must compute: those of the
+    must-compute set of rule H (outputs with neither blue nor red, and, recursively,
+    predecessors with no red, blue or stash of a vertex that must be computed). Why the
+    sum is admissible, for any continuation ``S`` from the state ``s`` of the search:
+
+    1. ``S`` is a sequence of real moves; rule S charged each stash load 2 for a store
+       placed back at the eviction (already past), so the search's cost of ``S`` is at
+       least the real I/O of ``S``, and ``S`` is legal from the real state where the
+       stashed values it loads are blue. That I/O splits over the parts.
+    2. On ``P``, dropping the moves outside ``P`` and playing event ``w`` when ``S``
+       computes ``w`` gives a legal relaxed play (step 3 of the parts proof, unchanged:
+       the red pebbles on ``P`` are ``S``'s, at most ``M``, and those of a compute's
+       outside operands are held too), from a state with at most the blue pebbles this
+       part state gives (more blue only adds loads, and inputs and stashed vertices are
+       blue in it; rule D's forgotten blue pebbles are on dead vertices, which no goal
+       depends on). Every output of ``P`` ends blue and every event of the must-compute
+       set is computed at least once by ``S`` (nothing else can make it red), and
+       fewer goals can only lower the optimum. So the table entry is at most the I/O of
+       ``S`` on ``P``, and the sum at most the search's cost of ``S``.
+
+    So the sum never exceeds the cost to go, whatever the state (also a representative
+    of rule Y: it has the same cost to go as the state it stands for). It is not
+    consistent, nor invariant under automorphisms; the search reopens states reached
+    more cheaply (rule T) and keeps its queue monotone, which is all it needs. An entry
+    ``PART_INF`` (the part game cannot finish) would contradict the proof; it counts 0.
+
+    ``pmeta`` has a row ``(k, kb, e, table offset, vertex offset)`` per part, ``pverts``
+    at that offset the part's vertices, its non-inputs (the blue bits), its events.
+    Fills ``sc`` row ``R_HM`` (rule H's must-compute set) on the way.
+    """
+    nw = len(wz)
+    _heuristic(s, nw, vm, gm, prm, sc)
+    hm = R_HM * nw
+    total = 0
+    for p in range(pmeta.shape[0]):
+        k = pmeta[p, 0]
+        kb = pmeta[p, 1]
+        e = pmeta[p, 2]
+        at = pmeta[p, 4]
+        idx = 0
+        for j in range(k):
+            if _has(s, 0, pverts[at + j]):
+                idx |= 1 << j
+        for j in range(kb):
+            v = pverts[at + k + j]
+            if _has(s, nw, v) or _has(s, 2 * nw, v):
+                idx |= 1 << (k + j)
+        for j in range(e):
+            if _has(sc, hm, pverts[at + k + kb + j]):
+                idx |= 1 << (k + kb + j)
+        val = np.int64(ptab[pmeta[p, 3] + idx])
+        if val < PART_INF:
+            total += val
+    return total
+
+
+def _part_shape(part: list[int], preds: list[list[int]], succs: list[list[int]],
+                is_input) -> tuple[list[int], list[int]]:  # fmt: skip
+    """The non-inputs and the events (outside vertices with a predecessor inside) of a
+    part."""
+    inside = set(part)
+    events = sorted({w for v in part for w in succs[v] if w not in inside})
+    return [v for v in part if not is_input[v]], events
+
+
+def greedy_parts(n: int, preds: list[list[int]], is_input, bits: int = PART_BITS
+                 ) -> list[list[int]]:  # fmt: skip
+    """A partition of the vertices into connected parts whose tables have at most
+    ``bits`` bits (red + non-input blue + events): each part grows from the lowest
+    vertex left by the neighbour with the most edges into it (lowest id on ties) while
+    its table fits. Any partition is sound for rule H3; this one keeps neighbours
+    together, where the red-pebble limit bites.
+    """
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in preds[v]:
+            succs[u].append(v)
+    left = set(range(n))
+    parts = []
+    while left:
+        part = [min(left)]
+        left.discard(part[0])
+        while True:
+            inside = set(part)
+            cand: dict[int, int] = {}
+            for v in part:
+                for w in preds[v] + succs[v]:
+                    if w in left:
+                        cand[w] = cand.get(w, 0) + 1
+            chosen = None
+            for w in sorted(cand, key=lambda w: (-cand[w], w)):
+                trial = part + [w]
+                nonin, events = _part_shape(trial, preds, succs, is_input)
+                if len(trial) + len(nonin) + len(events) <= bits:
+                    chosen = w
+                    break
+            if chosen is None:
+                break
+            part.append(chosen)
+            left.discard(chosen)
+            del inside
+        parts.append(sorted(part))
+    return parts
+
+
+def candidate_parts(n: int, preds: list[list[int]], is_input,
+                    bits_options=(10, 12, PART_BITS)) -> list[list[list[int]]]:  # fmt: skip
+    """Partitions to try for rule H3: :func:`greedy_parts` at each size, grown from the
+    sources and (on the reversed graph) from the sinks. The sum at the start varies with
+    the partition (FFT-8 at M = 3: 20 to 32), so :func:`redblue.search.core` keeps the
+    best there; any partition is sound."""
+    rev: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in preds[v]:
+            rev[n - 1 - u].append(n - 1 - v)
+    no_inputs = [False] * n
+    out = []
+    for bits in bits_options:
+        out.append(greedy_parts(n, preds, is_input, bits))
+        out.append([sorted(n - 1 - v for v in p) for p in greedy_parts(n, rev, no_inputs, bits)])
+    return out
+
+
+def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int,
+                parts: list[list[int]] | None = None, bits: int = PART_BITS,
+                check=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The tables of rule H3, ``(pmeta, pverts, ptab)`` (see :func:`_part_heuristic`).
+
+    ``parts`` defaults to :func:`greedy_parts`; a part whose table would pass ``bits``
+    bits is left out (any subset of the parts of a partition is sound: the rest count
+    0). ``check`` (if given) is called between parts (a deadline's check).
+    """
+    if parts is None:
+        parts = greedy_parts(n, preds, is_input, bits)
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in preds[v]:
+            succs[u].append(v)
+    meta, verts, tabs = [], [], []
+    off = 0
+    for part in parts:
+        nonin, events = _part_shape(part, preds, succs, is_input)
+        k, kb, e = len(part), len(nonin), len(events)
+        if k + kb + e > bits:
+            continue
+        if check is not None:
+            check()
+        local = {v: j for j, v in enumerate(part)}
+        inside = set(part)
+        pred = np.array([sum(1 << local[u] for u in preds[v] if u in inside) for v in part],
+                        np.int64)
+        cap = np.array([memory - 1 - sum(u not in inside for u in preds[v]) for v in part],
+                       np.int64)
+        bpos = np.array([nonin.index(v) if v in nonin else -1 for v in part], np.int64)
+        outb = sum(1 << nonin.index(v) for v in nonin if is_output[v])
+        ev_pred = np.array([sum(1 << local[u] for u in preds[w] if u in inside)
+                            for w in events], np.int64)  # fmt: skip
+        ev_cap = np.array([memory - 1 - sum(u not in inside for u in preds[w])
+                           for w in events], np.int64)  # fmt: skip
+        tab = np.empty(1 << (k + kb + e), np.int8)
+        _fill_part_table(k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab)
+        meta.append((k, kb, e, off, len(verts)))
+        verts.extend(part + nonin + events)
+        tabs.append(tab)
+        off += tab.size
+    return (np.array(meta, np.int64).reshape(-1, 5), np.array(verts, np.int64),
+            np.concatenate(tabs) if tabs else np.zeros(1, np.int8))  # fmt: skip

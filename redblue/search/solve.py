@@ -25,7 +25,7 @@ from redblue.search.rules import RULES
 from redblue.search.symmetry import automorphisms
 from redblue.strategies.greedy import greedy_moves
 
-__all__ = ["METHODS", "SearchResult", "solve", "check_memory"]
+__all__ = ["METHODS", "SearchResult", "solve", "solve_range", "check_memory"]
 
 #: weights of the weighted A* runs that seed the upper bound, most greedy first
 SEED_WEIGHTS = (5, 3, 2)
@@ -464,3 +464,76 @@ def _astar_phases(graph, problem, nr_problem, rules, limits, keep, state_limit, 
         found = EncodedMoves(graph, np.array(kinds, np.int8), np.array(nodes, np.int32))
     lap("search")
     return out.lower, out.states, out.stopped, found
+
+
+def solve_range(
+    G: nx.DiGraph | CompiledGraph,
+    memories: Iterable[int],
+    variant: str = "classic",
+    **options: Any,
+) -> dict[int, SearchResult]:
+    """:func:`solve` at several memories, each seeded by its neighbours.
+
+    Q(G, M) never grows with M: a strategy with at most M red pebbles at a time is legal
+    with M + 1, so (i) the certificate found at the next smaller memory is passed to the
+    search at M as ``upper`` (replayed there by :func:`solve`; ``details["upper_from"]``
+    names its memory when it set the seed), and (ii) a lower bound proven at a larger
+    memory M' is one at M: after every memory is searched, each result's ``lower`` is
+    raised to the largest proven at any larger memory (``details["lower_from"]`` names
+    it; the result is optimal when that meets its certificate's cost).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph or CompiledGraph
+    memories : iterable of int
+        The memories M (each feasible, see :func:`solve`).
+    variant : {"classic", "no-recompute"}
+    **options
+        Passed to every :func:`solve` call (``time_limit`` counts per memory); not
+        ``upper`` or ``lower``, which this function sets.
+
+    Returns
+    -------
+    dict of int to SearchResult
+        One result per memory, in increasing order of M.
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`solve`, or for ``upper`` or ``lower`` among ``options``.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> rs = solve_range(pyramid_dag(3), [3, 4, 5])
+    >>> [(M, r.io) for M, r in rs.items()]
+    [(3, 11), (4, 5), (5, 5)]
+    """
+    if "upper" in options or "lower" in options:
+        raise InvalidInputError("solve_range sets upper and lower itself")
+    graph = G if isinstance(G, CompiledGraph) else compile_graph(G)
+    try:
+        ms = sorted({check_memory(graph, M) for M in memories})
+    except TypeError:
+        raise InvalidInputError(f"memories must be whole numbers, got {memories!r}") from None
+    out: dict[int, SearchResult] = {}
+    prev: SearchResult | None = None
+    for M in ms:
+        r = solve(graph, M, variant, upper=prev.strategy if prev else None, **options)
+        if prev is not None and r.details.get("seed") == "given":
+            r.details["upper_from"] = prev.memory
+        out[M] = prev = r
+    best, src = -1, None
+    for M in reversed(ms):
+        r = out[M]
+        if best > r.lower:
+            r.lower = best
+            r.details["lower_from"] = src
+            if r.lower > r.upper:  # cannot happen: Q(G, M) >= Q(G, M') >= lower(M')
+                raise AssertionError(f"lower bound {best} at M = {src} above {r.upper} at M = {M}")
+            if r.lower == r.upper:  # (what stopped its own search stays in details)
+                r.details["stopped_before"] = r.stopped
+                r.optimal, r.io, r.stopped = True, r.upper, None
+        else:
+            best, src = r.lower, M
+    return out
