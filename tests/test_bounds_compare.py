@@ -91,6 +91,13 @@ def test_unsupported_expressions_raise(bad):
         compare(bad, "N")
 
 
+def test_relations_are_no_expressions_to_compare():
+    for f, g in (("N >= d", "N"), ("N", "N >= d")):
+        with pytest.raises(InvalidInputError) as info:
+            compare(f, g)
+        assert str(info.value) == "cannot read 'N >= d': expected an expression, not a relation"
+
+
 def test_equality_assumption():
     on_the_line = sympy.Eq(sympy.Symbol("M"), sympy.Symbol("d") ** 2)
     c = compare("N**2*d**2/M", "N**2*d/sqrt(M)", [on_the_line])
@@ -112,6 +119,8 @@ def test_maxmin_form_of_min_times_max():
     two = sympy.symbols("N d", positive=True)
     # Min(N, d) <= Min(N, d^2) term by term, so the sum is ~ Min(N, d^2)
     assert maxmin_form("Min(N, d) + Min(N, d**2)", two) == [[(0, 2), (1, 0)]]
+    with pytest.raises(InvalidInputError, match="expected an expression, not a relation"):
+        maxmin_form("N >= d", two)
 
 
 def test_simplex_exact():
@@ -119,6 +128,11 @@ def test_simplex_exact():
     F = Fraction
     val, x = simplex_max([F(1), F(1)], [[F(1), F(2)], [F(3), F(1)]], [F(4), F(6)])
     assert val == F(14, 5) and x == [F(8, 5), F(6, 5)]
+    # the origin must be a vertex: a negative right-hand side is the caller's error
+    with pytest.raises(ValueError, match=r"^simplex_max needs b >= 0$"):
+        simplex_max([F(1)], [[F(1)], [F(-1)]], [F(4), F(-1)])
+    with pytest.raises(ValueError, match="^unbounded linear program$"):
+        simplex_max([F(1)], [[F(-1)]], [F(1)])
 
 
 _VARS = ("N", "d", "M")
@@ -217,6 +231,11 @@ def test_regions_with_points_are_not_empty(assume):
         else:
             assert small <= big * (1 + 1e-9)
     assert all(v >= 1 - 1e-12 for v in c.start.values())
+
+
+def test_an_empty_region_keeps_its_variables():
+    c = compare("N", "d", ["N >= 2*M", "M >= N"])
+    assert c.empty_region and c.variables == ("M", "N", "d")
 
 
 def test_the_reported_case_is_vacuous_not_a_witness_outside_the_region():
@@ -329,6 +348,35 @@ def test_integer_pivoting_simplex_matches_the_fraction_tableau():
             except ValueError as exc:
                 outs.append(str(exc))
         assert outs[0] == outs[1]
+
+
+def test_degenerate_programs_follow_blands_rule():
+    """Zero right-hand sides and objectives parallel to a row: ties in the ratio test and
+    many optimal vertices. Bland's rule (smallest label enters, smallest label leaves on a
+    tie) is what guarantees no cycling; the oracle applies it on the full tableau, so the
+    vertex returned must be the same one."""
+    rng = random.Random(6)
+    F = Fraction
+    cases = []
+    for _ in range(300):
+        n, m = rng.randint(2, 4), rng.randint(2, 6)
+        A = [[F(rng.randint(-2, 3)) for _ in range(n)] for _ in range(m)]
+        b = [F(rng.choice([0, 0, 1, 2])) for _ in range(m)]
+        c = [x if x > 0 else F(1) for x in A[rng.randrange(m)]]
+        cases.append((c, A, b))
+    # found by a random search: leaving by the last tied row instead of the smallest
+    # label ends at another optimal vertex
+    A = [[0, 3, 1, 1], [0, 3, 3, 1], [2, 2, -2, 1], [2, 1, 3, 3], [1, 3, 1, -2]]
+    cases.append(([F(2), F(1), F(3), F(3)], [[F(x) for x in row] for row in A],
+                  [F(2), F(2), F(0), F(2), F(0)]))  # fmt: skip
+    for c, A, b in cases:
+        outs = []
+        for solve in (simplex_max, _fraction_simplex):
+            try:
+                outs.append(solve(c, A, b))
+            except ValueError as exc:
+                outs.append(str(exc))
+        assert outs[0] == outs[1], (c, A, b)
 
 
 # ------------------------------------------------------- the answer's fields and helpers
@@ -468,3 +516,51 @@ def test_the_term_limit_is_exact(monkeypatch):
         forms.form_of(N + d + N * d**2 + N**2 * d + N**3 * d**5 / N**4 * N**4, syms)
     with pytest.raises(InvalidInputError, match=r"a Min would hold \d+ monomials"):
         forms.form_of(sympy.Min(N + d, N**2 + d**3, N**3 + d**2), syms)
+
+
+def test_each_simplex_pivot_is_charged_to_the_budget():
+    # diffs (1, 0) and (0, 1) over two variables: max s with r_N >= s, r_d >= s, sum r <= 1
+    # needs pivots; each is charged its (m + 1) * (n + 1) tableau entries (m = 3, n = 3)
+    F = Fraction
+    calls = []
+    s, r = C._grows([(F(1), F(0)), (F(0), F(1))], [], 2, calls.append)
+    assert s == F(1, 2) and r == (F(1, 2), F(1, 2))
+    assert calls and all(c == 4 * 4 for c in calls)
+    assert C._grows([(F(1), F(-1)), (F(-1), F(1))], [], 2) is None  # no s > 0: no witness
+
+
+def test_the_budget_allows_exactly_its_limit():
+    budget = C._Budget(10)
+    budget.spend(4)
+    budget.spend(6)  # 10 entries: at the limit, allowed
+    assert budget.work == 10
+    with pytest.raises(InvalidInputError, match=r"work limit \(10 simplex updates\)"):
+        budget.spend(1)
+
+
+def test_lps_counts_the_linear_programs_and_each_is_charged_its_set_up(monkeypatch):
+    # an event log of the budget's charges and the linear programs, in order
+    events = []
+    grows, spend = C._grows, C._Budget.spend
+
+    def logged_grows(diffs, cone, nvars, work=None):
+        events.append(("lp", len(diffs), nvars))
+        out = grows(diffs, cone, nvars, work)
+        events.append(("lp done",))
+        return out
+
+    def logged_spend(self, entries):
+        events.append(("spend", entries))
+        return spend(self, entries)
+
+    monkeypatch.setattr(C, "_grows", logged_grows)
+    monkeypatch.setattr(C._Budget, "spend", logged_spend)
+    c = compare("Max(N*d, M*q)", "Min(N**2, d**2) + Min(M**2, q**2)")
+    lps = [i for i, e in enumerate(events) if e[0] == "lp"]
+    assert c.lps == len(lps) >= 2
+    for i in lps:  # set-up: LP_COST plus one entry per variable of each constraint row
+        _, rows, n = events[i]
+        assert events[i - 1] == ("spend", C.LP_COST + rows * n)
+    # and the pivots inside the programs are charged to the same budget
+    inside = [e for i in lps for e in events[i + 1 : events.index(("lp done",), i)]]
+    assert inside and all(e[0] == "spend" and e[1] > 0 for e in inside)

@@ -14,7 +14,7 @@ from scipy.optimize import linprog
 
 from redblue.bounds.expressions import parse_relation
 from redblue.bounds.proof import Proof
-from redblue.bounds.region import _Logs, build_region, coprime_basis, monomial
+from redblue.bounds.region import MAX_EXACT_BITS, _Logs, build_region, coprime_basis, monomial
 from redblue.errors import InvalidInputError
 
 
@@ -245,3 +245,36 @@ def test_every_relation_is_read_and_an_empty_region_keeps_its_variables():
     assert region.cone == ((-1, 1), (1, -1))  # 2M <= N and N <= M
     with pytest.raises(InvalidInputError):
         build_region([sympy.false, N + M], (N, M))  # bad input after a decided one
+
+
+def test_exact_signs_with_mixed_denominators():
+    F = Fraction
+    # 2**125743 > 3**79335 by a factor 1 + 3.7e-6; over the coprime basis [4, 3] the
+    # exponent of 4 is -125743/2: every denominator must be cleared, none truncated
+    logs = _Logs([4, 3])
+    v = (F(-125743, 2), F(79335))
+    assert abs(logs.value(v)) <= 1e-9 * (125743 / 2 * math.log(4) + 79335 * math.log(3))
+    assert 2**125743 > 3**79335
+    assert logs.sign(v) == -1 and logs.sign((-v[0], -v[1])) == 1
+
+
+def test_floating_point_decides_only_far_from_zero():
+    F = Fraction
+    # log(c**6) - log((c**3 + 1)**2) < 0 for every c, by ~2 / c**3; with c = 2**14004 + 1
+    # the logs are ~2e4 and the rounded difference 3 log b1 - 2 log b2 comes out > 0
+    c = 2**14004 + 1
+    logs = _Logs([c**2, c**3 + 1])
+    v = (F(3), F(-2))
+    assert logs.value(v) > 0  # floating point alone has the wrong sign here
+    assert logs.sign(v) == -1 and logs.sign((F(-3), F(2))) == 1
+
+
+def test_the_exact_comparison_limit_holds_at_its_boundary():
+    F = Fraction
+    # log(2**61 + 1) and log(2**61 - 1) are the same float, so the integers are compared:
+    # 8000 * (61 + 62) bits is under MAX_EXACT_BITS, 8200 * (61 + 62) is over
+    logs = _Logs([2**61 - 1, 2**61 + 1])
+    assert 8000 * 123 <= MAX_EXACT_BITS < 8200 * 123
+    assert logs.sign((F(-8000), F(8000))) == 1
+    with pytest.raises(InvalidInputError, match="too close to compare exactly"):
+        logs.sign((F(-8200), F(8200)))

@@ -13,11 +13,13 @@ import sys
 import time
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy
 
 from redblue.bounds.compare import compare, parse
 from redblue.bounds.expressions import (
+    FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_LITERAL_BITS,
@@ -261,6 +263,14 @@ def test_variables_can_be_restricted():
     _refused(lambda t: parse_expression(t, variables={"N"}), "N*d")
 
 
+def test_relations_and_text_objects_are_restricted_too():
+    assert str(parse_relation("N >= d", variables={"N", "d"})) == "N >= d"
+    msg = _refused(lambda t: parse_relation(t, variables={"N"}), "N >= d")
+    assert msg == "cannot read 'd' in 'N >= d': unknown name (variables: N)"
+    assert str(as_sympy("N*d", variables={"N", "d"})) == "N*d"
+    _refused(lambda t: as_sympy(t, variables={"d"}), "N*d")
+
+
 def test_big_but_bounded_constants_are_accepted():
     assert parse_expression("10**1000") == sympy.Integer(10) ** 1000
     assert compare("10**1000 * N", "N").Theta
@@ -395,3 +405,201 @@ def test_limits_hold_at_their_boundary():
     _refused(parse_expression, "(2**13)**1000")
     assert parse_expression("(1/2**12)**1000") == sympy.Rational(1, 2**12000)
     _refused(parse_expression, "(1/2**13)**1000")
+
+
+# ------------------------------------------------- each refused construct and each limit
+def _short_text(text):
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+_BIG = "*".join(["2**1000"] * 14)  # 14,000 bits, each factor within the limits
+
+
+REFUSED_KINDS = [
+    ("lambda: 1", "cannot read 'lambda: 1': lambda is not allowed"),
+    ("Min(*N)", "cannot read '*N' in 'Min(*N)': starred argument is not allowed"),
+    ("f'{N}'", "cannot read \"f'{N}'\": f-string is not allowed"),
+    ("N if d else M", "cannot read 'N if d else M': conditional is not allowed"),
+    ("N or d", "cannot read 'N or d': and/or is not allowed"),
+    ("(x := 1)", "cannot read 'x := 1' in '(x := 1)': assignment is not allowed"),
+    ("(N, d)", "cannot read '(N, d)': tuple is not allowed"),
+    ("[N]", "cannot read '[N]': list is not allowed"),
+    ("{N: 1}", "cannot read '{N: 1}': dict is not allowed"),
+    ("{N}", "cannot read '{N}': set is not allowed"),
+    ("[N for N in d]", "cannot read '[N for N in d]': comprehension is not allowed"),
+    ("{N for N in d}", "cannot read '{N for N in d}': comprehension is not allowed"),
+    ("{N: N for N in d}", "cannot read '{N: N for N in d}': comprehension is not allowed"),
+    ("(N for N in d)", "cannot read '(N for N in d)': generator is not allowed"),
+    ("await N", "cannot read 'await N': await is not allowed"),
+    ("(yield N)", "cannot read 'yield N' in '(yield N)': yield is not allowed"),
+    ("(yield from N)", "cannot read 'yield from N' in '(yield from N)': yield is not allowed"),
+    (_BIG, f"{_short_text(_BIG)} holds a constant of more than 3,900 digits"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text,message", REFUSED_KINDS)
+def test_each_refused_construct_is_named(text, message):
+    with pytest.raises(InvalidInputError) as info:
+        parse_expression(text)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_each_function_takes_its_number_of_arguments(name):
+    _, low, high = FUNCTIONS[name]
+    assert (low, high) == {"Min": (1, 32), "min": (1, 32), "Max": (1, 32), "max": (1, 32),
+                           "log": (1, 2)}.get(name, (1, 1))  # fmt: skip
+    want = f"{low}" if low == high else f"{low} to {high}"
+    for k in (low, high):
+        parse_expression(f"{name}({', '.join(['N'] * k)})")
+    for k in (low - 1, high + 1):
+        text = f"{name}({', '.join(['N'] * k)})"
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression(text)
+        assert str(info.value).endswith(f": {name} takes {want} arguments, not {k}")
+
+
+def test_functions_compute_what_they_are_named():
+    N = sympy.Symbol("N", positive=True)
+    assert parse_expression("min(N, 2)") == sympy.Min(N, 2)
+    assert parse_expression("max(N, 2)") == sympy.Max(N, 2)
+    assert parse_expression("Max(2, 3)") == 3 and parse_expression("min(2, 3)") == 2
+    assert parse_expression("sqrt(N)") == sympy.sqrt(N)
+    assert parse_expression("log(8, 2)") == 3 and parse_expression("log(N)") == sympy.log(N)
+    assert parse_expression("ceil(N/2)") == parse_expression("ceiling(N/2)") == sympy.ceiling(
+        N / 2)  # fmt: skip
+    assert parse_expression("floor(N/2)") == sympy.floor(N / 2)
+    # constants alone are compared, symbols are kept as written
+    assert parse_expression("Min(N, 2)").args == sympy.Min(N, 2, evaluate=False).args
+    assert str(parse_expression("Min(N, N**2)")) == "Min(N, N**2)"
+    # left as written even where sympy could decide (it would compare every pair of
+    # arguments: seconds for 30 of them)
+    assert str(parse_expression("Min(N, 2*N)")) == "Min(N, 2*N)"
+    assert str(parse_expression("Max(N, 2*N, 3)")) == "Max(3, N, 2*N)"
+
+
+def test_quoted_pieces_are_cut_at_their_limits():
+    # the offending piece is quoted whole up to 40 characters, the text up to 60
+    for n, shown in ((40, "a" * 40), (41, "a" * 37 + "...")):
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression("N+" + "a" * n)
+        assert str(info.value).startswith(f"cannot read '{shown}' in ")
+    for n, shown in ((58, "N+" + "b" * 58), (59, "N+" + "b" * 55 + "...")):
+        text = "N+" + "b" * n
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression(text)
+        assert f" in '{shown}': unknown name" in str(info.value)
+
+
+def test_objects_that_are_not_numbers_are_named():
+    cases = [
+        (True, "expected an expression, got the boolean True"),
+        (float("-inf"), "expected a finite number, got -inf"),
+        (None, "cannot use a NoneType as an expression"),
+        ([1, 2], "cannot use a list as an expression"),
+    ]
+    for obj, message in cases:
+        with pytest.raises(InvalidInputError) as info:
+            as_sympy(obj)
+        assert str(info.value) == message
+    with pytest.raises(InvalidInputError) as info:
+        parse_expression(3)
+    assert str(info.value) == "expected an expression as text, got int"
+    rel = as_sympy("N >= M")
+    assert isinstance(rel, sympy.GreaterThan) and as_sympy("N + M", relation=False).is_Add
+
+
+def test_a_function_that_fails_is_one_line_naming_the_call():
+    # sympy refuses to order a complex number: its first line names the call's text
+    for text, arg in (("Min(sqrt(-1), 2)", "I"), ("Max(1, log(-1))", "I*pi")):
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression(text)
+        assert str(info.value) == f"cannot read {text!r}: The argument '{arg}' is not comparable."
+
+
+def test_objects_are_converted_strictly():
+    # non-strict sympify would turn an array into a sympy array, and text into symbols
+    with pytest.raises(InvalidInputError) as info:
+        as_sympy(np.array([1, 2]))
+    assert str(info.value) == "cannot use a ndarray as an expression"
+
+    class Texty:  # an object whose sympy form is text: never parsed either
+        def _sympy_(self):
+            return "N"
+
+    with pytest.raises(InvalidInputError) as info:
+        as_sympy(Texty())
+    assert str(info.value) == "cannot use a Texty as an expression"
+
+
+def test_each_side_of_a_relation_may_nest_to_the_limit():
+    deep = "sqrt(" * (MAX_DEPTH - 1) + "N" + ")" * (MAX_DEPTH - 1)
+    assert isinstance(parse_relation(f"{deep} >= 1"), sympy.GreaterThan)
+    assert isinstance(parse_relation(f"1 <= {deep}"), sympy.LessThan)
+    deeper = f"sqrt({deep})"
+    for text in (f"{deeper} >= 1", f"1 <= {deeper}"):
+        assert f"{MAX_DEPTH} levels" in _refused(parse_relation, text)
+
+
+def test_constant_powers_are_sized_before_they_are_computed():
+    # bits = (bits of the base) * |exponent|, counted for exponents beyond 1 only
+    seven = "*".join(["2**1000"] * 7)  # 2**7000: 7001 bits
+    cases = [
+        ("(2**13)**1000", "cannot read '(2**13)**1000': constant power too large (~14000 bits)"),
+        (f"({seven})**2", f"cannot read '({seven[:36]}...' in {_short_text(f'({seven})**2')}: "
+                          "constant power too large (~14002 bits)"),
+        (f"({_BIG})**1", f"{_short_text(f'({_BIG})**1')} holds a constant of more than 3,900 "
+                         "digits"),
+    ]  # fmt: skip
+    for text, message in cases:
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression(text)
+        assert str(info.value) == message
+
+
+def test_an_operation_sympy_refuses_is_named():
+    # float by float zero: sympy raises with no message, read as "undefined"
+    for text in ("0.5/0.0", "Min(0.0, 1)/0.0"):
+        with pytest.raises(InvalidInputError) as info:
+            parse_expression(text)
+        assert str(info.value) == f"cannot read {text!r}: undefined"
+
+
+@pytest.mark.parametrize(
+    "template, levels",
+    [("({x})**2", 1), ("2**({x})", 1), ("sqrt({x}) + 1", 2), ("1 + sqrt({x})", 2),
+     ("sqrt({x})*N - 1", 2), ("1 + ({x})", 1), ("-({x})", 1), ("+({x})", 1)],
+)  # fmt: skip
+def test_nesting_counts_one_level_per_power_and_per_chain(template, levels):
+    # N at the bottom of k layers sits at depth 1 + k * levels; MAX_DEPTH is the deepest
+    def nest(k):
+        text = "N"
+        for _ in range(k):
+            text = template.format(x=text)
+        return text
+
+    k = (MAX_DEPTH - 1) // levels
+    parse_expression(nest(k))
+    assert f"{MAX_DEPTH} levels" in _refused(parse_expression, nest(k + 1))
+
+
+def test_the_nesting_refusal_quotes_the_node_too_deep():
+    text = "sqrt(" * MAX_DEPTH + "N" + ")" * MAX_DEPTH
+    with pytest.raises(InvalidInputError) as info:
+        parse_expression(text)
+    why = f"nested more than {MAX_DEPTH} levels deep"
+    assert str(info.value) == f"cannot read 'N' in {_short_text(text)}: {why}"
+
+
+def test_unknown_names_list_the_variables_case_blind():
+    # "a_" before "ab" ("_" sorts after the capitals but before the lower case letters)
+    with pytest.raises(InvalidInputError) as info:
+        parse_expression("zz", variables={"ab", "a_", "B"})
+    assert str(info.value) == "cannot read 'zz': unknown name (variables: a_, ab, B)"
+
+
+def test_the_largest_constant_is_accepted_one_bit_more_is_not():
+    exact = "*".join(["2**1000"] * 12 + ["2**999"])  # 2**12999: 13,000 bits
+    assert parse_expression(exact) == sympy.Integer(2) ** 12999
+    more = "*".join(["2**1000"] * 13)  # 2**13000: 13,001 bits
+    assert "3,900 digits" in _refused(parse_expression, more)
