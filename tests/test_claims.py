@@ -113,8 +113,20 @@ def test_lower_bounds_pass_down_in_m():
 
 
 def test_explicit_bounds_used_where_they_beat_the_trivial_one():
-    # N=64, d=1, M=8: the large-cache bound 408 beats 4Nd = 256; it must stay below every
-    # replayed schedule (check_claim raises on a lower bound above an upper one)
+    # N=32, d=1: the large-cache bound (204 at M=3, 168 at M=4) beats 4Nd = 128; it must
+    # stay below every replayed schedule (check_claim raises on a lower bound above an upper
+    # one). Both instances are decided without a search (kept small: mutation runs rerun it)
+    r = check_claim("Q >= 160", n=[32], d=[1], memory=[3, 4], search_time=None)
+    assert [v.verdict for v in r.verdicts] == ["confirmed", "confirmed"]
+    for v, value in zip(r.verdicts, (204, 168), strict=True):
+        assert v.lower.source == "explicit large-cache bound"
+        assert v.lower.value == value <= v.upper.value
+
+
+@pytest.mark.slow
+def test_explicit_bounds_used_where_flash_schedules_run():
+    # N=64, d=1, M=8: the large-cache bound 408 beats 4Nd = 256 where the block schedules
+    # run too (flash2 replays 8320): the bound stays below them
     r = check_claim("Q >= 400", n=[64], d=[1], memory=[8, 9], search_time=None)
     v = r.verdicts[0]
     assert v.verdict == "confirmed" and v.lower.source.startswith("explicit large-cache")
@@ -149,14 +161,20 @@ def test_any_algorithm_bound_times_64_is_refuted():
     assert v.verdict == "refuted" and v.upper.value < v.bound_value == 928
 
 
-def test_the_true_explicit_bounds_are_never_refuted_on_a_grid():
+@pytest.mark.parametrize(
+    "n",
+    [pytest.param([8, 16], id="fast"),  # bounds up to 56, all met by the trivial bound
+     pytest.param([8, 16, 42], id="full", marks=pytest.mark.slow)],  # open at N=42, M=8
+)  # fmt: skip
+def test_the_true_explicit_bounds_are_never_refuted_on_a_grid(n):
     # the unscaled bounds against replayed schedules, with the explicit bounds not used as
     # evidence: a refutation here would mean a proof in proofs/ is wrong
     for bound in (LARGE_CACHE_X10.replace("10*", ""), ANY_ALGORITHM):
-        r = check_claim(bound, n=[8, 16, 42], d=[1, 2], memory=[8, 23, 64],
+        r = check_claim(bound, n=n, d=[1, 2], memory=[8, 23, 64],
                         search_time=None, explicit_bounds=False)  # fmt: skip
         assert r.counts.get("refuted", 0) == 0, bound
         assert r.counts.get("confirmed", 0) > 0  # the trivial bound meets it somewhere
+        assert max(v.bound_value for v in r.verdicts) >= 8  # not only zero bounds
 
 
 def test_flash2_cost_claim_refuted_by_replay():
@@ -385,7 +403,8 @@ def test_explicit_bounds_off_leaves_only_independent_evidence():
     # N=32, d=1, M=4: the claim 160 is met by the explicit large-cache bound 168 only
     on = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=None).verdicts[0]
     assert on.verdict == "confirmed" and on.lower.value == 168
-    r = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=None,
+    # the certified methods get 1 s (whatever they prove within it, the check below holds)
+    r = check_claim("Q >= 160", n=[32], d=[1], memory=[4], search_time=1,
                     explicit_bounds=False)  # fmt: skip
     (v,) = r.verdicts
     # what is left: the trivial bound or a certified method of redblue.lower (timed)
@@ -630,7 +649,9 @@ def test_search_only_on_dags_of_at_most_search_max_nodes():
     nodes = attention_instance(2, 1, 5, "chain").nodes()
     (v,) = check_claim("Q <= 11", n=[2], d=[1], memory=[5], search_max_nodes=nodes).verdicts
     assert v.verdict == "confirmed" and v.upper.source.startswith("exact search")
-    (v,) = check_claim("Q <= 11", n=[2], d=[1], memory=[5], search_max_nodes=nodes - 1).verdicts
+    # (the certified methods, run where the search is not, get 1 s: the claim stays open)
+    (v,) = check_claim("Q <= 11", n=[2], d=[1], memory=[5], search_max_nodes=nodes - 1,
+                       search_time=1).verdicts  # fmt: skip
     assert v.verdict == "open" and "exact search" not in v.lower.source + v.upper.source
 
 
@@ -699,10 +720,10 @@ def test_a_lower_bound_claim_is_confirmed_by_a_certified_method_beyond_the_searc
     assert method in v.evidence and f"Q >= {v.lower.value}" in v.evidence
     # one more than proven: never confirmed by a bound below the claim
     above = check_claim(f"Q >= {v.lower.value + 1}", family=None, graph=G, memory=[3],
-                        variant="no-recompute", search_time=2).verdicts[0]  # fmt: skip
+                        variant="no-recompute", search_time=1).verdicts[0]  # fmt: skip
     assert above.verdict == "open" or above.lower.value > v.lower.value
     # the classic game: the spectral and min-cut proofs do not cover it
-    classic = check_claim("Q >= 129", family=None, graph=G, memory=[3], search_time=2)
+    classic = check_claim("Q >= 129", family=None, graph=G, memory=[3], search_time=1)
     source = classic.verdicts[0].lower.source
     assert "mincut" not in source and "spectral" not in source
 
@@ -724,3 +745,269 @@ def test_a_certified_bound_above_a_replayed_strategy_is_caught(monkeypatch):
     with pytest.raises(AssertionError, match="inconsistent evidence"):
         check_claim("Q >= 134", family=None, graph=fft_dag(64), memory=[3],
                     variant="no-recompute", search_time=1)  # fmt: skip
+
+
+# ------------------------------------------- the clock and the time budget, made deterministic
+
+
+def tree4():
+    """Two leaf pairs summed into a root: Q = 7 at M = 3 (5 needed, plus a spill of one
+    partial sum), found by greedy and proven by the search in milliseconds."""
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_edges_from([(1, "p"), (2, "p"), (3, "q"), (4, "q"), ("p", "r"), ("q", "r")])
+    return G
+
+
+def frozen_clock(monkeypatch):
+    """Make ``check_claim``'s clock report its whole limit as left, always: a check under a
+    time limit then takes the same path on any machine."""
+    import redblue.claims.check as check_mod
+
+    class Frozen(check_mod._Clock):
+        def left(self):
+            return self.limit
+
+    monkeypatch.setattr(check_mod, "_Clock", Frozen)
+    return check_mod
+
+
+def test_clock_counts_down_from_its_limit(monkeypatch):
+    import redblue.claims.check as check_mod
+
+    now = [100.0]
+    monkeypatch.setattr(check_mod.time, "monotonic", lambda: now[0])
+    clock = check_mod._Clock(3.0)
+    now[0] = 101.0
+    assert clock.left() == 2.0 and not clock.out()
+    assert clock.allows(2.0) and not clock.allows(2.5)  # a phase of exactly what is left fits
+    now[0] = 103.0
+    assert clock.left() == 0.0 and clock.out()  # nothing left is out of time
+    assert clock.allows(0.0) and not clock.allows(1e-9)
+    unlimited = check_mod._Clock(None)
+    now[0] = 10**9
+    assert unlimited.left() is None and not unlimited.out() and unlimited.allows(10**9)
+
+
+@pytest.mark.parametrize(
+    "time_limit, search_time, expected",
+    [(None, 2.0, 2.0), (3.0, 2.0, 2.0), (1.0, 2.0, 1.0), (1.0, None, 1.0), (None, None, None)],
+)
+def test_search_and_certified_methods_get_the_time_left(monkeypatch, time_limit, search_time,
+                                                        expected):  # fmt: skip
+    # each gets min(search_time, what is left); a stub search that stops open leaves the
+    # claim to the certified methods, so both limits are seen
+    check_mod = frozen_clock(monkeypatch)
+    seen = {}
+
+    def search(inst, seed, limit):
+        seen["search"], seen["seed"] = limit, seed
+        return Fact(5, "stub lower"), Fact(7, "stub upper", seed), False
+
+    def certified(inst, limit):
+        seen["certified"] = limit
+        return [Fact(6, "stub certified")]
+
+    monkeypatch.setattr(check_mod, "search_facts", search)
+    monkeypatch.setattr(check_mod, "certified_facts", certified)
+    (v,) = check_claim("Q >= 7", family=None, graph=tree4(), memory=[3],
+                       time_limit=time_limit, search_time=search_time).verdicts  # fmt: skip
+    assert seen["search"] == seen["certified"] == expected
+    assert seen["seed"] is not None  # greedy's strategy (I/O 7) seeds the search
+    assert v.verdict == "open" and (v.lower.value, v.lower.source) == (6, "stub certified")
+    assert v.upper.source == "greedy (replayed)"  # a tie with the stub: the first one stays
+
+
+def test_schedules_run_only_within_the_time_left(monkeypatch):
+    # a user's graph is built already: with 1e-5 s left greedy (7 nodes x 2e-5 s) is
+    # skipped and no upper bound exists; with 1 s it runs and confirms the claim
+    frozen_clock(monkeypatch)
+    kw = {"family": None, "graph": tree4(), "memory": [3], "search_max_nodes": 0}
+    (v,) = check_claim("Q <= 100", time_limit=1e-5, **kw).verdicts
+    assert v.verdict == "open" and v.upper is None
+    assert v.evidence.endswith("no upper bound within the time limit")
+    (v,) = check_claim("Q <= 100", time_limit=1.0, **kw).verdicts
+    assert v.verdict == "confirmed" and v.upper.source == "greedy (replayed)"
+
+
+def test_the_search_alone_decides_when_no_schedule_gives_an_upper_bound(monkeypatch):
+    # no upper bound before the search (as when nothing fits in the time left): the search
+    # starts unseeded and its certificate becomes the upper bound
+    import redblue.claims.check as check_mod
+
+    monkeypatch.setattr(check_mod, "upper_facts", lambda inst, max_moves, left: [])
+    for claim, verdict in (("Q >= 7", "confirmed"), ("Q >= 8", "refuted"),
+                           ("Q <= 6", "refuted"), ("Q == 7", "confirmed")):  # fmt: skip
+        (v,) = check_claim(claim, family=None, graph=tree4(), memory=[3]).verdicts
+        assert v.verdict == verdict, claim
+        assert (v.lower.value, v.upper.value) == (7, 7)
+        assert v.upper.source == "exact search certificate (optimal)"
+        assert replay(tree4(), v.upper.strategy, 3).io == 7
+
+
+def test_a_schedule_the_search_only_matches_stays_the_upper_bound():
+    # greedy finds Q = 7 at once; the search proves it optimal but finds nothing better: the
+    # replayed schedule stays the upper bound (ties keep the first fact)
+    (v,) = check_claim("Q >= 7", family=None, graph=tree4(), memory=[3]).verdicts
+    assert v.verdict == "confirmed" and v.lower.source.startswith("exact search (optimal")
+    assert (v.lower.value, v.upper.value, v.upper.source) == (7, 7, "greedy (replayed)")
+
+
+def test_certified_facts_ask_for_the_certified_methods_within_the_time_given(monkeypatch):
+    # a stub lower_bound: which methods, game and time it is asked for, and which of its
+    # answers become facts (not the ones not run, nor a bound of 0)
+    from types import SimpleNamespace as Result
+
+    import redblue.claims.evidence as evidence
+    from redblue.lower.certified import bound_methods
+
+    seen = {}
+
+    def stub(G, memory, variant, *, methods, time_limit):
+        seen.update(G=G, memory=memory, variant=variant, methods=list(methods),
+                    time_limit=time_limit)  # fmt: skip
+        return Result(methods=[Result(name="spectral", status="ok", value=9),
+                               Result(name="mincut", status="stopped", value=8),
+                               Result(name="parts", status="not run", value=7),
+                               Result(name="hong-kung", status="ok", value=1),
+                               Result(name="parts", status="ok", value=0)])  # fmt: skip
+
+    monkeypatch.setattr(evidence, "lower_bound", stub)
+    G = tree4()
+    inst = graph_instance(G, compile_graph(G), 3, "tree4")
+    inst.variant = "no-recompute"
+    facts = evidence.certified_facts(inst, 2.5)
+    assert seen.pop("G") is inst.compiled()
+    assert seen == {"memory": 3, "variant": "no-recompute", "time_limit": 2.5,
+                    "methods": [m for m in bound_methods("no-recompute") if m != "trivial"]}
+    assert "spectral" in seen["methods"] and "search" not in seen["methods"]
+    assert [(f.value, f.source) for f in facts] == [
+        (9, "spectral lower bound (certified, redblue.lower)"),
+        (8, "mincut lower bound (certified, stopped, redblue.lower)"),
+        (1, "hong-kung lower bound (certified, redblue.lower)")]  # fmt: skip
+
+
+def test_the_certified_methods_run_only_where_the_search_left_the_claim_open(monkeypatch):
+    # the search proves Q = 7 here: the claim is decided and nothing else is run
+    import redblue.claims.check as check_mod
+
+    def certified(inst, limit):
+        raise AssertionError("certified methods run on a decided claim")
+
+    monkeypatch.setattr(check_mod, "certified_facts", certified)
+    for claim in ("Q >= 7", "Q <= 6", "Q == 6"):  # each open on greedy's 7 and the trivial 5
+        (v,) = check_claim(claim, family=None, graph=tree4(), memory=[3]).verdicts
+        assert v.verdict != "open" and v.lower.source.startswith("exact search (optimal")
+
+
+def test_the_best_strategy_is_carried_up_once_from_where_it_was_found(monkeypatch):
+    # no schedule (patched away): the search's certificate at M = 3, replayed at M = 4 and
+    # 5, decides both without a search; an equal bound found later does not replace it
+    import redblue.claims.check as check_mod
+
+    monkeypatch.setattr(check_mod, "upper_facts", lambda inst, max_moves, left: [])
+    r = check_claim("Q <= 7", family=None, graph=tree4(), memory=[3, 4, 5])
+    assert [v.verdict for v in r.verdicts] == ["confirmed"] * 3
+    assert [v.upper.source for v in r.verdicts] == ["exact search certificate (optimal)"] + [
+        "exact search certificate (optimal), at M = 3"] * 2  # fmt: skip
+    assert [v.upper.value for v in r.verdicts] == [7, 7, 7]
+    assert all(v.lower.source.startswith("trivial") for v in r.verdicts[1:])  # no search
+
+
+def test_default_search_time_is_five_seconds(monkeypatch):
+    check_mod = frozen_clock(monkeypatch)
+    seen = []
+    monkeypatch.setattr(check_mod, "search_facts", lambda inst, seed, limit: (
+        seen.append(limit) or (Fact(7, "stub"), Fact(7, "stub", seed), True)))  # fmt: skip
+    check_claim("Q >= 7", family=None, graph=tree4(), memory=[3])
+    assert seen == [5.0]
+    with pytest.raises(InvalidInputError, match=r"^search_time must be a positive number"):
+        check_claim("Q >= 7", family=None, graph=tree4(), memory=[3], search_time=-1)
+
+
+def test_a_parsed_claim_is_checked_as_given():
+    (v,) = check_claim(parse_claim("Q >= 7"), family=None, graph=tree4(), memory=[3]).verdicts
+    assert v.verdict == "confirmed"
+
+
+def test_certificates_are_named_by_graph_and_memory_and_only_for_refutations(tmp_path):
+    path = tmp_path / "tree.json"
+    write_json(tree4(), path)
+    for graph_path, name in ((None, "graph"), (str(path), "tree")):
+        folder = tmp_path / name
+        r = check_claim("Q >= 8", family=None, graph=tree4(), graph_path=graph_path,
+                        memory=[3], certificates=folder)  # fmt: skip
+        assert r.verdicts[0].certificate == str(folder / f"{name}-M3.strategy.json")
+    folder = tmp_path / "confirmed"  # a confirmed or open claim writes nothing
+    r = check_claim("Q <= 100", family=None, graph=tree4(), memory=[3, 4], certificates=folder)
+    assert [v.certificate for v in r.verdicts] == [None, None] and not folder.exists()
+
+
+def test_progress_gets_each_verdict_and_the_phases_name_the_instances(capsys):
+    from redblue.progress import set_verbosity
+
+    got = []
+    set_verbosity(2)
+    try:
+        r = check_claim("Q >= 4", n=[1], d=[1], memory=[3, 4, 5], progress=got.append)
+        check_claim("Q >= 4", n=[1], d=[1], memory=[4, 5])
+        check_claim("io(greedy) >= 1", n=[1], d=[1], memory=[3])
+    finally:
+        set_verbosity(0)
+    assert got == r.verdicts
+    err = capsys.readouterr().err
+    assert "redblue: checking Q >= 4 on attention-N1-d1-chain-M3 to M = 5 ...\n" in err
+    assert "redblue: checking Q >= 4 on attention-N1-d1-chain-M4 to M = 5 ...\n" in err
+    assert "redblue: checking io(greedy) >= 1 on attention-N1-d1-chain-M3 ...\n" in err
+
+
+def test_no_certified_methods_once_a_stopped_search_decided_the_claim(monkeypatch):
+    # a search stopped by its limit (stub) but with a strategy below the claim: refuted
+    # by that upper bound, so no lower-bound method is run after it
+    import redblue.claims.check as check_mod
+
+    def certified(inst, limit):
+        raise AssertionError("certified methods run on a decided claim")
+
+    monkeypatch.setattr(check_mod, "search_facts", lambda inst, seed, limit: (
+        Fact(5, "stub lower"), Fact(6, "stub upper", seed), False))  # fmt: skip
+    monkeypatch.setattr(check_mod, "certified_facts", certified)
+    (v,) = check_claim("Q >= 7", family=None, graph=tree4(), memory=[3]).verdicts
+    assert (v.verdict, v.upper.source) == ("refuted", "stub upper")
+
+
+def test_a_users_graph_has_io_greedy_and_only_it():
+    (v,) = check_claim("io(greedy) <= 7", family=None, graph=tree4(), memory=[3]).verdicts
+    assert (v.verdict, v.upper.value) == ("confirmed", 7)
+    with pytest.raises(InvalidInputError, match=r"^io\(flash2\) is defined on the attention "
+                       r"family only; a user's graph has io\(greedy\)$"):  # fmt: skip
+        check_claim("io(flash2) <= 7", family=None, graph=tree4(), memory=[3])
+    with pytest.raises(InvalidInputError, match=r"^the no-recompute game is checked on a "
+                       r"user's graph only \(the block schedules and explicit bounds are for "
+                       r"the classic game\)$"):  # fmt: skip
+        check_claim("Q >= 1", n=[2], d=[1], memory=[4], variant="no-recompute")
+
+
+def test_search_facts_pass_the_game_the_seed_and_the_limit(monkeypatch):
+    # a stub solve: what the search is asked, and how its answer becomes two facts
+    from types import SimpleNamespace as Result
+
+    import redblue.claims.evidence as evidence
+
+    seen = {}
+
+    def stub(G, memory, variant, *, time_limit, upper):
+        seen.update(G=G, memory=memory, variant=variant, time_limit=time_limit, upper=upper)
+        return Result(optimal=False, stopped="time limit", lower=3, upper=9, states=12,
+                      strategy="certificate")  # fmt: skip
+
+    monkeypatch.setattr(evidence, "solve", stub)
+    G = tree4()
+    inst = graph_instance(G, compile_graph(G), 3, "tree4")
+    inst.variant = "no-recompute"
+    lower, upper, optimal = search_facts(inst, "seed", 1.5)
+    assert seen == {"G": inst.compiled(), "memory": 3, "variant": "no-recompute",
+                    "time_limit": 1.5, "upper": "seed"}  # fmt: skip
+    assert not optimal and lower == Fact(3, "exact search (stopped by time limit, 12 states)")
+    assert upper == Fact(9, "exact search certificate (stopped by time limit)", "certificate")
