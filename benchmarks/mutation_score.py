@@ -16,6 +16,11 @@ Usage (in a copy of the project: mutmut writes ``mutants/`` next to pyproject.to
     python benchmarks/mutation_score.py                       # the table of the last run
     python benchmarks/mutation_score.py --survivors           # and each surviving mutant
 
+The ``heuristics`` target mutates numba kernels as plain Python: the copy's kernels lose
+their ``@njit`` decorators (mutmut skips decorated functions) and mutmut runs with
+``NUMBA_DISABLE_JIT=1``; run it alone, its tests (tests/test_search_heuristics_values.py)
+are built to be fast without compilation.
+
 ``mutmut show NAME`` prints a survivor's diff. Each mutant reruns the tests that cover
 it, with one worker by default (``--max-children``).
 """
@@ -25,6 +30,8 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -36,9 +43,13 @@ KINDS = ("killed", "survived", "timeout", "no tests", "other", "not run")
 #: Each target's mutants (mutmut names, fnmatch patterns). Whole modules, except in
 #: strategies (the exact block counters ``*_io`` and what they share, not the move
 #: builders, which the replay checks) and search/heuristics.py (the admissible heuristics,
-#: numba kernels: run mutmut with NUMBA_DISABLE_JIT=1 so they run as plain Python).
+#: numba kernels: see :func:`_unjit`).
 TARGETS: dict[str, list[str]] = {
     "bounds": ["redblue.bounds.*"],
+    # parts of bounds, for shorter runs: the exact comparison, its region, the parser
+    "compare": ["redblue.bounds.compare.*", "redblue.bounds.forms.*"],
+    "region": ["redblue.bounds.region.*"],
+    "expressions": ["redblue.bounds.expressions.*"],
     "analysis": ["redblue.analysis.*"],
     "claims": ["redblue.claims.*"],
     "counters": [
@@ -50,8 +61,50 @@ TARGETS: dict[str, list[str]] = {
         "redblue.search.heuristics.x__heuristic__mutmut_*",
         "redblue.search.heuristics.x__cut_heuristic__mutmut_*",
         "redblue.search.heuristics.x__max_flow__mutmut_*",
+        "redblue.search.heuristics.x_flow_network__mutmut_*",
     ],
 }
+
+#: The only tests that reach a target's code, where the full selection of pyproject.toml
+#: would cost minutes more (mutmut's clean run and coverage pass run every selected test):
+#: a run of such targets alone, in a copy, selects just these (:func:`_select_tests`).
+TESTS = {"claims": ["tests/test_claims.py", "tests/test_claims_variants.py"]}
+_EXACT = ["tests/test_bounds_compare.py", "tests/test_bounds_forms.py",
+          "tests/test_bounds_region.py", "tests/test_expressions.py"]  # fmt: skip
+TESTS.update(compare=_EXACT, region=_EXACT, expressions=_EXACT, bounds=[*_EXACT,
+             "tests/test_bounds_explicit.py", "tests/test_bounds_results.py",
+             "tests/test_bounds_proofs.py"])  # fmt: skip
+TESTS.update(heuristics=["tests/test_search_heuristics_values.py"], analysis=[
+    f"tests/test_analysis_{m}.py"
+    for m in ("bound_grid", "extremal", "fields", "formulas", "normalize", "partition")])
+
+#: Targets whose numba kernels are mutated as plain Python (:func:`_unjit`).
+UNJIT = {"heuristics": "redblue/search/heuristics.py"}
+
+
+def _unjit(root: Path, module: str) -> None:
+    """Drop the ``@njit`` decorators of ``module`` in the copy at ``root``.
+
+    mutmut leaves decorated functions alone, so the kernels are mutated only once
+    undecorated; they then run as plain Python, as every kernel does under
+    ``NUMBA_DISABLE_JIT=1`` (set for the run). Refused in the project itself.
+    """
+    if root.resolve() == ROOT:
+        raise SystemExit(f"{module}: mutate the kernels in a copy (--root), not in {ROOT}")
+    path = root / module
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(s for s in lines if not s.startswith("@njit")), encoding="utf-8")
+
+
+def _select_tests(root: Path, tests: list[str]) -> None:
+    """Make ``tests`` the mutmut test selection of the copy at ``root`` (never here)."""
+    if root.resolve() == ROOT:
+        return
+    path = root / "pyproject.toml"
+    chosen = "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]"
+    text = re.sub(r"pytest_add_cli_args_test_selection = \[[^\]]*\]", lambda _: chosen,
+                  path.read_text(encoding="utf-8"))  # fmt: skip
+    path.write_text(text, encoding="utf-8")
 
 
 def _status(exit_code: int | None) -> str:
@@ -92,8 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     patterns = [p for t in (args.targets or TARGETS) for p in TARGETS[t]]
     if args.run:
+        env = dict(os.environ)
+        if args.targets and all(t in TESTS for t in args.targets):
+            _select_tests(args.root, sorted({f for t in args.targets for f in TESTS[t]}))
+        for target in set(args.targets or TARGETS) & set(UNJIT):
+            _unjit(args.root, UNJIT[target])
+            env["NUMBA_DISABLE_JIT"] = "1"
         cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)]
-        done = subprocess.run([*cmd, *patterns], cwd=args.root)
+        done = subprocess.run([*cmd, *patterns], cwd=args.root, env=env)
         if done.returncode not in (0, 1):
             return done.returncode
     mutants = args.root / "mutants"

@@ -104,3 +104,91 @@ def test_regimes():
     assert cache_regime(8, 8, 9) == "d^2/8 < M < d^2"
     assert cache_regime(8, 8, 64) == "d^2 <= M < 2d^2"
     assert cache_regime(8, 8, 128) == "M >= 2d^2"
+
+
+def test_nothing_compared_has_an_infinite_least_ratio():
+    from redblue.analysis.bound_grid import GridCheck
+
+    g = GridCheck("b", "lower")
+    assert g.min_ratio() == float("inf") and g.summary() == "nothing compared" and not g.ok
+
+
+def test_points_and_geometric_memories():
+    from redblue.analysis.measures import _geometric, attention_points
+
+    # iterators are read once: every N meets every d and M
+    pts = attention_points(iter((1, 2)), iter((3,)), iter((5, 6)))
+    assert pts == ((1, 3, 5), (1, 3, 6), (2, 3, 5), (2, 3, 6))
+    assert _geometric(4, 32) == [4, 5, 6, 7, 8, 10, 11, 13, 16, 19, 23, 27, 32]  # 2^(1/4)
+    assert _geometric(5, 40, 2) == [5, 7, 10, 14, 20, 28, 40]
+    assert _geometric(5, 4) == []
+
+
+def test_best_replayed_skips_the_schedules_that_refuse():
+    # at (4, 1, 5) only the standard schedule runs; at (4, 1, 6) standard beats tiling
+    assert best_replayed(4, 1, 5) == (120, "standard") == best_counted(4, 1, 5)
+    assert best_replayed(4, 1, 6) == (88, "standard")
+    assert best_replayed(4, 1, 4) is None
+
+
+def test_counters_against_replay_count_runs_and_catch_a_refusal(monkeypatch):
+    from redblue.analysis import measures
+
+    p = Proof("t", "t", "t")
+    assert measures.check_counters_match_replay(p, [(4, 1, 4), (4, 1, 6)])
+    step = p.steps[-1]
+    assert "on 2 schedule runs" in step.text and step.detail == "2 runs agree"
+    assert not measures.check_counters_match_replay(Proof("t", "t", "t"), [(4, 1, 4)])  # none
+    # a counter that refuses where the replay runs, or answers where it refuses, fails
+    real = measures.counted
+    monkeypatch.setattr(measures, "counted",
+                        lambda a, n, d, m: None if a == "tiling" else real(a, n, d, m))  # fmt: skip
+    p = Proof("t", "t", "t")
+    assert not measures.check_counters_match_replay(p, [(4, 1, 6)])
+    assert p.steps[-1].detail == "tiling N=4 d=1 M=6: replay 92, counter None"
+    monkeypatch.setattr(measures, "counted", lambda a, n, d, m: 7)
+    p = Proof("t", "t", "t")
+    assert not measures.check_counters_match_replay(p, [(4, 1, 4), (4, 1, 5)],
+                                                    ("standard", "flash1"))  # fmt: skip
+    assert p.steps[-1].detail == ("standard N=4 d=1 M=4: replay None, counter 7; "
+                                  "flash1 N=4 d=1 M=4: replay None, counter 7; "
+                                  "standard N=4 d=1 M=5: replay 120, counter 7")  # fmt: skip
+
+
+def test_the_recorded_steps_word_for_word():
+    # odd N: labelled measures, two violations (one shown); even N: equal ratios 1.5,
+    # the first point kept; N = 6 skipped
+    def measure(n, d, m):
+        if n == 6:
+            return None
+        return ((n - 1 if n > 1 else 3), "alg") if n % 2 else 3 * n // 2
+
+    p = Proof("t", "t", "t")
+    pts = [(1, 1, 1), (2, 1, 1), (3, 1, 1), (4, 1, 1), (5, 1, 1), (6, 1, 1), (8, 1, 1)]
+    out = check_bound_on_grid(p, "b", lambda n, d, m: n, pts, measure, show=1, source="src",
+                              regime=lambda n, d, m: "odd" if n % 2 else "even")  # fmt: skip
+    assert [(s.text, s.ok, s.detail) for s in p.steps] == [
+        ("b = 3 <= alg = 2 at (3, 1, 1)", False, ""),
+        ("b <= src at all 6 points", False, "[even] min ratio 1.5 at (2, 1, 1) (3 vs 2); "
+         "[odd] min ratio 0.667 at (3, 1, 1) (alg 2 vs 3); 1 more violations"),
+        ("b: compared where it is non-zero at 6 of 6 points", True, ""),
+    ]  # fmt: skip
+    assert out.rows[:2] == [((1, 1, 1), 1, 3, "alg"), ((2, 1, 1), 2, 3, "")]
+    assert (out.name, out.kind, out.points, out.nonzero) == ("b", "lower", 6, 6)
+    # an upper bound: a measure of 0 has an infinite ratio, a measure of 1 a finite one
+    p = Proof("t", "t", "t")
+    out = check_bound_on_grid(p, "u", lambda n, d, m: 2 * n, pts[:3],
+                              lambda n, d, m: 0 if n == 1 else 2 * n + (n == 3), kind="upper")
+    assert [(s.text, s.ok, s.detail) for s in p.steps] == [
+        ("u = 6 >= schedules = 7 at (3, 1, 1)", False, ""),
+        ("u >= schedules at all 3 points", False, "[all] min ratio 0.857 at (3, 1, 1) (7 vs 6)"),
+    ]  # fmt: skip
+    one = check_bound_on_grid(Proof("t", "t", "t"), "u", lambda *pt: 5, [(1, 1, 1)],
+                              lambda *pt: 1, kind="upper")  # fmt: skip
+    assert one.min_ratio() == 5.0 and one.ok and one.nonzero == 1
+    zero = check_bound_on_grid(Proof("t", "t", "t"), "u", lambda *pt: 5, [(1, 1, 1)],
+                               lambda *pt: 0, kind="upper")  # fmt: skip
+    assert zero.min_ratio() == float("inf")
+    with pytest.raises(ValueError, match="kind must be 'lower' or 'upper', got 'both'"):
+        check_bound_on_grid(Proof("t", "t", "t"), "x", lambda *pt: 1, [], lambda *pt: 1,
+                            kind="both")  # fmt: skip

@@ -95,3 +95,41 @@ def test_the_loomis_whitney_step_is_attained_on_an_extremal_part():
     part = Segment(0, 0, 0, 0, loaded=set(best.dominator), part=set(best.part))
     (c,) = count_products(G, [part], 3)
     assert c.ok and c.products == 7 and c.lw_bound == pytest.approx(7.0)
+
+
+def test_disjoint_paths_reroutes_through_a_reverse_edge():
+    # the first path found, A -> D, blocks C; the second must undo it: C -> D, back to A,
+    # A -> B. Two disjoint paths, as the cut {A, C} says
+    G = nx.DiGraph([("A", "D"), ("A", "B"), ("C", "D")])
+    assert _disjoint_paths(G, {"B", "D"}, 99) == 2 == min_dominator_size(G, {"B", "D"})
+    # the same trap twice in a row, and a cap that stops the count
+    G = nx.DiGraph([("A", "D"), ("A", "B"), ("C", "D"), ("B", "F"), ("B", "E"), ("D", "F")])
+    assert _disjoint_paths(G, {"E", "F"}, 99) == 2 == min_dominator_size(G, {"E", "F"})
+    assert _disjoint_paths(G, {"E", "F"}, 1) == 1
+    for seed in range(4):
+        G = random_dag(12, seed=100 + seed)
+        sinks = {v for v in G if G.out_degree(v) == 0}
+        assert _disjoint_paths(G, sinks, 99) == min_dominator_size(G, sinks)
+
+
+def test_each_2m_limit_of_the_enumeration_binds():
+    # a fan-out x -> y0..y5: one input dominates any part, the minimum set limits it
+    fan = nx.DiGraph([("x", f"y{i}") for i in range(6)])
+    ys = [f"y{i}" for i in range(6)]
+    for m in (1, 2):
+        brute = max_part_bruteforce(fan, m, ys)
+        assert brute.value == 2 * m == max_part(fan, m, ys).value
+        assert len(brute.part) == 2 * m and set(brute.part) <= set(ys)
+        assert (brute.dominator, brute.optimal, brute.method) == (frozenset(), True,
+                                                                   "enumeration")  # fmt: skip
+        assert brute.upper == brute.value and 0 <= brute.seconds < 60
+    # five chains a_i -> b_i joined in c: the minimum set {c} is small, the dominator
+    # of every b_i is 5 > 2M = 4: the dominator limits it
+    join = nx.DiGraph([e for i in range(5) for e in ((f"a{i}", f"b{i}"), (f"b{i}", "c"))])
+    bs = [f"b{i}" for i in range(5)]
+    assert max_part_bruteforce(join, 2, bs).value == 4 == max_part(join, 2, bs).value
+    assert max_part_bruteforce(join, 3, bs).value == 5
+    assert certify(join, {*bs, "c"}) == (5, 1) and certify(fan, set(ys)) == (1, 6)
+    with pytest.raises(ValueError, match="17 computed vertices: too many to enumerate"):
+        max_part_bruteforce(nx.DiGraph([("x", i) for i in range(17)]), 2, [])
+    assert max_part_bruteforce(nx.DiGraph([("x", i) for i in range(16)]), 1, [0]).value == 1

@@ -89,3 +89,81 @@ def test_random_walks_are_valid_and_varied():
     assert len(ios) > 3
     greedy = replay(G, greedy_strategy(G, 4)).io
     assert replay(G, random_strategy(G, 4, seed=1, steps=0)).io == greedy
+
+
+def test_the_controls_graphs_strategies_and_memories():
+    from redblue.analysis.controls import drop_rows
+    from redblue.analysis.partition import Segment
+    from redblue.game import compile_graph
+
+    G, s, M = useless_work(5)
+    C = compile_graph(G)
+    assert {C.nodes[v] for v in range(C.n) if C.is_output[v]} == {f"z{i}" for i in range(5)}
+    assert (s.memory, s.variant, M) == (3, "classic", 3)
+    r = replay(G, s, memory=3)
+    assert r.io == 6 and r.peak_red == 3
+    G, s, M = understated_memory(4)
+    C = compile_graph(G)
+    assert [C.nodes[v] for v in range(C.n) if C.is_output[v]] == ["t"]
+    assert (s.memory, s.variant, M) == (5, "classic", 2)
+    assert replay(G, s, memory=5).peak_red == 5
+    seg = Segment(0, 0, 0, 0, red_at_start={"K[0,0]", "Q[0,0]", "S[0,0]"},
+                  loaded={"K[1,0]", "V[0,0]"}, part={"S[0,0]"})  # fmt: skip
+    cut = drop_rows(seg)
+    assert (cut.red_at_start, cut.loaded) == ({"Q[0,0]", "S[0,0]"}, {"V[0,0]"})
+    assert drop_rows(seg, "Q").red_at_start == {"K[0,0]", "S[0,0]"}
+    assert cut.part == seg.part and seg.loaded == {"K[1,0]", "V[0,0]"}
+
+
+def test_random_walks_are_seeded_weighted_and_store_once():
+    import pytest
+
+    from redblue.errors import InvalidInputError
+    from redblue.game import compile_graph
+
+    G = matmul_dag(2, 2, 2)
+    s = random_strategy(G, 4)
+    assert s.moves == random_strategy(G, 4, seed=0, steps=200).moves
+    assert s.moves == random_strategy(compile_graph(G), 4).moves
+    assert s.moves != random_strategy(G, 4, seed=1).moves and s.variant == "classic"
+    for seed in range(5):
+        moves = random_strategy(G, 4, seed=seed, steps=40).moves
+        stored = [v for k, v in moves if k == "store"]
+        assert len(stored) == len(set(stored))  # a value stored in the walk is not again
+        # loads all but certain: the first four moves load four inputs
+        w = random_strategy(G, 4, seed=seed, weights=(1.0, 1e-9, 1e-9, 1e-9)).moves
+        assert [k for k, _ in w[:4]] == ["load"] * 4
+    assert any(k == "store" for k, _ in random_strategy(G, 4, seed=2, steps=60).moves[:60])
+    with pytest.raises(InvalidInputError):
+        random_strategy(G, 0)  # no legal move at all: the greedy completion refuses
+
+
+def test_normalize_keeps_the_variant_and_drops_useless_ends_and_stores():
+    import pytest
+
+    from redblue.errors import InvalidInputError
+    from redblue.game.strategy import Strategy
+
+    G = nx.DiGraph([("a", "b"), ("a", "c"), ("b", "e")])
+    G.nodes["e"]["output"] = True
+    G.nodes["c"]["output"] = False
+    # the last move useful: the store of the output keeps its computation
+    s = [("load", "a"), ("compute", "b"), ("compute", "e"), ("store", "e")]
+    assert useful_moves(G, s) == [True] * 4
+    # a stored intermediate never loaded again, and a useless last move
+    s = [("load", "a"), ("compute", "b"), ("store", "b"), ("compute", "e"), ("store", "e"),
+         ("compute", "c")]  # fmt: skip
+    assert useful_moves(G, s) == [True, True, False, True, True, False]
+    out = normalize(G, s, memory=4)
+    assert out.moves == [("load", "a"), ("compute", "b"), ("compute", "e"), ("store", "e")]
+    assert (out.memory, out.variant) == (4, "classic")
+    nr = normalize(G, Strategy(s, 4, "no-recompute"))
+    assert (nr.moves, nr.memory, nr.variant) == (out.moves, 4, "no-recompute")
+    # a recomputation is legal in the classic game only: the input replay refuses it
+    again = s[:2] + [("delete", "b"), ("compute", "b")] + s[3:]
+    assert normalize(G, Strategy(again, 4, "classic")).moves[-2:] == [("compute", "e"),
+                                                                      ("store", "e")]  # fmt: skip
+    with pytest.raises(Exception, match="(?i)recomput|computed"):
+        normalize(G, Strategy(again, 4, "no-recompute"))
+    with pytest.raises(InvalidInputError, match="no memory size given"):
+        normalize(G, s)  # a list of moves states no memory: the replay's one-line refusal

@@ -191,3 +191,127 @@ def test_per_part_bounds_come_from_explicit():
     G = matmul_dag(3, 3, 3)
     pcs = count_products(G, segments(greedy_strategy(G, 6), 6), 6)
     assert pcs[0].bound == explicit.matmul_products_per_part(6)
+
+
+def test_a_root_alone_in_its_part_is_explained_by_the_minimum_set():
+    G = attention_dag(2, 2)
+    (c,) = count_roots(G, [Segment(0, 0, 0, 0, part={"S[0,1]"})], 2, 8)
+    assert (c.roots, c.by_dominator, c.by_minimum, c.by_rows, c.unexplained) == (1, 0, 1, 0, 0)
+
+
+def test_epochs_count_each_segments_entries_by_row_and_column():
+    import re
+
+    root = re.compile(r"^S\[(\d+),(\d+)\]$")
+    G = attention_dag(3, 2)
+    m, dd = 6, 1
+    s = greedy_strategy(G, m)
+    segs = segments(s, m)
+    eps = epochs(s, m, dd)
+    assert len(eps) == len(segs) > 2
+    for e, seg in zip(eps, segs, strict=True):
+        ij = [tuple(map(int, r.groups())) for v in seg.computed if (r := root.match(str(v)))]
+        rows = [sum(1 for i, _ in ij if i == r) for r in range(3)]
+        cols = [sum(1 for _, j in ij if j == c) for c in range(3)]
+        assert (e.index, e.io, e.words_seen) == (seg.index, seg.io, len(seg.dominator))
+        assert e.entries == len(ij)
+        assert e.new_entries == sum(1 for v in seg.part if root.match(str(v)))
+        assert e.row_rank == sum(min(dd, r) for r in rows)
+        assert e.col_rank == sum(min(dd, c) for c in cols)
+    assert sum(e.entries for e in eps) >= 9 and max(e.row_rank for e in eps) >= 1
+    # with d = 3 >= any count, the ranks are the entry counts
+    assert all(e.row_rank == e.col_rank == e.entries for e in epochs(s, m, 3))
+    # given segments are used as they are
+    assert [e.index for e in epochs(s, m, dd, segs[1:2])] == [1]
+
+
+def test_reduction_keeps_memory_and_variant_and_stores_each_root_once():
+    G = attention_dag(2, 2)
+    s = greedy_strategy(G, 30)  # enough memory: it stores only the outputs
+    r = reduce_to_matmul(s)
+    assert (r.memory, r.variant) == (s.memory, s.variant)
+    kept = reduce_to_matmul(s, rename=False)
+    stored = [v for k, v in kept.moves if k == "store"]
+    assert sorted(stored) == ["S[0,0]", "S[0,1]", "S[1,0]", "S[1,1]"]  # roots, once each
+    assert all(k != "delete-blue" for k, _ in kept.moves)
+    assert all(str(v).startswith(("Q[", "K[", "QK[", "S[")) for _, v in kept.moves)
+
+
+def test_reduction_of_a_strategy_with_blue_deletions_and_restores():
+    # inputs start blue (their stores dropped); a stored product is stored once; a root
+    # the reduction stored is not stored again; delete-blue and V moves are dropped
+    from redblue.game.strategy import Strategy
+
+    moves = [("load", "Q[0,0]"), ("load", "K[0,0]"), ("store", "Q[0,0]"), ("store", "K[0,0]"),
+             ("compute", "QK[0,0,0]"), ("store", "QK[0,0,0]"), ("store", "QK[0,0,1]"),
+             ("store", "QK[0,0,0]"), ("compute", "S[0,0]"), ("store", "S[0,0]"),
+             ("delete", "Q[0,0]"), ("delete-blue", "Q[0,0]"), ("compute", "S[0,0]"),
+             ("load", "V[0,0]")]  # fmt: skip
+    kept = reduce_to_matmul(Strategy(moves, 3, "classic"), rename=False).moves
+    assert kept == [("load", "Q[0,0]"), ("load", "K[0,0]"), ("compute", "QK[0,0,0]"),
+                    ("store", "QK[0,0,0]"), ("store", "QK[0,0,1]"), ("compute", "S[0,0]"),
+                    ("store", "S[0,0]"), ("delete", "Q[0,0]"),
+                    ("compute", "S[0,0]")]  # fmt: skip
+    with pytest.raises(ValueError, match="'V\\[0,0\\]' is not a QK\\^T vertex"):
+        to_matmul_name("V[0,0]")
+
+
+def test_segments_and_every_field_of_the_checks_by_definition():
+    import networkx as nx
+
+    from redblue.analysis.partition import _outputs
+
+    G = attention_dag(2, 2)
+    m = 4
+    s = greedy_strategy(G, m)
+    segs = segments(s, m)
+    # segments: consecutive, numbered, each computed vertex in its own segment
+    assert [g.index for g in segs] == list(range(len(segs))) and segs[0].start == 0
+    assert all(a.stop == b.start for a, b in zip(segs, segs[1:], strict=False))
+    assert segs[-1].stop == len(s)
+    for g in segs:
+        assert g.computed == {v for k, v in s.moves[g.start:g.stop] if k == "compute"}
+        assert g.io == sum(1 for k, _ in s.moves[g.start:g.stop] if k in ("load", "store"))
+    pc = check_partition(G, s, m, exact_dominators=True)
+    assert (pc.memory, pc.io, pc.h) == (m, replay(G, s).io, len(segs)) and pc.ok
+    for p, g in zip(pc.parts, segs, strict=True):
+        minimum = {v for v in g.part if not set(G.successors(v)) & g.part}
+        assert (p.index, p.size, p.dominator, p.minimum) == (g.index, len(g.part),
+                                                              len(g.dominator), len(minimum))
+        assert p.dominates and p.min_dominator == min_dominator_size(G, g.part) <= p.dominator
+    assert check_partition(G, s, m).parts[0].min_dominator is None
+    # a smallest dominator as large as the strategy's own is fine: load a, compute b
+    ab = nx.DiGraph([("a", "b")])
+    (p,) = check_partition(ab, [("load", "a"), ("compute", "b"), ("store", "b")], 2,
+                           exact_dominators=True).parts  # fmt: skip
+    assert p.min_dominator == p.dominator == 1 and p.ok
+    # Lemma 3.3 classes, rebuilt
+    for c, g in zip(count_roots(G, segs, 2, m), segs, strict=True):
+        dom = g.dominator
+        trees = {qk_tree(v) for v in dom} - {None}
+        assert c.index == g.index
+        assert c.level1 == sum(1 for v in g.part if qk_tree(v) is not None)
+        assert c.dom_tree == sum(1 for v in dom if qk_tree(v) is not None)
+        assert c.dom_inputs == sum(1 for v in dom if str(v)[0] in "QK" and G.in_degree(v) == 0)
+        roots = [qk_tree(v) for v in g.part if str(v).startswith("S[") and "(" not in str(v)]
+        assert c.roots == len(roots) and c.by_dominator == sum(1 for r in roots if r in trees)
+        mins = {qk_tree(v) for v in g.part if not set(G.successors(v)) & g.part} - {None}
+        assert c.by_minimum == sum(1 for r in roots if r not in trees and r in mins)
+        assert c.by_dominator + c.by_minimum + c.by_rows + c.unexplained == c.roots
+        assert c.d == 2 and c.ok
+    assert sum(c.by_dominator for c in count_roots(G, segs, 2, m)) > 0
+    assert set(_outputs(G)) == {v for v in G if G.nodes[v].get("output")}
+    plain = nx.DiGraph([("a", "b"), ("b", "c"), ("a", "d")])
+    assert sorted(_outputs(plain)) == ["c", "d"]
+
+
+def test_partition_limits_hold_at_exactly_2m():
+    from redblue.analysis.controls import understated_memory, useless_work
+
+    G, s, _ = understated_memory(4)  # cut with M = 2: its second segment has a dominator
+    assert [p.dominator for p in check_partition(G, s, 3).parts] == [3, 4]  # of 4
+    assert [p.ok for p in check_partition(G, s, 2).parts] == [True, True, False]  # 2, 4, 5
+    G, s, m = useless_work(6)  # |Min| = 6 = 2M
+    pc = check_partition(G, s, m)
+    assert max(p.minimum for p in pc.parts) == 6 and all(p.ok for p in pc.parts)
+    assert pc.io_bounds and pc.h == 3 and pc.io == m * (pc.h - 1) + 1
