@@ -507,7 +507,7 @@ def solve_range(
     >>> from redblue.dags import pyramid_dag
     >>> rs = solve_range(pyramid_dag(3), [3, 4, 5])
     >>> [(M, r.io) for M, r in rs.items()]
-    [(3, 11), (4, 5), (5, 5)]
+    [(3, 11), (4, 7), (5, 5)]
     """
     if "upper" in options or "lower" in options:
         raise InvalidInputError("solve_range sets upper and lower itself")
