@@ -10,7 +10,14 @@ import pytest
 import sympy
 
 from redblue.claims import Fact, check_claim, parse_claim, parse_range
-from redblue.claims.check import ClaimCheck, _best, _interval_verdict, pass_lower_bounds_down
+from redblue.claims.check import (
+    ClaimCheck,
+    _best,
+    _Clock,
+    _interval_verdict,
+    _schedule_claim,
+    pass_lower_bounds_down,
+)
 from redblue.claims.evidence import (
     SECONDS_PER,
     attention_instance,
@@ -22,6 +29,7 @@ from redblue.claims.evidence import (
     upper_facts,
 )
 from redblue.claims.ranges import MAX_VALUES
+from redblue.claims.variants import attention_variant
 from redblue.cli import main
 from redblue.dags import attention_dag, chain_dag
 from redblue.errors import InvalidInputError
@@ -1011,3 +1019,25 @@ def test_search_facts_pass_the_game_the_seed_and_the_limit(monkeypatch):
                     "time_limit": 1.5, "upper": "seed"}  # fmt: skip
     assert not optimal and lower == Fact(3, "exact search (stopped by time limit, 12 states)")
     assert upper == Fact(9, "exact search certificate (stopped by time limit)", "certificate")
+
+
+def test_graph_instances_of_two_graphs_are_two_groups():
+    # a group shares one DAG: two graphs never share one, nor with an attention DAG
+    G, H = chain_dag(3), chain_dag(4)
+    a = graph_instance(G, compile_graph(G), 2, "a")
+    assert a.group == graph_instance(G, compile_graph(G), 3, "a").group
+    assert a.group != graph_instance(H, compile_graph(H), 2, "b").group
+    assert a.group != attention_instance(1, 1, 2, "chain").group
+
+
+def test_a_schedule_the_variant_lacks_is_refused_not_called_not_applicable():
+    # check_claim refuses it up front; the schedule check itself re-raises the refusal
+    backward = attention_instance(2, 1, 40, "chain", attention_variant(backward=True))
+    with pytest.raises(InvalidInputError, match=r"io\(flash1\) has no backward schedule"):
+        _schedule_claim(parse_claim("io(flash1) <= 100"), backward, sympy.Integer(100),
+                        _Clock(None), 1000)
+    # a schedule that cannot run at this memory is not applicable
+    small = attention_instance(2, 1, 2, "chain")
+    verdict, why, *_ = _schedule_claim(parse_claim("io(flash2) <= 100"), small,
+                                       sympy.Integer(100), _Clock(None), 1000)
+    assert verdict == "n/a" and "io(" not in why

@@ -15,9 +15,9 @@ from redblue.cli import main
 from redblue.dags import attention_node_count
 from redblue.dags.multihead import multihead_node_count
 from redblue.errors import InvalidInputError
-from redblue.game import replay
+from redblue.game import compile_graph, replay
 from redblue.readwrite import read_json, read_strategy
-from redblue.strategies import count_gqa, count_io
+from redblue.strategies import algorithm_dag, count_gqa, count_io, upper_bounds
 from redblue.strategies.backward import count_backward_io
 
 
@@ -131,3 +131,45 @@ def test_cli_variant_options(capsys, tmp_path):
     assert err.count("\n") == 1 and "backward" in err and "Traceback" not in err
     assert main(["check", "Q >= 1", "--graph", str(mask), "--memory", "3",
                  "--causal"]) == 2
+
+
+def test_check_instance_refuses_a_mask_of_the_wrong_shape_before_any_work():
+    masked = attention_variant(block_mask="1,0;1,1", block_size=2)
+    masked.check_instance(4)  # 2 x 2 blocks of 2: the right shape
+    with pytest.raises(InvalidInputError, match="need 3 x 3"):
+        masked.check_instance(5)
+    attention_variant(backward=True).check_instance(5)  # no mask: nothing to refuse
+
+
+@pytest.mark.parametrize("kw", [{"backward": True}, {"heads": 2, "kv_heads": 1}])
+@pytest.mark.parametrize("sum", ["chain", "fma"])
+def test_backward_and_heads_moves_run_on_the_dag_of_their_sum(kw, sum):
+    # replayed on the variant's own DAG of that sum, at the counter's I/O
+    v = attention_variant(**kw)
+    graph = compile_graph(v.dag(3, 2, sum))
+    moves = v.moves("flash2", graph, 3, 2, 40, sum)
+    want = (count_backward_io("flash2", 3, 2, 40, sum=sum) if "backward" in kw else
+            count_gqa(3, 2, 40, heads=2, kv_heads=1, sum=sum)).io
+    assert replay(graph, moves, 40).io == want
+    # the size guard: twice the nodes and twice the I/O, above the moves replayed
+    estimate = v.estimated_moves("flash2", 3, 2, 40, sum)
+    assert estimate == 2 * v.node_count(3, 2, sum) + 2 * want >= len(moves)
+
+
+def test_estimated_moves_of_a_causal_schedule_are_its_moves():
+    causal, plain = attention_variant(causal=True), attention_variant()
+    moves = causal.moves("flash2", compile_graph(causal.dag(8, 2, "chain")), 8, 2, 24, "chain")
+    assert causal.estimated_moves("flash2", 8, 2, 24, "chain") == len(moves) == 856
+    assert plain.estimated_moves("flash2", 8, 2, 24, "chain") > len(moves)
+
+
+def test_standard_attention_simulated_on_its_own_dag_of_the_sum(monkeypatch):
+    v = attention_variant()
+    fma = algorithm_dag("standard", 4, 2, sum="fma", max_nodes=None)
+    assert fma.number_of_nodes() < algorithm_dag("standard", 4, 2, max_nodes=None).number_of_nodes()
+    sim = v.simulate_elsewhere("standard", 4, 2, 30, "fma")
+    assert sim.graph.number_of_nodes() == sim.compiled.n == fma.number_of_nodes()
+    assert replay(sim.compiled, sim.moves, 30).io == count_io("standard", 4, 2, 30, sum="fma").io
+    # the claim check's max_moves decided to replay it: no second limit here
+    monkeypatch.setattr(upper_bounds, "estimated_moves", lambda *a, **k: 10**12)
+    assert v.simulate_elsewhere("standard", 4, 2, 30, "chain").result.io == 96
