@@ -1041,3 +1041,45 @@ def test_a_schedule_the_variant_lacks_is_refused_not_called_not_applicable():
     verdict, why, *_ = _schedule_claim(parse_claim("io(flash2) <= 100"), small,
                                        sympy.Integer(100), _Clock(None), 1000)
     assert verdict == "n/a" and "io(" not in why
+
+
+@pytest.mark.parametrize("memory", [None, []])
+def test_a_check_without_memory_sizes_says_to_give_them(memory):
+    with pytest.raises(InvalidInputError, match=r"^give the memory sizes M to check \(e\.g\. "
+                                                r"--memory 3\.\.20\)$"):  # fmt: skip
+        check_claim("Q >= 1", n=[1], d=[1], memory=memory)
+
+
+GRAPH_ONLY_M = "a user's graph takes only memory sizes, not a family, N or d"
+GRAPH_NO_VARIANT = ("the attention variants (causal, block mask, decode rows, heads, backward) "
+                    "apply to the attention family, not a user's graph")  # fmt: skip
+NEEDS_N_D = "the attention family needs N and d values (e.g. --n 1..4 --d 1..3)"
+
+
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        ({"family": None, "n": [2], "graph": "chain"}, GRAPH_ONLY_M),
+        ({"family": None, "d": [2], "graph": "chain"}, GRAPH_ONLY_M),
+        ({"graph": "chain"}, GRAPH_ONLY_M),
+        ({"family": None, "graph": "chain", "causal": True}, GRAPH_NO_VARIANT),
+        ({"family": "fft", "n": [2], "d": [1]},
+         "unknown family 'fft' (expected 'attention', or a graph)"),
+        ({"n": [2], "d": [1], "sum": "x"}, "sum must be one of tree, chain, fma, got 'x'"),
+        ({"n": [2]}, NEEDS_N_D),
+        ({"d": [2]}, NEEDS_N_D),
+    ],
+)
+def test_a_grid_the_family_does_not_take_is_refused_in_one_line(grid, message):
+    kw = grid | ({"graph": chain_dag(3)} if "graph" in grid else {})
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
+        check_claim("Q >= 1", memory=[2], **kw)
+
+
+def test_greedy_certificate_on_a_users_graph_is_for_its_game():
+    G = chain_dag(4)
+    inst = graph_instance(G, compile_graph(G), 2, "chain4")
+    inst.variant = "no-recompute"
+    fact = schedule_fact(inst, "greedy")
+    assert fact.strategy.variant == "no-recompute"
+    assert replay(inst.compiled(), fact.strategy).io == fact.value

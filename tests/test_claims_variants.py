@@ -5,14 +5,15 @@ independently (a counter, a replay on a DAG built here, a node count)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from redblue.claims import check_claim
-from redblue.claims.evidence import attention_instance, lower_facts
+from redblue.claims.evidence import attention_instance, lower_facts, upper_facts
 from redblue.claims.variants import attention_variant
 from redblue.cli import main
-from redblue.dags import attention_node_count
+from redblue.dags import attention, attention_backward, attention_node_count, multihead
 from redblue.dags.multihead import multihead_node_count
 from redblue.errors import InvalidInputError
 from redblue.game import compile_graph, replay
@@ -173,3 +174,104 @@ def test_standard_attention_simulated_on_its_own_dag_of_the_sum(monkeypatch):
     # the claim check's max_moves decided to replay it: no second limit here
     monkeypatch.setattr(upper_bounds, "estimated_moves", lambda *a, **k: 10**12)
     assert v.simulate_elsewhere("standard", 4, 2, 30, "chain").result.io == 96
+
+
+@pytest.mark.parametrize(
+    "kw, other, message",
+    [
+        ({"backward": True}, "flash1",
+         r"io\(flash1\) has no backward schedule \(the backward pass has flash2, tiling and "
+         r"greedy\)"),
+        ({"heads": 2, "kv_heads": 1}, "tiling",
+         r"io\(tiling\) does not run on several heads \(--heads has flash2, a group at a "
+         r"time, and greedy\)"),
+    ],
+    ids=["backward", "heads"],
+)
+def test_backward_and_heads_run_greedy_and_name_the_schedules_they_run(kw, other, message):
+    inst = attention_instance(2, 1, 40, "chain", attention_variant(**kw))
+    sources = [f.source for f in upper_facts(inst)]
+    assert "greedy (replayed)" in sources
+    assert len(sources) == len(inst.attention.schedules("chain"))  # each one ran
+    r = check_claim("io(greedy) >= 1", n=[2], d=[1], memory=[40], **kw)
+    assert r.counts == {"confirmed": 1}, r.verdicts[0].evidence
+    with pytest.raises(InvalidInputError, match=message):
+        check_claim(f"io({other}) >= 1", n=[2], d=[1], memory=[40], **kw)
+
+
+@pytest.mark.parametrize(
+    "kw, sum",
+    [
+        ({"backward": True}, "fma"),
+        ({"heads": 2, "kv_heads": 1}, "fma"),
+        ({"heads": 2, "kv_heads": 1, "decode_rows": 1}, "chain"),
+        ({"causal": True}, "chain"),
+    ],
+)
+def test_node_count_and_counter_match_the_built_dag_and_its_replay(kw, sum):
+    v = attention_variant(**kw)
+    graph = compile_graph(v.dag(4, 2, sum))
+    assert v.node_count(4, 2, sum) == graph.n
+    replayed = replay(graph, v.moves("flash2", graph, 4, 2, 60, sum), 60).io
+    assert v.count("flash2", 4, 2, 60, sum).io == replayed
+
+
+@pytest.mark.parametrize("kw, fits", [({"backward": True}, 19), ({"heads": 2, "kv_heads": 1}, 16)],
+                         ids=["backward", "heads"])  # fmt: skip
+def test_counters_of_the_variants_fit_the_memory_of_their_sum(kw, fits):
+    # an fma sum keeps one entry less than a chain: M = fits runs on fma only
+    v = attention_variant(**kw)
+    graph = compile_graph(v.dag(4, 2, "fma"))
+    moves = v.moves("flash2", graph, 4, 2, fits, "fma")
+    assert v.count("flash2", 4, 2, fits, "fma").io == replay(graph, moves, fits).io
+    with pytest.raises(InvalidInputError, match="too small"):
+        v.count("flash2", 4, 2, fits, "chain")
+    with pytest.raises(InvalidInputError, match="'chain' or 'fma'"):
+        v.count("flash2", 4, 2, 60, "tree")
+
+
+@pytest.mark.parametrize(
+    "kw, module, count",
+    [
+        ({"backward": True}, attention_backward, "attention_backward_node_count"),
+        ({"heads": 2, "kv_heads": 1}, multihead, "multihead_node_count"),
+        ({"causal": True}, attention, "attention_node_count"),
+    ],
+    ids=["backward", "heads", "causal"],
+)
+def test_variant_dags_are_built_without_a_node_limit_of_their_own(monkeypatch, kw, module,
+                                                                  count):
+    # check_claim weighs the build against its clock first: no second limit on nodes
+    v = attention_variant(**kw)
+    want = v.node_count(2, 1, "chain")
+    monkeypatch.setattr(module, count, lambda *a, **k: 10**9)  # the builder sees a huge DAG
+    assert v.dag(2, 1, "chain").number_of_nodes() == want
+
+
+def test_an_instance_names_decode_rows_and_heads_once_as_nq_h_hkv():
+    v = attention_variant(decode_rows=1, heads=4, kv_heads=2)
+    described = attention_instance(8, 2, 60, "chain", v).describe()
+    assert {"Nq": 1, "H": 4, "Hkv": 2}.items() <= described.items()
+    assert not {"decode_rows", "heads", "kv_heads"} & set(described)
+
+
+@pytest.mark.parametrize(
+    "kw, label",
+    [
+        ({"block_mask": "1,0;1,1", "block_size": 2}, "-mask2"),
+        ({"decode_rows": 1}, "-q1"),
+        ({"heads": 4, "kv_heads": 2}, "-H4kv2"),
+        ({"backward": True}, "-backward"),
+        ({"causal": True, "block_mask": "1,0;1,1", "block_size": 2}, "-causal-mask2"),
+    ],
+)
+def test_file_names_name_the_variant(kw, label):
+    assert attention_variant(**kw).label() == label
+    assert attention_instance(4, 2, 60, "chain", attention_variant(**kw)).label == \
+        f"attention{label}-N4-d2-chain-M60"
+
+
+def test_a_block_mask_without_its_block_size_is_refused_in_one_line():
+    message = "block_mask needs block_size (--block-mask and --block-size go together)"
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
+        attention_variant(block_mask="1,0;1,1")
