@@ -3,6 +3,7 @@ and reports the least ratio per regime; the grids and measures it is used with."
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from redblue.analysis.bound_grid import check_bound_on_grid
@@ -19,6 +20,7 @@ from redblue.analysis.measures import (
 )
 from redblue.bounds import explicit
 from redblue.bounds.proof import Proof
+from redblue.game import replay
 
 POINTS = [(1, 1, 1), (2, 1, 1), (3, 2, 1), (4, 2, 2)]
 
@@ -192,3 +194,86 @@ def test_the_recorded_steps_word_for_word():
     with pytest.raises(ValueError, match="kind must be 'lower' or 'upper', got 'both'"):
         check_bound_on_grid(Proof("t", "t", "t"), "x", lambda *pt: 1, [], lambda *pt: 1,
                             kind="both")  # fmt: skip
+
+
+def test_the_limits_of_each_verdict():
+    # a lower bound met with equality holds; one non-zero point is enough to test it
+    p = Proof("t", "t", "t")
+    out = check_bound_on_grid(p, "b", lambda n, d, m: 0 if n > 1 else 5, POINTS,
+                              lambda n, d, m: 5)  # fmt: skip
+    assert out.ok and p.ok and (out.points, out.nonzero) == (4, 1) and out.min_ratio() == 1.0
+    # one measured point is enough for the summary step; none is not, whatever the kind
+    p = Proof("t", "t", "t")
+    check_bound_on_grid(p, "u", lambda *pt: 5, POINTS[:1], lambda *pt: 5, kind="upper")
+    assert [s.ok for s in p.steps] == [True]
+    out = check_bound_on_grid(p, "u", lambda *pt: 5, POINTS, lambda *pt: 5, kind="upper")
+    assert (out.points, out.nonzero) == (4, 4)  # an upper bound is tested everywhere
+    p = Proof("t", "t", "t")
+    check_bound_on_grid(p, "u", lambda *pt: 5, POINTS, lambda *pt: None, kind="upper")
+    assert [(s.text, s.ok) for s in p.steps] == [("u >= schedules at all 0 points", False)]
+    # a measure whose number is None is skipped too, and later points still count
+    p = Proof("t", "t", "t")
+    out = check_bound_on_grid(p, "b", lambda n, d, m: n, POINTS,
+                              lambda n, d, m: (None, "x") if n == 1 else (n, "y"))  # fmt: skip
+    assert (out.points, out.nonzero) == (3, 3) and out.ok
+    # the vacuous step says why it fails
+    p = Proof("t", "t", "t")
+    check_bound_on_grid(p, "z", lambda *pt: 0, POINTS, lambda *pt: 5)
+    assert p.steps[-1].detail == "vacuous: the bound was 0 at every point compared"
+
+
+def test_three_violations_are_shown_by_default():
+    p = Proof("t", "t", "t")
+    pts = [(n, 1, 1) for n in range(1, 6)]
+    check_bound_on_grid(p, "b", lambda n, d, m: 10, pts, lambda n, d, m: n)
+    assert [s.text for s in p.steps[:3]] == [f"b = 10 <= schedules = {n} at ({n}, 1, 1)"
+                                             for n in (1, 2, 3)]  # fmt: skip
+    assert p.steps[3].text == "b <= schedules at all 5 points"
+    assert p.steps[3].detail.endswith("; 2 more violations") and len(p.steps) == 5
+
+
+def test_one_schedule_run_is_enough_to_compare_counters():
+    from redblue.analysis import measures
+
+    p = Proof("t", "t", "t")
+    assert measures.check_counters_match_replay(p, [(4, 1, 5)], ("standard",))
+    assert "on 1 schedule runs" in p.steps[-1].text and p.steps[-1].detail == "1 runs agree"
+
+
+def test_a_lower_bound_against_both_schedule_grids(monkeypatch):
+    # both grids cut to one point each: the best replayed and the best counted schedule
+    # at (4, 1, 6) is the standard one with 88 I/Os (test_best_replayed_skips_...)
+    from redblue.analysis import measures
+
+    monkeypatch.setattr(measures, "REPLAY_POINTS", ((4, 1, 6),))
+    monkeypatch.setattr(measures, "COUNTER_POINTS", ((4, 1, 6), (4, 1, 4)))
+    p = Proof("t", "t", "t")
+    measures.check_lower_bound_on_schedules(p, "b", lambda n, d, m: 44)
+    assert [(s.text, s.ok, s.detail) for s in p.steps] == [
+        ("b <= best replayed schedule at all 1 points", True,
+         "[M >= 2d^2] min ratio 2 at (4, 1, 6) (standard 88 vs 44)"),
+        ("b: compared where it is non-zero at 1 of 1 points", True, ""),
+        ("b <= best counted schedule at all 1 points", True,
+         "[M >= 2d^2] min ratio 2 at (4, 1, 6) (standard 88 vs 44)"),
+        ("b: compared where it is non-zero at 1 of 1 points", True, ""),
+    ]  # fmt: skip
+    p = Proof("t", "t", "t")
+    measures.check_lower_bound_on_schedules(p, "b", lambda n, d, m: 89)
+    assert [s.ok for s in p.steps] == [False, False, True, False, False, True]
+    assert measures.replayed("standard", 4, 1, 5).block("T_r") == 4  # ceil(N / B_r), B_r = 1
+
+
+def test_exact_optima_and_the_bounds_of_a_stopped_search():
+    from redblue.analysis.instances import exact
+    from redblue.dags import pyramid_dag
+
+    # a, b -> c with M = 3: load a, load b, compute c, store c: 3 I/Os, and no fewer
+    # (each input loaded once, the output stored once)
+    r = exact(nx.DiGraph([("a", "c"), ("b", "c")]), 3)
+    assert (r.lower, r.upper, r.optimal, r.method) == (3, 3, True, "search")
+    assert r.strategy is not None and replay(nx.DiGraph([("a", "c"), ("b", "c")]),
+                                             r.strategy, 3).io == 3  # fmt: skip
+    # no time to search: proven bounds around the optimum 7 of pyramid_dag(3) at M = 4
+    r = exact(pyramid_dag(3), 4, time_limit=1e-9)
+    assert not r.optimal and r.lower <= 7 <= r.upper and r.lower < r.upper
+    assert isinstance(r.lower, int) and isinstance(r.upper, int)

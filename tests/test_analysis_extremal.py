@@ -133,3 +133,123 @@ def test_each_2m_limit_of_the_enumeration_binds():
     with pytest.raises(ValueError, match="17 computed vertices: too many to enumerate"):
         max_part_bruteforce(nx.DiGraph([("x", i) for i in range(17)]), 2, [])
     assert max_part_bruteforce(nx.DiGraph([("x", i) for i in range(16)]), 1, [0]).value == 1
+
+
+def test_disjoint_paths_after_a_cancelled_flow():
+    # the third augmenting path of this graph cancels flow on an edge: a residual graph
+    # that keeps a cancelled edge usable backwards (or miscounts its flow) finds 3 paths;
+    # the dominator {0, 4} (every path to 5..8 passes 0 or 4) says 2
+    G = nx.DiGraph([(0, 4), (0, 5), (0, 6), (0, 7), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4),
+                    (4, 5), (5, 6), (6, 8), (7, 8)])  # fmt: skip
+    sinks = {4, 5, 6, 7, 8}
+    assert _disjoint_paths(G, sinks, 99) == 2 == min_dominator_size(G, sinks)
+
+
+def test_inputs_are_never_in_a_part():
+    # a part holds computed vertices: an input target counts 0 however large M is
+    G = nx.DiGraph([("a", "c"), ("b", "c"), ("c", "d")])
+    for m in (1, 3):
+        best = max_part(G, m, ["a", "b"])
+        assert best.value == 0 and best.part & {"a", "b"} == set()
+        assert max_part_bruteforce(G, m, ["a", "b"]).value == 0
+    best = max_part(G, 1, ["a", "c", "d"])
+    assert (best.value, best.part, best.optimal, best.method) == (2, {"c", "d"}, True, "ilp")
+    assert best.upper == 2 and 0 <= best.seconds < 60
+
+
+def test_the_time_limit_reaches_the_solver():
+    # at 0 s HiGHS stops before any solution: the part program says so
+    G = matmul_dag(3, 3, 3)
+    products = [v for v in G if G.nodes[v].get("op") == "mul"]
+    with pytest.raises(RuntimeError, match="^the part program found no solution: Time limit"):
+        max_part(G, 3, products, time_limit=0)
+
+
+def test_a_stopped_solve_reports_the_dual_bound(monkeypatch, capfd):
+    # HiGHS stopped by its time limit is played by a real solve whose status is changed:
+    # the value is then only a lower bound, the upper bound is -(dual bound of the min).
+    # Here every target fits one part: {c, d, e} has Min {d, e} and dominator {a, b}
+    import scipy.optimize
+
+    from redblue.analysis.extremal import part_program
+
+    G = nx.DiGraph([("a", "c"), ("b", "c"), ("c", "d"), ("a", "e")])
+    targets = ["c", "d", "e"]
+    calls = []
+    real = scipy.optimize.milp
+
+    solved = []  # one real solve, copied for each call
+
+    def stopped(*args, bound=-7.0, status=1, **kwargs):
+        calls.append({**kwargs, "options": dict(kwargs.get("options") or {})})  # milp edits it
+        solved or solved.append(real(*args, **kwargs))
+        res = scipy.optimize.OptimizeResult(solved[0])
+        res.status = status
+        if bound is not None:
+            res.mip_dual_bound = bound
+        else:
+            del res["mip_dual_bound"]
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "milp", stopped)
+    best = max_part(G, 1, targets, time_limit=5)
+    assert (best.value, best.optimal, best.upper) == (3, False, 7.0)
+    (kwargs,) = calls
+    assert kwargs["options"] == {"time_limit": 5.0, "disp": False}
+    upper = part_program(G, 1, targets)[-1]
+    assert list(kwargs["bounds"].lb) == [0] * 20 and list(kwargs["bounds"].ub) == list(upper)
+    assert capfd.readouterr().out == ""  # the solver's log stays off
+    for bound in (None, float("-inf")):
+        monkeypatch.setattr(scipy.optimize, "milp", lambda *a, b=bound, **k: stopped(
+            *a, bound=b, **k))  # fmt: skip
+        assert max_part(G, 1, targets).upper == float("inf")
+    # solved (status 0): the upper bound is the value, whatever the dual bound says
+    monkeypatch.setattr(scipy.optimize, "milp", lambda *a, **k: stopped(*a, status=0, **k))
+    assert (max_part(G, 1, targets).upper, max_part(G, 1, targets).optimal) == (3, True)
+
+
+def test_the_enumeration_keeps_the_first_optimum():
+    # ties keep the first set in enumeration order (lowest bits: first vertices in
+    # topological order), so the part returned does not depend on later, equal sets
+    fan = nx.DiGraph([("x", f"y{i}") for i in range(6)])
+    assert max_part_bruteforce(fan, 1, [f"y{i}" for i in range(6)]).part == {"y0", "y1"}
+
+
+def test_the_proven_upper_bound_is_the_rounded_dual_bound(monkeypatch):
+    # exact on the docstring's graph; then HiGHS's dual bound played by a real solve
+    # whose status and bound are changed: floor(-bound + 1e-3), at most the targets
+    import scipy.optimize
+
+    from redblue.analysis.extremal import max_part_upper
+
+    G = nx.DiGraph([("a", "c"), ("b", "c"), ("c", "d"), ("a", "e")])
+    assert max_part_upper(G, 1, ["c", "d"]) == (2, True)
+    assert max_part_upper(G, 1, ["c", "d", "e", "a"]) == (3, True)  # the input counts 0
+    fan = nx.DiGraph([("x", f"y{i}") for i in range(6)])  # |Min| <= 2M binds
+    assert max_part_upper(fan, 1, [f"y{i}" for i in range(6)]) == (2, True)
+    calls, real = [], scipy.optimize.milp
+
+    solved = []  # one real solve, copied for each call
+
+    def fake(*args, bound=-2.9995, status=1, **kwargs):
+        calls.append({**kwargs, "options": dict(kwargs.get("options") or {})})
+        solved or solved.append(real(*args, **kwargs))
+        res = scipy.optimize.OptimizeResult(solved[0])
+        res.status, res.mip_dual_bound = status, bound
+        if bound is None:  # a result without the field
+            del res["mip_dual_bound"]
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "milp", fake)
+    targets = ["c", "d", "e"]
+    assert max_part_upper(G, 1, targets, time_limit=4) == (3, False)  # 2.9995 + 1e-3 >= 3
+    assert calls[0]["options"] == {"time_limit": 4.0, "disp": False, "mip_rel_gap": 0.0}
+    ub = list(calls[0]["bounds"].ub)
+    assert list(calls[0]["bounds"].lb) == [0] * 20 and sum(ub) == 16  # x, z of a, b: 0
+    for bound, want in ((-2.99, (2, False)), (-7.0, (3, False)), (None, (3, False)),
+                        (float("-inf"), (3, False))):  # fmt: skip
+        monkeypatch.setattr(scipy.optimize, "milp", lambda *a, b=bound, **k: fake(
+            *a, bound=b, **k))  # fmt: skip
+        assert max_part_upper(G, 1, targets) == want
+    monkeypatch.setattr(scipy.optimize, "milp", lambda *a, **k: fake(*a, status=0, **k))
+    assert max_part_upper(G, 1, targets) == (3, True)  # proven optimal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 from sympy import GF
 from sympy.polys.matrices import DomainMatrix
@@ -155,3 +156,13 @@ def test_distinct_outputs_without_and_with_products():
 def test_lemma_4_6_bound_square_root_branch():
     assert lemma_4_6_bound(1, 32) == 4.0  # d sqrt(B/2) = 4 < B/4 = 8
     assert lemma_4_6_bound(2, 2) == 0.5
+
+
+def test_distinct_outputs_are_counted_exactly_for_long_entry_lists():
+    # 60 entries over F_2: the codes reach 2^60, beyond a float's 53 bits. Four rows of
+    # products: zero, first entry 1, first and last 1, last 1: four distinct outputs
+    S = np.zeros((4, 1, 60), dtype=np.int64)
+    S[1, 0, 0] = S[2, 0, 0] = S[2, 0, 59] = S[3, 0, 59] = 1
+    entries = [(0, j) for j in range(60)]
+    assert distinct_outputs([[0]], entries, 1, 2, products=S) == 4
+    assert distinct_outputs([[0]], entries[:1], 1, 2, products=S) == 2  # first entry only

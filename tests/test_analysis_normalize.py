@@ -167,3 +167,12 @@ def test_normalize_keeps_the_variant_and_drops_useless_ends_and_stores():
         normalize(G, Strategy(again, 4, "no-recompute"))
     with pytest.raises(InvalidInputError, match="no memory size given"):
         normalize(G, s)  # a list of moves states no memory: the replay's one-line refusal
+
+
+def test_an_input_that_is_an_output_keeps_nothing_by_itself():
+    # a is an output that starts blue: its initial pebble is no move to keep, so the
+    # compute of c that serves nothing is still dropped (the last move, in particular)
+    G = nx.DiGraph([("a", "b"), ("a", "c")])
+    G.nodes["a"]["output"] = G.nodes["b"]["output"] = True
+    s = [("load", "a"), ("compute", "b"), ("store", "b"), ("compute", "c")]
+    assert useful_moves(G, s) == [True, True, True, False]

@@ -315,3 +315,99 @@ def test_partition_limits_hold_at_exactly_2m():
     pc = check_partition(G, s, m)
     assert max(p.minimum for p in pc.parts) == 6 and all(p.ok for p in pc.parts)
     assert pc.io_bounds and pc.h == 3 and pc.io == m * (pc.h - 1) + 1
+
+
+def _seg(index, part, loaded=(), io=1):
+    """A hand-made segment: ``part`` computed for the first time, ``loaded`` its dominator."""
+    return Segment(index, 0, 0, io, loaded=set(loaded), computed=set(part), part=set(part))
+
+
+def test_each_partition_property_on_given_segments():
+    import networkx as nx
+
+    from redblue.analysis.partition import _outputs, _reaches
+
+    # a -> b -> c -> d with b marked as the output: c and d are not needed
+    G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
+    G.nodes["b"]["output"] = True
+    assert _outputs(G) == ["b"]
+    # the segments given are used as they are (the strategy, empty, is not cut)
+    pc = check_partition(G, [], 1, segs=[_seg(0, {"b"}, {"a"})])
+    assert (pc.covers, pc.acyclic, pc.h, pc.io, pc.ok) == (True, True, 1, 1, True)
+    # P4: b (computed from one input) missing, or in two parts
+    assert check_partition(G, [], 1, segs=[_seg(0, set())]).covers is False
+    twice = [_seg(0, {"b"}, {"a"}), _seg(1, {"b", "c"}, {"a"})]
+    assert check_partition(G, [], 1, segs=twice).covers is False
+    # P1: parts {b, d} and {c} depend on each other (b -> c -> d)
+    pc = check_partition(G, [], 2, segs=[_seg(0, {"b", "d"}, {"a"}), _seg(1, {"c"}, {"b"})])
+    assert pc.covers and not pc.acyclic and not pc.ok
+    # P2: a path from an input reaches the part unless the dominator cuts it
+    assert _reaches(G, set(), {"c"}) == "c" and _reaches(G, {"a"}, {"c"}) is None
+    assert _reaches(G, {"b"}, {"c", "d"}) is None and _reaches(G, {"c"}, {"b", "d"}) == "b"
+    (p,) = check_partition(G, [], 1, segs=[_seg(0, {"b", "c"})]).parts
+    assert not p.dominates and not p.ok
+    # M h >= Q >= M (h - 1): with M = 2 and h = 2, Q = 2 is the lowest allowed
+    for ios, want in (((2, 0), True), ((1, 0), False), ((2, 2), True), ((2, 3), False)):
+        segs = [_seg(0, {"b"}, {"a"}, ios[0]), _seg(1, set(), (), ios[1])]
+        assert check_partition(G, [], 2, segs=segs).io_bounds is want
+
+
+def test_matmul_tree_names():
+    from redblue.analysis.partition import _mm_tree
+
+    assert _mm_tree("AB[1,2,3]") == (1, 2) and _mm_tree("C[2,5]") == (2, 5)
+    assert _mm_tree("C[2,5](0:2)") == (2, 5) and _mm_tree("A[0,0]") is None
+
+
+def test_product_count_fields_by_hand():
+    # matmul 2x2x2: AB[i,j,l] = A[i,l] B[l,j]. The part holds three products and C[0,0];
+    # AB[0,0,0] is in D, AB[0,0,1] has both operands in D, AB[1,1,0] lacks B[0,1]
+    G = matmul_dag(2, 2, 2)
+    part = {"AB[0,0,0]", "AB[0,0,1]", "AB[1,1,0]", "C[0,0]"}
+    (c,) = count_products(G, [_seg(5, part, {"AB[0,0,0]", "A[0,1]", "B[1,0]", "A[1,0]"})], 2)
+    assert (c.index, c.products, c.in_dominator, c.operands_in_d, c.trees) == (5, 3, 1, False, 2)
+    # minimum vertices AB[1,1,0] and C[0,0] lie in the trees (1, 1) and (0, 0)
+    assert c.trees_with_minimum and c.lw_bound == 1 + (2 * 1 * 2) ** 0.5 and not c.ok
+    (c,) = count_products(G, [_seg(0, part, {"AB[0,0,0]", "A[0,1]", "B[1,0]", "A[1,0]",
+                                            "B[0,1]"})], 2)  # fmt: skip
+    assert c.operands_in_d and c.in_dominator == 1
+
+
+def test_roots_each_alone_in_its_tree_are_each_counted():
+    G = attention_dag(2, 2)
+    (c,) = count_roots(G, [_seg(0, {"S[0,0]", "S[1,1]"})], 2, 8)
+    assert (c.roots, c.by_dominator, c.by_minimum, c.by_rows, c.unexplained) == (2, 0, 2, 0, 0)
+
+
+def test_epoch_ranks_count_entries_per_row_and_column():
+    # entries (0,0), (0,1), (1,0): rows hold 2 and 1, columns 2 and 1
+    seg = _seg(0, {"S[0,0]", "S[0,1]", "S[1,0]"})
+    (e,) = epochs(None, 2, 2, segs=[seg])
+    assert (e.entries, e.new_entries, e.row_rank, e.col_rank) == (3, 3, 3, 3)
+    (e,) = epochs(None, 2, 1, segs=[seg])  # d = 1: one per row and per column
+    assert (e.row_rank, e.col_rank) == (2, 2)
+
+
+def test_reduction_keeps_the_no_recompute_variant():
+    from redblue.game.strategy import Strategy
+
+    moves = [("load", "Q[0,0]"), ("load", "K[0,0]"), ("compute", "QK[0,0,0]")]
+    assert reduce_to_matmul(Strategy(moves, 3, "no-recompute")).variant == "no-recompute"
+
+
+def test_the_partition_summary_field_by_field():
+    from redblue.analysis.partition import PartCheck, PartitionCheck
+
+    parts = [PartCheck(0, 2, 3, True, 2, 1, True, True),
+             PartCheck(1, 1, 4, True, None, 2, False, True)]  # fmt: skip
+    pc = PartitionCheck(2, 5, 2, parts, True, True, False)
+    assert pc.summary() == {
+        "memory": 2, "io": 5, "h": 2, "max_dominator": 4, "max_min_dominator": 2,
+        "max_minimum": 2, "minimum_explained": False, "covers": True, "acyclic": True,
+        "io_bounds": False, "ok": False,
+    }  # fmt: skip
+    empty = PartitionCheck(1, 0, 0, [], True, True, True).summary()
+    assert (empty["max_dominator"], empty["max_min_dominator"], empty["max_minimum"]) == (0, 0, 0)
+    assert empty["minimum_explained"] and empty["ok"]
+    unasked = PartitionCheck(1, 0, 1, parts[1:], True, True, True).summary()
+    assert unasked["max_min_dominator"] == 0  # no exact dominator was computed
