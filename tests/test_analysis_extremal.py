@@ -253,3 +253,13 @@ def test_the_proven_upper_bound_is_the_rounded_dual_bound(monkeypatch):
         assert max_part_upper(G, 1, targets) == want
     monkeypatch.setattr(scipy.optimize, "milp", lambda *a, **k: fake(*a, status=0, **k))
     assert max_part_upper(G, 1, targets) == (3, True)  # proven optimal
+
+
+def test_an_empty_graph_has_the_empty_part():
+    # HiGHS refuses a program without variables; the answer is still exact
+    from redblue.analysis.extremal import max_part_upper
+
+    res = max_part(nx.DiGraph(), 3, [])
+    assert (res.value, res.part, res.dominator, res.optimal, res.upper) == (
+        0, frozenset(), frozenset(), True, 0)
+    assert max_part_upper(nx.DiGraph(), 3, []) == (0, True)

@@ -110,6 +110,8 @@ def max_part(
     start = time.perf_counter()
     nodes, cost, A, lo, hi, upper = part_program(G, memory, targets)
     n = len(nodes)
+    if n == 0:  # HiGHS refuses an empty program; the empty part is the only one
+        return PartOptimum(0, frozenset(), frozenset(), True, "ilp", 0.0, 0)
     X, Y = 0, n
     res = milp(
         cost,
@@ -190,6 +192,8 @@ def max_part_upper(
 
     nodes, cost, A, lo, hi, upper = part_program(G, memory, targets)
     count = int(-cost.sum())
+    if not nodes:  # as in max_part: nothing to count
+        return 0, True
     res = milp(
         cost,
         constraints=LinearConstraint(A, lo, hi),
