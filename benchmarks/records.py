@@ -3,13 +3,24 @@
     python benchmarks/records.py --verify                  # replay every certificate,
                                                            # re-prove the fast optima
     python benchmarks/records.py --regenerate              # recompute every entry
-    python benchmarks/records.py --regenerate --only fft-4-classic-m3 --time-limit 30
+    python benchmarks/records.py --regenerate --family fft --time-limit 60
+    python benchmarks/records.py --regenerate --missing    # only entries not in the table
+    python benchmarks/records.py --regenerate --only fft-16-nr-m4 --method sat --time-limit 600
     python benchmarks/records.py --markdown                # print docs/records.md
 
-``--regenerate`` runs :func:`redblue.search.solve` on every instance of ``SPECS``
-(each with its own time limit, or ``--time-limit`` for all), writes the certificates,
-the JSON table and docs/records.md, and prints one line an entry with its seconds.
-Keep the whole run modest: about ten minutes on a 2-core machine.
+``--regenerate`` runs :func:`redblue.records.compute_record` on the entries of ``SPECS``
+chosen by ``--only`` (ids) and ``--family`` (all of them by default), each with its own
+time limit or ``--time-limit`` for all, and its own method or ``--method`` for all. Each
+entry is seeded by the certificates of the same instance at the next smaller memory and,
+in the classic game, of the no-recompute game at the same memory, and by its own
+certificate in the table; unless ``--fresh``, it keeps the better of its old and new
+bounds. Then every certificate is replaced by a cheaper one of a smaller memory (or, in the
+classic game, of the no-recompute game) and every lower bound raised to the best proven at
+a larger memory (:func:`redblue.records.propagate_upper`,
+:func:`~redblue.records.propagate_lower`), and the JSON table and docs/records.md are
+written, with one line an entry and its seconds. The whole table (every limit as in
+``SPECS``) takes about 15 minutes on a 2-core machine; the entries that were not chosen
+are kept as they are.
 """
 
 from __future__ import annotations
@@ -17,16 +28,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from networkx.algorithms.isomorphism import DiGraphMatcher
+
+from redblue.errors import InvalidInputError
+from redblue.game import compile_graph
 from redblue.readwrite import read_strategy
 from redblue.records import (
+    FAMILIES,
+    build_instance,
     compute_record,
     load_records,
+    propagate_lower,
+    propagate_upper,
     records_markdown,
     save_records,
     verify_records,
 )
+from redblue.search import METHODS
+from redblue.strategies.matmul import matmul_moves
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "redblue" / "records"
@@ -34,6 +56,8 @@ DOC = ROOT / "docs" / "records.md"
 NR, CL = "no-recompute", "classic"
 SHORT = {NR: "nr", CL: "cl"}
 
+#: seconds an entry the search does not close gets (search, then the bounding methods)
+OPEN = 6
 #: (id, family, params, variant, M, method, seconds allowed)
 SPECS = [
     *[(f"attention-1-1-{SHORT[v]}-m{M}", "attention", {"n": 1, "d": 1}, v, M, "astar", 30)
@@ -55,27 +79,97 @@ SPECS = [
       for v in (CL, NR) for M in (3, 4, 6)],
     *[(f"pyramid-{h}-{SHORT[v]}-m{M}", "pyramid", {"height": h}, v, M, "astar", 30)
       for h in (3, 4) for v in (CL, NR) for M in (3, 4)],
+    # instances the search does not close in OPEN seconds: open intervals [lower, upper],
+    # no-recompute first (its certificates seed the classic game), M up (each seeds the next)
+    *[(f"attention-2-2-{SHORT[v]}-m{M}", "attention", {"n": 2, "d": 2}, v, M, "astar", OPEN)
+      for v in (NR, CL) for M in (3, 4, 5, 6, 7)],
+    *[(f"attention-2-2-fma-{SHORT[v]}-m{M}", "attention", {"n": 2, "d": 2, "sum": "fma"}, v,
+       M, "astar", OPEN) for v in (NR, CL) for M in (4, 5, 6, 7)],
+    *[(f"attention-3-1-{SHORT[v]}-m{M}", "attention", {"n": 3, "d": 1}, v, M, "astar", OPEN)
+      for v in (NR, CL) for M in (3, 4, 5, 6, 7, 8)],
+    *[(f"attention-3-1-chain-{SHORT[v]}-m{M}", "attention", {"n": 3, "d": 1, "sum": "chain"},
+       v, M, "astar", OPEN) for v in (NR, CL) for M in (3, 4, 5, 6, 7, 8)],
+    *[(f"fft-16-{SHORT[v]}-m{M}", "fft", {"size": 16}, v, M, "astar", OPEN)
+      for v in (NR, CL) for M in (3, 4, 6, 8)],
+    *[(f"matmul-3-3-3-{SHORT[v]}-m{M}", "matmul", {"m": 3, "k": 3, "n": 3}, v, M, "astar",
+       OPEN) for v in (NR, CL) for M in (3, 4, 6, 9)],
+    *[(f"matmul-3-3-3-chain-{SHORT[v]}-m{M}", "matmul", {"m": 3, "k": 3, "n": 3,
+                                                          "sum": "chain"}, v, M, "astar",
+       OPEN) for v in (NR, CL) for M in (6, 9)],
+    *[(f"pyramid-{h}-{SHORT[v]}-m{M}", "pyramid", {"height": h}, v, M, "astar", OPEN)
+      for h in (5, 6) for v in (NR, CL) for M in (3, 4)],
 ]
 
 
-def regenerate(only: list[str] | None, time_limit: float | None) -> int:
-    old = {r.id: r for r in load_records()} if (ROOT / "redblue/records/records.json").exists() \
-        else {}  # fmt: skip
+def _schedule(family, params, M):
+    """The tiled matmul schedule (:mod:`redblue.strategies.matmul`, on chain or fma sums)
+    where it runs: on the instance itself, or relabelled by an isomorphism (a tree sum of
+    at most three terms is a chain up to names); else None."""
+    if family != "matmul":
+        return None
+    shape = "fma" if params.get("sum") == "fma" else "chain"
+    G = build_instance(family, params)
+    H = build_instance(family, {**params, "sum": shape})
+    try:
+        moves = matmul_moves(compile_graph(H), params["m"], params["k"], params["n"], M,
+                             sum=shape).decode()  # fmt: skip
+    except InvalidInputError:  # M too small for tiling
+        return None
+    match = DiGraphMatcher(H, G)
+    if not match.is_isomorphic():
+        return None
+    return [(kind, match.mapping[v]) for kind, v in moves]
+
+
+def _seeds(id, family, params, variant, M, done):
+    """Certificates valid for this entry: its own, the next smaller memory's (a strategy
+    for M' <= M is one for M), the no-recompute twin's at M (valid in the classic game),
+    and a known schedule's moves where one runs on the instance."""
+    same = [r for r in done.values() if (r.family, r.params) == (family, params)]
+    below = [r for r in same if r.variant == variant and r.memory < M]
+    picks = [done.get(id)]
+    picks.append(max(below, key=lambda r: r.memory) if below else None)
+    if variant == CL:
+        picks += [r for r in same if r.variant == NR and r.memory == M]
+    return [read_strategy(RECORDS / r.certificate) for r in picks
+            if r is not None and (RECORDS / r.certificate).is_file()] + [
+        _schedule(family, params, M)]  # fmt: skip
+
+
+def _better(old, new):
+    """The better of an entry's old and new records: the old one when the new run improved
+    neither bound (its certificate, rewritten by the run, costs the same: the old one seeded
+    it), else the new one, keeping the old lower bound and its method if it was higher."""
+    if old is None:
+        return new
+    if new.lower <= old.lower and new.upper >= old.upper:
+        return replace(old, certificate=new.certificate)
+    if old.lower <= new.lower:
+        return new
+    return replace(new, lower=min(old.lower, new.upper), lower_method=old.lower_method)
+
+
+def regenerate(only, families, time_limit, method, fresh, missing=False) -> int:
+    table = ROOT / "redblue/records/records.json"
+    old = {r.id: r for r in load_records()} if table.exists() else {}
+    done = dict(old)  # what seeds the next entry: new records replace old ones
     new = []
     t0 = time.monotonic()
-    for id, family, params, variant, M, method, limit in SPECS:
-        if only and id not in only:
+    for id, family, params, variant, M, how, limit in SPECS:
+        if ((only and id not in only) or (families and family not in families)
+                or (missing and id in old)):  # fmt: skip
             if id in old:
                 new.append(old[id])
             continue
-        # a no-recompute strategy is a classic one: its record at the same M seeds the search
-        twin = next((r for r in [*new, *old.values()] if r.variant == NR and r.memory == M
-                     and (r.family, r.params) == (family, params)), None)  # fmt: skip
-        seed = read_strategy(RECORDS / twin.certificate) if variant == CL and twin else None
-        rec = compute_record(id, family, params, variant, M, method=method,
-                             time_limit=time_limit or limit, upper=seed)  # fmt: skip
-        print(f"{id:<28} {rec.value():>10}  {rec.seconds:7.1f} s", flush=True)
+        seeds = _seeds(id, family, params, variant, M, done)
+        rec = compute_record(id, family, params, variant, M, method=method or how,
+                             time_limit=time_limit or limit, seeds=seeds)  # fmt: skip
+        rec = rec if fresh else _better(old.get(id), rec)
+        print(f"{id:<30} {rec.value():>10}  {rec.lower_method:<12} {rec.seconds:7.1f} s",
+              flush=True)  # fmt: skip
         new.append(rec)
+        done[id] = rec
+    new = propagate_lower(propagate_upper(new))
     save_records(new)
     DOC.write_text(records_markdown(new))
     print(f"{len(new)} records, {time.monotonic() - t0:.0f} s")
@@ -95,11 +189,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--regenerate", action="store_true")
     p.add_argument("--verify", action="store_true")
     p.add_argument("--markdown", action="store_true")
-    p.add_argument("--only", nargs="+", metavar="ID")
-    p.add_argument("--time-limit", type=float, metavar="S")
+    p.add_argument("--only", nargs="+", metavar="ID", help="entries to recompute (ids)")
+    p.add_argument("--family", nargs="+", choices=sorted(FAMILIES),
+                   help="recompute the entries of these families")
+    p.add_argument("--time-limit", type=float, metavar="S",
+                   help="seconds per entry (default: each entry's own, in SPECS)")
+    p.add_argument("--method", choices=METHODS,
+                   help="search method for every chosen entry (default: each entry's own)")
+    p.add_argument("--missing", action="store_true",
+                   help="recompute only the chosen entries not in the table yet")
+    p.add_argument("--fresh", action="store_true",
+                   help="do not keep an old lower bound that the new run does not reach")
     args = p.parse_args(argv)
+    if args.only:
+        unknown = set(args.only) - {spec[0] for spec in SPECS}
+        if unknown:
+            p.error(f"no entry {', '.join(sorted(unknown))} in SPECS")
     if args.regenerate:
-        return regenerate(args.only, args.time_limit)
+        return regenerate(args.only, args.family, args.time_limit, args.method, args.fresh,
+                          args.missing)
     if args.markdown:
         print(records_markdown(load_records()), end="")
         return 0

@@ -47,3 +47,18 @@ def test_solve_stopped_by_limit_exit_1(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 1 and out["optimal"] is False and out["io"] is None
     assert out["lower"] < out["upper"]
+
+
+def test_solve_ilp_has_a_default_time_limit_and_progress(tmp_path, capsys, monkeypatch):
+    import redblue.cli.solve as cli_solve
+    import redblue.search.ilp as ilp
+
+    # pyramid_dag(4) at M = 3 takes HiGHS minutes: the default limit stops it, with bounds
+    monkeypatch.setitem(cli_solve.DEFAULT_SECONDS, "ilp", 2.0)
+    monkeypatch.setattr(ilp, "PROGRESS_SECONDS", 0.2)
+    path = tmp_path / "g.json"
+    write_json(pyramid_dag(4), path)
+    code = main(["solve", str(path), "--memory", "3", "--method", "ilp"])
+    captured = capsys.readouterr()
+    assert code == 1 and "not proven (time limit)" in captured.out
+    assert "ilp: HiGHS running, lower 6, upper" in captured.err

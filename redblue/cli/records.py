@@ -1,4 +1,5 @@
-"""``redblue records``: the table of certified optima, and its re-verification.
+"""``redblue records``: the table of certified optima and open intervals, and its
+re-verification.
 
 Exit status: 0; 1 when ``--verify`` finds an entry whose certificate does not replay at
 its recorded cost; 2 bad input (an unreadable table).
@@ -14,7 +15,13 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples
-from redblue.records import load_records, records_markdown, records_text, verify_records
+from redblue.records import (
+    load_records,
+    records_markdown,
+    records_text,
+    trivial_bound,
+    verify_records,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,9 +29,13 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(records_markdown(records), end="")
         return EXIT_OK
+    if args.open:
+        records = [r for r in records if not r.optimal]
     if not args.verify:
-        if args.json:
-            print(json.dumps([asdict(r) for r in records]))
+        if args.json:  # with the trivial bound: Q - trivial is Jain and Zaharia's convention
+            print(json.dumps([{**asdict(r), "optimal": r.optimal,
+                               "trivial": trivial_bound(r.family, r.params)}
+                              for r in records]))  # fmt: skip
         else:
             print(records_text(records))
         return EXIT_OK
@@ -44,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "records",
-        help="the table of certified optima (each certificate replays)",
+        help="the table of certified optima and open intervals (each certificate replays)",
         epilog=examples(
             "redblue records",
+            "redblue records --open",
             "redblue records --verify",
             "redblue records --json",
             "redblue records --markdown > records.md",
@@ -56,6 +68,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--verify", action="store_true",
                    help="rebuild every DAG and replay every certificate")  # fmt: skip
+    p.add_argument("--open", action="store_true",
+                   help="only the open intervals (lower < upper)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--markdown", action="store_true", help="print docs/records.md")
     p.add_argument("--table", type=Path, default=None, metavar="FILE",

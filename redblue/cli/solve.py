@@ -35,6 +35,9 @@ from redblue.search import METHODS
 
 #: exit status after Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
+#: seconds a method gets without --time-limit: the ILP's solver may run for hours on a
+#: DAG the A* search closes in seconds, so it stops with proven bounds instead
+DEFAULT_SECONDS = {"ilp": 300.0}
 
 
 def _progress(info: dict) -> None:
@@ -47,6 +50,7 @@ def _progress(info: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_strategy_output(args)
+    limit = args.time_limit if args.time_limit is not None else DEFAULT_SECONDS.get(args.method)
     G = load_graph(args)
     name = "stdin" if args.graph == STDIO else args.graph
     label = f"solving {name} ({G.number_of_nodes()} nodes) at M = {args.memory} by {args.method}"
@@ -56,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             args.memory,
             args.variant,
             method=args.method,
-            time_limit=args.time_limit,
+            time_limit=limit,
             progress=_progress,
         )
     if args.output:
@@ -111,7 +115,9 @@ def register(sub: Any) -> None:
     p.add_argument("--method", choices=METHODS, default="astar",
                    help="astar, ilp or sat (independent checks) or naive (baseline)")  # fmt: skip
     p.add_argument("--time-limit", type=seconds, metavar="S",
-                   help="stop after S seconds (every phase counts) with proven bounds")
+                   help="stop after S seconds (every phase counts) with proven bounds "
+                   "(default: none; " + ", ".join(f"{s:g} for {m}" for m, s in
+                                                   DEFAULT_SECONDS.items()) + ")")  # fmt: skip
     add_strategy_output(p, "the certificate (the best strategy found)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -10,10 +10,14 @@ from redblue.records.table import (
     RecordCheck,
     build_instance,
     compute_record,
+    known_method,
     load_records,
+    propagate_lower,
+    propagate_upper,
     records_markdown,
     records_text,
     save_records,
+    trivial_bound,
     verify_records,
 )
 
@@ -23,9 +27,13 @@ __all__ = [
     "RecordCheck",
     "build_instance",
     "compute_record",
+    "known_method",
     "load_records",
+    "propagate_lower",
+    "propagate_upper",
     "records_markdown",
     "records_text",
     "save_records",
+    "trivial_bound",
     "verify_records",
 ]

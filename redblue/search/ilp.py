@@ -46,6 +46,7 @@ from scipy.sparse import coo_array
 
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
+from redblue.progress import note
 from redblue.search.limits import Limits, Stopped
 
 __all__ = ["IlpOutcome", "ilp_search", "program_size", "trivial_lower_bound"]
@@ -81,6 +82,8 @@ BUILD_SECONDS_PER_NONZERO = 0.6e-6
 BUILD_BYTES_PER_NONZERO = 60
 #: seconds between two looks at the clock while HiGHS runs in its own process
 POLL_SECONDS = 0.05
+#: seconds between two progress lines while HiGHS runs (at verbosity 1, as the A* search's)
+PROGRESS_SECONDS = 5.0
 
 
 def program_size(graph: CompiledGraph, horizon: int) -> int:
@@ -118,7 +121,7 @@ def _milp_child(conn, args: dict) -> None:  # pragma: no cover - runs in a child
         conn.close()
 
 
-def _run_milp(args: dict, lim: Limits) -> dict | str:
+def _run_milp(args: dict, lim: Limits, label: str = "") -> dict | str:
     """``milp(**args)`` within ``lim``: its result as a dict, or why it was stopped.
 
     HiGHS gets the time left as its own limit but does not always keep it (presolve and
@@ -138,8 +141,12 @@ def _run_milp(args: dict, lim: Limits) -> dict | str:
     child = ctx.Process(target=_milp_child, args=(there, args), daemon=True)
     child.start()
     there.close()
+    last = lim.elapsed()
     try:
         while True:
+            if lim.elapsed() - last >= PROGRESS_SECONDS:  # what a long run has reached
+                last = lim.elapsed()
+                note(f"ilp: HiGHS running, {label}{last:.1f} s", level=1)
             why = lim.reason()
             if why is not None:
                 return why
@@ -274,9 +281,11 @@ def ilp_search(
     if left is not None:
         options["time_limit"] = max(0.05, left - 0.1)  # HiGHS stops itself, if it can
     details.update(ilp_variables=nvar, ilp_rows=row)
+    seed_io = int((seed.kinds == LOAD).sum() + (seed.kinds == STORE).sum())
+    label = f"lower {trivial}, upper {seed_io}, {T} steps, {nvar:,} variables, "
     res = _run_milp(dict(c=cost, integrality=np.ones(nvar), bounds=Bounds(lo, hi),
                          constraints=LinearConstraint(A, -np.inf, np.array(ub)),
-                         options=options), lim)  # fmt: skip
+                         options=options), lim, label)  # fmt: skip
     if isinstance(res, str):
         return IlpOutcome(trivial, None, 0, res, details)
     nodes = int(res.get("mip_node_count") or 0)
