@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 
 from redblue import dags, readwrite
+from redblue.bounds import compare
 from redblue.cli import main
 from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError
 from redblue.game import Strategy, compile_graph, replay
@@ -682,6 +683,13 @@ LIBRARY_CASES = [
      "unknown strategy format 'xml'"),
     ("write_strategy unwritable", lambda: write_strategy(Strategy(GOOD, 2), "/no/such/s.json"),
      InvalidInputError, "/no/such/s.json: cannot write"),
+    # --- bounds: containers are not bounds (sympify would make sympy containers of them)
+    ("compare a tuple", lambda: compare((1, 2), "N"), InvalidInputError,
+     "cannot use a tuple as an expression"),
+    ("compare under a set of assumptions", lambda: compare("N", "M", [{"N >= M"}]),
+     InvalidInputError, "cannot use a set as an expression"),
+    ("compare a range", lambda: compare("N", range(3)), InvalidInputError,
+     "cannot use a range as an expression"),
     ("write_strategy node not JSON",
      lambda: write_strategy(Strategy([("load", object())], 2), "/tmp/never-written.json"),
      InvalidInputError, "cannot write this strategy"),

@@ -3,12 +3,12 @@ empty regions; the limits that keep every comparison to seconds."""
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 import time
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy
 from hypothesis import given, settings
@@ -444,12 +444,14 @@ _ASSUMPTIONS = ["M >= d**2", "M <= d**2", "M <= N*d", "d <= N", "N <= M", "d**2 
 def _slope(expr, ray, start):
     """d log expr / d log t along x = start * t**ray, by finite differences at large t."""
     syms = [sympy.Symbol(v, positive=True) for v in _VARS]
-    fn = sympy.lambdify(syms, expr, modules=[{"Min": min, "Max": max}, "math"])
+    # mpmath, not floats: N**2*d**2*M**2 at t = 2**(3*60) is past a float's range
+    fn = sympy.lambdify(syms, expr, modules=[{"Min": min, "Max": max}, "mpmath"])
 
     def logval(k):  # t = 2**k
-        return math.log(fn(*(start[v] * 2.0 ** (k * e) for v, e in zip(_VARS, ray, strict=True))))
+        two = mpmath.mpf(2)
+        return mpmath.log(fn(*(start[v] * two ** (k * e) for v, e in zip(_VARS, ray, strict=True))))
 
-    return (logval(60) - logval(30)) / (30 * math.log(2))
+    return float((logval(60) - logval(30)) / (30 * mpmath.log(2)))
 
 
 def test_verdicts_against_slopes_on_sampled_rays_of_the_region():

@@ -32,8 +32,9 @@ from redblue.claims.ranges import MAX_VALUES
 from redblue.claims.variants import attention_variant
 from redblue.cli import main
 from redblue.dags import attention_dag, chain_dag
-from redblue.errors import InvalidInputError
+from redblue.errors import IllegalMoveError, InvalidInputError
 from redblue.game import compile_graph, replay
+from redblue.game.strategy import encode_moves
 from redblue.readwrite import read_json, read_strategy, write_json
 from redblue.strategies import count_io, estimated_moves
 
@@ -1083,3 +1084,19 @@ def test_greedy_certificate_on_a_users_graph_is_for_its_game():
     fact = schedule_fact(inst, "greedy")
     assert fact.strategy.variant == "no-recompute"
     assert replay(inst.compiled(), fact.strategy).io == fact.value
+
+
+def test_greedy_is_replayed_in_the_game_of_the_instance(monkeypatch):
+    # moves are replayed, never trusted: a greedy that recomputed x[1] would be valid in
+    # the classic game only, so at a no-recompute instance its replay must refuse it
+    import redblue.claims.evidence as evidence
+
+    G = chain_dag(3)
+    recomputing = [("load", "x[0]"), ("compute", "x[1]"), ("delete", "x[1]"),
+                   ("compute", "x[1]"), ("compute", "x[2]"), ("store", "x[2]")]  # fmt: skip
+    monkeypatch.setattr(evidence, "greedy_moves", lambda C, m: encode_moves(C, recomputing))
+    inst = graph_instance(G, compile_graph(G), 3, "chain3")
+    assert schedule_fact(inst, "greedy").value == 2  # classic: valid, one load, one store
+    inst.variant = "no-recompute"
+    with pytest.raises(IllegalMoveError, match="x\\[1\\]"):
+        schedule_fact(inst, "greedy")

@@ -275,3 +275,64 @@ def test_a_block_mask_without_its_block_size_is_refused_in_one_line():
     message = "block_mask needs block_size (--block-mask and --block-size go together)"
     with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
         attention_variant(block_mask="1,0;1,1")
+
+
+# Each refusal of attention_variant, word for word (its docstring promises one line): the
+# message is the oracle, so a refusal that lost its text, or a test that let a bad value
+# through (a 2-D mask holding a 2, a 1-D mask, decode rows 0 or True), fails here.
+REFUSALS = [
+    ({"block_mask": "1,x;1,1", "block_size": 2},
+     "block_mask must be rows of 0/1: block mask entries must be 0 or 1, got 'x'"),
+    ({"block_mask": [[1, 0], [1, 2]], "block_size": 2},
+     "block_mask must be 2-D rows of 0/1, got shape (2, 2)"),
+    ({"block_mask": [1, 0], "block_size": 2},
+     "block_mask must be 2-D rows of 0/1, got shape (2,)"),
+    ({"block_size": 2},
+     "block_size needs a block_mask (--block-mask and --block-size go together)"),
+    ({"kv_heads": 2}, "heads and kv_heads go together (--heads, --kv-heads)"),
+    ({"decode_rows": 0}, "decode_rows must be a whole number >= 1, got 0"),
+    ({"decode_rows": True}, "decode_rows must be a whole number >= 1, got True"),
+    ({"decode_rows": "2"}, "decode_rows must be a whole number >= 1, got '2'"),
+    ({"decode_rows": 1, "causal": True},
+     "decode_rows and causal do not combine (decode rows see the whole KV cache)"),
+    ({"backward": True, "heads": 2, "kv_heads": 1},
+     "the backward pass is checked plain: no causal, block_mask, decode_rows or heads with "
+     "backward"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kw, message", REFUSALS, ids=[m[:40] for _, m in REFUSALS])
+def test_each_refusal_of_a_variant_is_its_own_line(kw, message):
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
+        attention_variant(**kw)
+
+
+def test_a_ragged_block_mask_is_refused_as_rows_of_0_1():
+    # numpy words the reason; the line says what a block mask must be
+    with pytest.raises(InvalidInputError) as info:
+        attention_variant(block_mask=[[1, 0], [1]], block_size=2)
+    text = str(info.value)
+    assert text.startswith("block_mask must be rows of 0/1: ") and "\n" not in text
+
+
+DESCRIBED = [
+    ({}, {}),
+    ({"causal": True}, {"causal": True}),
+    ({"block_mask": [[1, 0, 0], [1, 1, 0]], "block_size": 2, "causal": True},
+     {"causal": True, "block_mask": "1,0,0;1,1,0", "block_size": 2}),
+    ({"decode_rows": 2}, {"decode_rows": 2}),
+    ({"heads": 4, "kv_heads": 2}, {"heads": 4, "kv_heads": 2}),
+    ({"backward": True}, {"backward": True}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kw, described", DESCRIBED, ids=[str(d) for _, d in DESCRIBED])
+def test_describe_names_the_options_as_they_are_read_back(kw, described):
+    # the JSON of a check names each option by its keyword, the mask in the text form
+    # --block-mask reads: reading it back gives the same variant
+    v = attention_variant(**kw)
+    assert v.describe() == described and v.plain == (described == {})
+    again = attention_variant(**described)
+    assert again.describe() == described
+    if "block_mask" in kw:
+        assert (again.block_mask == v.block_mask).all()

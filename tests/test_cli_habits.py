@@ -21,6 +21,7 @@ import pytest
 
 from redblue import __version__, progress
 from redblue.cli import COMMANDS, build_parser, main
+from redblue.cli._common import add_head_options
 from redblue.dags import attention_dag, pyramid_dag
 from redblue.readwrite import GRAPH_FORMATS, read_strategy, to_node_link, write_graph
 
@@ -124,6 +125,28 @@ def test_defaults_are_shown():
     assert "(default: tree)" in helps["redblue dag attention"]
     assert "(default: from its extension" in helps["redblue verify"]  # said once, in words
     assert helps["redblue verify"].count("(default") == 4
+
+
+def test_head_options_mean_the_same_in_every_command():
+    # one declaration (add_head_options): the same type and metavar everywhere, and each
+    # help the shared meaning, then what the command does with the option
+    reference = argparse.ArgumentParser()
+    add_head_options(reference)
+    meaning = {a.dest: a for a in reference._actions if a.dest != "help"}
+    found: dict[str, list[str]] = {dest: [] for dest in meaning}
+    for path, parser in PARSERS:
+        for action in parser._actions:
+            if action.dest in meaning and action.option_strings:
+                want = meaning[action.dest]
+                assert action.option_strings == want.option_strings, path
+                assert (action.type, action.metavar, action.nargs, action.const) == (
+                    want.type, want.metavar, want.nargs, want.const), path
+                assert action.help.startswith(want.help), (path, action.help)
+                found[action.dest].append(" ".join(path))
+    commands = ["redblue dag attention", "redblue simulate", "redblue check"]
+    assert found == {"heads": commands, "kv_heads": commands, "backward": commands}
+    simulate = dict(PARSERS)[("redblue", "simulate")]
+    assert "--kv-heads HKV" in simulate.format_help()
 
 
 @pytest.mark.parametrize(
@@ -359,3 +382,45 @@ def test_end_to_end_stdin_through_the_console_script(graph_text):
                           env={**os.environ, "CI": "true"})  # fmt: skip
     assert done.returncode == 0 and done.stderr == ""
     assert json.loads(done.stdout)["valid"] is True
+
+
+def test_commands_run_as_plain_python_without_the_jit(capsys):
+    # NUMBA_DISABLE_JIT=1 (numba's switch) runs the kernels as plain Python: the attention
+    # DAG built as arrays and the replay loop give what the compiled kernels give
+    argv = ["simulate", "flash2", "--n", "8", "--d", "2", "--memory", "24", "--json", "-v"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    done = subprocess.run([sys.executable, "-m", "redblue", *argv], capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, "NUMBA_DISABLE_JIT": "1"})  # fmt: skip
+    assert done.returncode == 0 and "the attention DAG as arrays: 624 nodes" in done.stderr
+    assert json.loads(done.stdout) == json.loads(out)
+
+
+# Ctrl-C at the first import of numpy, the start of the command line's heavy imports,
+# sent by the process to itself from an import hook (a sitecustomize on PYTHONPATH): the
+# signal lands inside the imports however long they take, without timing
+CTRL_C_AT_IMPORT = '''
+import os, signal, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+'''
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to oneself")
+@pytest.mark.parametrize("how", ["console script", "python -m"])
+def test_ctrl_c_while_starting_is_one_line(tmp_path, how):
+    (tmp_path / "sitecustomize.py").write_text(CTRL_C_AT_IMPORT)
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    exe = os.path.join(os.path.dirname(sys.executable), "redblue")
+    cmd = [exe] if how == "console script" else [sys.executable, "-m", "redblue"]
+    done = subprocess.run([*cmd, "dag", "chain", "--length", "3"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": path})
+    assert (done.returncode, done.stderr, done.stdout) == (130, "redblue: interrupted\n", "")

@@ -509,6 +509,51 @@ def test_objects_that_are_not_numbers_are_named():
     assert isinstance(rel, sympy.GreaterThan) and as_sympy("N + M", relation=False).is_Add
 
 
+def test_containers_are_refused_at_once():
+    # sympify turns these into sympy containers (Tuple, Dict, FiniteSet, Range): none is a
+    # bound, so the reader refuses them itself instead of compare failing on them later
+    N = sympy.Symbol("N")
+    cases = [
+        ((1, 2), "cannot use a tuple as an expression"),
+        ({1: 2}, "cannot use a dict as an expression"),
+        ({1, 2}, "cannot use a set as an expression"),
+        (frozenset({1}), "cannot use a frozenset as an expression"),
+        (range(3), "cannot use a range as an expression"),
+        (sympy.Tuple(N, 2), "cannot use a Tuple as an expression"),
+        (sympy.FiniteSet(N), "cannot use a FiniteSet as an expression"),
+        (sympy.Interval(0, N), "cannot use an Interval as an expression"),
+        (sympy.ImmutableMatrix([[N]]), "cannot use an ImmutableDenseMatrix as an expression"),
+        (sympy.And(N > 1, N < 3), "cannot use an And as an expression"),
+    ]
+    for obj, message in cases:
+        for relation in (None, True, False):
+            with pytest.raises(InvalidInputError) as info:
+                as_sympy(obj, relation=relation)
+            assert str(info.value) == message
+    with pytest.raises(InvalidInputError) as info:
+        compare((N, 2), "N")
+    assert str(info.value) == "cannot use a tuple as an expression"
+
+
+def test_objects_are_a_relation_or_an_expression_as_asked():
+    N, M = sympy.symbols("N M")
+    assert as_sympy(N >= M, relation=True) == (N >= M) and as_sympy(N, relation=False) == N
+    assert as_sympy(sympy.true, relation=True) is sympy.true  # decided: the region skips it
+    refused = [
+        (N >= M, False, "expected an expression, not the relation 'N >= M'"),
+        (sympy.false, False, "expected an expression, not the relation 'False'"),
+        (N + 1, True, "'N + 1' is not a relation like 'M >= d**2'"),
+        (3, True, "'3' is not a relation like 'M >= d**2'"),
+    ]
+    for obj, relation, message in refused:
+        with pytest.raises(InvalidInputError) as info:
+            as_sympy(obj, relation=relation)
+        assert str(info.value) == message
+    with pytest.raises(InvalidInputError) as info:
+        compare("N", "M", [N])  # an assumption that is no relation
+    assert str(info.value) == "'N' is not a relation like 'M >= d**2'"
+
+
 def test_a_function_that_fails_is_one_line_naming_the_call():
     # sympy refuses to order a complex number: its first line names the call's text
     for text, arg in (("Min(sqrt(-1), 2)", "I"), ("Max(1, log(-1))", "I*pi")):

@@ -366,6 +366,16 @@ def parse_relation(
     return _read(text, variables, relation=True)
 
 
+#: What a relation may be: a comparison, or one sympy has already decided.
+_RELATION_TYPES = (sympy.core.relational.Relational, sympy.logic.boolalg.BooleanAtom)
+
+
+def _not_an_expression(obj: Any) -> InvalidInputError:
+    kind = type(obj).__name__
+    article = "an" if kind[:1].lower() in "aeiou" else "a"
+    return InvalidInputError(f"cannot use {article} {kind} as an expression")
+
+
 def as_sympy(
     obj: Any, variables: Iterable[str] | None = None, relation: bool | None = None
 ) -> sympy.Basic:
@@ -388,7 +398,10 @@ def as_sympy(
     Raises
     ------
     InvalidInputError
-        On text the parser refuses, or an object that is not a number or sympy object.
+        On text the parser refuses; on an object that is not a number, a sympy expression
+        or a sympy relation (``sympy.true`` and ``sympy.false`` count as decided
+        relations), such as a tuple, list, dict, set, range or matrix; on a relation where
+        an expression is required, and the other way round.
 
     Examples
     --------
@@ -396,6 +409,10 @@ def as_sympy(
     N >= 2*M
     >>> as_sympy(Fraction(1, 3))
     1/3
+    >>> as_sympy((1, 2))
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: cannot use a tuple as an expression
     """
     if isinstance(obj, str):
         return _read(obj, variables, relation)
@@ -409,7 +426,15 @@ def as_sympy(
         # strict: never falls back to parsing str(obj)
         out = sympy.sympify(obj, strict=True)
     except (sympy.SympifyError, TypeError, ValueError):
-        raise InvalidInputError(f"cannot use a {type(obj).__name__} as an expression") from None
-    if not isinstance(out, sympy.Basic):
-        raise InvalidInputError(f"cannot use a {type(obj).__name__} as an expression")
+        raise _not_an_expression(obj) from None
+    # sympify makes containers of tuples, dicts, sets and ranges (sympy.Tuple, ...), and
+    # matrices are sympy expressions: none is a bound, so refuse them here, not later
+    is_relation = isinstance(out, _RELATION_TYPES)
+    is_expr = isinstance(out, sympy.Expr) and not getattr(out, "is_Matrix", False)
+    if not (is_relation or is_expr):
+        raise _not_an_expression(obj)
+    if relation is False and is_relation:
+        raise InvalidInputError(f"expected an expression, not the relation {_short(str(out))}")
+    if relation is True and not is_relation:
+        raise InvalidInputError(f"{_short(str(out))} is not a relation like 'M >= d**2'")
     return out

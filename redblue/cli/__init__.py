@@ -5,9 +5,11 @@ Each subcommand lives in its own module of this package, which defines
 arguments returning the exit code. :data:`COMMANDS` lists the modules in help order.
 
 Exit codes: 0 success, 1 a check failed (an invalid strategy, a search stopped by a
-limit, a failed proof), 2 bad input. Bad input is reported as one line on stderr, never
-a traceback. Results go to stdout; progress (phases of more than about two seconds, see
-:mod:`redblue.progress`) goes to stderr, silenced by ``-q`` and detailed by ``-v``.
+limit, a failed proof), 2 bad input, 130 interrupted (Ctrl-C: one line, whether it comes
+during a command or while ``redblue`` starts, see :mod:`redblue.__main__`). Bad input is
+reported as one line on stderr, never a traceback. Results go to stdout; progress
+(phases of more than about two seconds, see :mod:`redblue.progress`) goes to stderr,
+silenced by ``-q`` and detailed by ``-v``.
 """
 
 from __future__ import annotations

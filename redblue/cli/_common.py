@@ -193,6 +193,26 @@ def add_replay_rules(p: argparse.ArgumentParser, whose: str = "the strategy's") 
     p.add_argument("--variant", choices=tuple(VARIANTS), help=f"the game (default: {whose})")
 
 
+def add_head_options(p: argparse.ArgumentParser, *, heads: str = "", kv_heads: str = "",
+                     backward: str = "") -> None:  # fmt: skip
+    """``--heads H`` and ``--kv-heads HKV`` (grouped-query attention: H query heads, each
+    group of H / HKV sharing one key/value head) and ``--backward`` (the backward pass).
+
+    Each help says what the option is, then what this command does with it: ``heads``,
+    ``kv_heads``, ``backward`` (nothing added when empty).
+    """
+    def said(what: str, use: str) -> str:
+        return f"{what}: {use}" if use else what
+
+    p.add_argument("--heads", type=positive, metavar="H",
+                   help=said("H query heads (with --kv-heads)", heads))
+    p.add_argument("--kv-heads", type=positive, metavar="HKV",
+                   help=said("HKV key/value heads, each shared by H / HKV query heads "
+                             "(grouped-query attention)", kv_heads))  # fmt: skip
+    p.add_argument("--backward", action="store_true",
+                   help=said("the backward pass (dQ, dK, dV from dO)", backward))
+
+
 def add_strategy_input(p: argparse.ArgumentParser) -> None:
     """The ``STRATEGY`` file a command replays, its format and its replay rules."""
     p.add_argument("strategy", metavar="STRATEGY",

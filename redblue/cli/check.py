@@ -13,9 +13,9 @@ from redblue.cli._common import (
     EXIT_OK,
     STDIO,
     add_graph_input,
+    add_head_options,
     examples,
     load_graph,
-    positive,
     seconds,
 )
 from redblue.cli.simulate import add_variant_options, variant_of
@@ -102,13 +102,8 @@ def register(sub: Any) -> None:
     p.add_argument("--variant", choices=("classic", "no-recompute"), default="classic",
                    help="the game Q refers to (no-recompute: with --graph only)")  # fmt: skip
     add_variant_options(p)
-    p.add_argument("--heads", type=positive, metavar="H",
-                   help="H query heads (with --kv-heads): the multi-head DAG, io(flash2) a "
-                   "group at a time")  # fmt: skip
-    p.add_argument("--kv-heads", type=positive, metavar="HKV",
-                   help="HKV key/value heads shared by H / HKV query heads each")
-    p.add_argument("--backward", action="store_true",
-                   help="the backward pass (dQ, dK, dV from dO): io(flash2), io(tiling)")
+    add_head_options(p, heads="the multi-head DAG, io(flash2) a group at a time",
+                     backward="io(flash2), io(tiling)")  # fmt: skip
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help="seconds for the whole check (unreached instances stay open)")
     p.add_argument("--search-time", type=seconds, default=5.0, metavar="S",

@@ -7,7 +7,15 @@ from typing import Any
 
 from redblue import dags, progress
 from redblue.checks import parse_whole
-from redblue.cli._common import EXIT_OK, STDIO, add_graph_format, examples, positive, save_graph
+from redblue.cli._common import (
+    EXIT_OK,
+    STDIO,
+    add_graph_format,
+    add_head_options,
+    examples,
+    positive,
+    save_graph,
+)
 from redblue.cli.simulate import add_variant_options, has_variant, variant_of
 from redblue.dags.multihead import multihead_attention_dag
 from redblue.errors import InvalidInputError
@@ -102,13 +110,10 @@ def register(sub: Any) -> None:
     p.add_argument("--normalize", choices=("late", "early"), default="late",
                    help="divide by the row sum after (late) or before (early) the A*V product")
     add_variant_options(p)
-    p.add_argument("--heads", type=positive, metavar="H", help="H query heads (with --kv-heads)")
-    p.add_argument("--kv-heads", type=positive, metavar="HKV",
-                   help="HKV shared key/value heads (grouped-query attention)")
+    add_head_options(p, backward="its DAG instead, with the saved row statistics L and D "
+                     "as inputs")  # fmt: skip
     p.add_argument("--stable", action="store_true", help="subtract the row max before exp")
     p.add_argument("--scale", type=float, help="factor folded into exp, e.g. 1/sqrt(d)")
-    p.add_argument("--backward", action="store_true",
-                   help="the backward pass instead: dQ, dK, dV from dO, L and D")
     p = family("matmul", "standard m x k times k x n matrix multiplication")
     for dim, what in (("m", "rows of the left matrix"), ("k", "the inner dimension"),
                       ("n", "columns of the right matrix")):  # fmt: skip

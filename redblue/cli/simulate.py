@@ -20,6 +20,7 @@ from redblue.cli._common import (
     EXIT_OK,
     STDIO,
     add_graph_format,
+    add_head_options,
     add_strategy_output,
     check_strategy_output,
     examples,
@@ -58,19 +59,6 @@ def add_variant_options(p: argparse.ArgumentParser) -> None:
                    help="rows and keys per block of --block-mask")
     p.add_argument("--decode-rows", type=positive, metavar="NQ",
                    help="decode: NQ query rows against a KV cache of --n keys")
-
-
-def _add_split(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--split", type=positive, metavar="K",
-                   help="split-K decoding (flash-decoding): the cache in K chunks with "
-                   "partial softmax and a final reduction (flash2 with --decode-rows)")
-    p.add_argument("--heads", type=positive, metavar="H",
-                   help="H query heads (flash2; with --kv-heads)")
-    p.add_argument("--kv-heads", type=positive, metavar="HKV",
-                   help="HKV key/value heads shared by H / HKV query heads each; K/V "
-                   "blocks loaded once per group")
-    p.add_argument("--per-head", action="store_true",
-                   help="with --heads: one head at a time (K/V loaded once per head)")
 
 
 def variant_of(args: argparse.Namespace) -> dict[str, Any]:
@@ -261,10 +249,13 @@ def register(sub: Any) -> None:
     p.add_argument("--stable", action="store_true",
                    help="online softmax with max-subtraction (flash1, flash2, greedy)")
     add_variant_options(p)
-    _add_split(p)
-    p.add_argument("--backward", action="store_true",
-                   help="the backward pass (dQ, dK, dV from dO): flash2 or tiling on "
-                   "attention_backward_dag")
+    p.add_argument("--split", type=positive, metavar="K",
+                   help="split-K decoding (flash-decoding): the cache in K chunks with "
+                   "partial softmax and a final reduction (flash2 with --decode-rows)")
+    add_head_options(p, heads="run by flash2", kv_heads="K/V blocks loaded once per group",
+                     backward="flash2 or tiling on attention_backward_dag")  # fmt: skip
+    p.add_argument("--per-head", action="store_true",
+                   help="with --heads: one head at a time (K/V loaded once per head)")
     add_strategy_output(p, "the strategy")
     p.add_argument("--graph-output", metavar="FILE",
                    help=f"also write the DAG the strategy runs on to FILE ({STDIO} for stdout)")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from redblue.dags._builder import (
     MAX_NODES,
@@ -39,21 +40,14 @@ from redblue.dags.attention_layout import (
 from redblue.dags.attention_masks import key_pattern
 from redblue.errors import InvalidInputError
 
-try:  # numba is a core dependency; without it the walk runs as plain Python (slow)
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        if args and callable(args[0]):
-            return args[0]
-        return lambda f: f
-
 __all__ = ["AttentionArrays", "attention_arrays"]
 
 COUNT, SUCCESSORS, PREDECESSORS = 0, 1, 2  # the three passes of the walk
 
 # The walk's functions allocate nothing, so they run without numba's reference counting
 # (``_nrt=False``): counting every array handed from one function to the next cost 20
-# times the work itself.
+# times the work itself. Under NUMBA_DISABLE_JIT=1 (numba's switch) they run as plain
+# Python, the same walk, slowly.
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,13 +33,10 @@ def compile_attention(
 
     Parameters
     ----------
-    n, d : int
-        Query rows and head dimension.
-    sum : {"tree", "chain", "fma"}, default "tree"
-    causal, n_keys, block_mask, block_size
-        The key pattern, as in :func:`~redblue.dags.attention_dag`.
-    max_nodes : int or None, default :data:`~redblue.dags.MAX_NODES`
-        Refuse a larger graph before building it; None for no limit.
+    n, d, sum, causal, n_keys, block_mask, block_size, max_nodes
+        See :func:`~redblue.dags.attention_arrays.attention_arrays`, which this wraps:
+        query rows, head dimension, the shape of the sums, the key pattern (as in
+        :func:`~redblue.dags.attention_dag`) and the most nodes built (None: no limit).
 
     Returns
     -------
@@ -50,8 +47,9 @@ def compile_attention(
     Raises
     ------
     InvalidInputError
-        On the parameters :func:`~redblue.dags.attention_dag` refuses or a graph of more
-        than ``max_nodes`` nodes.
+        As :func:`~redblue.dags.attention_arrays.attention_arrays`: on the parameters
+        :func:`~redblue.dags.attention_dag` refuses, a graph of more than ``max_nodes``
+        nodes or more edges than int32 operands can number.
 
     Examples
     --------

@@ -1,21 +1,15 @@
 """The compiled replay loop of the classic and no-recomputation games.
 
-The loop is written in the subset of Python that numba compiles; where numba is not
-installed it runs as plain Python (correct, about 100x slower). It reports the first
-violation as integer codes; :mod:`redblue.game.rules` turns them into messages.
+The loop is written in the subset of Python that numba compiles; under
+``NUMBA_DISABLE_JIT=1`` (numba's switch) it runs as plain Python (correct, about 100x
+slower). It reports the first violation as integer codes; :mod:`redblue.game.rules` turns
+them into messages.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-try:  # numba is a core dependency; the fallback keeps the library usable without it
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        if args and callable(args[0]):
-            return args[0]
-        return lambda f: f
+from numba import njit
 
 # Violation codes returned by the kernels (0 = the sequence is legal).
 OK = 0
