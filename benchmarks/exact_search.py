@@ -7,6 +7,10 @@ markdown table: the optimum (or the proven bounds ``lo..hi`` when the time limit
 the search), seconds, states expanded, and the naive baseline's states and seconds with
 the ratio of states when the baseline finishes ("-" when it hits its limit: then the
 ratio is at least the printed one). Every certificate is replayed by ``solve``.
+As :func:`~redblue.search.solve_range` does, the certificate of the row before (a
+smaller M) is the ``upper`` seed of the search at ``M`` (a strategy legal with fewer red
+pebbles is legal with ``M``), so a row stopped by the time limit never reports an upper
+bound above the row before it; ``--no-seed`` searches every M on its own.
 
 Run: ``python benchmarks/exact_search.py [--variant classic|no-recompute|both]
 [--time-limit 60] [--naive-states 3000000] [--only attention-2-1-tree] [--memory 14 15]``.
@@ -62,11 +66,12 @@ CHILD = """
 import json, sys
 import redblue.dags as dags
 from redblue.search import solve
-name, args, kw, M, variant, limit, states = json.loads(sys.argv[1])
+name, args, kw, M, variant, limit, states, upper = json.loads(sys.argv[1])
 G = getattr(dags, name)(*args, **kw)
 solve(dags.attention_dag(1, 1), 3)  # the core loaded (or compiled) before timing
 solve(G, M, variant, state_limit=1)  # and the kernel for this graph's word count
-r = solve(G, M, variant, time_limit=limit, state_limit=states)
+upper = None if upper is None else [tuple(m) for m in upper]
+r = solve(G, M, variant, time_limit=limit, state_limit=states, upper=upper)
 print(json.dumps([r.optimal, r.lower, r.upper, r.states, r.seconds]))
 """
 
@@ -85,11 +90,11 @@ def build(spec):
 
 
 def baseline(directory: str, spec, M: int, variant: str, limit: float,
-             states: int | None = None) -> list:  # fmt: skip
+             states: int | None = None, upper: list | None = None) -> list:  # fmt: skip
     """``[optimal, lower, upper, states, seconds]`` of the same solve by the checkout in
-    ``directory``."""
+    ``directory`` (``upper``: the same seed strategy, a list of moves)."""
     env = dict(os.environ, PYTHONPATH=directory)
-    job = json.dumps([*spec, M, variant, limit, states])
+    job = json.dumps([*spec, M, variant, limit, states, upper])
     p = subprocess.run([sys.executable, "-c", CHILD, job],
                        capture_output=True, text=True, env=env, cwd=directory, check=True)
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -106,6 +111,8 @@ def main() -> None:
     ap.add_argument("--naive-states", type=int, default=3_000_000)
     ap.add_argument("--naive-seconds", type=float, default=120.0)
     ap.add_argument("--no-naive", action="store_true")
+    ap.add_argument("--no-seed", action="store_true",
+                    help="do not seed the search at M with the certificate of the row before")
     ap.add_argument("--baseline", metavar="DIR",
                     help="compare with the search of the checkout in DIR (no naive runs)")
     ap.add_argument("--only", nargs="*", choices=[*INSTANCES, *LARGE],
@@ -132,16 +139,21 @@ def main() -> None:
         C = compile_graph(G)
         floor = trivial_lower_bound(C)
         for variant in variants:
+            prev = None  # the certificate of the row before: the seed of the next
             for M in range(C.min_memory(), C.n + 1):
                 if args.memory and M not in args.memory:
                     continue
+                upper = None if prev is None or args.no_seed else prev.moves
                 if args.baseline:
                     solve(C, M, variant, state_limit=1)  # this word count's kernel, untimed
-                r = solve(C, M, variant, time_limit=args.time_limit, state_limit=args.state_limit)
+                r = solve(C, M, variant, time_limit=args.time_limit,
+                          state_limit=args.state_limit, upper=upper)  # fmt: skip
+                prev = r.strategy
                 q = str(r.io) if r.optimal else f"{r.lower}..{r.upper}"
                 if args.baseline:
-                    ok, lo, up, states, secs = baseline(args.baseline, spec, M, variant,
-                                                        args.time_limit, args.state_limit)
+                    ok, lo, up, states, secs = baseline(
+                        args.baseline, spec, M, variant, args.time_limit, args.state_limit,
+                        None if upper is None else [list(m) for m in upper])
                     bq = str(up) if ok else f"{lo}..{up}"
                     if ok and r.optimal:
                         assert up == r.io, (name, variant, M)

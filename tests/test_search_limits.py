@@ -153,6 +153,37 @@ def test_an_uncompiled_core_is_not_compiled_under_a_short_limit(monkeypatch):
     assert solve(pyramid_dag(4), 3).optimal  # no limit: compiled
 
 
+class SlowKernel:
+    """A stand-in for the search kernel that takes 30 s to load (a cached numba kernel
+    takes seconds under load) and must never run."""
+
+    overloads: dict = {}
+
+    def compile(self, sig):
+        time.sleep(30)
+
+    def __call__(self, *args):
+        raise AssertionError("called before it was loaded")
+
+
+def test_loading_the_kernel_counts_against_the_limit(monkeypatch):
+    # the loading runs in a thread joined against the deadline: the limit holds, the
+    # bounds are those proven before any search (rule H at the start, the greedy seed)
+    monkeypatch.setattr(sys.modules["redblue.search.solve"], "kernel_ready", lambda w: True)
+    monkeypatch.setattr(core_mod, "_search", SlowKernel())
+    C = compile_graph(attention_dag(2, 1))
+    t0 = time.monotonic()
+    r = solve(C, 3, time_limit=1.0)
+    wall = time.monotonic() - t0
+    assert wall < 1.5, (wall, r.details["phase_seconds"])
+    assert r.stopped == "time limit" and not r.optimal and r.states == 0
+    assert r.lower == Problem(C, 3, False, True).start_bound()
+    assert r.upper == r.details["seed_upper"] == replay(C, r.strategy, 3).io
+    # and a direct search reports its start bound when it stops while loading
+    out = compiled_search(Problem(C, 3, False, True), time_limit=0.3)
+    assert out.stopped == "time limit" and out.lower == Problem(C, 3, False, True).start_bound()
+
+
 # -- unusual sizes -------------------------------------------------------------------
 
 

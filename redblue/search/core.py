@@ -56,7 +56,7 @@ from redblue.search.heuristics import (
     flow_network,
     part_tables,
 )
-from redblue.search.limits import Limits, Stopped
+from redblue.search.limits import Limits, Stopped, load_within
 from redblue.search.problem import Problem
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
@@ -76,7 +76,9 @@ from redblue.search.state import (
     P_MEM,
     P_N,
     P_NCHUNK,
+    P_NOUT,
     P_NR,
+    P_OUTS,
     P_STASH,
     P_STATES,
     P_SYM,
@@ -252,9 +254,31 @@ def _emit(tmp, nw, vm, gm, prm, sc, out_s, out_c, out_v, out_m, k, cost, v):
 
 @njit(inline="always")
 def _forced(st, nw, vm, gm, prm, sc, ids, tmp, out_s, out_c, out_v, out_m):
-    """Rule F (see :mod:`redblue.search.rules`): 1 with the forced move as the only
-    successor, else 0. ``sc`` row ``R_L`` holds the live set."""
+    """Rules O (both games) and F (no-recompute), see :mod:`redblue.search.rules`: 1 with
+    the forced move as the only successor, else 0. ``sc`` row ``R_L`` holds the live
+    set; the caller has checked that a red pebble is free."""
     lo = R_L * nw
+    for i in range(P_OUTS, P_OUTS + prm[P_NOUT]):
+        o = prm[i]
+        if _has(st, nw, o) or _has(st, 0, o) or _has2(gm, INPUTS, o):
+            continue
+        ready = True  # every operand red, no live successor
+        for w in range(nw):
+            if vm[PRED, o, w] & ~st[w] != _U0 or vm[SUCC, o, w] & sc[lo + w] != _U0:
+                ready = False
+                break
+        if ready:
+            for j in range(3 * nw):
+                tmp[j] = st[j]
+            _add(tmp, 0, o)
+            _add(tmp, nw, o)
+            if prm[P_TRACK]:
+                _add(tmp, 2 * nw, o)
+            _emit(tmp, nw, vm, gm, prm, sc, out_s, out_c, out_v, out_m, 0, 1, o)
+            out_m[0, :] = _U0
+            return 1
+    if not prm[P_NR]:
+        return 0
     for v in range(prm[P_N]):
         if _has2(gm, INPUTS, v) or _has(st, 0, v) or _has(st, 2 * nw, v):
             continue
@@ -308,7 +332,7 @@ def _successors(st, wz, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbou
     ``out_s[i]`` the next state (``3 W`` words, rule D applied), ``out_c[i]`` its cost,
     ``out_v[i]`` the computed vertex, ``out_m[i]`` the victims and stored sets (``W``
     words each). Rules N1-N4 (the macro moves), S (victims without blue go to the
-    stash), D (forced stores in no-recompute) and F. With rule H, a move whose cost plus
+    stash), D (forced stores in no-recompute), O and F. With rule H, a move whose cost plus
     the heuristic of its result is at least ``gbound`` (the bound minus the cost so far)
     is left out (rule B): for each ``v`` the heuristic ``h0`` of the state before any
     eviction is computed once, and a victim set costs at least ``h0`` plus its victims
@@ -959,10 +983,12 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
          progress_every, weight=1):
     """Run the kernel: ``(code, f or cost, expanded, macros or None)``."""
     n, nw = problem.n, problem.nwords
-    start, h0 = problem.start()
-    # the bound before any state is expanded (what a stop during the setup reports)
-    floor = weight * h0 if heuristic else 0
+    # the bound before any state is expanded (what a stop during the setup reports):
+    # rule H at the start, in plain Python until its compiled helper is loaded
+    floor = weight * problem.start_bound() if heuristic else 0
     try:
+        start, h0 = problem.start(lim)
+        floor = weight * h0 if heuristic else 0
         lim.check()
         vm, gm = problem.tables()
         if not symmetry:
@@ -999,9 +1025,17 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow, *parts)
-    if not kernel_ready(nw):
-        with phase("compiling the search core (numba; once, then loaded from its cache)"):
-            _search.compile(tuple(typeof(a) for a in args))
+    try:
+        # loading the kernel from numba's cache takes 0.3 s idle, seconds under load:
+        # it counts against the limits like every other phase
+        if kernel_ready(nw):
+            load_within(_search, args, lim)
+        else:
+            with phase("compiling the search core (numba; once, then loaded from its cache)"):
+                load_within(_search, args, lim)
+    except Stopped as stop:
+        _RUN.clear()
+        return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     try:
         with np.errstate(over="ignore"):  # (uint64 scalars wrap, as words do, in plain Python)
             code, lower, expanded, path = _search(*args)
@@ -1043,13 +1077,16 @@ def _part_tables(problem, lim, start, h0):
         g = problem.graph
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
-        best, got[key] = h0, _NO_PARTS
+        best, chosen = h0, _NO_PARTS  # (kept only when every candidate was tried)
         for parts in candidate_parts(problem.n, problem.preds, g.is_input):
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
-                            parts, bits=PART_BITS, check=lim.check)  # fmt: skip
-            h3 = _part_heuristic(start, problem.wz, vm, gm, problem.params(), sc, *t)
+                            parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
+            args = (start, problem.wz, vm, gm, problem.params(), sc, *t)
+            load_within(_part_heuristic, args, lim)
+            h3 = _part_heuristic(*args)
             if h3 > best:
-                best, got[key] = h3, t
+                best, chosen = h3, t
+        got[key] = chosen
     return got[key]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from redblue.search.limits import load_within
 from redblue.search.state import (
     _U0,
     _U1,
@@ -494,12 +495,13 @@ def candidate_parts(n: int, preds: list[list[int]], is_input,
 
 def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int,
                 parts: list[list[int]] | None = None, bits: int = PART_BITS,
-                check=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+                check=None, limits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The tables of rule H3, ``(pmeta, pverts, ptab)`` (see :func:`_part_heuristic`).
 
     ``parts`` defaults to :func:`greedy_parts`; a part whose table would pass ``bits``
     bits is left out (any subset of the parts of a partition is sound: the rest count
-    0). ``check`` (if given) is called between parts (a deadline's check).
+    0). ``check`` (if given) is called between parts (a deadline's check); the compiled
+    filler loads within ``limits`` (:func:`~redblue.search.limits.load_within`).
     """
     if parts is None:
         parts = greedy_parts(n, preds, is_input, bits)
@@ -529,7 +531,9 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
         ev_cap = np.array([memory - 1 - sum(u not in inside for u in preds[w])
                            for w in events], np.int64)  # fmt: skip
         tab = np.empty(1 << (k + kb + e), np.int8)
-        _fill_part_table(k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab)
+        args = (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab)
+        load_within(_fill_part_table, args, limits)
+        _fill_part_table(*args)
         meta.append((k, kb, e, off, len(verts)))
         verts.extend(part + nonin + events)
         tabs.append(tab)

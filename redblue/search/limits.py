@@ -39,6 +39,7 @@ __all__ = [
     "MemorySource",
     "Stopped",
     "cgroup_sources",
+    "load_within",
     "memory_sources",
 ]
 
@@ -171,6 +172,66 @@ class Limits:
             yield
         finally:
             signal.signal(signal.SIGINT, old)
+
+
+#: a load from numba's cache took up to 4 s under a load of 10: with more time left than
+#: this, :func:`load_within` loads in the calling thread
+LOAD_SECONDS = 10.0
+
+
+def load_within(fn, args: tuple, limits: Limits | None) -> None:
+    """Have the compiled function ``fn`` ready for the types of ``args``, within ``limits``.
+
+    The first call of a numba function in a process loads it from numba's cache on disk
+    (or compiles it): about 0.3 s on an idle machine, 2 to 4 s under a load of 10, in
+    one call no deadline can interrupt. With less than :data:`LOAD_SECONDS` left before
+    the deadline, the loading runs in a thread (``fn.compile``, which loads a cached
+    version when there is one) while this thread waits and calls :meth:`Limits.check`
+    every 10 ms; when that raises :class:`Stopped`, the caller stops with its proven
+    bounds and the thread finishes the loading in the background (a daemon: it never
+    holds up the exit). With more time left, or under an address-space limit
+    (``RLIMIT_AS``: a new thread reserves its own malloc arena, and glibc aborts the
+    process when it cannot), ``fn`` loads in the calling thread, as it would on its first
+    call. Does nothing when ``fn`` is loaded already, or is plain Python
+    (``NUMBA_DISABLE_JIT=1``), or ``limits`` is None.
+
+    Examples
+    --------
+    >>> class Slow:                  # a stand-in for a numba dispatcher, slow to load
+    ...     overloads = {}
+    ...     def compile(self, sig):
+    ...         time.sleep(5)
+    >>> try:
+    ...     load_within(Slow(), (1,), Limits(0.05))
+    ... except Stopped as stop:
+    ...     print(stop.reason)
+    time limit
+    """
+    overloads = getattr(fn, "overloads", None)
+    if overloads is None or limits is None:
+        return
+    from numba import typeof  # (only where a compiled function is about to be called)
+
+    sig = tuple(typeof(a) for a in args)
+    if sig in overloads:
+        return
+    limits.check()
+    left = limits.left()
+    if left is None or left > LOAD_SECONDS or _address_space_limited():
+        fn.compile(sig)
+        return
+    loader = threading.Thread(target=fn.compile, args=(sig,), daemon=True,
+                              name="redblue-kernel-load")  # fmt: skip
+    loader.start()
+    while loader.is_alive():
+        loader.join(0.01)
+        limits.check()
+
+
+def _address_space_limited() -> bool:
+    """Whether ``RLIMIT_AS`` limits this process."""
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return soft != resource.RLIM_INFINITY and soft < _UNLIMITED
 
 
 @dataclass

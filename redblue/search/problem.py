@@ -12,6 +12,7 @@ from numba import njit
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 from redblue.search.heuristics import _heuristic
+from redblue.search.limits import load_within
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
     ALL,
@@ -63,7 +64,7 @@ class Problem:
     no_recompute : bool
         The game: no-recompute (True) or classic.
     dead, stash, forced : bool
-        Rules D, S (classic only) and F (no-recompute with D only) of
+        Rules D, S (classic only), and O and F (with D only; F in no-recompute only) of
         :mod:`redblue.search.rules`.
 
     Examples
@@ -83,7 +84,7 @@ class Problem:
         # classic game: the third set holds the stash (rule S); no-recompute: the computed set
         self.stash = stash and not no_recompute
         self.track_comp = no_recompute or self.stash
-        self.forced = forced and no_recompute and dead
+        self.forced = forced and dead  # rule O in both games, F in no-recompute
         self.nwords = words_for(n)
         self.wz = word_count(self.nwords)
         self.preds = [graph.predecessors(v).tolist() for v in range(n)]
@@ -132,14 +133,18 @@ class Problem:
                          limit, -1 if state_limit is None else state_limit, (n + 7) // 8,
                          weight, len(outputs), *outputs], np.int64)  # fmt: skip
 
-    def start(self) -> tuple[np.ndarray, int]:
-        """The start state (``3 W`` words, rule D applied) and its rule-H bound."""
+    def start(self, limits=None) -> tuple[np.ndarray, int]:
+        """The start state (``3 W`` words, rule D applied) and its rule-H bound; the
+        compiled helper is loaded within ``limits`` (see
+        :func:`~redblue.search.limits.load_within`)."""
         vm, gm = self.tables()
         nw = self.nwords
         s = np.zeros(3 * nw, np.uint64)
         s[nw:2 * nw] = to_words(self.inputs, nw)
         # (the words as an array: one compiled helper for every word count)
-        h = _start_state(s, np.zeros(nw, np.uint64), vm, gm, self.params())
+        args = (s, np.zeros(nw, np.uint64), vm, gm, self.params())
+        load_within(_start_state, args, limits)
+        h = _start_state(*args)
         return s, int(h)
 
     def start_bound(self) -> int:

@@ -59,6 +59,16 @@ F  *forced last uses* (rule ``"forced"``, no-recompute, with rule D). If ``v`` c
    count never grows and the cost does not rise. (With ``u`` already blue the argument
    fails: evicting ``u`` would be free but evicting ``v`` is not, so the rule requires
    ``u`` without blue.) [:func:`redblue.search.core._forced`]
+O  *outputs at once* (rule ``"forced"``, both games, with rule D). If an output ``o``
+   without blue has every operand red, no live successor, and a red pebble is free,
+   computing (and so storing) ``o`` is the only move tried. Exchange argument: ``o`` has
+   no blue, so every completion computes and stores it (N2: once, at its last compute);
+   moving that compute and store to now is legal (operands red, a pebble free) and costs
+   the same 1. Right after, ``o`` is dead (a pending output below ``o`` would make a
+   successor live) and its pebble goes (D); in the rest, every other compute or load of
+   ``o`` is dropped (only dead successors could use it, and D never computes those), so
+   the red count never rises and no move loses an operand. Live sets only shrink, so
+   the rest stays in rule D's normal form. [:func:`redblue.search.core._forced`]
 H  *admissible heuristic* (rule ``"heuristic"``): see
    :func:`redblue.search.heuristics._heuristic`. Also used to drop victim sets
    early (rule B): :func:`redblue.search.core._successors`.
