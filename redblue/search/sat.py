@@ -2,8 +2,9 @@
 
 It shares no code with the A* search (:mod:`redblue.search.core`) nor with the ILP
 (:mod:`redblue.search.ilp`): it reads only the :class:`CompiledGraph`, builds a
-time-indexed CNF and asks CaDiCaL (through python-sat), raising ``k`` from a trivial
-bound until a strategy exists. python-sat is used because it wraps maintained CDCL
+time-indexed CNF and asks CaDiCaL (through python-sat) for a strategy of at most ``k``
+I/O, ``k`` down from the best strategy known until the answer is no (or up from a
+lower bound until it is yes). python-sat is used because it wraps maintained CDCL
 solvers (CaDiCaL 1.9.5) with incremental solving under assumptions, conflict budgets,
 and tested cardinality encodings (sequential counters, the incremental totalizer of
 Martins et al.); writing any of those by hand would be a second, untested SAT solver.
@@ -74,6 +75,45 @@ Each relevant non-input is computed (an output needs a store, so red, so a compu
 operands likewise), so ``p = m``: the implied clauses hold too. Each true ``l``/``s``
 stands for at least one load/store of ``S``. So with ``T = m + 1`` (the default), UNSAT
 at ``k`` proves ``Q > k`` in the no-recompute game.
+
+**Implied clauses (no-recompute, ``T = m + 1``; each family of ``SatOptions``).** Each
+holds in some model of least cost of the encoding above, so UNSAT stays a proof:
+
+- *windows*: steps ``1..m`` compute the ``m`` relevant non-inputs once each, operands
+  first, so ``c[v,t]`` only for ``1 + (non-input ancestors of v) <= t <= m -
+  (descendants of v)`` (``done`` fixed outside); a red pebble needs a successor not yet
+  computed or an unstored output (clause D), so ``r[v,t]`` is false after the last step
+  a successor (or, an output, its store) may take and before its own compute (an input:
+  the first step a successor may be computed, when its first load serves it); a load
+  serves a successor's compute, so ``l[v,t]`` only in the successors' windows. These
+  are consequences of the clauses above: they hold in every model.
+- *S*: a non-output's store ``s[v,t]`` implies ``not r[v,t]`` and a load of ``v`` after
+  step ``t``; *L*: a live value (clause D's condition holds for it at step ``t``)
+  leaves red in step ``t`` only if at least ``M`` pebbles are red after step ``t``
+  (``full_t``, a conditional at-least-``M`` counter). Among the models of least cost
+  take one with the most red pebble-steps (``sum r``), and among those the latest
+  stores (``sum`` of store steps). It satisfies L: else keep ``v`` red in step ``t``
+  (room: fewer than ``M`` red); the clauses of step ``t`` hold (D by liveness; ``v``
+  was red, so not loaded, computed nor counted twice), a load of ``v`` in step
+  ``t + 1`` would become void (a cheaper model: impossible), a non-output's store in
+  step ``t`` moves to ``t + 1`` with the deletion (an output's stays, clause N2): one
+  more red pebble-step at the same cost, a contradiction. It satisfies S: a stored
+  non-output red after its store stays red to some step ``t'`` where it leaves (clause
+  D clears every non-output by step ``m + 1``); no load of ``v`` falls in
+  ``t + 1..t'`` (it is red), so its store moves to ``t'`` (legal: red before, not
+  blue), a later store at the same cost and red count; and a store no later load reads
+  can be dropped (cheaper). So UNSAT with S and L proves what UNSAT without them does.
+- *the count*: ``b`` is never deleted and only a store sets it, and a store needs
+  ``not b`` before, so each non-input is stored at most once: its stores are
+  ``b[v,T]``; an output's is certain (``b[o,T]``), a constant taken off ``k``; loads
+  are counted only in their windows (false outside). The same sum, fewer inputs to the
+  totalizer.
+
+**Search direction.** ``k`` goes down from the best strategy known: a model replays to
+some I/O ``q <= k`` and the next call asks ``q - 1``; the first UNSAT (at ``q - 1``)
+proves ``Q >= q`` with the model of cost ``q`` in hand. Upward, every UNSAT on the way
+raises the lower bound and the first model is optimal. Both ask the same hardest call
+(``k = Q - 1``); downward skips the easier UNSATs below it.
 
 **Classic game.** An optimal strategy may recompute, and no bound on its number of
 computes is proven here, so a bounded horizon proves nothing about Q: an UNSAT at ``k``
