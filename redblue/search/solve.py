@@ -174,7 +174,7 @@ def solve(
         ``"ilp"``: the independent time-indexed integer program solved by HiGHS
         (:mod:`redblue.search.ilp`). ``"naive"``: Dijkstra over all configurations and
         all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
-        "at most k I/O?" for k up from the bound (:mod:`redblue.search.sat`; its UNSAT
+        "at most k I/O?" for k down from the seed (:mod:`redblue.search.sat`; its UNSAT
         answers are proofs in the no-recompute game only). ``"portfolio"``: astar (in
         the no-recompute game with :data:`PORTFOLIO_ASTAR_SHARE` of the time limit), then,
         if it left the optimum open, sat from its upper bound down to its lower one.
