@@ -160,6 +160,7 @@ def test_sat_agrees_with_the_ilp_and_the_naive_oracle():
     assert lower == upper == solve(G, 3, "no-recompute", method="ilp").io
     assert upper == solve(G, 3, "no-recompute", method="naive").io
     assert out.details["sat_log"][-1][:2] == (upper - 1, "unsat")  # down: one proof
+    assert out.conflicts == sum(c for _, _, _, c in out.details["sat_log"]) > 0
 
 
 def test_windows_follow_ancestors_and_descendants():

@@ -663,9 +663,10 @@ def sat_search(
             if direction == "up":
                 break
             k = io - 1
+        conflicts = _conflicts(sat)  # read before the solver is deleted
     details["sat_calls"] = calls
-    return SatOutcome(lower, best, None if best is None else best_io, _conflicts(sat),
-                      stopped, details)  # fmt: skip
+    return SatOutcome(lower, best, None if best is None else best_io, conflicts, stopped,
+                      details)  # fmt: skip
 
 
 def _conflicts(sat: Any) -> int:
