@@ -2,8 +2,9 @@
 
 It shares no code with the A* search (:mod:`redblue.search.core`) nor with the ILP
 (:mod:`redblue.search.ilp`): it reads only the :class:`CompiledGraph`, builds a
-time-indexed CNF and asks CaDiCaL (through python-sat), raising ``k`` from a trivial
-bound until a strategy exists. python-sat is used because it wraps maintained CDCL
+time-indexed CNF and asks CaDiCaL (through python-sat) for a strategy of at most ``k``
+I/O, ``k`` down from the best strategy known until the answer is no (or up from a
+lower bound until it is yes). python-sat is used because it wraps maintained CDCL
 solvers (CaDiCaL 1.9.5) with incremental solving under assumptions, conflict budgets,
 and tested cardinality encodings (sequential counters, the incremental totalizer of
 Martins et al.); writing any of those by hand would be a second, untested SAT solver.
@@ -75,6 +76,45 @@ operands likewise), so ``p = m``: the implied clauses hold too. Each true ``l``/
 stands for at least one load/store of ``S``. So with ``T = m + 1`` (the default), UNSAT
 at ``k`` proves ``Q > k`` in the no-recompute game.
 
+**Implied clauses (no-recompute, ``T = m + 1``; each family of ``SatOptions``).** Each
+holds in some model of least cost of the encoding above, so UNSAT stays a proof:
+
+- *windows*: steps ``1..m`` compute the ``m`` relevant non-inputs once each, operands
+  first, so ``c[v,t]`` only for ``1 + (non-input ancestors of v) <= t <= m -
+  (descendants of v)`` (``done`` fixed outside); a red pebble needs a successor not yet
+  computed or an unstored output (clause D), so ``r[v,t]`` is false after the last step
+  a successor (or, an output, its store) may take and before its own compute (an input:
+  the first step a successor may be computed, when its first load serves it); a load
+  serves a successor's compute, so ``l[v,t]`` only in the successors' windows. These
+  are consequences of the clauses above: they hold in every model.
+- *S*: a non-output's store ``s[v,t]`` implies ``not r[v,t]`` and a load of ``v`` after
+  step ``t``; *L*: a live value (clause D's condition holds for it at step ``t``)
+  leaves red in step ``t`` only if at least ``M`` pebbles are red after step ``t``
+  (``full_t``, a conditional at-least-``M`` counter). Among the models of least cost
+  take one with the most red pebble-steps (``sum r``), and among those the latest
+  stores (``sum`` of store steps). It satisfies L: else keep ``v`` red in step ``t``
+  (room: fewer than ``M`` red); the clauses of step ``t`` hold (D by liveness; ``v``
+  was red, so not loaded, computed nor counted twice), a load of ``v`` in step
+  ``t + 1`` would become void (a cheaper model: impossible), a non-output's store in
+  step ``t`` moves to ``t + 1`` with the deletion (an output's stays, clause N2): one
+  more red pebble-step at the same cost, a contradiction. It satisfies S: a stored
+  non-output red after its store stays red to some step ``t'`` where it leaves (clause
+  D clears every non-output by step ``m + 1``); no load of ``v`` falls in
+  ``t + 1..t'`` (it is red), so its store moves to ``t'`` (legal: red before, not
+  blue), a later store at the same cost and red count; and a store no later load reads
+  can be dropped (cheaper). So UNSAT with S and L proves what UNSAT without them does.
+- *the count*: ``b`` is never deleted and only a store sets it, and a store needs
+  ``not b`` before, so each non-input is stored at most once: its stores are
+  ``b[v,T]``; an output's is certain (``b[o,T]``), a constant taken off ``k``; loads
+  are counted only in their windows (false outside). The same sum, fewer inputs to the
+  totalizer.
+
+**Search direction.** ``k`` goes down from the best strategy known: a model replays to
+some I/O ``q <= k`` and the next call asks ``q - 1``; the first UNSAT (at ``q - 1``)
+proves ``Q >= q`` with the model of cost ``q`` in hand. Upward, every UNSAT on the way
+raises the lower bound and the first model is optimal. Both ask the same hardest call
+(``k = Q - 1``); downward skips the easier UNSATs below it.
+
 **Classic game.** An optimal strategy may recompute, and no bound on its number of
 computes is proven here, so a bounded horizon proves nothing about Q: an UNSAT at ``k``
 only says "no strategy of at most T steps with <= k I/O" (``details["sat_no_strategy"]``
@@ -98,12 +138,14 @@ from typing import Any
 
 import numpy as np
 
+from redblue.errors import InvalidInputError
 from redblue.game.compiled import CompiledGraph
 from redblue.game.replay import replay
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
 from redblue.search.limits import Limits, Stopped
 
-__all__ = ["SOLVER", "SatOutcome", "relevant_vertices", "sat_search", "sat_trivial_bound"]
+__all__ = ["SOLVER", "SatOptions", "SatOutcome", "relevant_vertices", "sat_search",
+           "sat_trivial_bound"]
 
 #: the CDCL solver python-sat runs
 SOLVER = "cadical195"
@@ -183,20 +225,75 @@ def sat_trivial_bound(graph: CompiledGraph) -> int:
     return int((keep & graph.is_input).sum() + (graph.is_output & ~graph.is_input).sum())
 
 
+@dataclass(frozen=True)
+class SatOptions:
+    """Which clause families :func:`sat_search` adds beyond the exact encoding.
+
+    Each family is sound in the no-recompute game only (the module docstring proves it)
+    and is left out in the classic game.
+
+    Attributes
+    ----------
+    windows : bool
+        Units that fix each compute to the steps its ancestors and descendants leave it,
+        and each red pebble to the steps a successor may still use it.
+    lazy : bool
+        Normal form L: a live value leaves red only when the other red pebbles fill M.
+    stores : bool
+        Normal form S: a non-output is stored in the step it leaves red, and only when a
+        later step loads it again.
+    card : str
+        The python-sat encoding of "at most M red" (a name of ``pysat.card.EncType``).
+    """
+
+    windows: bool = True
+    lazy: bool = True
+    stores: bool = True
+    card: str = "seqcounter"
+
+
+def _windows(preds: list[list[int]], succs: list[list[int]], is_in: list[bool],
+             m: int) -> tuple[list[int], list[int]]:  # fmt: skip
+    """First and last step of each vertex's compute when steps ``1..m`` compute the
+    ``m`` non-inputs once each in a topological order: after its non-input ancestors,
+    before its descendants."""
+    nv = len(preds)
+    indeg = [len(p) for p in preds]
+    order = [i for i in range(nv) if not indeg[i]]
+    for v in order:  # Kahn: the list grows while it is read
+        for w in succs[v]:
+            indeg[w] -= 1
+            if not indeg[w]:
+                order.append(w)
+    anc: list[set[int]] = [set() for _ in range(nv)]
+    desc: list[set[int]] = [set() for _ in range(nv)]
+    for v in order:
+        for u in preds[v]:
+            anc[v] |= anc[u] | {u}
+    for v in reversed(order):
+        for w in succs[v]:
+            desc[v] |= desc[w] | {w}
+    first = [1 + sum(not is_in[u] for u in anc[i]) for i in range(nv)]
+    last = [m - len(desc[i]) for i in range(nv)]
+    return first, last
+
+
 class _Encoding:
     """The CNF of the module docstring: variable numbers and clauses."""
 
     def __init__(self, graph: CompiledGraph, memory: int, no_recompute: bool, T: int,
-                 ubound: int, lim: Limits):  # fmt: skip
+                 ubound: int, lim: Limits, options: SatOptions | None = None):  # fmt: skip
         from pysat.card import CardEnc, EncType, ITotalizer
 
+        opt = SatOptions() if options is None else options
+        card = getattr(EncType, opt.card)
         self.graph, self.T = graph, T
         keep = relevant_vertices(graph)
         self.verts = [int(v) for v in np.flatnonzero(keep)]
         pos = {v: i for i, v in enumerate(self.verts)}
         nv = len(self.verts)
         self.nv = nv
-        self.m = int((keep & ~graph.is_input).sum())
+        self.m = m = int((keep & ~graph.is_input).sum())
         # r, b for t = 0..T; l, s, c (and done) for t = 0..T with t = 0 unused (fixed false)
         self.top = 0
 
@@ -209,39 +306,78 @@ class _Encoding:
         self.D = block() if no_recompute else None
         clauses: list[list[int]] = []
         add = clauses.append
-        is_in = graph.is_input
+        is_in = [bool(graph.is_input[v]) for v in self.verts]
+        is_out = [bool(graph.is_output[v]) and not is_in[i] for i, v in enumerate(self.verts)]
         preds = [[pos[int(u)] for u in graph.predecessors(v)] for v in self.verts]
-        r, b, ld, st, c = self.r, self.b, self.l, self.s, self.c
-        for i, v in enumerate(self.verts):  # the start: nothing red, blue on the inputs
-            add([-r(i, 0)])
-            add([b(i, 0)] if is_in[v] else [-b(i, 0)])
-            for x in (ld, st, c):
-                add([-x(i, 0)])
-            if no_recompute:
-                add([-self.d(i, 0)])
-            if is_in[v]:
-                for t in range(T + 1):
-                    add([-c(i, t)])
-                    add([-st(i, t)])  # already blue, never stored (b never deleted)
-            if graph.is_output[v]:
-                add([b(i, T)])
         succs: list[list[int]] = [[] for _ in range(nv)]
         for i in range(nv):
             for u in preds[i]:
                 succs[u].append(i)
-        outs = [i for i in range(nv) if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]]
+        r, b, ld, st, c = self.r, self.b, self.l, self.s, self.c
+        # windows (no-recompute, normal form): the compute of v fills one of the steps
+        # 1..m after its non-input ancestors and before its descendants
+        first, last = _windows(preds, succs, is_in, m) if no_recompute and opt.windows \
+            else ([1] * nv, [T] * nv)  # fmt: skip
+        for i in range(nv):  # the start: nothing red, blue on the inputs
+            add([-r(i, 0)])
+            add([b(i, 0)] if is_in[i] else [-b(i, 0)])
+            for x in (ld, st, c):
+                add([-x(i, 0)])
+            if no_recompute:
+                add([-self.d(i, 0)])
+            if is_in[i]:
+                for t in range(T + 1):
+                    add([-c(i, t)])
+                    add([-st(i, t)])  # already blue, never stored (b never deleted)
+            if graph.is_output[self.verts[i]]:
+                add([b(i, T)])
+        if no_recompute and opt.windows:
+            for i in range(nv):
+                if not is_in[i]:
+                    for t in range(1, T + 1):
+                        if not first[i] <= t <= last[i]:
+                            add([-c(i, t)])
+                        if t < first[i]:
+                            add([-self.d(i, t)])
+                        elif t >= last[i]:
+                            add([self.d(i, t)])
+                # red only from the first step it can be computed or loaded for a
+                # successor, until the last step a successor (or its store) may use it
+                lo = first[i] if not is_in[i] else min((first[w] for w in succs[i]), default=1)
+                hi = max([last[w] for w in succs[i]] + ([last[i] + 1] if is_out[i] else []),
+                         default=T)  # fmt: skip
+                for t in range(1, T + 1):
+                    if t < lo or t > hi:
+                        add([-r(i, t)])
         # implied by every strategy on the relevant vertices (redundant, they help the
         # solver): each relevant input loaded, each relevant non-input computed, each
         # non-input output stored, at some step
         for i in range(nv):
-            add([ld(i, t) for t in range(1, T + 1)] if is_in[self.verts[i]]
+            add([ld(i, t) for t in range(1, T + 1)] if is_in[i]
                 else [c(i, t) for t in range(1, T + 1)])  # fmt: skip
-        for i in outs:
-            add([st(i, t) for t in range(1, T + 1)])
-        io_lits: list[int] = []
+        for i in range(nv):
+            if is_out[i]:
+                add([st(i, t) for t in range(1, T + 1)])
+        # the I/O: each non-input is stored at most once (blue stays), so its stores are
+        # b[v,T]; an output's store is certain (a constant); loads only in the steps a
+        # successor may be computed (load_from..load_to, all steps without windows)
+        io_lits = [b(i, T) for i in range(nv) if not is_in[i] and not is_out[i]]
+        self.io_offset = sum(is_out)
+        load_from, load_to = [1] * nv, [T] * nv
+        if no_recompute and opt.windows:
+            for i in range(nv):
+                load_from[i] = min((first[w] for w in succs[i]), default=T + 1)
+                load_to[i] = max((last[w] for w in succs[i]), default=0)
+                for t in range(1, T + 1):
+                    if not load_from[i] <= t <= load_to[i]:
+                        add([-ld(i, t)])
         active: list[int] = []  # active[t]: step t holds a compute
         for t in range(1, T + 1):
             lim.check()
+            full = None  # "at least M red after step t" (lazy deletion)
+            if no_recompute and opt.lazy and memory < nv:
+                self.top += 1
+                full = self.top
             for i in range(nv):
                 add([-r(i, t), r(i, t - 1), ld(i, t), c(i, t)])
                 add([-ld(i, t), b(i, t - 1)])
@@ -260,8 +396,13 @@ class _Encoding:
                 # normal form: a load serves the step's compute (N4), an output is stored
                 # in the step after its compute (N2)
                 add([-ld(i, t)] + [c(w, t) for w in succs[i]])
-                if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]:
+                if is_out[i]:
                     add([-st(i, t), c(i, t - 1)])
+                elif no_recompute and opt.stores and not is_in[i]:
+                    # normal form S: a value is stored in the step it leaves red, and only
+                    # if it is loaded again later
+                    add([-st(i, t), -r(i, t)])
+                    add([-st(i, t)] + [ld(i, u) for u in range(t + 1, T + 1)])
                 if no_recompute:
                     d = self.d
                     add([-d(i, t - 1), d(i, t)])
@@ -269,25 +410,32 @@ class _Encoding:
                     add([-d(i, t), d(i, t - 1), c(i, t)])
                     add([-c(i, t), -d(i, t - 1)])
                     for u in preds[i]:  # operands computed before (implied)
-                        if not is_in[self.verts[u]]:
+                        if not is_in[u]:
                             add([-c(i, t), d(u, t - 1)])
                     # dead values go (normal form D): red after step t needs a successor
                     # not computed before step t, or (an output) no blue yet
-                    if succs[i] or graph.is_output[self.verts[i]]:
-                        dead = [-d(w, t - 1) for w in succs[i]]
-                        if graph.is_output[self.verts[i]] and not is_in[self.verts[i]]:
-                            dead.append(-b(i, t - 1))
-                        add([-r(i, t)] + dead)
-                io_lits.append(ld(i, t))
-                if not is_in[self.verts[i]]:
-                    io_lits.append(st(i, t))
+                    if succs[i] or is_out[i]:
+                        live = [-d(w, t - 1) for w in succs[i]]
+                        if is_out[i]:
+                            live.append(-b(i, t - 1))
+                        add([-r(i, t)] + live)
+                        if full is not None:
+                            # normal form L: a live value leaves red only when the
+                            # red pebbles after the step are all in use
+                            for x in live:
+                                add([-r(i, t - 1), r(i, t), -x, full])
+                if load_from[i] <= t <= load_to[i]:
+                    io_lits.append(ld(i, t))
             reds = [r(i, t) for i in range(nv)]
             if memory < nv:
-                enc = CardEnc.atmost(reds, bound=memory, top_id=self.top,
-                                     encoding=EncType.seqcounter)  # fmt: skip
+                enc = CardEnc.atmost(reds, bound=memory, top_id=self.top, encoding=card)
                 self.top = max(self.top, enc.nv)
                 clauses.extend(enc.clauses)
-            comps = [c(i, t) for i in range(nv) if not is_in[self.verts[i]]]
+            if full is not None:
+                enc = CardEnc.atleast(reds, bound=memory, top_id=self.top, encoding=card)
+                self.top = max(self.top, enc.nv)
+                clauses.extend([-full] + cl for cl in enc.clauses)
+            comps = [c(i, t) for i in range(nv) if not is_in[i]]
             if len(comps) > 1:
                 enc = CardEnc.atmost(comps, bound=1, top_id=self.top, encoding=EncType.ladder)
                 self.top = max(self.top, enc.nv)
@@ -296,13 +444,18 @@ class _Encoding:
             active.append(self.top)
             add([-self.top] + comps)
             if no_recompute:  # every relevant non-input computed once: steps 1..m compute
-                add([self.top] if t <= self.m else [-self.top])
+                add([self.top] if t <= m else [-self.top])
             if t > 1:  # a compute at step t needs one at step t - 1
                 for lit in comps:
                     add([-lit, active[-2]])
         lim.check()
+        if not io_lits:  # nothing to count: one literal fixed false
+            self.top += 1
+            add([-self.top])
+            io_lits.append(self.top)
         # sum of I/O <= k for every k < ubound, through the assumption -rhs[k]
-        self.tot = ITotalizer(io_lits, ubound=max(1, ubound), top_id=self.top)
+        bound = max(1, ubound - self.io_offset)
+        self.tot = ITotalizer(io_lits, ubound=bound, top_id=self.top)
         self.top = self.tot.top_id
         clauses.extend(self.tot.cnf.clauses)
         self.clauses = clauses
@@ -330,6 +483,9 @@ class _Encoding:
 
     def at_most(self, k: int) -> list[int]:
         """The assumption "sum of I/O <= k" (none needed at or above the bound)."""
+        k -= self.io_offset
+        if k < 0:
+            return [-self.tot.rhs[0], self.tot.rhs[0]]  # below the certain stores: UNSAT
         return [-self.tot.rhs[k]] if k < len(self.tot.rhs) else []
 
     def decode(self, model: list[int]) -> EncodedMoves:
@@ -370,8 +526,10 @@ def sat_search(
     time_limit: float | None = None,
     limits: Limits | None = None,
     solver: str = SOLVER,
+    direction: str = "down",
+    options: SatOptions | None = None,
 ) -> SatOutcome:
-    """Raise ``k`` from the trivial bound until the encoding has a model of I/O ``<= k``.
+    """Ask the encoding for a strategy of I/O ``<= k`` down from ``upper - 1`` (or up).
 
     Parameters
     ----------
@@ -382,13 +540,14 @@ def sat_search(
         The game variant; only there is an UNSAT answer a lower bound on Q.
     upper : int
         The I/O of a strategy already known (e.g. greedy): only ``k < upper`` is asked,
-        and UNSAT up to ``upper - 1`` proves that strategy optimal (no-recompute).
+        and UNSAT at ``upper - 1`` proves that strategy optimal (no-recompute).
     horizon : int, optional
         Steps ``T``; default ``m + 1`` with ``m`` the relevant non-inputs (exact in
         no-recompute; a smaller one drops the proof).
     start : int, optional
-        A lower bound on Q proven elsewhere: the first ``k`` asked (default and at least
-        :func:`sat_trivial_bound`); a start above Q makes the answer no proof.
+        A lower bound on Q proven elsewhere (default and at least
+        :func:`sat_trivial_bound`): no ``k`` below it is asked; a start above Q makes
+        the answer no proof.
     time_limit : float, optional
         Seconds (besides ``limits``).
     limits : Limits, optional
@@ -397,10 +556,24 @@ def sat_search(
         between calls.
     solver : str
         A python-sat solver name.
+    direction : {"down", "up"}
+        ``"down"`` (default): ask ``k = upper - 1``; each model found sets the next ``k``
+        to its replayed I/O less one, and the first UNSAT ends the search (it is the one
+        proof of optimality). ``"up"``: raise ``k`` from ``start`` until a model exists
+        (every UNSAT on the way raises the lower bound).
+    options : SatOptions, optional
+        The implied clause families and the cardinality encoding (default: all on).
 
     Returns
     -------
     SatOutcome
+        ``details["sat_log"]`` lists each ``k`` asked as ``(k, answer, seconds,
+        conflicts)`` with ``answer`` "sat", "unsat" or "unknown" (stopped).
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown direction or cardinality encoding.
 
     Examples
     --------
@@ -409,9 +582,19 @@ def sat_search(
     >>> out = sat_search(compile_graph(pyramid_dag(3)), 3, True, upper=20)
     >>> out.lower, out.upper, out.details["sat_exact"]
     (11, 11, True)
+    >>> [(k, answer) for k, answer, _, _ in out.details["sat_log"]][-1]
+    (10, 'unsat')
     """
+    from pysat.card import EncType
     from pysat.solvers import Solver
 
+    if direction not in ("down", "up"):
+        raise InvalidInputError(f"unknown direction {direction!r} (expected down or up)")
+    opt = SatOptions() if options is None else options
+    if not hasattr(EncType, opt.card):
+        raise InvalidInputError(f"unknown cardinality encoding {opt.card!r}")
+    if not no_recompute:  # the normal forms S, L and the windows are proven there only
+        opt = SatOptions(windows=False, lazy=False, stores=False, card=opt.card)
     lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     keep = relevant_vertices(graph)
     m = int((keep & ~graph.is_input).sum())
@@ -420,12 +603,14 @@ def sat_search(
     trivial = sat_trivial_bound(graph)
     if start is not None:
         trivial = max(trivial, int(start))
+    log: list[tuple[int, str, float, int]] = []
     details: dict[str, Any] = {"horizon": T, "sat_exact": exact, "sat_no_strategy": -1,
-                               "sat_calls": 0}  # fmt: skip
+                               "sat_calls": 0, "sat_direction": direction,
+                               "sat_log": log}  # fmt: skip
     if upper <= trivial:
         return SatOutcome(trivial, None, None, 0, None, details)
     try:
-        enc = _Encoding(graph, memory, no_recompute, T, upper, lim)
+        enc = _Encoding(graph, memory, no_recompute, T, upper, lim, opt)
         if lim.memory.exceeded(len(enc.clauses) * BYTES_PER_CLAUSE) is not None:
             return SatOutcome(trivial, None, None, 0, "memory limit", details)
         lim.check()
@@ -435,39 +620,53 @@ def sat_search(
     details.update(sat_variables=enc.top, sat_clauses=len(enc.clauses))
     rules = _rules(no_recompute)
     lower, budget, calls = trivial, FIRST_BUDGET, 0
+    best: EncodedMoves | None = None
+    best_io = upper
+    stopped = None
     with Solver(name=solver, bootstrap_with=enc.clauses) as sat:
         enc.clauses = []
-        k = trivial
-        while k < upper:
-            why = lim.reason()
-            if why is not None:
-                details["sat_calls"] = calls
-                return SatOutcome(lower, None, None, _conflicts(sat), why, details)
+        k = upper - 1 if direction == "down" else trivial
+        spent_k, conf_k = 0.0, _conflicts(sat)
+        while lower <= k < best_io:
+            stopped = lim.reason()
+            if stopped is not None:
+                log.append((k, "unknown", round(spent_k, 3), _conflicts(sat) - conf_k))
+                break
             if hasattr(sat, "conf_budget"):
                 sat.conf_budget(budget)
             t0 = time.monotonic()
             answer = sat.solve_limited(assumptions=enc.at_most(k))
             spent = time.monotonic() - t0
+            spent_k += spent
             calls += 1
             if answer is None:  # budget used up: size the next one to the time left
                 left = lim.left()
                 goal = CALL_SECONDS if left is None else max(0.01, min(CALL_SECONDS, left / 2))
                 budget = max(100, min(2 * budget, int(budget * goal / max(spent, 1e-3))))
                 continue
+            now = _conflicts(sat)
+            log.append((k, "sat" if answer else "unsat", round(spent_k, 3), now - conf_k))
+            spent_k, conf_k = 0.0, now
             if answer is False:
-                details["sat_no_strategy"] = k
+                details["sat_no_strategy"] = max(details["sat_no_strategy"], k)
                 if exact:
-                    lower = k + 1
+                    lower = max(lower, k + 1)
+                if direction == "down":
+                    break
                 k += 1
                 continue
             moves = enc.decode(sat.get_model())
             io = replay(graph, moves, memory, rules).io
             if io > k or (exact and io < lower):  # pragma: no cover - an encoding bug
                 raise AssertionError(f"SAT model at k={k} replays to {io} I/O")
-            details["sat_calls"] = calls
-            return SatOutcome(lower, moves, io, _conflicts(sat), None, details)
-        details["sat_calls"] = calls
-        return SatOutcome(lower, None, None, _conflicts(sat), None, details)
+            best, best_io = moves, io
+            if direction == "up":
+                break
+            k = io - 1
+        conflicts = _conflicts(sat)  # read before the solver is deleted
+    details["sat_calls"] = calls
+    return SatOutcome(lower, best, None if best is None else best_io, conflicts, stopped,
+                      details)  # fmt: skip
 
 
 def _conflicts(sat: Any) -> int:

@@ -35,8 +35,11 @@ SEED_WEIGHTS = (5, 3, 2)
 COMPILE_SECONDS = 60.0
 
 #: ``"astar"`` the primary method, ``"ilp"`` the independent time-indexed ILP,
-#: ``"naive"`` the unpruned Dijkstra baseline, ``"sat"`` the independent SAT encoding.
-METHODS = ("astar", "ilp", "naive", "sat")
+#: ``"naive"`` the unpruned Dijkstra baseline, ``"sat"`` the independent SAT encoding,
+#: ``"portfolio"`` astar then (no-recompute, left open) sat between its bounds.
+METHODS = ("astar", "ilp", "naive", "sat", "portfolio")
+#: share of the time limit astar gets in the portfolio (no-recompute); sat has the rest
+PORTFOLIO_ASTAR_SHARE = 0.5
 
 
 @dataclass
@@ -164,15 +167,17 @@ def solve(
         the main thread) and the memory guard stop it the same way.
     state_limit : int, optional
         Most states to expand (astar, naive); same behaviour as ``time_limit``.
-    method : {"astar", "ilp", "naive", "sat"}
+    method : {"astar", "ilp", "naive", "sat", "portfolio"}
         ``"astar"`` (default): A* over normal-form macro moves with dead-value pruning,
         an admissible heuristic and a greedy upper bound (:mod:`redblue.search.core`,
         its rules in :mod:`redblue.search.rules`).
         ``"ilp"``: the independent time-indexed integer program solved by HiGHS
         (:mod:`redblue.search.ilp`). ``"naive"``: Dijkstra over all configurations and
         all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
-        "at most k I/O?" for k up from the bound (:mod:`redblue.search.sat`; its UNSAT
-        answers are proofs in the no-recompute game only).
+        "at most k I/O?" for k down from the seed (:mod:`redblue.search.sat`; its UNSAT
+        answers are proofs in the no-recompute game only). ``"portfolio"``: astar (in
+        the no-recompute game with :data:`PORTFOLIO_ASTAR_SHARE` of the time limit), then,
+        if it left the optimum open, sat from its upper bound down to its lower one.
     upper : Strategy or move list, optional
         A known strategy (e.g. a FlashAttention schedule) to seed the upper bound; it
         is replayed first. The greedy schedule always seeds it too.
@@ -331,7 +336,11 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
             seed, seed_io = enc, io
             details.update(seed_upper=io, seed=name)
 
-    if method == "astar":
+    # the portfolio's astar phase (no-recompute) leaves the rest of the time to sat
+    alim = limits
+    if method == "portfolio" and no_recompute and limits.deadline is not None:
+        alim = limits.within(PORTFOLIO_ASTAR_SHARE * limits.left())
+    if method in ("astar", "portfolio"):
         details["core"] = "compiled"
         details["words"] = problem.nwords
         if "bound" in rules and seed_io <= floor:
@@ -343,12 +352,12 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
             details["core_note"] = (f"search core for {problem.nwords} words not compiled "
                                     "yet: the naive search (plain Python) instead")  # fmt: skip
             lower, states, stopped, found = _naive(graph, searched, no_recompute, state_limit,
-                                                   limits.within(None, keep))  # fmt: skip
+                                                   alim.within(None, keep))  # fmt: skip
             lap("naive")
         else:
             search, weighted = compiled_search, compiled_weighted_search
             lower, states, stopped, found = _astar_phases(
-                graph, problem, nr_problem, rules, limits, keep, state_limit, progress,
+                graph, problem, nr_problem, rules, alim, keep, state_limit, progress,
                 search, weighted, offer, lambda: seed_io, floor, no_recompute, details, lap)
     elif method == "naive":
         lower, states, stopped, found = _naive(graph, searched, no_recompute, state_limit,
@@ -373,6 +382,11 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
         details.update(iout.details)
         lap("ilp")
 
+    if method == "portfolio" and stopped == "time limit" and alim is not limits \
+            and limits.reason() is None:  # fmt: skip
+        found, lower, stopped = _portfolio_sat(graph, searched, found, seed_io, lower, limits,
+                                               keep, rules_obj, details)  # fmt: skip
+        lap("sat")
     best = seed
     best_io = seed_io
     if found is not None:
@@ -409,6 +423,23 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
         stopped=None if optimal else stopped,
         details=details,
     )
+
+
+def _portfolio_sat(graph, searched, found, seed_io, lower, limits, keep, rules_obj, details):
+    """The portfolio's sat phase: ``k`` down from the best strategy's I/O less one to
+    astar's lower bound. Returns ``(found, lower, stopped)``."""
+    from redblue.search.sat import sat_search  # python-sat: imported when used
+
+    best_io = seed_io if found is None else replay(graph, found, searched, rules_obj).io
+    if found is not None and best_io > seed_io:
+        found, best_io = None, seed_io
+    details["astar_bounds"] = f"{lower}..{best_io}"
+    sout = sat_search(graph, searched, True, best_io, start=lower,
+                      limits=limits.within(None, keep))  # fmt: skip
+    details.update(sout.details)
+    if sout.moves is not None:
+        found = sout.moves
+    return found, max(lower, sout.lower), sout.stopped
 
 
 def _astar_phases(graph, problem, nr_problem, rules, limits, keep, state_limit, progress,

@@ -1,0 +1,131 @@
+"""SAT method against A*, same run, same time limit: the no-recompute game.
+
+For every instance and memory: A* (``solve``, method astar) with the time limit, then the
+SAT method (:func:`redblue.search.sat.sat_search`) down from A*'s upper bound (UNSAT at
+``upper - 1`` proves optimality) from its own trivial lower bound (an independent
+proof), with the same time limit; with ``--baseline DIR`` the SAT method of another
+checkout (a child process importing redblue from ``DIR``, e.g. ``git worktree add
+/tmp/satbase 03839a3``) is asked the same hard call (``k = upper - 1``). Prints a
+markdown table: A*'s bounds and seconds; SAT's calls as ``k:answer`` (sat, unsat,
+unknown = stopped) with their seconds and conflicts; the bounds after both; the
+baseline's answer and seconds on the hard call.
+
+``--save DIR`` writes the certificate of every optimum closed (lower = upper) as a text
+strategy file ``DIR/<instance>-nr-m<M>.txt`` and a line of ``DIR/closed.jsonl``
+(instance, memory, I/O, method, seconds).
+
+Run: ``python benchmarks/sat_search.py [--time-limit 60] [--only fft-8] [--memory 3 4]
+[--baseline /tmp/satbase] [--save candidates]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+INSTANCES = {
+    "attention-2-2": ("attention_dag", (2, 2), {}, range(3, 8)),
+    "attention-2-2-fma": ("attention_dag", (2, 2), {"sum": "fma"}, range(4, 8)),
+    "attention-3-1": ("attention_dag", (3, 1), {}, range(3, 9)),
+    "fft-8": ("fft_dag", (8,), {}, range(3, 7)),
+    "fft-16": ("fft_dag", (16,), {}, range(3, 7)),
+    "matmul-3-3-3": ("matmul_dag", (3, 3, 3), {}, range(3, 7)),
+    "attention-2-1": ("attention_dag", (2, 1), {}, range(4, 7)),
+}
+
+BASELINE_CALL = """
+import json, sys, time
+import redblue.dags as dags
+from redblue.game import compile_graph
+from redblue.search.sat import sat_search
+name, args, kw, M, k, limit = json.loads(sys.argv[1])
+C = compile_graph(getattr(dags, name)(*args, **kw))
+t0 = time.monotonic()
+out = sat_search(C, M, True, k + 1, start=k, time_limit=limit)
+answer = "unknown" if out.stopped else ("sat" if out.moves is not None else "unsat")
+print(json.dumps([answer, round(time.monotonic() - t0, 1)]))
+"""
+
+
+def graph_of(name: str):
+    import redblue.dags as dags
+
+    builder, args, kw, _ = INSTANCES[name]
+    return getattr(dags, builder)(*args, **kw)
+
+
+def baseline_call(tree: str, name: str, M: int, k: int, limit: float) -> str:
+    builder, args, kw, _ = INSTANCES[name]
+    env = dict(os.environ, PYTHONPATH=tree)
+    spec = json.dumps([builder, list(args), kw, M, k, limit])
+    try:
+        run = subprocess.run([sys.executable, "-c", BASELINE_CALL, spec], env=env, text=True,
+                             capture_output=True, timeout=limit + 120)  # fmt: skip
+        answer, secs = json.loads(run.stdout.strip().splitlines()[-1])
+        return f"{answer} {secs} s"
+    except Exception as exc:  # a failed child is a row of the table, not a crash
+        return f"error ({type(exc).__name__})"
+
+
+def row(name: str, M: int, limit: float, baseline: str | None, save: str | None) -> str:
+    from redblue.game import compile_graph, replay
+    from redblue.game.strategy import Strategy
+    from redblue.search import solve
+    from redblue.search.sat import sat_search
+
+    G = graph_of(name)
+    C = compile_graph(G)
+    a = solve(C, M, "no-recompute", time_limit=limit)
+    astar = f"{a.lower}..{a.upper}" if not a.optimal else f"{a.io}"
+    t0 = time.monotonic()
+    hard = a.upper - 1  # the call that proves A*'s strategy optimal
+    s = sat_search(C, M, True, a.upper, time_limit=limit)  # its own proof, from trivial
+    secs = time.monotonic() - t0
+    calls = " ".join(f"{k}:{ans} ({sec:.1f} s, {conf:,})" for k, ans, sec, conf in
+                     s.details["sat_log"]) or "-"  # fmt: skip
+    upper = a.upper if s.upper is None else min(a.upper, s.upper)
+    lower = max(a.lower, s.lower)
+    both = f"{upper}" if lower == upper else f"{lower}..{upper}"
+    base = baseline_call(baseline, name, M, hard, limit) if baseline else "-"
+    if save and lower == upper:
+        from redblue.readwrite.strategy import write_strategy
+
+        moves = a.strategy if s.moves is None or s.upper > a.upper else \
+            Strategy(s.moves.decode(), M, "no-recompute")  # fmt: skip
+        assert replay(G, moves, M, "no-recompute").io == upper
+        closed_by = "astar" if a.optimal else "astar+sat"
+        write_strategy(moves, os.path.join(save, f"{name}-nr-m{M}.txt"))
+        with open(os.path.join(save, "closed.jsonl"), "a") as f:
+            f.write(json.dumps({"instance": name, "variant": "no-recompute", "memory": M,
+                                "io": upper, "method": closed_by,
+                                "seconds": round(a.seconds if a.optimal else a.seconds + secs,
+                                                 1)}) + "\n")  # fmt: skip
+    return (f"| {name} | {M} | {astar} | {a.seconds:.1f} | {calls} | {secs:.1f} | "
+            f"{both} | {base} |")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--time-limit", type=float, default=60.0)
+    p.add_argument("--only", nargs="*", default=None, choices=sorted(INSTANCES))
+    p.add_argument("--memory", nargs="*", type=int, default=None)
+    p.add_argument("--baseline", default=None, help="another checkout's tree (PYTHONPATH)")
+    p.add_argument("--save", default=None, help="directory for certificates of closed optima")
+    args = p.parse_args()
+    print(f"time limit {args.time_limit:g} s per method and row\n")
+    print("| instance | M | A* | A* s | SAT calls k:answer (s, conflicts) | SAT s | "
+          "after both | baseline SAT at upper-1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
+        for M in INSTANCES[name][3]:
+            if args.memory and M not in args.memory:
+                continue
+            print(row(name, M, args.time_limit, args.baseline, args.save), flush=True)
+
+
+if __name__ == "__main__":
+    main()
