@@ -65,9 +65,9 @@ SPECS = [
     *[(f"attention-1-2-{SHORT[v]}-m{M}", "attention", {"n": 1, "d": 2}, v, M, "astar", 30)
       for v in (CL, NR) for M in (3, 4, 6)],
     *[(f"attention-2-1-{SHORT[v]}-m{M}", "attention", {"n": 2, "d": 1}, v, M, "astar", 30)
-      for v in (CL, NR) for M in (4, 6, 8)],
+      for v in (CL, NR) for M in (4, 5, 6, 7, 8)],
     *[(f"attention-2-1-fma-{SHORT[v]}-m{M}", "attention", {"n": 2, "d": 1, "sum": "fma"}, v, M,
-       "astar", 30) for v in (CL, NR) for M in (4, 6)],
+       "astar", 30) for v in (CL, NR) for M in (4, 5, 6)],
     *[(f"attention-2-2-{SHORT[v]}-m{M}", "attention", {"n": 2, "d": 2}, v, M, "astar", 30)
       for v in (CL, NR) for M in (8, 12)],
     *[(f"fft-4-{SHORT[v]}-m{M}", "fft", {"size": 4}, v, M, "astar", 30)
