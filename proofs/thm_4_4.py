@@ -46,10 +46,11 @@ def run(p: Proof) -> None:
         most = max(e.entries for e in eps)
         p.check(f"{label}: every epoch's rank <= 2M = {2 * m}", all(e.ok(m) for e in eps),
                 f"max rank {worst}, max entries/epoch {most}")  # fmt: skip
-    sim = schedules(16, 2, 64, algorithms=("flash2",))["flash2"]
-    eps = epochs(sim.moves, 1, 2)
+    n, dd, m = 16, 2, 64
+    sim = schedules(n, dd, m, algorithms=("flash2",))["flash2"]
+    eps = epochs(sim.moves, 1, dd)
     worst = max(max(e.row_rank, e.col_rank) for e in eps)
-    p.check(f"control: FlashAttention-2 (M = 64) cut as if M = 1: an epoch's rank is {worst} > 2M, rejected",
+    p.check(f"control: FlashAttention-2 (N={n} d={dd} M={m}) cut as if M = 1: an epoch's rank is {worst} > 2M, rejected",
             worst > 2 and not all(e.ok(1) for e in eps))  # fmt: skip
     m = 8  # no valid epoch has rank above its words: the predicate itself, on 2M + 1
     p.check("control (synthetic epochs): rank 2M + 1 with 2M words is rejected, rank 2M accepted",

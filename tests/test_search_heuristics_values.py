@@ -1,11 +1,14 @@
-"""Rules H and H2, the search's admissible bounds, against their definitions and against
-the true cost to go, on every kind of state of a few tiny DAGs.
+"""Rules H, H2 and H3, the search's admissible bounds, against their definitions and
+against the true cost to go, on every kind of state of a few tiny DAGs.
 
 The oracle is Dijkstra's algorithm over the game's configurations from the state
 itself, with unlimited memory (a relaxation: its cost to go is at most the true one at
 any memory, so ``h <= oracle`` is admissibility). In the classic game with unlimited
 memory the cost to go is exactly the outputs still to store plus the cheapest vertex cut
-of rule H2, so H2 must equal it. The tests stay small enough to run under
+of rule H2, so H2 must equal it. Rule H3's tables are rebuilt by a Dijkstra over the
+relaxed part game written from :mod:`redblue.lower.parts` (step 2), and its sum is
+checked against a cost to go with the memory limit. The kernels get a scratch full of
+garbage, as the search's reused one is. The tests stay small enough to run under
 ``NUMBA_DISABLE_JIT=1``, where mutmut mutates the kernels as plain Python
 (benchmarks/mutation_score.py, target ``heuristics``).
 """
@@ -13,6 +16,7 @@ of rule H2, so H2 must equal it. The tests stay small enough to run under
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 
 import networkx as nx
@@ -22,9 +26,20 @@ from helpers import small_dag
 
 from redblue.dags import attention_dag, chain_dag, pyramid_dag
 from redblue.game import compile_graph
-from redblue.search.heuristics import _cut_heuristic, _heuristic, flow_network
+from redblue.search.heuristics import (
+    INF,
+    PART_INF,
+    _cut_heuristic,
+    _heuristic,
+    _max_flow,
+    _part_heuristic,
+    candidate_parts,
+    flow_network,
+    greedy_parts,
+    part_tables,
+)
 from redblue.search.problem import Problem
-from redblue.search.state import NSCRATCH, R_HY, from_words, to_words
+from redblue.search.state import NSCRATCH, R_HM, R_HY, from_words, to_words
 
 
 def _graphs():
@@ -43,17 +58,39 @@ def _bits(x: int) -> list[int]:
     return [v for v in range(x.bit_length()) if x >> v & 1]
 
 
+def _without_isolated(G: nx.DiGraph) -> nx.DiGraph:
+    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
+    return G
+
+
+def _garbage(size: int, fill: int = ~np.uint64(0)) -> np.ndarray:
+    """A scratch as the search hands it over: every bit set by earlier states (or, with
+    ``fill=0``, none)."""
+    return np.full(size, fill, np.uint64)
+
+
+def _state(P: Problem, red: int, blue: int, third: int) -> np.ndarray:
+    nw = P.nwords
+    return np.array([*to_words(red, nw), *to_words(blue, nw), *to_words(third, nw)], np.uint64)
+
+
 # -- the kernels, called in one place (the signature is the search's business) --------
 
 
-def rule_h(P: Problem, red: int, blue: int, third: int) -> tuple[int, int]:
-    """Rule H of the state and the red loadable operands it saw (row ``R_HY``)."""
+def rule_h(P: Problem, red: int, blue: int, third: int) -> tuple[int, int, int]:
+    """Rule H of the state, the must-compute set it found (row ``R_HM``, what rule H3
+    reads) and the red loadable operands it saw (row ``R_HY``)."""
     vm, gm = P.tables()
     nw = P.nwords
-    s = np.array([*to_words(red, nw), *to_words(blue, nw), *to_words(third, nw)], np.uint64)
-    sc = np.zeros(NSCRATCH * nw, np.uint64)
-    h = getattr(_heuristic, "py_func", _heuristic)(s, nw, vm, gm, P.params(), sc)
-    return int(h), from_words(sc[R_HY * nw:(R_HY + 1) * nw])
+    out = set()
+    for fill in (0, ~np.uint64(0)):  # what the scratch held must not matter
+        sc = _garbage(NSCRATCH * nw, fill)
+        h = getattr(_heuristic, "py_func", _heuristic)(_state(P, red, blue, third), nw, vm, gm,
+                                                       P.params(), sc)  # fmt: skip
+        out.add((int(h), from_words(sc[R_HM * nw:(R_HM + 1) * nw]),
+                 from_words(sc[R_HY * nw:(R_HY + 1) * nw])))  # fmt: skip
+    assert len(out) == 1
+    return out.pop()
 
 
 class CutRule:
@@ -67,25 +104,25 @@ class CutRule:
                         np.empty(2 * n + 2, np.int64))  # fmt: skip
         self.memo = (np.zeros((slots, 4 * nw), np.uint64), np.full(slots, -1, np.int64),
                      np.zeros(1, np.int64), np.zeros(4 * nw, np.uint64))  # fmt: skip
+        self.calls = 0
 
     def __call__(self, red: int, blue: int, stash: int) -> int:
         P = self.P
         vm, gm = P.tables()
-        nw = P.nwords
-        s = np.array([*to_words(red, nw), *to_words(blue, nw), *to_words(stash, nw)],
-                     np.uint64)  # fmt: skip
-        return int(_cut_heuristic(s, P.wz, vm, gm, P.params(cut=True), *self.flow,
-                                  *self.scratch, *self.memo,
-                                  np.zeros(NSCRATCH * nw, np.uint64)))  # fmt: skip
+        self.calls += 1  # a scratch of zeros, then one full of garbage, and so on
+        sc = _garbage(NSCRATCH * P.nwords, 0 if self.calls % 2 else ~np.uint64(0))
+        return int(_cut_heuristic(_state(P, red, blue, stash), P.wz, vm, gm,
+                                  P.params(cut=True), *self.flow, *self.scratch, *self.memo,
+                                  sc))  # fmt: skip
 
 
 # -- the definitions, rebuilt from the docstrings ----------------------------------------
 
 
 def h_by_definition(P: Problem, red: int, blue: int, third: int, no_recompute: bool,
-                    stash: bool) -> tuple[int, int]:  # fmt: skip
-    """Outputs without blue + loadable non-red operands of the must-compute set; and
-    the red loadable operands of that set."""
+                    stash: bool) -> tuple[int, int, int]:  # fmt: skip
+    """Outputs without blue + loadable non-red operands of the must-compute set; that
+    set; and the red loadable operands of that set."""
     pending = P.outputs & ~blue
     loadable = blue if no_recompute else blue & P.inputs
     kept = third if stash else 0
@@ -97,7 +134,7 @@ def h_by_definition(P: Problem, red: int, blue: int, third: int, no_recompute: b
             loads |= q & ~red & loadable
             must |= q & ~red & ~blue & ~kept
             seen |= q & red & loadable
-    return pending.bit_count() + loads.bit_count(), seen
+    return pending.bit_count() + loads.bit_count(), must, seen
 
 
 def cut_by_networkx(P: Problem, red: int, blue: int, stash: int) -> int:
@@ -124,10 +161,12 @@ def cut_by_networkx(P: Problem, red: int, blue: int, stash: int) -> int:
     return pending.bit_count() + int(nx.maximum_flow_value(D, "s", "t"))
 
 
-def cost_to_go(P: Problem, red: int, blue: int, third: int, no_recompute: bool) -> float:
-    """The least I/O from the state to blue on every output, memory unlimited: loads
-    (of blue; in the classic game also of the stash, for 2: its store was owed), stores
-    and computes (no-recompute: of vertices never computed, ``third``)."""
+def cost_to_go(P: Problem, red: int, blue: int, third: int, no_recompute: bool,
+               memory: int | None = None) -> float:  # fmt: skip
+    """The least I/O from the state to blue on every output, memory unlimited (or at
+    most ``memory`` red pebbles): loads (of blue; in the classic game also of the stash,
+    for 2: its store was owed), stores and computes (no-recompute: of vertices never
+    computed, ``third``)."""
     start = (red, blue, third)
     dist = {start: 0}
     heap = [(0, start)]
@@ -138,12 +177,17 @@ def cost_to_go(P: Problem, red: int, blue: int, third: int, no_recompute: bool) 
         r, b, t = state
         if P.outputs & ~b == 0:
             return g
+        full = memory is not None and r.bit_count() >= memory
         for v in range(P.n):
             bit = 1 << v
             moves = []
             if r & bit:
                 if not b & bit:
                     moves.append((1, (r, b | bit, t)))
+                if full:  # a deletion can wait until a pebble is needed
+                    moves.append((0, (r & ~bit, b, t)))
+            elif full:
+                continue
             elif b & bit:
                 moves.append((1, (r | bit, b, t)))
             elif not no_recompute and t & bit:
@@ -184,8 +228,8 @@ def test_rule_h_is_its_definition_and_admissible(no_recompute, stash):
         C = compile_graph(G)
         P = Problem(C, C.n, no_recompute, True, stash=stash)
         for red, blue, third in random_states(P, no_recompute, 25, k):
-            h, hy = rule_h(P, red, blue, third)
-            assert (h, hy) == h_by_definition(P, red, blue, third, no_recompute, stash)
+            h, must, hy = rule_h(P, red, blue, third)
+            assert (h, must, hy) == h_by_definition(P, red, blue, third, no_recompute, stash)
             if stash or no_recompute:  # classic without rule S: the third set is empty
                 best = cost_to_go(P, red, blue, third, no_recompute)
                 assert h <= best, (G.edges, red, blue, third)
@@ -215,13 +259,14 @@ def test_rule_h2_is_the_exact_cost_to_go_with_unlimited_memory():
 
 
 @pytest.mark.parametrize("no_recompute", [False, True])
-def test_both_rules_are_their_definitions_on_two_words(no_recompute):
-    # 66 and 70 vertices: bitsets of two words (too many states for the oracle)
-    for k, G in enumerate([pyramid_dag(11), small_dag(5, 70)]):
-        G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
-        C = compile_graph(G)
+def test_both_rules_are_their_definitions_on_two_and_three_words(no_recompute):
+    # bitsets of two and three words (too many states for the oracle); rule H walks the
+    # words below each must-compute vertex's own, which takes three to see
+    graphs = [pyramid_dag(11), small_dag(5, 70), pyramid_dag(16), small_dag(7, 150)]
+    for k, G in enumerate(graphs):
+        C = compile_graph(_without_isolated(G))
         P = Problem(C, C.n, no_recompute, True)
-        assert P.nwords == 2
+        assert P.nwords == 2 + k // 2
         cut = CutRule(P)
         for red, blue, third in random_states(P, no_recompute, 15, 200 + k):
             assert rule_h(P, red, blue, third) == h_by_definition(P, red, blue, third,
@@ -281,3 +326,359 @@ def test_pinned_values_at_the_start(G, values):
         assert rule_h(P, red, blue, stash)[0] == want
         assert CutRule(P)(red, blue, stash) == want
         assert cost_to_go(P, red, blue, stash, False) == want
+
+
+# -- rule H2's memo: keys that tell states apart, cleared when three quarters full -------
+
+
+@pytest.mark.parametrize("G,low", [(small_dag(5, 70), 0), (pyramid_dag(11), 0),
+                                   (pyramid_dag(11), 64), (small_dag(7, 150), 0),
+                                   (small_dag(7, 150), 64)])  # fmt: skip
+def test_rule_h2_memo_tells_neighbouring_states_apart(G, low):
+    # a walk of states one pebble apart over one memo: a key that drops a word of what
+    # the value depends on (pending outputs, region, blue or stash in it) hands a
+    # neighbour's value back; from vertex ``low`` on: changes in the upper words alone
+    C = compile_graph(_without_isolated(G))
+    P = Problem(C, C.n, False, True)
+    cut = CutRule(P, slots=1024)
+    rng = random.Random(P.n + low)
+    outputs = _bits(P.outputs)
+    red, blue, stash = 0, P.inputs, 0
+    for _ in range(120):
+        v = rng.choice(outputs) if rng.random() < 0.3 else rng.randrange(low, P.n)
+        which = rng.randrange(3)
+        red ^= (which == 0) << v
+        blue ^= (which == 1 and not P.inputs >> v & 1) << v
+        stash ^= (which == 2) << v
+        stash &= ~(red | blue | P.outputs)
+        assert cut(red, blue, stash) == cut_by_networkx(P, red, blue, stash)
+
+
+def test_rule_h2_memo_keys_see_each_vertex_of_the_upper_word():
+    # from a few base states, each vertex of the upper word made red, or stashed, alone:
+    # pairs of states whose keys differ in that word only
+    C = compile_graph(pyramid_dag(11))
+    P = Problem(C, C.n, False, True)
+    cut = CutRule(P, slots=4096)
+    rng = random.Random(3)
+    for _ in range(3):
+        red = sum(1 << v for v in range(64) if rng.random() < 0.3)
+        stash = sum(1 << v for v in range(64, P.n) if rng.random() < 0.3) & ~P.outputs
+        for x in range(64, P.n):
+            bit = 1 << x
+            for st in ((red, P.inputs, stash & ~bit), (red | bit, P.inputs, stash & ~bit),
+                       (red, P.inputs, (stash | bit) & ~P.outputs)):  # fmt: skip
+                assert cut(*st) == cut_by_networkx(P, *st)
+
+
+def test_rule_h2_memo_is_cleared_when_three_quarters_full():
+    # 8 slots: the table takes 6 distinct keys, and the 7th starts it over
+    C = compile_graph(pyramid_dag(3))
+    P = Problem(C, C.n, False, True)
+    cut = CutRule(P, slots=8)
+    held: set = set()
+    cleared = 0
+    for st in random_states(P, False, 60, 9):
+        assert cut(*st) == cut_by_networkx(P, *st)
+        key = _key(P, *st)
+        if key and key not in held:
+            if 4 * (len(held) + 1) > 3 * 8:
+                held.clear()
+                cleared += 1
+            held.add(key)
+        assert cut.memo[2][0] == len(held)
+    assert cleared >= 3
+
+
+def test_a_state_on_the_word_boundary():
+    # 63 vertices: the vertex after the last one is bit 0 of the next word, in another
+    # row of the scratch
+    C = compile_graph(chain_dag(63))
+    P = Problem(C, C.n, False, True)
+    cut = CutRule(P)
+    for red, blue, stash in random_states(P, False, 10, 4):
+        assert cut(red, blue, stash) == cut_by_networkx(P, red, blue, stash)
+
+
+# -- Dinic's maximum flow against networkx ------------------------------------------------
+
+
+def max_flow(nodes: int, arcs: list[tuple[int, int, int]], src: int, snk: int) -> int:
+    """:func:`_max_flow` on the network of ``arcs`` ``(a, b, capacity)``, in the arc-pair
+    layout of :func:`flow_network`, from a scratch full of garbage."""
+    head, cap, adj = [], [], [[] for _ in range(nodes)]
+    for a, b, c in arcs:
+        adj[a].append(len(head))
+        head.append(b)
+        cap.append(c)
+        adj[b].append(len(head))
+        head.append(a)
+        cap.append(0)
+    ptr = np.zeros(nodes + 1, np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in adj])
+    flat = np.array([e for x in adj for e in x], np.int64)
+    scratch = np.full((3, nodes), 12345, np.int64)
+    queue = np.full(nodes, 12345, np.int64)
+    return int(getattr(_max_flow, "py_func", _max_flow)(
+        np.array(head, np.int64), ptr, flat, np.array(cap, np.int64), scratch, queue, src,
+        snk))  # fmt: skip
+
+
+def test_max_flow_is_the_maximum_flow():
+    # random networks with parallel and opposite arcs: flows that must be pushed back
+    # between any two nodes (not only the last, as in the search's networks)
+    rng = random.Random(7)
+    values = set()
+    for _ in range(300):
+        nodes = rng.randint(2, 10)
+        arcs = [(a, b, rng.randint(1, 5)) for a, b in
+                (rng.sample(range(nodes), 2) for _ in range(rng.randint(1, 4 * nodes)))]
+        D = nx.DiGraph()
+        D.add_nodes_from(range(nodes))
+        for a, b, c in arcs:
+            D.add_edge(a, b, capacity=D.edges[a, b]["capacity"] + c if D.has_edge(a, b) else c)
+        src, snk = rng.sample(range(nodes), 2)
+        want = int(nx.maximum_flow_value(D, src, snk))
+        assert max_flow(nodes, arcs, src, snk) == want, (arcs, src, snk)
+        values.add(want)
+    assert len(values) >= 8
+
+
+def test_max_flow_stops_at_inf():
+    # no finite cut: the search stops once the flow reaches INF (a path pushed before
+    # it may leave a little more)
+    assert max_flow(4, [(0, 1, INF), (1, 3, INF), (0, 2, INF), (2, 3, INF)], 0, 3) == INF
+    assert INF <= max_flow(4, [(0, 1, INF), (1, 3, 1), (0, 2, INF), (2, 3, INF)], 0, 3) < 2 * INF
+
+
+# -- rule H3: tables, part sum and partitions against the relaxed part game -----------------
+
+
+def part_game(G: Problem, part: list[int], memory: int) -> dict[tuple[int, int, int], int]:
+    """The relaxed part game's optimum from every state ``(red, blue non-inputs, events
+    left)`` (bitsets of vertex ids) that can finish, by the rules of
+    :mod:`redblue.lower.parts` (step 2), found by Dijkstra from the goals backwards."""
+    inside = sum(1 << v for v in part)
+    nonin = [v for v in part if not G.inputs >> v & 1]
+    events = sorted({w for w in range(G.n) for u in part
+                     if G.pred_mask[w] >> u & 1 and not inside >> w & 1})  # fmt: skip
+    ext = {v: (G.pred_mask[v] & ~inside).bit_count() for v in part + events}
+    outb = sum(1 << v for v in nonin if G.outputs >> v & 1)
+
+    def subsets(vs):
+        return [sum(1 << v for v, keep in zip(vs, bits, strict=True) if keep)
+                for bits in itertools.product((0, 1), repeat=len(vs))]  # fmt: skip
+
+    back: dict = {}
+    states = [(r, b, d) for r in subsets(part) for b in subsets(nonin) for d in subsets(events)]
+    for r, b, d in states:
+        nr = r.bit_count()
+        moves = []
+        for v in part:
+            if r >> v & 1:
+                moves.append((0, (r & ~(1 << v), b, d)))  # delete
+                if v in nonin and not b >> v & 1:
+                    moves.append((1, (r, b | 1 << v, d)))  # store
+                continue
+            if (v not in nonin or b >> v & 1) and nr < memory:
+                moves.append((1, (r | 1 << v, b, d)))  # load
+            if (v in nonin and G.pred_mask[v] & inside & ~r == 0
+                    and nr <= memory - 1 - ext[v]):  # fmt: skip
+                moves.append((0, (r | 1 << v, b, d)))  # compute
+        for w in events:
+            if d >> w & 1 and G.pred_mask[w] & inside & ~r == 0 and nr <= memory - 1 - ext[w]:
+                moves.append((0, (r, b, d & ~(1 << w))))  # event
+        for c, nxt in moves:
+            back.setdefault(nxt, []).append((c, (r, b, d)))
+    dist = {st: 0 for st in states if st[2] == 0 and st[1] & outb == outb}
+    heap = [(0, st) for st in dist]
+    while heap:
+        g, st = heapq.heappop(heap)
+        if dist[st] < g:
+            continue
+        for c, prev in back.get(st, ()):
+            if g + c < dist.get(prev, 1 << 30):
+                dist[prev] = g + c
+                heapq.heappush(heap, (g + c, prev))
+    return dist
+
+
+def _parts_ok(n: int, preds: list[list[int]], is_input, parts: list[list[int]], bits: int):
+    """``parts`` is what :func:`greedy_parts` promises: a partition into sorted parts,
+    each grown from the lowest vertex left, connected, with a table of at most ``bits``
+    bits, and no neighbour left that would still fit."""
+    succs: list[list[int]] = [[] for _ in range(n)]
+    for v in range(n):
+        for u in preds[v]:
+            succs[u].append(v)
+
+    def size(part: set) -> int:
+        out = {w for v in part for w in succs[v]} - part
+        return len(part) + sum(not is_input[v] for v in part) + len(out)
+
+    assert sorted(v for p in parts for v in p) == list(range(n))
+    left = set(range(n))
+    for p in parts:
+        assert p == sorted(p) and p[0] == min(left)
+        assert nx.is_connected(nx.Graph([(u, v) for v in p for u in preds[v] if u in p]
+                                        + [(v, v) for v in p]))  # fmt: skip
+        left -= set(p)
+        assert size(set(p)) <= bits or len(p) == 1
+        for w in {x for v in p for x in preds[v] + succs[v]} & left:
+            assert size(set(p) | {w}) > bits
+
+
+def greedy_by_definition(n: int, preds: list[list[int]], is_input, bits: int):
+    """Parts grown from the lowest vertex left, each time by the neighbour left with the
+    most edges into the part whose table still fits ``bits`` (lowest id on ties)."""
+    edges = {(u, v) for v in range(n) for u in preds[v]}
+    left, parts = set(range(n)), []
+    while left:
+        part = {min(left)}
+        while True:
+            into = {w: sum((u, w) in edges or (w, u) in edges for u in part)
+                    for w in left - part}  # fmt: skip
+            fits = [w for w in into if into[w] and _size(n, edges, is_input, part | {w}) <= bits]
+            if not fits:
+                break
+            part.add(min(fits, key=lambda w: (-into[w], w)))
+        left -= part
+        parts.append(sorted(part))
+    return parts
+
+
+def _size(n: int, edges: set, is_input, part: set) -> int:
+    """Bits of a part's table: red, non-input blue, events."""
+    events = {w for u, w in edges if u in part and w not in part}
+    return len(part) + sum(not is_input[v] for v in part) + len(events)
+
+
+def _problem(G: nx.DiGraph, memory: int) -> Problem:
+    C = compile_graph(G)
+    return Problem(C, memory, False, True)
+
+
+H3_GRAPHS = [pyramid_dag(3), attention_dag(1, 1), *GRAPHS[3:]]
+
+
+@pytest.mark.parametrize("bits", [6, 8])
+def test_partitions_are_greedy_partitions(bits):
+    for G in H3_GRAPHS:
+        P = _problem(G, 3)
+        parts = greedy_parts(P.n, P.preds, P.graph.is_input, bits)
+        _parts_ok(P.n, P.preds, P.graph.is_input, parts, bits)
+        assert parts == greedy_by_definition(P.n, P.preds, P.graph.is_input, bits)
+    # candidates: greedy from the sources and, on the reversed graph, from the sinks
+    for G in H3_GRAPHS:
+        P = _problem(G, 3)
+        n, is_input = P.n, P.graph.is_input
+        rev: list[list[int]] = [[] for _ in range(n)]
+        for v in range(n):
+            for u in P.preds[v]:
+                rev[n - 1 - u].append(n - 1 - v)
+        found = candidate_parts(n, P.preds, is_input, (bits, bits + 1))
+        assert len(found) == 4
+        for k, b in enumerate((bits, bits + 1)):
+            assert found[2 * k] == greedy_parts(n, P.preds, is_input, b)
+            back = [sorted(n - 1 - v for v in p) for p in found[2 * k + 1]]
+            _parts_ok(n, rev, [False] * n, back, b)
+            assert back == greedy_by_definition(n, rev, [False] * n, b)
+    P = _problem(GRAPHS[4], 3)
+    assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 6  # at 10, 12, 14 bits
+
+
+@pytest.mark.parametrize("memory", [2, 3, 4])
+def test_part_tables_are_the_relaxed_part_games(memory):
+    entries = finite = 0
+    for G in H3_GRAPHS:
+        P = _problem(G, memory)
+        n, is_input = P.n, P.graph.is_input
+        parts = [list(range(n))] + greedy_parts(n, P.preds, is_input, 8)  # the first too big
+        calls = []
+        pm, pv, pt = part_tables(n, P.preds, is_input, P.graph.is_output, memory, parts, 8,
+                                 check=lambda c=calls: c.append(1))  # fmt: skip
+        kept = [p for p in parts if len(part_game_shape(P, p)) <= 8]
+        assert len(calls) == len(kept) == len(pm) < len(parts)
+        assert pt.dtype == np.int8 and len(pt) == sum(1 << int(k + kb + e)
+                                                      for k, kb, e, _, _ in pm)  # fmt: skip
+        for (k, kb, e, off, at), part in zip(pm.tolist(), kept, strict=True):
+            vs = pv[at:at + k + kb + e].tolist()
+            shape = part_game_shape(P, part)
+            assert vs == shape
+            want = part_game(P, part, memory)
+            for idx in range(1 << (k + kb + e)):
+                st = tuple(sum(1 << v for j, v in enumerate(vs[lo:hi]) if idx >> (lo + j) & 1)
+                           for lo, hi in ((0, k), (k, k + kb), (k + kb, k + kb + e)))
+                assert pt[off + idx] == want.get(st, PART_INF), (part, st)
+                entries += 1
+                finite += st in want
+    assert finite > 500 and (entries > finite or memory > 2)  # M = 2: some cannot finish
+
+
+def part_game_shape(P: Problem, part: list[int]) -> list[int]:
+    """A part's vertices, its non-inputs and its events (outside vertices with a
+    predecessor inside), one list after the other as the tables list them."""
+    return part + part_nonin(P, part) + part_events(P, part)
+
+
+def part_nonin(P: Problem, part: list[int]) -> list[int]:
+    return [v for v in part if not P.inputs >> v & 1]
+
+
+def part_events(P: Problem, part: list[int]) -> list[int]:
+    return sorted({w for w in range(P.n) for u in part
+                   if P.pred_mask[w] >> u & 1 and w not in part})  # fmt: skip
+
+
+def test_part_tables_keep_the_parts_that_fit():
+    P = _problem(pyramid_dag(2), 3)
+    args = (P.n, P.preds, P.graph.is_input, P.graph.is_output, 3)
+    pm, pv, pt = part_tables(*args, [[*range(6)]], bits=8)
+    assert pm.shape == (0, 5) and len(pv) == 0 and pt.tolist() == [0]
+    assert (pm.dtype, pv.dtype, pt.dtype) == (np.int64, np.int64, np.int8)  # what numba takes
+    for bits in (8, 14):  # the default parts: greedy at the same number of bits
+        default = part_tables(*args, bits=bits)
+        again = part_tables(*args, greedy_parts(P.n, P.preds, P.graph.is_input, bits), bits)
+        assert all((a == b).all() for a, b in zip(default, again, strict=True))
+    # a part is left out when its events push it over, not only its own vertices
+    P = _problem(GRAPHS[4], 3)
+    args = (P.n, P.preds, P.graph.is_input, P.graph.is_output, 3)
+    parts = greedy_parts(P.n, P.preds, P.graph.is_input, 8)
+    for bits in (4, 7):
+        shapes = [(len(p), len(part_nonin(P, p)), len(part_events(P, p))) for p in parts]
+        assert any(k + kb <= bits < k + kb + e for k, kb, e in shapes)
+        pm = part_tables(*args, parts, bits)[0]
+        assert pm[:, :3].tolist() == [list(s) for s in shapes if sum(s) <= bits]
+
+
+@pytest.mark.parametrize("memory", [2, 3])
+def test_part_sum_is_its_definition_and_admissible(memory):
+    values, checked = set(), 0
+    for k, G in enumerate(H3_GRAPHS):
+        P = _problem(G, memory)
+        n, is_input = P.n, P.graph.is_input
+        parts = greedy_parts(n, P.preds, is_input, 8)
+        tables = part_tables(n, P.preds, is_input, P.graph.is_output, memory, parts, 8)
+        games = [(p, part_game(P, p, memory)) for p in parts
+                 if len(part_game_shape(P, p)) <= 8]  # fmt: skip
+        vm, gm = P.tables()
+        for red, blue, stash in random_states(P, False, 30, 300 + k):
+            if red.bit_count() > memory:
+                continue
+            sc = _garbage(NSCRATCH * P.nwords)
+            got = int(getattr(_part_heuristic, "py_func", _part_heuristic)(
+                _state(P, red, blue, stash), P.wz, vm, gm, P.params(), sc, *tables))
+            must = h_by_definition(P, red, blue, stash, False, True)[1]
+            assert from_words(sc[R_HM * P.nwords:(R_HM + 1) * P.nwords]) == must
+            want = 0
+            for part, game in games:
+                inside = sum(1 << v for v in part)
+                events = sum(1 << w for w in part_events(P, part))
+                nonin = sum(1 << v for v in part_nonin(P, part))
+                st = (red & inside, (blue | stash) & nonin, must & events)
+                want += game.get(st, 0)  # a state the game cannot finish counts 0
+            assert got == want
+            assert got <= cost_to_go(P, red, blue, stash, False, memory)
+            values.add(got)
+            checked += 1
+    assert checked >= 60 and len(values) >= 4
