@@ -6,7 +6,7 @@ under another name) and its ``run`` is called on a fresh :class:`Proof`. Three k
 test:
 
 * the record: every step's kind, text, verdict and detail (the counts, slacks and minimum
-  ratios the script reports) equal the pinned record in tests/data/proof_steps.json;
+  ratios the script reports) equal the pinned record in tests/pinned/proof_steps.json;
   ``python tests/test_proofs_scripts.py STEM...`` rewrites a script's entry after a
   deliberate change (read the diff: it is the script's output);
 * planted errors: a library function the script relies on is made wrong by one (a rank,
@@ -35,7 +35,7 @@ import pytest
 from redblue.bounds.proof import Proof
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "tests" / "data" / "proof_steps.json"
+RECORDS = ROOT / "tests" / "pinned" / "proof_steps.json"
 #: the scripts measured here (run in about a second each, caches warm)
 PINNED = (
     "lemma_3_4",
