@@ -77,6 +77,22 @@ def test_flipped_regime_is_caught():
     assert good.ok
 
 
+def test_an_asymptotic_step_records_what_it_compared():
+    # a smaller lower-order term (2/N^2 for 2 N^2) keeps the verdict: only the recorded
+    # expressions tell the two steps apart
+    p = Proof("p", "p", "lower-order terms")
+    for tail in (2 * N**2, 2 / N**2):
+        p.asymptotic("main + tail = O(main)", N**2 * d / sympy.sqrt(M) + tail,
+                     N**2 * d / sympy.sqrt(M), "O", ["M <= d**2", "d <= N"])  # fmt: skip
+    assert p.ok
+    assert [s.detail for s in p.steps] == [
+        "Theta: f = 2*N**2 + N**2*d/sqrt(M), g = N**2*d/sqrt(M)",
+        "Theta: f = 2/N**2 + N**2*d/sqrt(M), g = N**2*d/sqrt(M)",
+    ]
+    p.asymptotic("N^2 = O(N d)", "N**2", "N*d", "O", ["d <= N"])
+    assert p.steps[-1].detail.startswith("Omega: f = N**2, g = N*d; witness {")
+
+
 def test_undecided_nonnegativity_counts_as_failure():
     x = sympy.Symbol("x", real=True)
     p = Proof("wrong", "wrong", "x - 1 >= 0 is not always true")

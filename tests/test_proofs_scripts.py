@@ -31,6 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sympy
 
 from redblue.bounds.proof import Proof
 
@@ -630,6 +631,17 @@ def test_thm_4_17_the_control_fails_where_the_claim_holds(monkeypatch):
         monkeypatch, mod, "compare", lambda c, f, g, regime: SimpleNamespace(O=True, witness=None)
     )
     assert failed(run("thm_4_17")) == ["regime flipped (M >= d^2): the reduction's N^2 dominates"]
+
+
+def test_thm_4_17_the_control_compares_the_reductions_n_squared(monkeypatch):
+    # its verdict (not O) and witness are the same for any smaller term, e.g. 2N: the
+    # control is only a control if it compares the N^2 the reduction adds
+    mod = script("thm_4_17")
+    N, d, M = mod.N, mod.d, mod.M
+    seen = []
+    plant(monkeypatch, mod, "compare", lambda c, *args: seen.append(args) or c)
+    assert run("thm_4_17").ok
+    assert seen == [(N**2, N**2 * d / sympy.sqrt(M), ["M >= d**2"])]
 
 
 # ------------------------------------------------------------------------------ Theorem 3.1

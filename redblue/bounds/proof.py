@@ -130,10 +130,15 @@ class Proof:
     def asymptotic(
         self, text: str, f: Any, g: Any, relation: str, assumptions: Iterable[str] = ()
     ) -> bool:
-        """``f = relation(g)`` (``"O"``, ``"Omega"`` or ``"Theta"``) under the assumptions."""
+        """``f = relation(g)`` (``"O"``, ``"Omega"`` or ``"Theta"``) under the assumptions.
+
+        The detail names the relation found and the two expressions compared, as sympy
+        prints them: a verdict alone cannot tell which f and g were compared.
+        """
         c = compare(f, g, list(assumptions))
         ok = getattr(c, relation)
-        detail = f"{c.relation()}"
+        fs, gs = as_sympy(f, relation=False), as_sympy(g, relation=False)
+        detail = f"{c.relation()}: f = {fs}, g = {gs}"
         if c.empty_region:  # true, but only vacuously: say so in the record
             detail += f"; {c.note()}"
         if not ok:
