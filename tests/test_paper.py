@@ -119,7 +119,7 @@ def tiny_check(monkeypatch):
     def use(d=32):
         monkeypatch.setattr(paper_run, "paper_grid", lambda quick, time_limit=None: small_grid(d))
         monkeypatch.setattr(paper_run, "proof_verdicts", lambda: [])
-        monkeypatch.setattr(paper_run, "_compile_search_core", lambda: None)
+        monkeypatch.setattr(paper_run, "prepare_search_core", lambda: None)
     return use
 
 

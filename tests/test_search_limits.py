@@ -449,3 +449,36 @@ def test_cgroup_limit_stops_with_bounds():
     assert out["stopped"] == "memory limit" and out["replays"]
     assert out["why"].startswith("cgroup memory.limit_in_bytes")
     assert failures == 0  # the cgroup never had to refuse memory
+
+
+def test_prepare_search_core_loads_every_kernel_a_short_search_needs():
+    # in a fresh process: after it, no kernel of the A* core or of rule H3 is left to load
+    # under a short limit (where loading would count against the limit and stop the search)
+    code = textwrap.dedent("""
+        import json
+        import redblue.search.core as core, redblue.search.heuristics as h
+        import redblue.search.problem as p
+        from redblue.search import prepare_search_core
+        prepare_search_core()
+        print(json.dumps(sorted(m.__name__ + "." + f.__name__ for m in (core, h, p)
+                     for f in (getattr(m, k) for k in dir(m))
+                     if hasattr(f, "overloads") and f.__module__ == m.__name__
+                     and f.signatures)))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, check=True).stdout  # fmt: skip
+    loaded = set(json.loads(out))
+    assert {"redblue.search.core._search", "redblue.search.heuristics._fill_part_table",
+            "redblue.search.heuristics._part_heuristic"} <= loaded, loaded
+
+
+def test_exact_loads_the_kernels_before_its_limit_starts(monkeypatch):
+    from redblue.analysis import instances
+
+    calls = []
+    monkeypatch.setattr(instances, "prepare_search_core", lambda: calls.append("prepare"))
+    real = instances.solve
+    monkeypatch.setattr(instances, "solve",
+                        lambda *a, **k: calls.append(("solve", k["time_limit"])) or real(*a, **k))
+    assert instances.exact(attention_dag(1, 1), 3, time_limit=5.0).optimal
+    assert calls == ["prepare", ("solve", 5.0)]

@@ -14,13 +14,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from redblue.dags import attention_dag
 from redblue.paper.grid import paper_grid
 from redblue.paper.measure import lemma_3_3_counts, measure_attention
 from redblue.paper.proofs import proof_verdicts
 from redblue.paper.report import provenance, write_report
 from redblue.paper.verdicts import Verdict, check_rows
 from redblue.progress import phase
+from redblue.search import prepare_search_core
 from redblue.sweep import read_rows, run_sweep, task_key
 
 __all__ = ["paper_check"]
@@ -31,16 +31,6 @@ SWEEPS = (
     ("counted", "schedules counted by block counters"),
     ("exact", "exact searches"),
 )
-
-
-def _compile_search_core() -> None:
-    """Compile the numba core of the exact search once, here, before the proof scripts and
-    the exact sweep need it; numba caches it on disk, so the worker processes load it
-    instead of compiling it each (or, under a short time limit, reporting only the
-    bounds of the seeds)."""
-    from redblue.search import solve
-
-    solve(attention_dag(1, 1), 3, core="compiled")
 
 
 def paper_check(
@@ -103,7 +93,9 @@ def paper_check(
     out.mkdir(parents=True, exist_ok=True)
     verdicts: list[Verdict] = []
     if proofs or grid.exact:
-        _compile_search_core()  # its compile is a phase of its own (search/core.py)
+        # compiled once here, a phase of its own; numba's cache on disk then serves the
+        # worker processes, which load it instead of compiling it each
+        prepare_search_core()
     if proofs:  # each script a phase of its own (redblue.bounds.proof.run_script)
         verdicts += proof_verdicts()
     sets: dict[str, list[dict[str, Any]]] = {}
