@@ -310,6 +310,18 @@ def test_numpy_simplification_matches_its_definition():
                     assert cover[i, index[b]] == any(forms.leq(a, b) for a in fi)
 
 
+def _simplex_and_oracle(c, A, b) -> list:
+    """``simplex_max`` and the Fraction-tableau oracle on one program: each one's answer,
+    or the text of the ValueError it raised."""
+    outs = []
+    for solve in (simplex_max, _fraction_simplex):
+        try:
+            outs.append(solve(c, A, b))
+        except ValueError as exc:
+            outs.append(str(exc))
+    return outs
+
+
 def _fraction_simplex(c, A, b):
     """The textbook full tableau with Fractions and Bland's rule: the oracle."""
     m, n = len(A), len(c)
@@ -341,12 +353,7 @@ def test_integer_pivoting_simplex_matches_the_fraction_tableau():
         A = [[F(rng.randint(-3, 4), rng.randint(1, 3)) for _ in range(n)] for _ in range(m)]
         b = [F(rng.randint(0, 5), rng.randint(1, 4)) for _ in range(m)]
         c = [F(rng.randint(-2, 3), rng.randint(1, 5)) for _ in range(n)]
-        outs = []
-        for solve in (simplex_max, _fraction_simplex):
-            try:
-                outs.append(solve(c, A, b))
-            except ValueError as exc:
-                outs.append(str(exc))
+        outs = _simplex_and_oracle(c, A, b)
         assert outs[0] == outs[1]
 
 
@@ -370,12 +377,7 @@ def test_degenerate_programs_follow_blands_rule():
     cases.append(([F(2), F(1), F(3), F(3)], [[F(x) for x in row] for row in A],
                   [F(2), F(2), F(0), F(2), F(0)]))  # fmt: skip
     for c, A, b in cases:
-        outs = []
-        for solve in (simplex_max, _fraction_simplex):
-            try:
-                outs.append(solve(c, A, b))
-            except ValueError as exc:
-                outs.append(str(exc))
+        outs = _simplex_and_oracle(c, A, b)
         assert outs[0] == outs[1], (c, A, b)
 
 
