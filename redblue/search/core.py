@@ -56,7 +56,7 @@ from redblue.search.heuristics import (
     flow_network,
     part_tables,
 )
-from redblue.search.limits import Limits, Stopped, load_within
+from redblue.search.limits import Limits, Stopped, call_within, load_within
 from redblue.search.problem import Problem
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
@@ -1081,9 +1081,8 @@ def _part_tables(problem, lim, start, h0):
         for parts in candidate_parts(problem.n, problem.preds, g.is_input):
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
                             parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
-            args = (start, problem.wz, vm, gm, problem.params(), sc, *t)
-            load_within(_part_heuristic, args, lim)
-            h3 = _part_heuristic(*args)
+            h3 = call_within(_part_heuristic,
+                             (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
             if h3 > best:
                 best, chosen = h3, t
         got[key] = chosen

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from redblue.search.limits import load_within
+from redblue.search.limits import call_within
 from redblue.search.state import (
     _U0,
     _U1,
@@ -531,9 +531,8 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
         ev_cap = np.array([memory - 1 - sum(u not in inside for u in preds[w])
                            for w in events], np.int64)  # fmt: skip
         tab = np.empty(1 << (k + kb + e), np.int8)
-        args = (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab)
-        load_within(_fill_part_table, args, limits)
-        _fill_part_table(*args)
+        call_within(_fill_part_table,
+                    (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab), limits)
         meta.append((k, kb, e, off, len(verts)))
         verts.extend(part + nonin + events)
         tabs.append(tab)

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "MEMORY_SHARE",
@@ -38,6 +39,7 @@ __all__ = [
     "MemoryGuard",
     "MemorySource",
     "Stopped",
+    "call_within",
     "cgroup_sources",
     "load_within",
     "memory_sources",
@@ -226,6 +228,18 @@ def load_within(fn, args: tuple, limits: Limits | None) -> None:
     while loader.is_alive():
         loader.join(0.01)
         limits.check()
+
+
+def call_within(fn, args: tuple, limits: Limits | None) -> Any:
+    """``fn(*args)``, once :func:`load_within` has loaded ``fn`` within ``limits``.
+
+    Examples
+    --------
+    >>> call_within(max, (1, 2), Limits(1.0))   # plain Python: nothing to load
+    2
+    """
+    load_within(fn, args, limits)
+    return fn(*args)
 
 
 def _address_space_limited() -> bool:

@@ -12,7 +12,7 @@ from numba import njit
 from redblue.game.compiled import CompiledGraph
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE
 from redblue.search.heuristics import _heuristic
-from redblue.search.limits import load_within
+from redblue.search.limits import call_within
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
     ALL,
@@ -142,9 +142,8 @@ class Problem:
         s = np.zeros(3 * nw, np.uint64)
         s[nw:2 * nw] = to_words(self.inputs, nw)
         # (the words as an array: one compiled helper for every word count)
-        args = (s, np.zeros(nw, np.uint64), vm, gm, self.params())
-        load_within(_start_state, args, limits)
-        h = _start_state(*args)
+        h = call_within(_start_state, (s, np.zeros(nw, np.uint64), vm, gm, self.params()),
+                        limits)
         return s, int(h)
 
     def start_bound(self) -> int:
