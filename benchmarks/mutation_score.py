@@ -105,7 +105,7 @@ TESTS.update(heuristics=["tests/test_search_heuristics_values.py"], analysis=[
     for m in ("bound_grid", "extremal", "fields", "formulas", "normalize", "partition")])
 
 TESTS["proofs"] = [f"tests/test_proofs_{m}.py" for m in (
-    "scripts", "survivors", "part_lemmas", "partitions_and_optima")]
+    "part_lemmas", "partitions_and_optima", "scripts", "survivors")]
 
 #: The files of a target's mutants: a run of such targets alone, in a copy, mutates only
 #: these (mutmut otherwise generates the mutants of every file of ``only_mutate``, minutes
