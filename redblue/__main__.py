@@ -5,11 +5,13 @@ Importing :mod:`redblue.cli` loads numpy, networkx, sympy and numba, a second or
 the interrupted import. :func:`main` imports the command line only once it can catch
 that, so an interrupt at any moment after Python has started is one line and exit code
 130, as during a command (:func:`redblue.cli.main`). This module itself imports only the
-standard library (``import redblue`` loads nothing heavy either).
+standard library and :mod:`redblue.errors` (``import redblue`` loads nothing heavy either).
 """
 
 import sys
 from collections.abc import Sequence
+
+from redblue.errors import EXIT_INTERRUPTED, INTERRUPTED  # light: the standard library only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,8 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run(argv)
     except KeyboardInterrupt:
-        print("redblue: interrupted", file=sys.stderr)
-        return 130  # as redblue.cli.main: 128 + SIGINT, the shells' convention
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED  # as redblue.cli.main
 
 
 if __name__ == "__main__":

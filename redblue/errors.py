@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The command's exit codes: success; a refuted claim, an illegal move, a failed proof or
+#: a run stopped by its limit; bad input; Ctrl-C (128 + SIGINT, the shells' convention).
+EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: The one line a Ctrl-C prints, whenever it comes.
+INTERRUPTED = "redblue: interrupted"
+
 
 class RedBlueError(Exception):
     """Base class of every error redblue raises on purpose."""

@@ -38,7 +38,7 @@ from redblue.cli import (
     view,
 )
 from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser, examples, verbosity_of
-from redblue.errors import IllegalMoveError, RedBlueError
+from redblue.errors import EXIT_INTERRUPTED, INTERRUPTED, IllegalMoveError, RedBlueError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"redblue: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("redblue: interrupted", file=sys.stderr)
-        return 130
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         progress.set_verbosity(before)  # the library stays silent after an in-process run

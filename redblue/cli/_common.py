@@ -20,6 +20,9 @@ from typing import Any, NoReturn, TextIO
 
 from redblue import __version__, progress
 from redblue.checks import check_time_limit, parse_whole
+from redblue.errors import EXIT_BAD_INPUT as EXIT_BAD_INPUT  # the commands' exit codes
+from redblue.errors import EXIT_INVALID as EXIT_INVALID
+from redblue.errors import EXIT_OK as EXIT_OK
 from redblue.errors import InvalidInputError
 from redblue.game import VARIANTS
 from redblue.readwrite import (
@@ -30,8 +33,6 @@ from redblue.readwrite import (
     write_graph,
     write_strategy,
 )
-
-EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 
 #: The verbosity of a command run without ``-q`` or ``-v``.
 DEFAULT_VERBOSITY = 1

@@ -29,12 +29,11 @@ from redblue.cli._common import (
     seconds,
     summary_stream,
 )
+from redblue.errors import EXIT_INTERRUPTED
 from redblue.game import VARIANTS
 from redblue.lower import solve_certified
 from redblue.search import METHODS
 
-#: exit status after Ctrl-C (128 + SIGINT), as shells report it
-EXIT_INTERRUPTED = 130
 #: seconds a method gets without --time-limit: the ILP's solver may run for hours on a
 #: DAG the A* search closes in seconds, so it stops with proven bounds instead
 DEFAULT_SECONDS = {"ilp": 300.0}

@@ -9,13 +9,10 @@ from typing import Any
 
 from redblue.checks import parse_whole
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples, positive, seconds
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_INTERRUPTED, InvalidInputError
 from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
 from redblue.strategies import ALGORITHMS
 from redblue.sweep import SCHEDULER_TIMEOUT, run_sweep
-
-#: The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
 
 
 def _int_list(text: str) -> list[int]:
