@@ -207,6 +207,46 @@ def test_prove_exits_non_zero_whatever_a_script_exits_with(tmp_path, names):
     assert done.stdout.splitlines()[-1] == f"{int('e_passes' in names)}/2 proofs pass"
 
 
+# ends the process that runs it, with 0, and no SystemExit to catch: only a child process
+# of its own keeps it from ending ``prove`` (run in a subprocess here: in the test's own
+# process, a regression would end pytest with exit code 0)
+_ENDS_PROCESS = {
+    "f_os_exit_in_run": "import os\ndef run(p):\n    p.check('fine', True)\n    os._exit(0)\n",
+    "g_os_exit_at_import": "import os\nos._exit(0)\ndef run(p):\n    p.check('fine', True)\n",
+}
+
+
+@pytest.mark.parametrize("ender", sorted(_ENDS_PROCESS))
+def test_prove_survives_a_script_that_ends_the_process(tmp_path, ender):
+    _write_scripts(tmp_path, ["d_fails", "e_passes"])
+    text = _HEADER.format(title=ender) + _ENDS_PROCESS[ender] + _MAIN
+    (tmp_path / f"{ender}.py").write_text(text)
+    done = subprocess.run([sys.executable, "-m", "redblue", "prove", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    verdicts = [line.split()[:2] for line in lines if line[:4] in ("PASS", "FAIL")]
+    # the scripts after the one that ended its process still run, in order
+    assert verdicts == [["FAIL", "d_fails"], ["PASS", "e_passes"], ["FAIL", ender]]
+    assert "ended the process that ran it (exit code 0)" in done.stdout
+    assert done.stdout.splitlines()[-1] == "1/3 proofs pass"
+
+
+def test_prove_runs_the_scripts_after_one_that_ends_the_process(tmp_path):
+    _write_scripts(tmp_path, ["e_passes"])
+    text = _HEADER.format(title="a_ends") + _ENDS_PROCESS["f_os_exit_in_run"] + _MAIN
+    (tmp_path / "a_ends.py").write_text(text)  # sorted first: e_passes runs in a new child
+    done = subprocess.run([sys.executable, "-m", "redblue", "prove", "--dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-3:] == [
+        "FAIL a_ends         a_ends:  (0.0 s); error: the script ended the process that "
+        "ran it (exit code 0) before its steps ended",
+        "PASS e_passes       e_passes: 1 instance (0.0 s)",
+        "1/2 proofs pass",
+    ]
+
+
 def test_a_script_exiting_in_run_fails_when_run_alone(tmp_path):
     _write_scripts(tmp_path, ["b_exit_in_run"])
     done = subprocess.run([sys.executable, str(tmp_path / "b_exit_in_run.py")],

@@ -15,6 +15,8 @@ Any failed step (or an exception) fails the proof; a script exits 1 then. A scri
 that exits while the runner imports it or runs ``run`` (``sys.exit(0)`` included) fails
 too: the steps after the exit never ran, and under ``redblue prove`` the exit would
 otherwise end the whole command with the script's code, hiding every other result.
+``redblue prove`` and the paper check run the scripts in a child process
+(:func:`run_scripts`), so a script that ends the process itself (``os._exit``) fails too.
 Expressions given as text are read by :mod:`redblue.bounds.expressions`, never
 evaluated as Python.
 """
@@ -22,11 +24,14 @@ evaluated as Python.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
+import multiprocessing
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,13 +40,14 @@ import sympy
 
 from redblue.bounds.compare import compare
 from redblue.bounds.expressions import as_sympy
-from redblue.progress import phase
+from redblue.progress import phase, set_verbosity, verbosity
 
 __all__ = [
     "Proof",
     "Step",
     "script_main",
     "run_script",
+    "run_scripts",
     "proof_scripts",
     "find_proofs",
     "PROOFS_DIR",
@@ -236,6 +242,109 @@ def run_script(path: str | Path, echo: bool = False) -> Proof:
         return _execute(path.stem, vars(module), echo)
 
 
+class _Relay(io.TextIOBase):
+    """A text stream of the child that sends what is written to the parent as it comes.
+
+    Printing stays live (a script's steps with ``echo``, progress on stderr) and reaches
+    the parent's own ``sys.stdout`` and ``sys.stderr``, whatever they are (a captured
+    stream under pytest, a file): the child's file descriptors are not the parent's streams.
+    """
+
+    def __init__(self, conn: Any, name: str, lock: threading.Lock) -> None:
+        self._conn, self._name, self._lock = conn, name, lock
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            with self._lock:  # progress speaks from a timer thread too
+                self._conn.send((self._name, text))
+        return len(text)
+
+
+def _worker(conn: Any, paths: list[str], echo: bool, level: int) -> None:
+    """Run ``paths`` in order and send each :class:`Proof` back, with what it printed.
+
+    A script that ends this process (``os._exit``, a signal) sends nothing more: the parent
+    sees the pipe close before the result (:func:`run_scripts`). ``level`` is the parent's
+    :mod:`redblue.progress` verbosity (a spawned process starts silent).
+    """
+    set_verbosity(level)
+    lock = threading.Lock()
+    sys.stdout, sys.stderr = _Relay(conn, "out", lock), _Relay(conn, "err", lock)
+    try:
+        for path in paths:
+            proof = run_script(path, echo=echo)
+            with lock:
+                conn.send(("proof", proof))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it
+        pass
+    finally:
+        conn.close()
+
+
+def run_scripts(paths: Iterable[str | Path], echo: bool = False) -> Iterator[Proof]:
+    """Run proof scripts in a process of their own; yield each :class:`Proof` as it ends.
+
+    The scripts run one after another in a child process, so that nothing a script does
+    can end the caller with its own exit code: ``sys.exit`` is a failed proof already
+    (:func:`run_script`), and a script that ends the process itself (``os._exit(0)``, a
+    signal, a crash of the interpreter) is reported as a failed proof with the child's exit
+    code; a new child then runs the scripts after it. What the scripts print (their steps
+    with ``echo``, progress lines) comes out on this process's ``sys.stdout`` and
+    ``sys.stderr`` as it is printed.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The scripts, in the order to run them.
+    echo : bool
+        Print every step of each proof (the ``-v`` of ``redblue prove``).
+
+    Yields
+    ------
+    Proof
+        One per script, in order.
+
+    Examples
+    --------
+    >>> [p.ok for p in run_scripts(find_proofs(["lemma_4_7"]))]
+    [True]
+    """
+    todo = [str(p) for p in paths]
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    while todo:
+        parent, child = ctx.Pipe(duplex=False)
+        worker = ctx.Process(target=_worker, args=(child, todo, echo, verbosity()),
+                             daemon=True)  # fmt: skip
+        worker.start()
+        child.close()  # the parent keeps only its end: a dead worker then reads as EOF
+        try:
+            while todo:
+                try:
+                    kind, what = parent.recv()
+                except EOFError:
+                    worker.join()
+                    stem = Path(todo.pop(0)).stem
+                    yield Proof(stem, stem, "", error=(
+                        "the script ended the process that ran it (exit code "
+                        f"{worker.exitcode}) before its steps ended"))  # fmt: skip
+                    break  # a new worker for the rest
+                if kind == "proof":
+                    todo.pop(0)
+                    yield what
+                else:
+                    stream = sys.stdout if kind == "out" else sys.stderr
+                    stream.write(what)
+                    stream.flush()
+        finally:
+            parent.close()
+            if worker.is_alive():  # the caller stopped early, or Ctrl-C
+                worker.terminate()
+            worker.join()
+
+
 def proof_scripts(directory: str | Path | None = None) -> list[Path]:
     """Every ``*.py`` proof script of the directory (default :data:`PROOFS_DIR`), sorted."""
     d = Path(directory) if directory is not None else PROOFS_DIR
@@ -278,6 +387,6 @@ def find_proofs(names: Iterable[str], directory: str | Path | None = None) -> li
 
 
 if __name__ == "__main__":  # pragma: no cover
-    results = [run_script(p) for p in proof_scripts()]
+    results = list(run_scripts(proof_scripts()))
     print(json.dumps([r.to_dict() for r in results], indent=1))
     sys.exit(0 if all(r.ok for r in results) else 1)

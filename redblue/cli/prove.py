@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from redblue import progress
-from redblue.bounds.proof import find_proofs, proof_scripts, run_script
+from redblue.bounds.proof import find_proofs, proof_scripts, run_scripts
 from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, examples
 
 
@@ -25,8 +25,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     results = []
     echo = progress.verbosity() >= 2 and not args.json  # -v: every step, on stdout
-    for path in scripts:
-        proof = run_script(path, echo=echo)
+    for proof in run_scripts(scripts, echo=echo):  # in a child process: see run_scripts
         results.append(proof)
         if not args.json:
             print(proof.line(), flush=True)

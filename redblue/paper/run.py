@@ -96,7 +96,7 @@ def paper_check(
         # compiled once here, a phase of its own; numba's cache on disk then serves the
         # worker processes, which load it instead of compiling it each
         prepare_search_core()
-    if proofs:  # each script a phase of its own (redblue.bounds.proof.run_script)
+    if proofs:  # each script a phase of its own (redblue.bounds.proof.run_scripts)
         verdicts += proof_verdicts()
     sets: dict[str, list[dict[str, Any]]] = {}
     failed: list[Any] = []
