@@ -20,6 +20,7 @@ from redblue.records import (
     build_instance,
     compute_record,
     known_method,
+    largest_proven,
     load_records,
     propagate_lower,
     propagate_upper,
@@ -259,6 +260,31 @@ def test_cli_prints_and_verifies(capsys):
     assert len(rows) == sum(not r.optimal for r in load_records())
     assert main(["records", "--markdown"]) == 0
     assert capsys.readouterr().out == records_markdown(load_records())
+
+
+def test_largest_proven_is_the_biggest_optimum_per_game_and_memory(capsys):
+    p3, p4 = by_id("pyramid-3-cl-m3"), by_id("pyramid-4-cl-m3")  # 10 and 15 nodes
+    open_big = replace(by_id("fft-16-cl-m3"))  # 80 nodes, but open: never counted
+    nr = replace(p3, id="p3-nr", variant="no-recompute")
+    at4 = replace(p3, id="p3-m4", memory=4)
+    table = [open_big, p3, nr, p4, at4]
+    assert not open_big.optimal and p3.optimal and p4.optimal
+    assert [(r.id, n) for r, n in largest_proven(table)] == [
+        (p4.id, 15), (at4.id, 10), (nr.id, 10)]  # classic M=3, classic M=4, no-recompute M=3
+    assert [(r.id, n) for r, n in largest_proven([p4, p3])] == [(p4.id, 15)]
+    assert largest_proven([p3, replace(p3, id="twin")])[0][0] is p3  # a tie: the first listed
+    # the real table: every row is an optimum whose DAG no other optimum of its game and
+    # memory outgrows, each game and memory with an optimum has its row
+    rows = largest_proven(load_records())
+    optima = [r for r in load_records() if r.optimal]
+    assert {(r.variant, r.memory) for r, _ in rows} == {(r.variant, r.memory) for r in optima}
+    for r, n in rows:
+        assert r.optimal and n == build_instance(r.family, r.params).number_of_nodes()
+        assert all(build_instance(o.family, o.params).number_of_nodes() <= n for o in optima
+                   if (o.variant, o.memory) == (r.variant, r.memory))  # fmt: skip
+    assert main(["records", "--largest"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(rows) and "fft_dag(8) (32 nodes): Q = 40" in lines[0]
 
 
 def test_bad_table_is_one_line_exit_2(tmp_path, capsys):

@@ -16,6 +16,8 @@ from typing import Any
 from redblue import progress
 from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples
 from redblue.records import (
+    instance_call,
+    largest_proven,
     load_records,
     records_markdown,
     records_text,
@@ -28,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
     records = load_records(args.table)
     if args.markdown:
         print(records_markdown(records), end="")
+        return EXIT_OK
+    if args.largest:
+        for r, n in largest_proven(records):
+            print(f"{r.variant:12s}  M = {r.memory:<3d} {instance_call(r.family, r.params)} "
+                  f"({n} nodes): Q = {r.upper}, lower by {r.lower_method}")  # fmt: skip
         return EXIT_OK
     if args.open:
         records = [r for r in records if not r.optimal]
@@ -59,6 +66,7 @@ def register(sub: Any) -> None:
         epilog=examples(
             "redblue records",
             "redblue records --open",
+            "redblue records --largest",
             "redblue records --verify",
             "redblue records --json",
             "redblue records --markdown > records.md",
@@ -70,6 +78,8 @@ def register(sub: Any) -> None:
                    help="rebuild every DAG and replay every certificate")  # fmt: skip
     p.add_argument("--open", action="store_true",
                    help="only the open intervals (lower < upper)")
+    p.add_argument("--largest", action="store_true",
+                   help="per game and M, the largest DAG with a certified optimum")  # fmt: skip
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--markdown", action="store_true", help="print docs/records.md")
     p.add_argument("--table", type=Path, default=None, metavar="FILE",

@@ -514,6 +514,40 @@ def propagate_lower(records: Iterable[Record]) -> list[Record]:
     return out
 
 
+def largest_proven(records: Iterable[Record]) -> list[tuple[Record, int]]:
+    """For each game and memory, the certified optimum of the largest instance.
+
+    The reach of the exact methods at a glance: per ``(variant, memory)``, the optimal
+    record (lower = upper) whose DAG has the most nodes, with that count; ties go to the
+    record listed first. Open intervals never count.
+
+    Parameters
+    ----------
+    records : iterable of Record
+        A table, e.g. :func:`load_records`.
+
+    Returns
+    -------
+    list of (Record, int)
+        The record and its DAG's node count, sorted by game, then memory.
+
+    Examples
+    --------
+    >>> [(r.id, n) for r, n in largest_proven(load_records())
+    ...  if (r.variant, r.memory) == ("classic", 3)]
+    [('fft-8-cl-m3', 32)]
+    """
+    best: dict[tuple[str, int], tuple[Record, int]] = {}
+    for r in records:
+        if not r.optimal:
+            continue
+        n = build_instance(r.family, r.params).number_of_nodes()
+        key = (r.variant, r.memory)
+        if key not in best or n > best[key][1]:
+            best[key] = (r, n)
+    return [best[k] for k in sorted(best)]
+
+
 def _seconds(rec: Record) -> str:
     return f"{rec.seconds:g}" if rec.seconds >= 0.1 else "< 0.1"
 
@@ -585,6 +619,17 @@ def records_markdown(records: Iterable[Record]) -> str:
     fft8 = {(r.variant, r.memory): r for r in records
             if r.family == "fft" and r.params == {"size": 8} and r.memory in JZ_FFT8}  # fmt: skip
     lines += [
+        "",
+        "## Largest instance proven at each M",
+        "",
+        "The reach of the exact methods: for each game and memory, the certified optimum "
+        "of the table's largest DAG (`redblue records --largest`).",
+        "",
+        "| game | M | instance | nodes | Q | lower by | seconds |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| {r.variant} | {r.memory} | `{instance_call(r.family, r.params)}` | {n} | "
+          f"{r.upper} | {r.lower_method} | {_seconds(r)} |"
+          for r, n in largest_proven(records)),
         "",
         "## Published instances",
         "",
