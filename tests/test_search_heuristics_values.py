@@ -451,6 +451,19 @@ def test_max_flow_stops_at_inf():
     assert INF <= max_flow(4, [(0, 1, INF), (1, 3, 1), (0, 2, INF), (2, 3, INF)], 0, 3) < 2 * INF
 
 
+def test_max_flow_pushes_back_flow_gathered_over_several_paths():
+    # phase 1 sends s-a-u-v-t and s-b-u-v-t, one unit each; phase 2 must push both units
+    # of u -> v back (s-x-x-x-v-u-w-w-w-t), so the reverse arc must hold their sum, 2
+    s, a, b, u, v, t, x1, x2, x3, w1, w2, w3 = range(12)
+    arcs = [(s, a, 1), (s, b, 1), (a, u, 1), (b, u, 1), (u, v, 2), (v, t, 2),
+            (s, x1, 2), (x1, x2, 2), (x2, x3, 2), (x3, v, 2),
+            (u, w1, 2), (w1, w2, 2), (w2, w3, 2), (w3, t, 2)]  # fmt: skip
+    D = nx.DiGraph()
+    D.add_weighted_edges_from(arcs, weight="capacity")
+    assert nx.maximum_flow_value(D, s, t) == 4
+    assert max_flow(12, arcs, s, t) == 4
+
+
 # -- rule H3: tables, part sum and partitions against the relaxed part game -----------------
 
 
@@ -649,6 +662,18 @@ def test_part_tables_keep_the_parts_that_fit():
         assert any(k + kb <= bits < k + kb + e for k, kb, e in shapes)
         pm = part_tables(*args, parts, bits)[0]
         assert pm[:, :3].tolist() == [list(s) for s in shapes if sum(s) <= bits]
+
+
+def test_part_tables_load_the_filler_within_their_limits(monkeypatch):
+    # the search's deadline reaches the loading of the compiled table filler
+    from redblue.search import limits
+
+    seen = []
+    monkeypatch.setattr(limits, "load_within", lambda fn, args, lim: seen.append(lim))
+    P = _problem(pyramid_dag(2), 3)
+    mark = object()
+    pm = part_tables(P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, limits=mark)[0]
+    assert len(seen) == len(pm) > 0 and all(lim is mark for lim in seen)
 
 
 @pytest.mark.parametrize("memory", [2, 3])
