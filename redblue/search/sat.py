@@ -133,7 +133,7 @@ References
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -155,6 +155,8 @@ CALL_SECONDS = 0.2
 FIRST_BUDGET = 2000
 #: bytes a clause is assumed to take inside the solver (for the memory guard)
 BYTES_PER_CLAUSE = 120
+#: most automorphisms given lex-leader clauses (any subset of the group is sound)
+SYMMETRY_PERMS = 64
 
 
 @dataclass
@@ -244,12 +246,26 @@ class SatOptions:
         later step loads it again.
     card : str
         The python-sat encoding of "at most M red" (a name of ``pysat.card.EncType``).
+    symmetry : bool
+        Lex-leader clauses over up to :data:`SYMMETRY_PERMS` automorphisms of the DAG:
+        the sequence of computes is no larger than its image under each of them.
+    prefix : bool
+        Prefix I/O bounds: the loads are counted per vertex (``g[v,j]``: ``v`` loaded at
+        least ``j`` times), and ``g[v,j]`` is set as soon as a prefix of the steps forces
+        it (``j - 1`` loads so far, ``v`` live and not red), so that the I/O spent plus the
+        I/O owed meets ``k`` early.
+    phases : bool
+        Set the solver's preferred phases from the ``hint`` strategy given to
+        :func:`sat_search` (no effect without one; no effect on the answer).
     """
 
     windows: bool = True
     lazy: bool = True
     stores: bool = True
     card: str = "seqcounter"
+    symmetry: bool = False
+    prefix: bool = False
+    phases: bool = True
 
 
 def _windows(preds: list[list[int]], succs: list[list[int]], is_in: list[bool],
@@ -424,7 +440,7 @@ class _Encoding:
                             # red pebbles after the step are all in use
                             for x in live:
                                 add([-r(i, t - 1), r(i, t), -x, full])
-                if load_from[i] <= t <= load_to[i]:
+                if load_from[i] <= t <= load_to[i] and not (no_recompute and opt.prefix):
                     io_lits.append(ld(i, t))
             reds = [r(i, t) for i in range(nv)]
             if memory < nv:
@@ -449,6 +465,11 @@ class _Encoding:
                 for lit in comps:
                     add([-lit, active[-2]])
         lim.check()
+        self.is_in, self.symmetry, self.clauses = is_in, 0, clauses
+        if no_recompute and opt.prefix:
+            io_lits.extend(self._prefix_bounds(preds, succs, is_in))
+        if no_recompute and opt.symmetry:
+            self._lex_leader(graph, pos, is_in, lim)
         if not io_lits:  # nothing to count: one literal fixed false
             self.top += 1
             add([-self.top])
@@ -459,6 +480,109 @@ class _Encoding:
         self.top = self.tot.top_id
         clauses.extend(self.tot.cnf.clauses)
         self.clauses = clauses
+
+    def _fresh(self, count: int) -> list[int]:
+        self.top += count
+        return list(range(self.top - count + 1, self.top + 1))
+
+    def _prefix_bounds(self, preds: list[list[int]], succs: list[list[int]],
+                       is_in: list[bool]) -> list[int]:  # fmt: skip
+        """The load counters and the I/O owed after each step (option ``prefix``);
+        returns the literals ``g[v,j]`` that count the loads."""
+        T, add = self.T, self.clauses.append
+        r, b, ld, d = self.r, self.b, self.l, self.d
+        counted: list[int] = []
+        for i in range(self.nv):
+            # a[j][t]: at least j + 1 loads of i in steps 1..t (each load serves a
+            # distinct successor's one compute, so at most len(succs[i]) of them)
+            a = [self._fresh(T + 1) for _ in succs[i]]
+            for j, row in enumerate(a):
+                add([-row[0]])
+                for t in range(1, T + 1):
+                    add([-row[t - 1], row[t]])
+                    add([-ld(i, t), row[t]] + ([-a[j - 1][t - 1]] if j else []))
+                counted.append(row[T])
+            # owed: after step t, i exists (an input, or computed), a successor still
+            # needs it and it is not red: a load follows (so a blue pebble now)
+            for t in range(1, T + 1):
+                for w in succs[i]:
+                    owed = [d(w, t), r(i, t)] + ([] if is_in[i] else [-d(i, t)])
+                    for j, row in enumerate(a):
+                        add(owed + ([-a[j - 1][t]] if j else []) + [row[T]])
+                    if not is_in[i]:
+                        add(owed + [b(i, t)])
+        return counted
+
+    def _lex_leader(self, graph: CompiledGraph, pos: dict[int, int], is_in: list[bool],
+                    lim: Limits) -> None:  # fmt: skip
+        """Option ``symmetry``: the computes ``v_1..v_m`` are no larger (lexicographically,
+        vertices by number) than ``p(v_1)..p(v_m)`` for each automorphism ``p`` kept;
+        ``e_t`` stands for "``p`` fixes ``v_1..v_t``"."""
+        from redblue.search.symmetry import automorphisms
+
+        add, c = self.clauses.append, self.c
+        comp = [i for i in range(self.nv) if not is_in[i]]
+        for p in automorphisms(graph, SYMMETRY_PERMS + 1, lim):
+            img = [pos[int(p[v])] for v in self.verts]
+            if all(img[i] == i for i in comp):
+                continue  # fixes every compute: nothing to compare
+            self.symmetry += 1
+            equal: list[int] = []  # e_{t-1}, true before step 1
+            for t in range(1, self.m + 1):
+                (e,) = self._fresh(1)
+                for i in comp:
+                    if img[i] < i:  # v_t > p(v_t) at the first difference
+                        add([-x for x in equal] + [-c(i, t)])
+                    elif img[i] == i:
+                        add([-x for x in equal] + [-c(i, t), e])
+                equal = [e]
+
+    def phases(self, moves: EncodedMoves) -> list[int]:
+        """Preferred phases from a strategy: its ``i``-th compute and the moves before it
+        since the previous one as step ``i`` (the horizon proof's segments), its moves
+        after the last compute as the steps after."""
+        nv, pos = self.nv, {v: i for i, v in enumerate(self.verts)}
+        red: set[int] = set()
+        blue = {i for i in range(nv) if self.is_in[i]}
+        done: set[int] = set()
+        loads: set[int] = set()
+        stores: set[int] = set()
+        lits: list[int] = []
+
+        def close(t: int, comp: int | None) -> None:
+            for i in range(nv):
+                for var, on in ((self.r, i in red), (self.b, i in blue),
+                                (self.l, i in loads and i in red), (self.s, i in stores),
+                                (self.c, i == comp)):  # fmt: skip
+                    lits.append(var(i, t) if on else -var(i, t))
+                if self.D is not None:
+                    lits.append(self.d(i, t) if i in done else -self.d(i, t))
+            loads.clear()
+            stores.clear()
+
+        t = 0
+        for kind, node in zip(moves.kinds.tolist(), moves.nodes.tolist(), strict=True):
+            i = pos.get(node)
+            if i is None:
+                continue
+            if kind == LOAD:
+                red.add(i)
+                loads.add(i)
+            elif kind == STORE:
+                blue.add(i)
+                stores.add(i)
+            elif kind == DELETE:
+                red.discard(i)
+            elif kind == COMPUTE:
+                red.add(i)
+                done.add(i)
+                t += 1
+                if t > self.T:
+                    break
+                close(t, i)
+        for t in range(t + 1, self.T + 1):
+            close(t, None)
+        return lits
 
     def _var(self, base: int, i: int, t: int) -> int:
         return base + t * self.nv + i + 1
@@ -528,6 +652,7 @@ def sat_search(
     solver: str = SOLVER,
     direction: str = "down",
     options: SatOptions | None = None,
+    hint: EncodedMoves | None = None,
 ) -> SatOutcome:
     """Ask the encoding for a strategy of I/O ``<= k`` down from ``upper - 1`` (or up).
 
@@ -562,7 +687,11 @@ def sat_search(
         proof of optimality). ``"up"``: raise ``k`` from ``start`` until a model exists
         (every UNSAT on the way raises the lower bound).
     options : SatOptions, optional
-        The implied clause families and the cardinality encoding (default: all on).
+        The implied clause families and the cardinality encoding (default:
+        :class:`SatOptions`).
+    hint : EncodedMoves, optional
+        A strategy (e.g. the one of I/O ``upper``) whose steps become the solver's
+        preferred phases (option ``phases``); it changes the speed, never the answer.
 
     Returns
     -------
@@ -593,8 +722,9 @@ def sat_search(
     opt = SatOptions() if options is None else options
     if not hasattr(EncType, opt.card):
         raise InvalidInputError(f"unknown cardinality encoding {opt.card!r}")
-    if not no_recompute:  # the normal forms S, L and the windows are proven there only
-        opt = SatOptions(windows=False, lazy=False, stores=False, card=opt.card)
+    if not no_recompute:  # the implied families are proven there only
+        opt = replace(opt, windows=False, lazy=False, stores=False, symmetry=False,
+                      prefix=False)
     lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     keep = relevant_vertices(graph)
     m = int((keep & ~graph.is_input).sum())
@@ -617,7 +747,8 @@ def sat_search(
     except Stopped as stop:
         details["sat_skipped"] = "stopped while building the formula"
         return SatOutcome(trivial, None, None, 0, stop.reason, details)
-    details.update(sat_variables=enc.top, sat_clauses=len(enc.clauses))
+    details.update(sat_variables=enc.top, sat_clauses=len(enc.clauses),
+                   sat_automorphisms=enc.symmetry)  # fmt: skip
     rules = _rules(no_recompute)
     lower, budget, calls = trivial, FIRST_BUDGET, 0
     best: EncodedMoves | None = None
@@ -625,6 +756,8 @@ def sat_search(
     stopped = None
     with Solver(name=solver, bootstrap_with=enc.clauses) as sat:
         enc.clauses = []
+        if hint is not None and opt.phases and hasattr(sat, "set_phases"):
+            sat.set_phases(enc.phases(hint))
         k = upper - 1 if direction == "down" else trivial
         spent_k, conf_k = 0.0, _conflicts(sat)
         while lower <= k < best_io:
