@@ -580,8 +580,8 @@ class _Encoding:
                 if t > self.T:
                     break
                 close(t, i)
-        for t in range(t + 1, self.T + 1):
-            close(t, None)
+        for rest in range(t + 1, self.T + 1):
+            close(rest, None)
         return lits
 
     def _var(self, base: int, i: int, t: int) -> int:
