@@ -108,6 +108,40 @@ holds in some model of least cost of the encoding above, so UNSAT stays a proof:
   ``b[v,T]``; an output's is certain (``b[o,T]``), a constant taken off ``k``; loads
   are counted only in their windows (false outside). The same sum, fewer inputs to the
   totalizer.
+- *prefix* (I/O spent plus I/O owed): the loads of ``v`` are counted as ``g[v,j]``,
+  ``j = 1..deg(v)`` ("``v`` loaded at least ``j`` times"; a load serves a compute of a
+  successor in its step, clause N4, and each successor is computed once, so ``v`` is
+  loaded at most ``deg(v)`` = out-degree times), through counters ``a[v,t,j]`` (at
+  least ``j`` loads in steps ``1..t``: false at ``t = 0``, kept from ``t - 1``, set by
+  a load after ``j - 1``), ``g[v,j] = a[v,T,j]``. The owed clauses: if after step
+  ``t`` ``v`` exists (an input, or ``done``), a successor is not done and ``v`` is not
+  red, then ``a[v,t,j-1]`` implies ``g[v,j]`` and (a non-input) ``b[v,t]``. Set every
+  ``a`` and ``g`` to its true value in a model of the encoding: each clause holds (the
+  successor's compute needs ``v`` red; only a load can make it red again, no
+  recompute, so a load follows step ``t``, after ``j - 1`` by then: ``j`` in all; that
+  load needs ``v`` blue, and blue after step ``t`` means blue by step ``t``: ``v`` is
+  not red between, so no store), and the sum of the ``g`` is the number of loads. So
+  the models and their costs are those of the encoding without the family (each
+  counter only over-counts if set above its true value, which makes a model dearer,
+  never cheaper than its replay, which is checked), and UNSAT proves what it did; the
+  solver, though, sees "I/O spent by step ``t`` plus loads owed after it > k" as
+  soon as the prefix fixes them, where the plain count waits for the loads.
+- *symmetry* (lex-leader): an automorphism ``p`` of the DAG (it maps edges to edges
+  and outputs to outputs, so relevant vertices, windows, ancestors and descendants to
+  theirs) maps a model to a model (``x[v,t] -> x[p(v),t]`` for every family above:
+  each is defined from the graph alone; the counters' auxiliary variables are derived
+  anew) of the same cost, whose computes are
+  ``p(v_1)..p(v_m)``. Take the set of least-cost models satisfying every other family
+  (not empty, by the proofs above; closed under the automorphisms) and in it one whose
+  compute sequence is lexicographically least (vertices ordered by number): for each
+  kept ``p``, ``v_1..v_m <= p(v_1)..p(v_m)``, i.e. at the first ``t`` with
+  ``p(v_t) != v_t``, ``v_t < p(v_t)``. The clauses say exactly that: ``e_t`` ("``p``
+  fixes ``v_1..v_t``", set to its true value) follows from ``e_{t-1}`` and a compute of
+  a fixed vertex, and ``e_{t-1}`` forbids the compute of a ``v`` with ``p(v) < v``.
+  Any set of automorphisms is sound (each is one more constraint the same model
+  satisfies); at most :data:`SYMMETRY_PERMS` are kept.
+- *phases* (a strategy given as ``hint``): only the solver's first guess of each
+  variable, which changes no answer.
 
 **Search direction.** ``k`` goes down from the best strategy known: a model replays to
 some I/O ``q <= k`` and the next call asks ``q - 1``; the first UNSAT (at ``q - 1``)
@@ -492,10 +526,12 @@ class _Encoding:
         T, add = self.T, self.clauses.append
         r, b, ld, d = self.r, self.b, self.l, self.d
         counted: list[int] = []
+        self.load_rows: list[list[list[int]]] = []  # a[v][j][t], v by relevant index
         for i in range(self.nv):
             # a[j][t]: at least j + 1 loads of i in steps 1..t (each load serves a
             # distinct successor's one compute, so at most len(succs[i]) of them)
             a = [self._fresh(T + 1) for _ in succs[i]]
+            self.load_rows.append(a)
             for j, row in enumerate(a):
                 add([-row[0]])
                 for t in range(1, T + 1):
