@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from redblue.dags import attention_dag, fft_dag, matmul_dag, pyramid_dag, random_dag
 from redblue.errors import IllegalMoveError
 from redblue.game import compile_graph, replay
+from redblue.game.strategy import encode_moves
 from redblue.search import sat as sat_module
 from redblue.search import solve
 from redblue.search.sat import SatOptions, sat_search
@@ -55,8 +56,8 @@ def test_each_family_alone_gives_the_pinned_optima(name):
 
 def test_symmetry_keeps_automorphisms_and_cuts_conflicts():
     C = compile_graph(fft_dag(4))
-    plain = sat_search(C, 3, True, 15, options=SatOptions(phases=False))
-    sym = sat_search(C, 3, True, 15, options=SatOptions(symmetry=True, phases=False))
+    plain = sat_search(C, 3, True, 15, options=SatOptions(symmetry=False, prefix=False))
+    sym = sat_search(C, 3, True, 15, options=SatOptions(prefix=False))
     assert plain.details["sat_automorphisms"] == 0
     assert 0 < sym.details["sat_automorphisms"] <= sat_module.SYMMETRY_PERMS
     assert plain.lower == sym.lower == 14 and sym.details["sat_clauses"] > \
@@ -95,20 +96,20 @@ def test_phases_are_the_models_own_values():
     assert set(lits) <= model
 
 
-def test_phases_from_an_optimal_strategy_find_it_without_conflicts():
-    G, M, q = fft_dag(4), 3, 14
-    C = compile_graph(G)
-    best = solve(G, M, "no-recompute")
-    from redblue.game.strategy import encode_moves
+def test_the_hint_sets_the_phases_only_when_asked(monkeypatch):
+    from pysat.solvers import Solver
 
+    calls = []
+    monkeypatch.setattr(Solver, "set_phases", lambda self, lits: calls.append(len(lits)))
+    C = compile_graph(fft_dag(4))
+    best = solve(fft_dag(4), 3, "no-recompute")
     hint = encode_moves(C, best.strategy.moves)
-    runs = {}
     for phases in (True, False):
-        out = sat_search(C, M, True, q + 1, hint=hint, direction="up", start=q,
-                         options=SatOptions(phases=phases))  # fmt: skip
-        assert out.upper == q
-        runs[phases] = out.conflicts
-    assert runs[True] < runs[False]
+        out = sat_search(C, 3, True, 15, hint=hint, options=SatOptions(phases=phases))
+        assert out.lower == out.upper == 14
+    sat_search(C, 3, True, 15)  # no hint: no phases
+    m = int((~C.is_input).sum())
+    assert calls == [6 * C.n * (m + 1)]
 
 
 class EveryStepLeader(sat_module._Encoding):

@@ -297,8 +297,8 @@ class SatOptions:
     lazy: bool = True
     stores: bool = True
     card: str = "seqcounter"
-    symmetry: bool = False
-    prefix: bool = False
+    symmetry: bool = True
+    prefix: bool = True
     phases: bool = True
 
 
