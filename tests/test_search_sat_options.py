@@ -25,7 +25,8 @@ ALONE = {
     "symmetry": SatOptions(windows=False, lazy=False, stores=False, symmetry=True),
     "prefix": SatOptions(windows=False, lazy=False, stores=False, prefix=True),
     "phases": SatOptions(windows=False, lazy=False, stores=False, phases=True),
-    "all": SatOptions(symmetry=True, prefix=True, phases=True),
+    "pressure": SatOptions(windows=False, lazy=False, stores=False, pressure=True),
+    "all": SatOptions(symmetry=True, prefix=True, phases=True, pressure=True),
 }
 
 
@@ -149,7 +150,15 @@ class OneLoadTooManyOwed(sat_module._Encoding):
         return counted
 
 
+class LiveBeforeComputed(sat_module._Encoding):
+    """A planted bug: memory pressure counts a value live before it is computed."""
+
+    def _pressure(self, succs, is_in, *args):
+        super()._pressure(succs, [True] * len(is_in), *args)  # every value "exists"
+
+
 @pytest.mark.parametrize("bug, options", [
+    (LiveBeforeComputed, ALONE["pressure"]),
     (EveryStepLeader, ALONE["symmetry"]),
     (LoadsCountedFromOne, ALONE["prefix"]),
     (OneLoadTooManyOwed, ALONE["prefix"]),

@@ -126,6 +126,15 @@ holds in some model of least cost of the encoding above, so UNSAT stays a proof:
   never cheaper than its replay, which is checked), and UNSAT proves what it did; the
   solver, though, sees "I/O spent by step ``t`` plus loads owed after it > k" as
   soon as the prefix fixes them, where the plain count waits for the loads.
+- *pressure*: after step ``t < m`` let ``live[v,t]`` be forced true when ``v`` exists
+  (an input, or ``done``) and a successor is not ``done``. At most ``M`` of the live
+  values are red; each other one is owed a load after step ``t`` (as in *prefix*), a
+  different load for each. So loads after ``t`` >= live - ``M``, and loads by ``t``
+  (``sum_j a[v,t,j]``, true values) + non-output stores by ``t`` (``b[v,t]``) + live
+  ``<=`` the I/O less the outputs' stores ``+ M <= k - (outputs) + M``: one totalizer
+  per step, bounded by an assumption beside the I/O's. With ``live`` at its true value
+  every model of the encoding satisfies it (and a ``live`` set true beyond the truth
+  only makes the bound harder), so UNSAT proves what it did.
 - *symmetry* (lex-leader): an automorphism ``p`` of the DAG (it maps edges to edges
   and outputs to outputs, so relevant vertices, windows, ancestors and descendants to
   theirs) maps a model to a model (``x[v,t] -> x[p(v),t]`` for every family above:
@@ -288,6 +297,10 @@ class SatOptions:
         least ``j`` times), and ``g[v,j]`` is set as soon as a prefix of the steps forces
         it (``j - 1`` loads so far, ``v`` live and not red), so that the I/O spent plus the
         I/O owed meets ``k`` early.
+    pressure : bool
+        Memory pressure: after each step, the I/O so far (loads counted as in
+        ``prefix``) plus the live values is at most ``k + M`` (those not red, all but
+        ``M``, each owe a load).
     phases : bool
         Set the solver's preferred phases from the ``hint`` strategy given to
         :func:`sat_search` (no effect without one; no effect on the answer).
@@ -300,6 +313,7 @@ class SatOptions:
     symmetry: bool = True
     prefix: bool = True
     phases: bool = True
+    pressure: bool = False
 
 
 def _windows(preds: list[list[int]], succs: list[list[int]], is_in: list[bool],
@@ -337,7 +351,7 @@ class _Encoding:
 
         opt = SatOptions() if options is None else options
         card = getattr(EncType, opt.card)
-        self.graph, self.T = graph, T
+        self.graph, self.T, self.memory = graph, T, memory
         keep = relevant_vertices(graph)
         self.verts = [int(v) for v in np.flatnonzero(keep)]
         pos = {v: i for i, v in enumerate(self.verts)}
@@ -364,6 +378,7 @@ class _Encoding:
             for u in preds[i]:
                 succs[u].append(i)
         r, b, ld, st, c = self.r, self.b, self.l, self.s, self.c
+        counters = opt.prefix or opt.pressure  # loads counted per vertex
         # windows (no-recompute, normal form): the compute of v fills one of the steps
         # 1..m after its non-input ancestors and before its descendants
         first, last = _windows(preds, succs, is_in, m) if no_recompute and opt.windows \
@@ -474,7 +489,7 @@ class _Encoding:
                             # red pebbles after the step are all in use
                             for x in live:
                                 add([-r(i, t - 1), r(i, t), -x, full])
-                if load_from[i] <= t <= load_to[i] and not (no_recompute and opt.prefix):
+                if load_from[i] <= t <= load_to[i] and not (no_recompute and counters):
                     io_lits.append(ld(i, t))
             reds = [r(i, t) for i in range(nv)]
             if memory < nv:
@@ -500,8 +515,8 @@ class _Encoding:
                     add([-lit, active[-2]])
         lim.check()
         self.is_in, self.symmetry, self.clauses = is_in, 0, clauses
-        if no_recompute and opt.prefix:
-            io_lits.extend(self._prefix_bounds(preds, succs, is_in))
+        if no_recompute and counters:
+            io_lits.extend(self._prefix_bounds(preds, succs, is_in, opt.prefix))
         if no_recompute and opt.symmetry:
             self._lex_leader(graph, pos, is_in, lim)
         if not io_lits:  # nothing to count: one literal fixed false
@@ -513,6 +528,9 @@ class _Encoding:
         self.tot = ITotalizer(io_lits, ubound=bound, top_id=self.top)
         self.top = self.tot.top_id
         clauses.extend(self.tot.cnf.clauses)
+        self.pressure: list[Any] = []
+        if no_recompute and opt.pressure and memory < nv:
+            self._pressure(succs, is_in, is_out, memory, bound)
         self.clauses = clauses
 
     def _fresh(self, count: int) -> list[int]:
@@ -520,9 +538,9 @@ class _Encoding:
         return list(range(self.top - count + 1, self.top + 1))
 
     def _prefix_bounds(self, preds: list[list[int]], succs: list[list[int]],
-                       is_in: list[bool]) -> list[int]:  # fmt: skip
-        """The load counters and the I/O owed after each step (option ``prefix``);
-        returns the literals ``g[v,j]`` that count the loads."""
+                       is_in: list[bool], owed: bool = True) -> list[int]:  # fmt: skip
+        """The load counters and (``owed``) the I/O owed after each step (option
+        ``prefix``); returns the literals ``g[v,j]`` that count the loads."""
         T, add = self.T, self.clauses.append
         r, b, ld, d = self.r, self.b, self.l, self.d
         counted: list[int] = []
@@ -540,7 +558,7 @@ class _Encoding:
                 counted.append(row[T])
             # owed: after step t, i exists (an input, or computed), a successor still
             # needs it and it is not red: a load follows (so a blue pebble now)
-            for t in range(1, T + 1):
+            for t in range(1, T + 1 if owed else 1):
                 for w in succs[i]:
                     owed = [d(w, t), r(i, t)] + ([] if is_in[i] else [-d(i, t)])
                     for j, row in enumerate(a):
@@ -548,6 +566,29 @@ class _Encoding:
                     if not is_in[i]:
                         add(owed + [b(i, t)])
         return counted
+
+    def _pressure(self, succs: list[list[int]], is_in: list[bool], is_out: list[bool],
+                  memory: int, bound: int) -> None:  # fmt: skip
+        """Option ``pressure``: after step ``t < m``, the loads and non-output stores so
+        far plus the live values (``live[v,t]``) are at most ``k + M`` (a totalizer per
+        step, asked with the I/O's)."""
+        from pysat.card import ITotalizer
+
+        add, d, b = self.clauses.append, self.d, self.b
+        for t in range(1, self.m):
+            lits = [row[t] for rows in self.load_rows for row in rows]
+            lits += [b(i, t) for i in range(self.nv) if not is_in[i] and not is_out[i]]
+            for i in range(self.nv):
+                if not succs[i]:
+                    continue
+                (live,) = self._fresh(1)
+                for w in succs[i]:  # i exists and a successor is still to be computed
+                    add(([] if is_in[i] else [-d(i, t)]) + [d(w, t), live])
+                lits.append(live)
+            tot = ITotalizer(lits, ubound=bound + memory, top_id=self.top)
+            self.top = tot.top_id
+            self.clauses.extend(tot.cnf.clauses)
+            self.pressure.append(tot)
 
     def _lex_leader(self, graph: CompiledGraph, pos: dict[int, int], is_in: list[bool],
                     lim: Limits) -> None:  # fmt: skip
@@ -646,7 +687,11 @@ class _Encoding:
         k -= self.io_offset
         if k < 0:
             return [-self.tot.rhs[0], self.tot.rhs[0]]  # below the certain stores: UNSAT
-        return [-self.tot.rhs[k]] if k < len(self.tot.rhs) else []
+        held = [-self.tot.rhs[k]] if k < len(self.tot.rhs) else []
+        for tot in self.pressure:  # option pressure: spent + live <= k + M at each step
+            if k + self.memory < len(tot.rhs):
+                held.append(-tot.rhs[k + self.memory])
+        return held
 
     def decode(self, model: list[int]) -> EncodedMoves:
         """The moves of a model: each step's stores, deletions, loads, then its compute."""
@@ -760,7 +805,7 @@ def sat_search(
         raise InvalidInputError(f"unknown cardinality encoding {opt.card!r}")
     if not no_recompute:  # the implied families are proven there only
         opt = replace(opt, windows=False, lazy=False, stores=False, symmetry=False,
-                      prefix=False)
+                      prefix=False, pressure=False)
     lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     keep = relevant_vertices(graph)
     m = int((keep & ~graph.is_input).sum())
