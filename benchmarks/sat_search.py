@@ -14,10 +14,12 @@ baseline's answer and seconds on the hard call.
 strategy file ``DIR/<instance>-nr-m<M>.txt`` and a line of ``DIR/closed.jsonl``
 (instance, memory, I/O, method, seconds).
 
-``--options base symmetry prefix phases all`` (names of :data:`OPTION_SETS`) gives a row
+``--options base symmetry prefix phases pressure all`` (names of :data:`OPTION_SETS`) gives a row
 per option set, each asked in the same run from the same upper bound and hint (the best
 strategy known: A*'s, or with ``--upper records`` the certificate in the records table,
-which skips A*): seconds and conflicts per call, so that a loaded machine's noise shows.
+which skips A*, or a directory of strategy files): seconds and conflicts per call, so that
+a loaded machine's noise shows; with ``--save DIR`` a strategy cheaper than the one known
+is written to ``DIR/<instance>-nr-m<M>.txt`` (every option set starts from the same one).
 
 Run: ``python benchmarks/sat_search.py [--time-limit 60] [--only fft-8] [--memory 3 4]
 [--baseline /tmp/satbase] [--save candidates] [--options base all] [--upper records]``.
@@ -42,13 +44,16 @@ INSTANCES = {
     "attention-2-1": ("attention_dag", (2, 1), {}, range(4, 7)),
 }
 
-#: option sets compared by ``--options`` (each family alone, then all together)
+#: option sets compared by ``--options``: each new family alone over the windows, S and L
+#: of "base", then the default (symmetry, prefix and phases), then with pressure too
 OPTION_SETS = {
-    "base": {"phases": False},
-    "phases": {},
-    "symmetry": {"symmetry": True, "phases": False},
-    "prefix": {"prefix": True, "phases": False},
-    "all": {"symmetry": True, "prefix": True},
+    "base": {"symmetry": False, "prefix": False, "phases": False},
+    "phases": {"symmetry": False, "prefix": False},
+    "symmetry": {"prefix": False, "phases": False},
+    "prefix": {"symmetry": False, "phases": False},
+    "pressure": {"symmetry": False, "prefix": False, "phases": False, "pressure": True},
+    "all": {},
+    "all+pressure": {"pressure": True},
 }
 
 BASELINE_CALL = """
@@ -129,28 +134,32 @@ def known_upper(name: str, M: int, C, limit: float, source: str):
     from redblue.game.strategy import encode_moves
     from redblue.search import solve
 
-    if source == "records":
+    if source != "astar":
         from pathlib import Path
 
         import redblue.records as records_pkg
         from redblue.readwrite import read_strategy
 
-        path = Path(records_pkg.__file__).parent / "certificates" / f"{name}-nr-m{M}.txt"
+        path = Path(source) / f"{name}-nr-m{M}.txt"
+        if source == "records" or not path.exists():
+            source = "records"
+            path = Path(records_pkg.__file__).parent / "certificates" / f"{name}-nr-m{M}.txt"
         moves = encode_moves(C, read_strategy(path).moves)
-        return replay(C, moves, M, "no-recompute").io, moves, "records"
+        return replay(C, moves, M, "no-recompute").io, moves, source
     a = solve(C, M, "no-recompute", time_limit=limit)
     moves = encode_moves(C, a.strategy.moves)
     return a.upper, moves, f"A* {a.lower}..{a.upper} ({a.seconds:.1f} s)"
 
 
-def option_rows(name: str, M: int, limit: float, sets: list[str], source: str) -> list[str]:
+def option_rows(name: str, M: int, limit: float, sets: list[str], source: str,
+                save: str | None = None) -> list[str]:  # fmt: skip
     """A row per option set: the SAT method down from the same upper bound and hint."""
     from redblue.game import compile_graph
     from redblue.search.sat import SatOptions, sat_search
 
     C = compile_graph(graph_of(name))
     upper, hint, known = known_upper(name, M, C, limit, source)
-    rows = []
+    rows, saved = [], upper
     for key in sets:
         t0 = time.monotonic()
         s = sat_search(C, M, True, upper, time_limit=limit, hint=hint,
@@ -159,6 +168,14 @@ def option_rows(name: str, M: int, limit: float, sets: list[str], source: str) -
         calls = " ".join(f"{k}:{ans} ({sec:.1f} s, {conf:,})" for k, ans, sec, conf in
                          s.details["sat_log"]) or "-"  # fmt: skip
         best = upper if s.upper is None else min(upper, s.upper)
+        if save and s.upper is not None and s.upper < saved:  # a better strategy: kept
+            from redblue.game.strategy import Strategy
+            from redblue.readwrite.strategy import write_strategy
+
+            os.makedirs(save, exist_ok=True)
+            write_strategy(Strategy(s.moves.decode(), M, "no-recompute"),
+                           os.path.join(save, f"{name}-nr-m{M}.txt"))  # fmt: skip
+            saved = s.upper
         both = f"{best}" if s.lower == best else f"{s.lower}..{best}"
         rows.append(f"| {name} | {M} | {known} | {key} | {calls} | {secs:.1f} | "
                     f"{s.conflicts:,} | {both} |")  # fmt: skip
@@ -174,8 +191,9 @@ def main() -> None:
     p.add_argument("--save", default=None, help="directory for certificates of closed optima")
     p.add_argument("--options", nargs="*", default=None, choices=sorted(OPTION_SETS),
                    help="a row per SatOptions set (instead of the A*-against-SAT table)")
-    p.add_argument("--upper", default="astar", choices=["astar", "records"],
-                   help="with --options: the upper bound and hint from A* or the records")
+    p.add_argument("--upper", default="astar",
+                   help="with --options: the upper bound and hint from A* (astar), the "
+                   "records (records) or a directory of DIR/<instance>-nr-m<M>.txt")
     args = p.parse_args()
     print(f"time limit {args.time_limit:g} s per method and row\n")
     if args.options:
@@ -186,7 +204,7 @@ def main() -> None:
             for M in INSTANCES[name][3]:
                 if not args.memory or M in args.memory:
                     for line in option_rows(name, M, args.time_limit, args.options,
-                                            args.upper):  # fmt: skip
+                                            args.upper, args.save):  # fmt: skip
                         print(line, flush=True)
         return
     print("| instance | M | A* | A* s | SAT calls k:answer (s, conflicts) | SAT s | "
