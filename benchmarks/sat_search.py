@@ -45,15 +45,17 @@ INSTANCES = {
 }
 
 #: option sets compared by ``--options``: each new family alone over the windows, S and L
-#: of "base", then the default (symmetry, prefix and phases), then with pressure too
+#: of "base", then together ("default" is :class:`SatOptions`'s default)
+_OFF = {"symmetry": False, "prefix": False, "phases": False, "pressure": False}
 OPTION_SETS = {
-    "base": {"symmetry": False, "prefix": False, "phases": False},
-    "phases": {"symmetry": False, "prefix": False},
-    "symmetry": {"prefix": False, "phases": False},
-    "prefix": {"symmetry": False, "phases": False},
-    "pressure": {"symmetry": False, "prefix": False, "phases": False, "pressure": True},
-    "all": {},
-    "all+pressure": {"pressure": True},
+    "base": _OFF,
+    "phases": {**_OFF, "phases": True},
+    "symmetry": {**_OFF, "symmetry": True},
+    "prefix": {**_OFF, "prefix": True},
+    "pressure": {**_OFF, "pressure": True},
+    "default": {**_OFF, "symmetry": True, "prefix": True},
+    "all": {**_OFF, "symmetry": True, "prefix": True, "phases": True},
+    "all+pressure": {"symmetry": True, "prefix": True, "phases": True, "pressure": True},
 }
 
 BASELINE_CALL = """
