@@ -45,7 +45,7 @@ INSTANCES = {
 }
 
 #: option sets compared by ``--options``: each new family alone over the windows, S and L
-#: of "base", then together ("default" is :class:`SatOptions`'s default)
+#: of "base", then together ("all" is :class:`SatOptions`'s default)
 _OFF = {"symmetry": False, "prefix": False, "phases": False, "pressure": False}
 OPTION_SETS = {
     "base": _OFF,
@@ -53,7 +53,7 @@ OPTION_SETS = {
     "symmetry": {**_OFF, "symmetry": True},
     "prefix": {**_OFF, "prefix": True},
     "pressure": {**_OFF, "pressure": True},
-    "default": {**_OFF, "symmetry": True, "prefix": True},
+    "sym+prefix": {**_OFF, "symmetry": True, "prefix": True},
     "all": {**_OFF, "symmetry": True, "prefix": True, "phases": True},
     "all+pressure": {"symmetry": True, "prefix": True, "phases": True, "pressure": True},
 }
