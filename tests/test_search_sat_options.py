@@ -20,12 +20,14 @@ from redblue.strategies.greedy import greedy_moves
 SMALL = [(pyramid_dag(3), 3, 11), (fft_dag(4), 3, 14), (matmul_dag(2, 2, 1), 3, 13),
          (attention_dag(1, 2), 3, 12), (pyramid_dag(4), 4, 10), (fft_dag(4), 4, 11)]  # fmt: skip
 
-#: each new family alone (the others of the default set off), then all of them
+#: each new family alone (windows, S and L off too), then all of them
+_OFF = dict(windows=False, lazy=False, stores=False, symmetry=False, prefix=False,
+            phases=False, pressure=False)  # fmt: skip
 ALONE = {
-    "symmetry": SatOptions(windows=False, lazy=False, stores=False, symmetry=True),
-    "prefix": SatOptions(windows=False, lazy=False, stores=False, prefix=True),
-    "phases": SatOptions(windows=False, lazy=False, stores=False, phases=True),
-    "pressure": SatOptions(windows=False, lazy=False, stores=False, pressure=True),
+    "symmetry": SatOptions(**{**_OFF, "symmetry": True}),
+    "prefix": SatOptions(**{**_OFF, "prefix": True}),
+    "phases": SatOptions(**{**_OFF, "phases": True}),
+    "pressure": SatOptions(**{**_OFF, "pressure": True}),
     "all": SatOptions(symmetry=True, prefix=True, phases=True, pressure=True),
 }
 
