@@ -14,8 +14,15 @@ baseline's answer and seconds on the hard call.
 strategy file ``DIR/<instance>-nr-m<M>.txt`` and a line of ``DIR/closed.jsonl``
 (instance, memory, I/O, method, seconds).
 
+``--options base symmetry prefix phases pressure all`` (names of :data:`OPTION_SETS`) gives a row
+per option set, each asked in the same run from the same upper bound and hint (the best
+strategy known: A*'s, or with ``--upper records`` the certificate in the records table,
+which skips A*, or a directory of strategy files): seconds and conflicts per call, so that
+a loaded machine's noise shows; with ``--save DIR`` a strategy cheaper than the one known
+is written to ``DIR/<instance>-nr-m<M>.txt`` (every option set starts from the same one).
+
 Run: ``python benchmarks/sat_search.py [--time-limit 60] [--only fft-8] [--memory 3 4]
-[--baseline /tmp/satbase] [--save candidates]``.
+[--baseline /tmp/satbase] [--save candidates] [--options base all] [--upper records]``.
 """
 
 from __future__ import annotations
@@ -35,6 +42,20 @@ INSTANCES = {
     "fft-16": ("fft_dag", (16,), {}, range(3, 7)),
     "matmul-3-3-3": ("matmul_dag", (3, 3, 3), {}, range(3, 7)),
     "attention-2-1": ("attention_dag", (2, 1), {}, range(4, 7)),
+}
+
+#: option sets compared by ``--options``: each new family alone over the windows, S and L
+#: of "base", then together ("all" is :class:`SatOptions`'s default)
+_OFF = {"symmetry": False, "prefix": False, "phases": False, "pressure": False}
+OPTION_SETS = {
+    "base": _OFF,
+    "phases": {**_OFF, "phases": True},
+    "symmetry": {**_OFF, "symmetry": True},
+    "prefix": {**_OFF, "prefix": True},
+    "pressure": {**_OFF, "pressure": True},
+    "sym+prefix": {**_OFF, "symmetry": True, "prefix": True},
+    "all": {**_OFF, "symmetry": True, "prefix": True, "phases": True},
+    "all+pressure": {"symmetry": True, "prefix": True, "phases": True, "pressure": True},
 }
 
 BASELINE_CALL = """
@@ -108,6 +129,61 @@ def row(name: str, M: int, limit: float, baseline: str | None, save: str | None)
             f"{both} | {base} |")
 
 
+def known_upper(name: str, M: int, C, limit: float, source: str):
+    """The best strategy known and its I/O: A*'s within ``limit``, or the records
+    table's certificate (``source == "records"``)."""
+    from redblue.game import replay
+    from redblue.game.strategy import encode_moves
+    from redblue.search import solve
+
+    if source != "astar":
+        from pathlib import Path
+
+        import redblue.records as records_pkg
+        from redblue.readwrite import read_strategy
+
+        path = Path(source) / f"{name}-nr-m{M}.txt"
+        if source == "records" or not path.exists():
+            source = "records"
+            path = Path(records_pkg.__file__).parent / "certificates" / f"{name}-nr-m{M}.txt"
+        moves = encode_moves(C, read_strategy(path).moves)
+        return replay(C, moves, M, "no-recompute").io, moves, source
+    a = solve(C, M, "no-recompute", time_limit=limit)
+    moves = encode_moves(C, a.strategy.moves)
+    return a.upper, moves, f"A* {a.lower}..{a.upper} ({a.seconds:.1f} s)"
+
+
+def option_rows(name: str, M: int, limit: float, sets: list[str], source: str,
+                save: str | None = None) -> list[str]:  # fmt: skip
+    """A row per option set: the SAT method down from the same upper bound and hint."""
+    from redblue.game import compile_graph
+    from redblue.search.sat import SatOptions, sat_search
+
+    C = compile_graph(graph_of(name))
+    upper, hint, known = known_upper(name, M, C, limit, source)
+    rows, saved = [], upper
+    for key in sets:
+        t0 = time.monotonic()
+        s = sat_search(C, M, True, upper, time_limit=limit, hint=hint,
+                       options=SatOptions(**OPTION_SETS[key]))  # fmt: skip
+        secs = time.monotonic() - t0
+        calls = " ".join(f"{k}:{ans} ({sec:.1f} s, {conf:,})" for k, ans, sec, conf in
+                         s.details["sat_log"]) or "-"  # fmt: skip
+        best = upper if s.upper is None else min(upper, s.upper)
+        if save and s.upper is not None and s.upper < saved:  # a better strategy: kept
+            from redblue.game.strategy import Strategy
+            from redblue.readwrite.strategy import write_strategy
+
+            os.makedirs(save, exist_ok=True)
+            write_strategy(Strategy(s.moves.decode(), M, "no-recompute"),
+                           os.path.join(save, f"{name}-nr-m{M}.txt"))  # fmt: skip
+            saved = s.upper
+        both = f"{best}" if s.lower == best else f"{s.lower}..{best}"
+        rows.append(f"| {name} | {M} | {known} | {key} | {calls} | {secs:.1f} | "
+                    f"{s.conflicts:,} | {both} |")  # fmt: skip
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--time-limit", type=float, default=60.0)
@@ -115,8 +191,24 @@ def main() -> None:
     p.add_argument("--memory", nargs="*", type=int, default=None)
     p.add_argument("--baseline", default=None, help="another checkout's tree (PYTHONPATH)")
     p.add_argument("--save", default=None, help="directory for certificates of closed optima")
+    p.add_argument("--options", nargs="*", default=None, choices=sorted(OPTION_SETS),
+                   help="a row per SatOptions set (instead of the A*-against-SAT table)")
+    p.add_argument("--upper", default="astar",
+                   help="with --options: the upper bound and hint from A* (astar), the "
+                   "records (records) or a directory of DIR/<instance>-nr-m<M>.txt")
     args = p.parse_args()
     print(f"time limit {args.time_limit:g} s per method and row\n")
+    if args.options:
+        print("| instance | M | upper from | options | SAT calls k:answer (s, conflicts) | "
+              "SAT s | conflicts | bounds |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
+            for M in INSTANCES[name][3]:
+                if not args.memory or M in args.memory:
+                    for line in option_rows(name, M, args.time_limit, args.options,
+                                            args.upper, args.save):  # fmt: skip
+                        print(line, flush=True)
+        return
     print("| instance | M | A* | A* s | SAT calls k:answer (s, conflicts) | SAT s | "
           "after both | baseline SAT at upper-1 |")
     print("|---|---|---|---|---|---|---|---|")

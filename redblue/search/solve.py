@@ -368,7 +368,7 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
         from redblue.search.sat import sat_search  # python-sat: imported when used
 
         sout = sat_search(graph, searched, no_recompute, seed_io, horizon=horizon,
-                          start=floor, limits=limits.within(None, keep))  # fmt: skip
+                          start=floor, limits=limits.within(None, keep), hint=seed)  # fmt: skip
         found = sout.moves
         lower, states, stopped = sout.lower, sout.conflicts, sout.stopped
         details.update(sout.details)
@@ -436,7 +436,7 @@ def _portfolio_sat(graph, searched, found, seed_io, lower, limits, keep, rules_o
         found, best_io = None, seed_io
     details["astar_bounds"] = f"{lower}..{best_io}"
     sout = sat_search(graph, searched, True, best_io, start=lower,
-                      limits=limits.within(None, keep))  # fmt: skip
+                      limits=limits.within(None, keep), hint=found)  # fmt: skip
     details.update(sout.details)
     if sout.moves is not None:
         found = sout.moves
