@@ -605,7 +605,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
     yidx = np.empty(nperm, np.int64)
     # rule Y from the parent: its state, the images of its sets, the changed bits
     par = np.zeros(sw, np.uint64)
-    pimg = np.zeros((2, nperm, nw), np.uint64)  # the start's "parent" is the empty state
+    pimg = np.zeros((3, nperm, nw), np.uint64)  # the start's "parent" is the empty state
     dbits = np.empty((4, n + 1), np.int64)
     ytmp = sc[R_Y1 * nw:]
     ckey = np.empty(2 * nw, np.uint64)

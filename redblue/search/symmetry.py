@@ -242,10 +242,27 @@ def _sym_apply(tabs, k, src, off, nchunk, nw, out, ooff):
 @njit(inline="always")
 def _set_images(tabs, vimg, src, off, nchunk, nw, pimg, which):
     """``pimg[which, k]``: the image of the bitset ``src[off:off + nw]`` under every
-    automorphism ``k``. A set of few vertices is mapped vertex by vertex (``vimg[v]``
-    holds the images of ``v``, one per automorphism, read in order); a larger one byte
-    by byte (:func:`_sym_apply`, a random read of the 8-bit tables per byte)."""
+    automorphism ``k``. A one-word set, or a set of few vertices, is mapped vertex by
+    vertex (``vimg[v]`` holds the images of ``v``, one per automorphism, read in order);
+    a larger one byte by byte (:func:`_sym_apply`, a random read of the 8-bit tables
+    per byte)."""
     nperm = tabs.shape[0]
+    if nw == 1:
+        # one word a row: vertex by vertex over contiguous rows (vectorized); the byte
+        # tables (2 MiB at 256 automorphisms) are read at random and, on a loaded
+        # machine, missed the caches: FFT-8's 256 automorphisms made rule Y cost more
+        # than the rest of the search
+        p = pimg.reshape(pimg.size)  # ``p[po + k] = pimg[which, k, 0]``
+        po = which * nperm
+        for k in range(nperm):
+            p[po + k] = _U0
+        x = src[off]
+        while x != _U0:
+            img = vimg[_low_index(x)]
+            x &= x - _U1
+            for k in range(nperm):
+                p[po + k] |= _U1 << np.uint64(img[k])
+        return
     cnt = 0
     for w in range(nw):
         cnt += _popc(src[off + w])
@@ -269,11 +286,13 @@ def _set_images(tabs, vimg, src, off, nchunk, nw, pimg, which):
 @njit(cache=True)
 def _parent_images(st, wz, tabs, vimg, nchunk, pimg):
     """``pimg[0, k]`` and ``pimg[1, k]``: the images under each automorphism ``k`` of the
-    red and the third set of ``st``, what :func:`_sym_canon` starts from for the
-    successors of ``st``."""
+    red and the third set of ``st``, and for one-word states ``pimg[2, k]`` those of its
+    blue set: what :func:`_sym_canon` starts from for the successors of ``st``."""
     nw = len(wz)
     _set_images(tabs, vimg, st, 0, nchunk, nw, pimg, 0)
     _set_images(tabs, vimg, st, 2 * nw, nchunk, nw, pimg, 1)
+    if nw == 1:
+        _set_images(tabs, vimg, st, nw, nchunk, nw, pimg, 2)
 
 
 @njit(inline="always")
@@ -342,6 +361,52 @@ def _smallest(ybuf, yrow, idx, n, nw):
 
 
 @njit(inline="always")
+def _images_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow):
+    """One-word states: into ``ybuf[yrow, k]``, for every automorphism ``k``, the image of
+    :func:`_delta_image` (the parent's images ``pimg[which]``, the vertices ``dbits[drow,
+    :nrem]`` removed and ``dbits[drow + 1, :nadd]`` added). The loops run over contiguous
+    rows (one word an automorphism; ``vimg[v]`` holds the images of ``v``) without index
+    lists, so the compiler vectorizes them: at 256 automorphisms (FFT-8) the index-list
+    loops of :func:`_images_of` and the byte tables took most of the search's time."""
+    nperm = ybuf.shape[1]
+    y = ybuf.reshape(ybuf.size)  # ``y[yo + k] = ybuf[yrow, k, 0]`` (one word a row)
+    p = pimg.reshape(pimg.size)  # ``p[po + k] = pimg[which, k, 0]``
+    yo = yrow * nperm
+    po = which * nperm
+    for k in range(nperm):
+        y[yo + k] = p[po + k]
+    for r in range(nrem):
+        img = vimg[dbits[drow, r]]
+        for k in range(nperm):
+            y[yo + k] &= ~(_U1 << np.uint64(img[k]))
+    for r in range(nadd):
+        img = vimg[dbits[drow + 1, r]]
+        for k in range(nperm):
+            y[yo + k] |= _U1 << np.uint64(img[k])
+
+
+@njit(inline="always")
+def _smallest_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at):
+    """:func:`_images_all`, then into ``idx[at:at + nt]`` the automorphisms whose image
+    is the smallest, in increasing order; returns ``nt``. With ``kmin`` listing every
+    automorphism in order this is :func:`_images_of` then :func:`_smallest`: the same
+    rows, the same ties in the same order."""
+    _images_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow)
+    nperm = ybuf.shape[1]
+    y = ybuf.reshape(ybuf.size)
+    yo = yrow * nperm
+    m = y[yo]
+    for k in range(1, nperm):
+        m = min(m, y[yo + k])
+    nt = 0
+    for k in range(nperm):
+        if y[yo + k] == m:
+            idx[at + nt] = k
+            nt += 1
+    return nt
+
+
+@njit(inline="always")
 def _fill_diff(a, aoff, b, boff, nw, out, row):
     """Write the vertices of ``a[aoff:] & ~b[boff:]`` into ``out[row]``; the count."""
     k = 0
@@ -362,14 +427,26 @@ def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, t
 
     Red and stash images are computed from those of the parent state ``par``
     (``pimg``, see :func:`_parent_images`) and the few vertices that changed; blue
-    images from the tables ``tabs``. ``bkey`` (blue, smallest blue image) and ``kmin``
-    (count, then the automorphisms giving that image) cache the last blue set seen (a
-    miss is rare): most successors keep their parent's blue set, and only the
+    images from the tables ``tabs`` (one-word states: from the parent's, ``pimg[2]``, as
+    red). ``bkey`` (blue, smallest blue image) and ``kmin``
+    (count, then the automorphisms giving that image) cache the last blue set seen:
+    most successors keep their parent's blue set, and only the
     automorphisms in ``kmin`` need their red image; stash images are only needed
     between automorphisms whose red images tie. ``tmp``: scratch of ``2 nw`` words;
     ``ybuf`` (``2 x`` automorphisms ``x nw`` words) and ``yidx`` (one entry an
     automorphism) scratch of the images compared.
     """
+    if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
+        if nw == 1:
+            # from the parent's blue images (``pimg[2]``) and the few vertices that
+            # changed: a successor that stores an output or forgets a dead blue pebble
+            # (a fifth of them on FFT-8) missed this cache, and the byte tables read
+            # for it (2 MiB at 256 automorphisms) cost more than the rest of rule Y
+            brem = _fill_diff(par, nw, cand, nw, nw, dbits, 0)
+            badd = _fill_diff(cand, nw, par, nw, nw, dbits, 1)
+            kmin[0] = _smallest_all(pimg, 2, dbits, 0, brem, badd, vimg, ybuf, 1, kmin, 1)
+            bkey[0] = cand[nw]
+            bkey[1] = ybuf[1, kmin[1], 0]
     if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
         for w in range(nw):
             bkey[w] = cand[nw + w]
@@ -400,12 +477,21 @@ def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, t
     # the smallest third set among those tied (the first automorphism in ``kmin``'s order
     # of the exact ties)
     nk = kmin[0]
-    for i in range(nk):
-        yidx[i] = i
-    _images_of(pimg, 0, kmin, yidx, nk, dbits, 0, rrem, radd, vimg, nw, ybuf, 0)
-    nt = _smallest(ybuf, 0, yidx, nk, nw)
+    every = nw == 1 and nk == tabs.shape[0]
+    if every:
+        # every automorphism ties on blue (the usual case: they all fix the inputs), so
+        # ``kmin[1 + i] == i`` and the images are taken over all of them in order
+        nt = _smallest_all(pimg, 0, dbits, 0, rrem, radd, vimg, ybuf, 0, yidx, 0)
+    else:
+        for i in range(nk):
+            yidx[i] = i
+        _images_of(pimg, 0, kmin, yidx, nk, dbits, 0, rrem, radd, vimg, nw, ybuf, 0)
+        nt = _smallest(ybuf, 0, yidx, nk, nw)
     if nt > 1 and hasc:
-        _images_of(pimg, 1, kmin, yidx, nt, dbits, 2, crem, cadd, vimg, nw, ybuf, 1)
+        if every:  # (all of them, vectorized: cheaper than the ties one by one)
+            _images_all(pimg, 1, dbits, 2, crem, cadd, vimg, ybuf, 1)
+        else:
+            _images_of(pimg, 1, kmin, yidx, nt, dbits, 2, crem, cadd, vimg, nw, ybuf, 1)
         nt = _smallest(ybuf, 1, yidx, nt, nw)
     best = kmin[1 + yidx[0]]
     for w in range(nw):
