@@ -124,7 +124,8 @@ def _schedule(family, params, M):
 def _seeds(id, family, params, variant, M, done):
     """Certificates valid for this entry: its own, the next smaller memory's (a strategy
     for M' <= M is one for M), the no-recompute twin's at M (valid in the classic game),
-    and a known schedule's moves where one runs on the instance."""
+    the same from every isomorphic instance (:func:`_isomorphic`), and a known schedule's
+    moves where one runs on the instance."""
     same = [r for r in done.values() if (r.family, r.params) == (family, params)]
     below = [r for r in same if r.variant == variant and r.memory < M]
     picks = [done.get(id)]
@@ -133,7 +134,29 @@ def _seeds(id, family, params, variant, M, done):
         picks += [r for r in same if r.variant == NR and r.memory == M]
     return [read_strategy(RECORDS / r.certificate) for r in picks
             if r is not None and (RECORDS / r.certificate).is_file()] + [
-        _schedule(family, params, M)]  # fmt: skip
+        _schedule(family, params, M)] + _isomorphic(family, params, variant, M, done)  # fmt: skip
+
+
+def _isomorphic(family, params, variant, M, done):
+    """The certificates of the entries of another instance isomorphic to this one (e.g.
+    attention's tree and chain sums of three terms), at M or a smaller memory, in this
+    game or (for the classic one) the no-recompute game, relabelled onto this instance.
+    Seeds only: each is replayed by ``compute_record``, and the entry's lower bound is
+    proven by its own run."""
+    G = build_instance(family, params)
+    out = []
+    for r in done.values():
+        if ((r.family, r.params) == (family, params) or r.memory > M
+                or not (r.variant == variant or variant == CL)):  # fmt: skip
+            continue
+        H = build_instance(r.family, r.params)
+        if H.number_of_nodes() != G.number_of_nodes() or not (RECORDS / r.certificate).is_file():
+            continue
+        match = DiGraphMatcher(H, G)
+        if match.is_isomorphic():
+            moves = read_strategy(RECORDS / r.certificate).moves
+            out.append([(kind, match.mapping[v]) for kind, v in moves])
+    return out
 
 
 def _better(old, new):

@@ -228,6 +228,34 @@ def test_seeds_are_replayed_and_the_cheapest_valid_one_kept(tmp_path):
     assert check.ok and check.replayed_io == 18
 
 
+def _records_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("records_script",
+                                                  ROOT / "benchmarks" / "records.py")  # fmt: skip
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_isomorphic_instances_seed_each_other():
+    # attention's tree and chain sums of three terms are the same DAG up to names: each
+    # entry's certificates, relabelled, are strategies of the other (replayed here)
+    script, done = _records_script(), {r.id: r for r in load_records()}
+    chain = {"n": 3, "d": 1, "sum": "chain"}
+    G = build_instance("attention", chain)
+    seeds = script._isomorphic("attention", chain, "no-recompute", 6, done)
+    tree = [r for r in done.values() if r.family == "attention" and r.params == {"n": 3, "d": 1}
+            and r.variant == "no-recompute" and r.memory <= 6]  # fmt: skip
+    assert len(seeds) == len(tree) > 0
+    assert sorted(replay(G, moves, 6, "no-recompute").io for moves in seeds) == sorted(
+        r.upper for r in tree)
+    # the classic game takes the no-recompute twin's too; a different DAG gives nothing
+    assert len(script._isomorphic("attention", chain, "classic", 6, done)) > len(seeds)
+    assert script._isomorphic("attention", {"n": 3, "d": 1, "sum": "fma"}, "classic", 8,
+                              done) == []  # fmt: skip
+
+
 def test_jain_zaharia_column_is_q_less_the_trivial_bound():
     assert trivial_bound("fft", {"size": 8}) == 16
     G = build_instance("attention", {"n": 2, "d": 2})
