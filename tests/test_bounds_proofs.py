@@ -232,6 +232,20 @@ def test_prove_survives_a_script_that_ends_the_process(tmp_path, ender):
     assert done.stdout.splitlines()[-1] == "1/3 proofs pass"
 
 
+def test_a_script_may_start_processes_of_its_own(tmp_path, capsys):
+    # the ILP runs HiGHS in a child process: the process that runs the scripts must allow it
+    (tmp_path / "h_child.py").write_text(
+        "import multiprocessing\nTITLE = 'child'\n"
+        "def run(p):\n"
+        "    child = multiprocessing.get_context('fork').Process(target=int)\n"
+        "    child.start()\n    child.join()\n    p.check('a child ran', child.exitcode == 0)\n"
+    )
+    from redblue.cli import main
+
+    assert main(["prove", "--dir", str(tmp_path), "all"]) == 0, capsys.readouterr()
+    assert capsys.readouterr().out.startswith("PASS h_child")
+
+
 def test_prove_runs_the_scripts_after_one_that_ends_the_process(tmp_path):
     _write_scripts(tmp_path, ["e_passes"])
     text = _HEADER.format(title="a_ends") + _ENDS_PROCESS["f_os_exit_in_run"] + _MAIN

@@ -316,8 +316,8 @@ def run_scripts(paths: Iterable[str | Path], echo: bool = False) -> Iterator[Pro
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
     while todo:
         parent, child = ctx.Pipe(duplex=False)
-        worker = ctx.Process(target=_worker, args=(child, todo, echo, verbosity()),
-                             daemon=True)  # fmt: skip
+        # not a daemon: a script may start processes of its own (the ILP runs HiGHS in one)
+        worker = ctx.Process(target=_worker, args=(child, todo, echo, verbosity()))
         worker.start()
         child.close()  # the parent keeps only its end: a dead worker then reads as EOF
         try:
