@@ -41,7 +41,41 @@ CLAIM = "a normalised calculation with M red pebbles yields a 2M-partition with 
 REGIME = ()
 
 
-def run(p: Proof) -> None:
+#: greedy schedules: (label, graph builder, M, exact dominators by a minimum cut)
+GREEDY = (
+    ("attention N=3 d=2", lambda: attention_dag(3, 2), 6, True),
+    ("attention N=4 d=2", lambda: attention_dag(4, 2), 8, False),
+    ("attention N=3 d=3 chain", lambda: attention_dag(3, 3, sum="chain"), 5, False),
+    ("matmul 3x4x3", lambda: matmul_dag(3, 4, 3), 6, True),
+    ("pyramid 6", lambda: pyramid_dag(6), 3, True),
+    ("random 40", lambda: random_dag(40, seed=1), 4, False),
+)
+#: the block schedules' (N, d, M)
+BLOCKS = ((8, 2, 24), (8, 8, 16), (6, 4, 20))
+#: random walks: (label, graph builder, M), each from seeds 0 .. WALK_SEEDS - 1
+WALKS = (
+    ("attention N=2 d=2", lambda: attention_dag(2, 2), 4),
+    ("attention N=3 d=1", lambda: attention_dag(3, 1), 5),
+    ("matmul 2x2x2", lambda: matmul_dag(2, 2, 2), 3),
+    ("random 24", lambda: random_dag(24, seed=3), 3),
+)
+WALK_SEEDS = 6
+#: the tests' run (``small=True``, a second): one of each kind of strategy above, the
+#: exact dominators on two graphs, two optima, walks that normalisation changes
+SMALL = {
+    "greedy": (GREEDY[0], GREEDY[4], GREEDY[5]),
+    "blocks": BLOCKS[:1],
+    "matmul": EXACT_MATMUL[:2],
+    "attention": EXACT_ATTENTION[:1],
+    "walks": (WALKS[0], WALKS[2]),
+    "seeds": 2,
+}
+FULL = {"greedy": GREEDY, "blocks": BLOCKS, "matmul": EXACT_MATMUL, "attention": EXACT_ATTENTION,
+        "walks": WALKS, "seeds": WALK_SEEDS}  # fmt: skip
+
+
+def run(p: Proof, small: bool = False) -> None:
+    """Every step; ``small``: the tests' instances (:data:`SMALL`) instead of :data:`FULL`."""
     Q, Mm, h = sympy.symbols("Q M h", positive=True)
     p.identity("h = ceil(Q/M) segments: M*(h-1) = M*h - M", Mm * (h - 1), Mm * h - Mm)
     P = sympy.Symbol("P", positive=True)
@@ -49,29 +83,23 @@ def run(p: Proof) -> None:
     p.nonneg("P(G,2M) <= h and Q >= M (h-1)  =>  Q - M (P - 1) >= 0", Mm * (h - 1) - Mm * (P - 1),
              {h: P + u})  # fmt: skip
     controls(p)
+    grid = SMALL if small else FULL
     runs = []  # (label, graph, strategy, M, exact dominators)
-    for label, G, M, exact_dom in [
-        ("attention N=3 d=2", attention_dag(3, 2), 6, True),
-        ("attention N=4 d=2", attention_dag(4, 2), 8, False),
-        ("attention N=3 d=3 chain", attention_dag(3, 3, sum="chain"), 5, False),
-        ("matmul 3x4x3", matmul_dag(3, 4, 3), 6, True),
-        ("pyramid 6", pyramid_dag(6), 3, True),
-        ("random 40", random_dag(40, seed=1), 4, False),
-    ]:
+    for label, build, M, exact_dom in grid["greedy"]:
+        G = build()
         runs.append((f"{label}, M={M}, greedy", G, greedy_strategy(G, M), M, exact_dom))
-    for n, dd, m in [(8, 2, 24), (8, 8, 16), (6, 4, 20)]:
+    for n, dd, m in grid["blocks"]:
         for alg, sim in schedules(n, dd, m).items():
             runs.append((f"{alg} N={n} d={dd} M={m}", sim.graph, Strategy(sim.moves.decode(), m), m, False))
-    optimal = [(f"matmul {a}x{b}x{c}", matmul_dag(a, b, c), M) for a, b, c, M in EXACT_MATMUL]
-    optimal += [(f"attention N={n} d={dd}", attention_dag(n, dd), M) for n, dd, M in EXACT_ATTENTION]
+    optimal = [(f"matmul {a}x{b}x{c}", matmul_dag(a, b, c), M) for a, b, c, M in grid["matmul"]]
+    optimal += [(f"attention N={n} d={dd}", attention_dag(n, dd), M) for n, dd, M in grid["attention"]]
     for label, G, M in optimal:
         ex = exact(G, M, time_limit=3.0)
         if ex.optimal and ex.strategy is not None:
             runs.append((f"{label}, M={M}, optimal Q={ex.lower}", G, ex.strategy, M, True))
-    walks = [("attention N=2 d=2", attention_dag(2, 2), 4), ("attention N=3 d=1", attention_dag(3, 1), 5),
-             ("matmul 2x2x2", matmul_dag(2, 2, 2), 3), ("random 24", random_dag(24, seed=3), 3)]
-    for label, G, M in walks:
-        for seed in range(6):
+    for label, build, M in grid["walks"]:
+        G = build()
+        for seed in range(grid["seeds"]):
             runs.append((f"{label}, M={M}, random walk {seed}", G, random_strategy(G, M, seed=seed), M, False))
     worst_d = worst_min = 0.0
     changed = 0

@@ -42,9 +42,23 @@ REGIME = ("M >= d**2",)
 
 #: (N, d, memories) where the part program runs in well under a second each
 EXTREMAL = ((3, 1, (1, 2, 3)), (3, 2, (2, 3, 4)), (4, 1, (3, 4)), (4, 2, (3, 5)), (5, 1, (3,)))
+#: the strategies' instances (N, d, M): greedy, FlashAttention-1 and -2, random walks (seeds
+#: 0, 1, 2), besides the exact optima of EXACT_ATTENTION
+GREEDY = ((4, 2, 8), (6, 2, 12), (4, 3, 18))
+FLASH = ((8, 2, 24), (8, 2, 48), (12, 2, 32))
+WALKS = ((2, 2, 4), (3, 1, 5), (3, 2, 6))
+#: what ``redblue prove`` checks, and a smaller run of about a second that the tests pin
+#: (tests/test_proofs_scripts.py): the same steps on fewer instances, no search, and the
+#: explicit bound at the small (d, M) only
+FULL = {"points": None, "extremal": EXTREMAL, "greedy": GREEDY, "flash": FLASH,
+        "exact": EXACT_ATTENTION, "walks": WALKS}  # fmt: skip
+SMALL = {"points": [(1, dd, m) for dd in (1, 2, 3) for m in range(1, 41)], "extremal": ((3, 1, (1, 3)), (4, 1, (4,)), (3, 2, (2,))),
+         "greedy": GREEDY[:1], "flash": FLASH[:1], "exact": (), "walks": WALKS[:1]}  # fmt: skip
 
 
-def run(p: Proof) -> None:
+def run(p: Proof, small: bool = False) -> None:
+    """Every step on the instances of :data:`FULL` (:data:`SMALL` if ``small``)."""
+    cases = SMALL if small else FULL
     I, J, d, M = sympy.symbols("I J d M", positive=True)
     x, y, u = sympy.symbols("x y u", nonnegative=True)
     p.nonneg("I J <= (I + J)^2 / 4", (I + J) ** 2 / 4 - I * J)
@@ -57,19 +71,19 @@ def run(p: Proof) -> None:
     p.nonneg("M-partition: M^2/d^2 + M - (M + M^2/(4d^2)) >= 0", Mp**2 / d**2 + Mp - (Mp + Mp**2 / (4 * d**2)))
     p.nonneg("M-partition, M >= d^2: M^2/d^2 + M - 2M >= 0", (Mp**2 / d**2 - Mp), {Mp: d**2 + u})
     p.note(f"per M-partition: {R_half} <= M^2/d^2 + M (paper)")
-    check_explicit(p, ["roots_per_part"])
-    extremal(p)
-    strategies(p)
+    check_explicit(p, ["roots_per_part"], cases["points"])
+    extremal(p, cases["extremal"])
+    strategies(p, cases["greedy"], cases["flash"], cases["exact"], cases["walks"])
 
 
 def roots_of(G) -> list:
     return [v for v in G if re.match(r"^S\[\d+,\d+\]$", str(v))]
 
 
-def extremal(p: Proof) -> None:
+def extremal(p: Proof, instances=EXTREMAL) -> None:
     """The lemma over every part: the exact maximum against R, with the slack."""
     least = None
-    for n, dd, memories in EXTREMAL:
+    for n, dd, memories in instances:
         G = attention_dag(n, dd)
         for m in memories:
             best = max_part(G, m, roots_of(G), time_limit=20)
@@ -85,20 +99,21 @@ def extremal(p: Proof) -> None:
     p.check("least slack R - max roots over the instances", least is not None and least >= 0, f"{least}")
 
 
-def strategies(p: Proof) -> None:
+def strategies(p: Proof, greedy=GREEDY, flash=FLASH, optima=EXACT_ATTENTION, walks=WALKS) -> None:
+    """Lemma 3.3's classes on the parts of normalised strategies, and the control."""
     runs = []
-    for n, dd, m in [(4, 2, 8), (6, 2, 12), (4, 3, 18)]:
+    for n, dd, m in greedy:
         G = attention_dag(n, dd)
         runs.append((f"greedy N={n} d={dd} M={m}", G, greedy_strategy(G, m), dd, m))
-    for n, dd, m in [(8, 2, 24), (8, 2, 48), (12, 2, 32)]:
+    for n, dd, m in flash:
         for alg, sim in schedules(n, dd, m, algorithms=("flash1", "flash2")).items():
             runs.append((f"{alg} N={n} d={dd} M={m}", sim.graph, sim.moves.decode(), dd, m))
-    for n, dd, m in EXACT_ATTENTION:
+    for n, dd, m in optima:
         G = attention_dag(n, dd)
         ex = exact(G, m)
         if ex.optimal and ex.strategy is not None:
             runs.append((f"optimal (search) N={n} d={dd} M={m} Q={ex.lower}", G, ex.strategy, dd, m))
-    for n, dd, m in [(2, 2, 4), (3, 1, 5), (3, 2, 6)]:
+    for n, dd, m in walks:
         G = attention_dag(n, dd)
         for seed in range(3):
             runs.append((f"random walk {seed} N={n} d={dd} M={m}", G, random_strategy(G, m, seed=seed), dd, m))

@@ -46,13 +46,29 @@ REGIME = ("M >= 2",)
 
 #: (m, k, n, memories) for the part program (about a second in all)
 EXTREMAL = ((2, 2, 2, (1, 2, 3)), (3, 3, 3, (2, 3, 4, 6)), (4, 2, 4, (2, 8)))
+#: the strategies' instances (m, k, n, M): greedy, tiled (chain sums), random walks on
+#: 3 x 2 x 3 with M = 4 (these seeds), besides the exact optima of EXACT_MATMUL
+GREEDY = ((4, 4, 4, 8), (3, 6, 3, 6), (4, 8, 4, 16), (6, 6, 6, 12))
+TILED = ((4, 4, 4, 12), (6, 6, 6, 16), (8, 4, 8, 20))
+SEEDS = (0, 1, 2)
+#: what ``redblue prove`` checks, and a smaller run of about a second that the tests pin
+#: (tests/test_proofs_scripts.py): the same steps on fewer instances, no search, the
+#: explicit bounds at small points and the schedules on the smallest replayed points
+FULL = {"points": None, "extremal": EXTREMAL, "greedy": GREEDY, "tiled": TILED, "exact": EXACT_MATMUL,
+        "seeds": SEEDS, "replayed": MATMUL_REPLAY_POINTS, "counted": MATMUL_COUNTER_POINTS}  # fmt: skip
+SMALL = {"points": [(a, b, c, m) for a in (1, 3) for b in (2, 5) for c in (1, 4) for m in (1, 2, 3, 8, 18, 98)],
+         "extremal": ((2, 2, 2, (1, 2, 3)), (4, 2, 4, (8,))), "greedy": GREEDY[:1], "tiled": TILED[:1],
+         "exact": (), "seeds": SEEDS[:1], "replayed": MATMUL_REPLAY_POINTS[:8],
+         "counted": MATMUL_COUNTER_POINTS[::100]}  # fmt: skip
 
 
 def closed_form(m: int, k: int, n: int, mem: int) -> float:
     return m * k * n / (2 * mem) ** 0.5 - mem if mem >= 2 else 0
 
 
-def run(p: Proof) -> None:
+def run(p: Proof, small: bool = False) -> None:
+    """Every step on the instances of :data:`FULL` (:data:`SMALL` if ``small``)."""
+    cases = SMALL if small else FULL
     a, b, t, Mm, m, k, n = sympy.symbols("a b t M m k n", positive=True)
     u = sympy.Symbol("u", nonnegative=True)
     p.nonneg("AM-GM: ((a+b)/2)^2 - a b >= 0 (so sqrt(ab 2M) <= (a+b)/2 sqrt(2M))", ((a + b) / 2) ** 2 - a * b)
@@ -60,23 +76,28 @@ def run(p: Proof) -> None:
              sympy.expand((Mm * sympy.sqrt(2 * Mm)) ** 2) - (2 * Mm) ** 2, {Mm: 2 + u})  # fmt: skip
     p.identity("M * mkn / (M sqrt(2M)) = mkn / sqrt(2M)", Mm * m * k * n / (Mm * sympy.sqrt(2 * Mm)), m * k * n / sympy.sqrt(2 * Mm))
     p.asymptotic("explicit main term = Theta(mkn / sqrt(M))", m * k * n / sympy.sqrt(2 * Mm), m * k * n / sympy.sqrt(Mm), "Theta")
-    check_explicit(p, ["matmul_products_per_part", "matmul", "trivial_matmul"])
-    extremal(p)
-    strategies(p)
-    check_bound_on_grid(p, "explicit.matmul", explicit.matmul, MATMUL_REPLAY_POINTS, matmul_replayed,
+    check_explicit(p, ["matmul_products_per_part", "matmul", "trivial_matmul"], cases["points"])
+    extremal(p, cases["extremal"])
+    strategies(p, cases["greedy"], cases["tiled"], cases["exact"], cases["seeds"])
+    schedules(p, cases["replayed"], cases["counted"])
+
+
+def schedules(p: Proof, replayed=MATMUL_REPLAY_POINTS, counted=MATMUL_COUNTER_POINTS) -> None:
+    """The bound against the tiled schedule, replayed and counted, and the closed form."""
+    check_bound_on_grid(p, "explicit.matmul", explicit.matmul, replayed, matmul_replayed,
                         source="tiled matmul replayed")  # fmt: skip
-    check_bound_on_grid(p, "explicit.matmul", explicit.matmul, MATMUL_COUNTER_POINTS, matmul_counted,
+    check_bound_on_grid(p, "explicit.matmul", explicit.matmul, counted, matmul_counted,
                         source="tiled matmul counter")  # fmt: skip
-    check_bound_on_grid(p, "mkn/sqrt(2M) - M", closed_form, MATMUL_COUNTER_POINTS, explicit.matmul,
+    check_bound_on_grid(p, "mkn/sqrt(2M) - M", closed_form, counted, explicit.matmul,
                         source="the ceil form")  # fmt: skip
-    bad = [pt for pt in MATMUL_REPLAY_POINTS if matmul_replayed(*pt) != matmul_counted(*pt)]
-    p.check(f"tiled matmul counter = replayed I/O at {len(MATMUL_REPLAY_POINTS)} points", not bad, f"{bad[:3]}")
+    bad = [pt for pt in replayed if matmul_replayed(*pt) != matmul_counted(*pt)]
+    p.check(f"tiled matmul counter = replayed I/O at {len(replayed)} points", not bad, f"{bad[:3]}")
 
 
-def extremal(p: Proof) -> None:
+def extremal(p: Proof, instances=EXTREMAL) -> None:
     """Products per part over every part: the exact maximum against the bound."""
     tight = lw_tight = 0
-    for mm, kk, nn, memories in EXTREMAL:
+    for mm, kk, nn, memories in instances:
         G = matmul_dag(mm, kk, nn)
         products = [v for v in G if G.nodes[v].get("op") == "mul"]
         for mem in memories:
@@ -95,21 +116,22 @@ def extremal(p: Proof) -> None:
             lw_tight > 0, f"{lw_tight} parts")  # fmt: skip
 
 
-def strategies(p: Proof) -> None:
+def strategies(p: Proof, greedy=GREEDY, tiled=TILED, optima=EXACT_MATMUL, seeds=SEEDS) -> None:
+    """The Loomis-Whitney steps on the parts of normalised strategies; the trivial bound."""
     runs = []
-    for mm, kk, nn, M in [(4, 4, 4, 8), (3, 6, 3, 6), (4, 8, 4, 16), (6, 6, 6, 12)]:
+    for mm, kk, nn, M in greedy:
         G = matmul_dag(mm, kk, nn)
         runs.append((f"greedy {mm}x{kk}x{nn} M={M}", G, greedy_strategy(G, M), M, (mm, kk, nn)))
-    for mm, kk, nn, M in [(4, 4, 4, 12), (6, 6, 6, 16), (8, 4, 8, 20)]:
+    for mm, kk, nn, M in tiled:
         G = matmul_dag(mm, kk, nn, sum="chain")
         mv = matmul_moves(compile_graph(G), mm, kk, nn, M, sum="chain").decode()
         runs.append((f"tiled {mm}x{kk}x{nn} M={M}", G, mv, M, (mm, kk, nn)))
-    for mm, kk, nn, M in EXACT_MATMUL:
+    for mm, kk, nn, M in optima:
         G = matmul_dag(mm, kk, nn)
         ex = exact(G, M)
         if ex.optimal and ex.strategy is not None:
             runs.append((f"optimal {mm}x{kk}x{nn} M={M}", G, ex.strategy, M, (mm, kk, nn)))
-    for seed in range(3):
+    for seed in seeds:
         G = matmul_dag(3, 2, 3)
         runs.append((f"random walk {seed} 3x2x3 M=4", G, random_strategy(G, 4, seed=seed), 4, (3, 2, 3)))
     for label, G, s, M, dims in runs:
@@ -122,7 +144,7 @@ def strategies(p: Proof) -> None:
                 all(c.ok and c.bound == explicit.matmul_products_per_part(M) for c in pcs)
                 and sum(c.products for c in pcs) == total and lb <= io,
                 f"max products/part {max(c.products for c in pcs)} <= {pcs[0].bound}")  # fmt: skip
-    for mm, kk, nn, M in EXACT_MATMUL:
+    for mm, kk, nn, M in optima:
         ex = exact(matmul_dag(mm, kk, nn), M)
         triv = explicit.trivial_matmul(mm, kk, nn)
         p.check(f"{mm}x{kk}x{nn} M={M}: trivial {triv} <= Q = {ex.lower}..{ex.upper} ({ex.method})",

@@ -139,6 +139,24 @@ def test_thm_4_8_asymptotic_step_checks_the_explicit_main_term(monkeypatch):
     assert same(asym[0][2], result("thm-4.8").expr) and asym[0][3] == "Theta"
 
 
+def test_thm_4_8_the_least_ratio_counts_the_first_strategy(monkeypatch):
+    """Planted: an epoch of 64 entries in the first strategy (greedy N=4 d=2 M=8), where
+    B* = max(8 * 8^2 / 2^2, 8 * 8) = 128: the least ratio is 128/64 = 2, below all others."""
+    mod = script("thm_4_8")
+    real, seen = mod.epochs, []
+
+    def epochs(s, m, dd):
+        seen.append((m, dd))
+        return [SimpleNamespace(entries=64)] if len(seen) == 1 else real(s, m, dd)
+
+    monkeypatch.setattr(mod, "epochs", epochs)
+    proof = Proof("thm_4_8", mod.TITLE, mod.CLAIM, tuple(mod.REGIME))
+    mod.per_epoch(proof)
+    assert seen[0] == (8, 2) and proof.ok
+    assert proof.steps[0].text.startswith("greedy N=4 d=2 M=8: every epoch computes <= B* = 128 ")
+    assert proof.steps[0].detail == "most 64" and proof.steps[-1].detail == "2"
+
+
 def test_thm_3_7_constant_step_fails_if_small_cache_is_not_zero(monkeypatch):
     """Planted: small_cache 1 everywhere; the step "small_cache = 0 where M >= d^2/2" fails."""
     monkeypatch.setattr(script("thm_3_7"), "explicit", SimpleNamespace(small_cache=lambda *pt: 1))
@@ -236,3 +254,101 @@ def test_thm_4_14_dependent_rows_of_the_shortened_bch_fail_the_step(monkeypatch)
     mod.rows_are_independent(proof)
     (step,) = proof.steps
     assert not step.ok and step.detail.count("rows (0, 1) of") == 3
+
+
+# ------------------------------------------------------------------------------ Theorem 3.2
+def _blocks(monkeypatch, dense, replay=(), plant=None):
+    """``blocks`` of thm_3_2 on the points ``dense`` (and ``replay``), with ``plant(n, dd, m,
+    version, sizes)`` giving the block sizes the script sees; its two steps."""
+    mod = script("thm_3_2")
+    monkeypatch.setattr(mod, "DENSE_POINTS", list(dense))
+    monkeypatch.setattr(mod, "REPLAY_POINTS", list(replay))
+    if plant is not None:
+        real = mod.flash_block_sizes
+        monkeypatch.setattr(mod, "flash_block_sizes", lambda n, dd, m, version: plant(
+            n, dd, m, version, real(n, dd, m, version=version)))  # fmt: skip
+    proof = Proof("thm_3_2", mod.TITLE, mod.CLAIM, tuple(mod.REGIME))
+    mod.blocks(proof)
+    return proof.steps
+
+
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("outer", [5, 6])
+def test_thm_3_2_the_outer_block_bound_holds_at_equality(monkeypatch, version, outer):
+    """N=10, d=1, M=33: floor((M - 3)/(4d + 1)) = 30/5 = 6 exactly. An outer block (B_r of
+    FA-2, B_c of FA-1) of 6 passes, 5 fails; both keep T = ceil(10/B) = 2, so only the
+    block bound can tell them apart (the schedules' own blocks there are 9)."""
+
+    def plant(n, dd, m, version_, sizes):
+        if version_ != version:
+            return sizes
+        return (outer, sizes[1]) if version == 2 else (sizes[0], outer)
+
+    blocks, _ = _blocks(monkeypatch, [(10, 1, 33)], plant=plant)
+    assert blocks.ok == (outer == 6)
+    assert blocks.text.endswith(", at 1 points")
+    bc, br = (9, outer) if version == 2 else (outer, 9)
+    assert blocks.detail == ("" if outer == 6 else f"[(10, 1, 33, {br}, {bc}, 6)]")
+
+
+@pytest.mark.parametrize("points", [0, 1])
+def test_thm_3_2_the_block_step_counts_its_points(monkeypatch, points):
+    """M < 4d + 4 is skipped: none left fails the step (nothing checked), one passes."""
+    blocks, _ = _blocks(monkeypatch, [(10, 1, 7), (10, 1, 33)][: 1 + points])
+    assert blocks.ok == bool(points) and blocks.text.endswith(f", at {points} points")
+
+
+def test_thm_3_2_the_failed_block_step_names_three_points(monkeypatch):
+    """Planted: every counter off by one; four points fail, the detail names the first three
+    as (N, d, M, B_r, B_c, min(N, floor((M - 3)/(4d + 1))))."""
+    mod = script("thm_3_2")
+    monkeypatch.setattr(mod, "counted", lambda a, n, dd, m: -1)
+    dense = [(10, 1, 33), (10, 1, 34), (10, 1, 35), (10, 1, 36)]
+    blocks, _ = _blocks(monkeypatch, dense)
+    assert not blocks.ok
+    assert blocks.detail.startswith("[(10, 1, 33, 9, 9, 6), (10, 1, 34, ")
+    assert blocks.detail.count("(") == 3 and blocks.detail.endswith(", 6)]")
+
+
+@pytest.mark.parametrize("outer", [3, 4])
+def test_thm_3_2_the_replayed_block_bound_holds_at_equality(monkeypatch, outer):
+    """Planted: the replayed FlashAttention-2 at N=8, d=1, M=23 reports B_r = 4 = 20/5 (passes)
+    or 3 (fails); its I/O and T_r stay the replay's."""
+    mod = script("thm_3_2")
+    real = mod.replayed
+
+    def replayed(a, n, dd, m):
+        r = real(a, n, dd, m)
+        blocks = {"T_r": r.block("T_r"), "B_r": outer}
+        return SimpleNamespace(io=r.io, peak_red=r.peak_red, block=blocks.get)
+
+    monkeypatch.setattr(mod, "replayed", replayed)
+    _, replay = _blocks(monkeypatch, [], replay=[(8, 1, 23)])
+    assert replay.ok == (outer == 4)
+    assert replay.text.startswith("replayed FlashAttention-2 at 1 points")
+
+
+@pytest.mark.parametrize(
+    "dense, example",
+    [
+        ([(16, 1, 9), (16, 1, 16)], "1 points, e.g. N, d, M, io = (16, 1, 9, 544)"),
+        ([(10, 1, 9), (16, 1, 9), (16, 1, 16)], "2 points, e.g. N, d, M, io = (16, 1, 9, 544)"),
+        ([(10, 1, 9), (16, 1, 16)], "1 points, e.g. N, d, M, io = (10, 1, 9, 220)"),
+    ],
+)
+def test_thm_3_2_the_former_claim_fails_only_strictly_above_it(monkeypatch, dense, example):
+    """Planted: FlashAttention-2's counter at N=16, d=1, M=16 gives the former bound
+    4Nd + 16 N^2 d^2/M = 64 + 256 = 320 exactly, which keeps that claim. It fails where
+    B_r = 1: io = 2Nd + 2Nd N is 544 > 64 + 4096/9 at N=16, d=1, M=9 (the example named when
+    it is on the grid) and 220 > 40 + 1600/9 at N=10 (the first point otherwise)."""
+    mod = script("thm_3_2")
+    monkeypatch.setattr(mod, "DENSE_POINTS", dense)
+    monkeypatch.setattr(mod, "REPLAY_POINTS", [(4, 1, 8)])
+    real = mod.counted
+    monkeypatch.setattr(mod, "counted", lambda a, n, dd, m: (
+        320 if (a, n, dd, m) == ("flash2", 16, 1, 16) else real(a, n, dd, m)))  # fmt: skip
+    proof = Proof("thm_3_2", mod.TITLE, mod.CLAIM, tuple(mod.REGIME))
+    mod.run(proof)
+    control = proof.steps[-1]
+    assert control.text.startswith("control: the former claim") and control.ok
+    assert control.detail == example
