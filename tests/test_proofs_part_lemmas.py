@@ -275,29 +275,27 @@ def test_lemma_3_3_the_m_partition_note_is_the_halved_bound(monkeypatch, capsys)
     assert line.endswith("<= M^2/d^2 + M (paper)")
 
 
+def _keyword_seen(monkeypatch, stem: str, name: str, key: str) -> list:
+    """The values of keyword ``key`` in each call the script makes to ``name`` (a library
+    function it imported), recorded while the real function runs."""
+    mod, seen = script(stem), []
+    real = getattr(mod, name)
+
+    def recording(*args, **kw):
+        seen.append(kw.get(key, "default"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(mod, name, recording)
+    return seen
+
+
 def test_lemma_3_3_every_program_gets_20_seconds(monkeypatch):
-    mod = script("lemma_3_3")
-    limits = []
-    real = mod.max_part
-
-    def max_part(G, m, targets, **kw):
-        limits.append(kw.get("time_limit", "default"))
-        return real(G, m, targets, **kw)
-
-    monkeypatch.setattr(mod, "max_part", max_part)
+    limits = _keyword_seen(monkeypatch, "lemma_3_3", "max_part", "time_limit")
     assert not failed(_extremal_3_3()) and limits == [20, 20]
 
 
 def test_lemma_3_3_random_walks_use_their_seeds(monkeypatch):
-    mod = script("lemma_3_3")
-    seeds = []
-    real = mod.random_strategy
-
-    def random_strategy(G, m, **kw):
-        seeds.append(kw.get("seed", "default"))
-        return real(G, m, **kw)
-
-    monkeypatch.setattr(mod, "random_strategy", random_strategy)
+    seeds = _keyword_seen(monkeypatch, "lemma_3_3", "random_strategy", "seed")
     p = _strategies_3_3(greedy=(), flash=())  # the control fails: no FlashAttention-2
     assert failed(p) == [p.steps[-1].text] and seeds == [0, 1, 2]
 
@@ -555,30 +553,13 @@ def test_lemma_3_6_a_wrong_schedule_count_fails(monkeypatch, wrong):
     assert failed(p) == bad
 
 
-
 def test_lemma_3_6_every_program_gets_20_seconds(monkeypatch):
-    mod = script("lemma_3_6")
-    limits = []
-    real = mod.max_part
-
-    def max_part(G, m, targets, **kw):
-        limits.append(kw.get("time_limit", "default"))
-        return real(G, m, targets, **kw)
-
-    monkeypatch.setattr(mod, "max_part", max_part)
+    limits = _keyword_seen(monkeypatch, "lemma_3_6", "max_part", "time_limit")
     assert not failed(_extremal_3_6()) and limits == [20, 20]
 
 
 def test_lemma_3_6_random_walks_use_their_seeds(monkeypatch):
-    mod = script("lemma_3_6")
-    seeds = []
-    real = mod.random_strategy
-
-    def random_strategy(G, m, **kw):
-        seeds.append(kw.get("seed", "default"))
-        return real(G, m, **kw)
-
-    monkeypatch.setattr(mod, "random_strategy", random_strategy)
+    seeds = _keyword_seen(monkeypatch, "lemma_3_6", "random_strategy", "seed")
     assert not failed(_strategies_3_6(greedy=(), tiled=(), seeds=(2, 0))) and seeds == [2, 0]
 
 
