@@ -79,3 +79,15 @@ def reset_moves(G, red, blue):
     moves = [("delete", v) for v in sorted(red)]
     moves += [("delete-blue", v) for v in sorted(blue - inputs)]
     return moves
+
+
+def plant_bch_row_count(monkeypatch, mod) -> None:
+    """Planted in a proof script ``mod`` (thm_4_14): ``explicit.bch_independent_rows`` one
+    too many at N = 20, d = 10 (5 where m = 5, t = 2 gives 2t = 4), the rest of
+    ``explicit`` as it is."""
+    from types import SimpleNamespace
+
+    real = mod.explicit
+    monkeypatch.setattr(mod, "explicit", SimpleNamespace(
+        bch_independent_rows=lambda n, d: real.bch_independent_rows(n, d) + ((n, d) == (20, 10)),
+        any_algorithm_binary=real.any_algorithm_binary))  # fmt: skip

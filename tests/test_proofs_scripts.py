@@ -33,6 +33,7 @@ from types import SimpleNamespace
 
 import pytest
 import sympy
+from helpers import plant_bch_row_count
 
 from redblue.bounds.proof import Proof
 
@@ -796,17 +797,7 @@ def test_thm_4_14_a_wrong_rank_or_row_count_fails(monkeypatch, wrong):
         bad = failed(run("thm_4_14"))
         assert bad == [s for s in bad if s.startswith("m=3 t=1: for every column set")] and bad
     else:
-        real = mod.explicit
-        monkeypatch.setattr(
-            mod,
-            "explicit",
-            SimpleNamespace(
-                bch_independent_rows=lambda n, dd: (
-                    real.bch_independent_rows(n, dd) + ((n, dd) == (20, 10))
-                ),
-                any_algorithm_binary=real.any_algorithm_binary,
-            ),
-        )
+        plant_bch_row_count(monkeypatch, mod)
         bad = failed(run("thm_4_14"))
         assert bad and bad[0].startswith("bch_independent_rows(N, d) = 2t")
 

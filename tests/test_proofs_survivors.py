@@ -21,6 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 import sympy
+from helpers import plant_bch_row_count
 
 from redblue.bounds.proof import Proof
 from redblue.bounds.results import M, N, d, result
@@ -230,16 +231,7 @@ def test_thm_4_14_the_exhaustive_row_check_covers_single_columns(monkeypatch):
 def test_thm_4_14_a_wrong_row_count_is_named_in_the_detail(monkeypatch):
     """Planted: bch_independent_rows 5 at N=20, d=10, where m = 5, t = 2: 2t = 4."""
     mod = script("thm_4_14")
-    real = mod.explicit
-    monkeypatch.setattr(
-        mod,
-        "explicit",
-        SimpleNamespace(
-            bch_independent_rows=lambda n, dd: (
-                real.bch_independent_rows(n, dd) + ((n, dd) == (20, 10))
-            )
-        ),
-    )
+    plant_bch_row_count(monkeypatch, mod)
     monkeypatch.setattr(mod, "dependent_rows_gf2", lambda K, k: None)  # the subsets: elsewhere
     proof = Proof("thm_4_14", mod.TITLE, mod.CLAIM, tuple(mod.REGIME))
     mod.rows_are_independent(proof)
