@@ -572,7 +572,7 @@ def solve_range(
 
 
 #: set once :func:`prepare_search_core` has run in this process
-_PREPARED: list[bool] = []
+_prepared = False
 
 
 def prepare_search_core() -> None:
@@ -593,10 +593,11 @@ def prepare_search_core() -> None:
     >>> prepare_search_core()
     >>> prepare_search_core()  # nothing left to do
     """
-    if _PREPARED:
+    global _prepared
+    if _prepared:
         return
     from redblue.dags import attention_dag
 
     solve(attention_dag(1, 1), 3)
     solve(attention_dag(2, 1), 4)  # big enough for rule H3's tables
-    _PREPARED.append(True)
+    _prepared = True
