@@ -152,12 +152,13 @@ def test_lemma_3_3_a_wrong_extremal_part_fails_its_step(monkeypatch, field):
     assert failed(p) == [p.steps[0].text]
 
 
+@pytest.mark.parametrize("stem", ["lemma_3_3", "lemma_3_6"])
 @pytest.mark.parametrize("which", [0, 1])
 @pytest.mark.parametrize("extra", [0, 1])
-def test_lemma_3_3_a_certificate_above_2m_fails(monkeypatch, which, extra):
+def test_a_certificate_above_2m_fails(monkeypatch, stem, which, extra):
     """The certified dominator (which = 0) or minimum set (1) of the M = 3 part at 2M + 1
     fails that step; at exactly 2M it passes."""
-    mod = script("lemma_3_3")
+    mod = script(stem)
 
     calls = []
 
@@ -169,7 +170,7 @@ def test_lemma_3_3_a_certificate_above_2m_fails(monkeypatch, which, extra):
         return tuple(out)
 
     plant(monkeypatch, mod, "certify", change)
-    p = _extremal_3_3()
+    p = _extremal_3_3() if stem == "lemma_3_3" else _extremal_3_6()
     assert failed(p) == ([p.steps[1].text] if extra else [])
 
 
@@ -408,25 +409,6 @@ def test_lemma_3_6_a_wrong_extremal_part_fails_its_step(monkeypatch, field):
         plant(monkeypatch, mod, "max_part", lambda b, G, m, *a, **k: change(b) if m == 3 else b)
     p = _extremal_3_6()
     assert failed(p) == [p.steps[1].text]
-
-
-@pytest.mark.parametrize("which", [0, 1])
-@pytest.mark.parametrize("extra", [0, 1])
-def test_lemma_3_6_a_certificate_above_2m_fails(monkeypatch, which, extra):
-    mod = script("lemma_3_6")
-
-    calls = []
-
-    def change(cert, G, part):
-        calls.append(1)
-        out = list(cert)
-        if len(calls) == 2:  # the M = 3 part
-            out[which] = 6 + extra
-        return tuple(out)
-
-    plant(monkeypatch, mod, "certify", change)
-    p = _extremal_3_6()
-    assert failed(p) == ([p.steps[1].text] if extra else [])
 
 
 def test_lemma_3_6_loomis_whitney_never_attained_fails(monkeypatch):
