@@ -37,8 +37,15 @@ from redblue.cli import (
     verify,
     view,
 )
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, Parser, examples, verbosity_of
-from redblue.errors import EXIT_INTERRUPTED, INTERRUPTED, IllegalMoveError, RedBlueError
+from redblue.cli._common import Parser, examples, verbosity_of
+from redblue.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    INTERRUPTED,
+    IllegalMoveError,
+    RedBlueError,
+)
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

@@ -20,10 +20,7 @@ from typing import Any, NoReturn, TextIO
 
 from redblue import __version__, progress
 from redblue.checks import check_time_limit, parse_whole
-from redblue.errors import EXIT_BAD_INPUT as EXIT_BAD_INPUT  # the commands' exit codes
-from redblue.errors import EXIT_INVALID as EXIT_INVALID
-from redblue.errors import EXIT_OK as EXIT_OK
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_BAD_INPUT, InvalidInputError
 from redblue.game import VARIANTS
 from redblue.readwrite import (
     GRAPH_FORMATS,

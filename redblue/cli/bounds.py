@@ -21,8 +21,8 @@ from redblue import progress
 from redblue.bounds import explicit
 from redblue.bounds.compare import compare, parse
 from redblue.bounds.results import ALGORITHMS, RESULTS, M, N, d, in_regime
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_OK, examples, positive, seconds
-from redblue.errors import InvalidInputError
+from redblue.cli._common import examples, positive, seconds
+from redblue.errors import EXIT_BAD_INPUT, EXIT_OK, InvalidInputError
 from redblue.lower.certified import attention_lower_bounds
 
 

@@ -9,8 +9,6 @@ from typing import Any
 
 from redblue.claims import InstanceVerdict, check_claim, parse_range
 from redblue.cli._common import (
-    EXIT_INVALID,
-    EXIT_OK,
     STDIO,
     add_graph_input,
     add_head_options,
@@ -19,6 +17,7 @@ from redblue.cli._common import (
     seconds,
 )
 from redblue.cli.simulate import add_variant_options, variant_of
+from redblue.errors import EXIT_INVALID, EXIT_OK
 
 
 def _line(v: InstanceVerdict) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 from redblue import dags, progress
 from redblue.checks import parse_whole
 from redblue.cli._common import (
-    EXIT_OK,
     STDIO,
     add_graph_format,
     add_head_options,
@@ -18,7 +17,7 @@ from redblue.cli._common import (
 )
 from redblue.cli.simulate import add_variant_options, has_variant, variant_of
 from redblue.dags.multihead import multihead_attention_dag
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_OK, InvalidInputError
 
 
 def _emit_graph(G: Any, args: argparse.Namespace) -> None:

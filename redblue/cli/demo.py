@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from redblue import dags
-from redblue.cli._common import EXIT_OK, examples, positive, print_replay
+from redblue.cli._common import examples, positive, print_replay
+from redblue.errors import EXIT_OK
 from redblue.game import compile_graph, replay
 from redblue.strategies import greedy_moves
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_INVALID,
-    EXIT_OK,
     STDIO,
     add_graph_input,
     add_replay_rules,
@@ -19,7 +17,7 @@ from redblue.cli._common import (
     load_strategy,
     positive,
 )
-from redblue.errors import IllegalMoveError, InvalidInputError
+from redblue.errors import EXIT_INVALID, EXIT_OK, IllegalMoveError, InvalidInputError
 from redblue.game.trace import StrategyDiff, diff_strategies, format_table
 
 

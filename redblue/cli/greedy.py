@@ -7,7 +7,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_OK,
     add_graph_input,
     add_strategy_output,
     check_strategy_output,
@@ -18,6 +17,7 @@ from redblue.cli._common import (
     save_strategy,
     summary_stream,
 )
+from redblue.errors import EXIT_OK
 from redblue.game import replay
 from redblue.strategies import greedy_strategy
 

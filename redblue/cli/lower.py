@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from redblue import progress
-from redblue.cli._common import EXIT_OK, add_graph_input, examples, load_graph, positive, seconds
+from redblue.cli._common import add_graph_input, examples, load_graph, positive, seconds
+from redblue.errors import EXIT_OK
 from redblue.game import VARIANTS
 from redblue.lower import METHODS, PLANNED, lower_bound
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_OK,
     STDIO,
     add_graph_input,
     add_strategy_input,
@@ -18,7 +17,7 @@ from redblue.cli._common import (
     load_graph,
     load_strategy,
 )
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_OK, InvalidInputError
 from redblue.game.trace import TABLE_FORMATS, move_columns, table_lines
 
 #: the table format a file extension of ``-o`` implies

@@ -7,8 +7,8 @@ import json
 import shlex
 from typing import Any
 
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples, positive, seconds
-from redblue.errors import InvalidInputError
+from redblue.cli._common import examples, positive, seconds
+from redblue.errors import EXIT_INVALID, EXIT_OK, InvalidInputError
 from redblue.paper import check_rows, paper_check, summary_line
 from redblue.paper.report import load_rows, provenance, write_report
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from redblue import progress
 from redblue.bounds.proof import find_proofs, proof_scripts, run_scripts
-from redblue.cli._common import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK, examples
+from redblue.cli._common import examples
+from redblue.errors import EXIT_BAD_INPUT, EXIT_INVALID, EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:

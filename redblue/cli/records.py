@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from redblue import progress
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples
+from redblue.cli._common import examples
+from redblue.errors import EXIT_INVALID, EXIT_OK
 from redblue.records import (
     instance_call,
     largest_proven,

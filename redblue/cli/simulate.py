@@ -17,7 +17,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_OK,
     STDIO,
     add_graph_format,
     add_head_options,
@@ -31,7 +30,7 @@ from redblue.cli._common import (
     summary_stream,
 )
 from redblue.dags.attention_masks import parse_block_mask
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_OK, InvalidInputError
 from redblue.game import Strategy
 from redblue.strategies import (
     ALGORITHMS,

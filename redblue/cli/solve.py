@@ -16,8 +16,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_INVALID,
-    EXIT_OK,
     STDIO,
     add_graph_input,
     add_strategy_output,
@@ -29,7 +27,7 @@ from redblue.cli._common import (
     seconds,
     summary_stream,
 )
-from redblue.errors import EXIT_INTERRUPTED
+from redblue.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 from redblue.game import VARIANTS
 from redblue.lower import solve_certified
 from redblue.search import METHODS

@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from redblue.checks import parse_whole
-from redblue.cli._common import EXIT_INVALID, EXIT_OK, examples, positive, seconds
-from redblue.errors import EXIT_INTERRUPTED, InvalidInputError
+from redblue.cli._common import examples, positive, seconds
+from redblue.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, InvalidInputError
 from redblue.paper import SCHEDULES, attention_columns, attention_tasks, measure_attention
 from redblue.strategies import ALGORITHMS
 from redblue.sweep import SCHEDULER_TIMEOUT, run_sweep

@@ -8,8 +8,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_INVALID,
-    EXIT_OK,
     add_graph_input,
     add_strategy_input,
     examples,
@@ -17,7 +15,7 @@ from redblue.cli._common import (
     load_strategy,
     print_replay,
 )
-from redblue.errors import IllegalMoveError, InvalidInputError
+from redblue.errors import EXIT_INVALID, EXIT_OK, IllegalMoveError, InvalidInputError
 from redblue.game import replay
 
 

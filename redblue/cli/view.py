@@ -7,7 +7,6 @@ from typing import Any
 
 from redblue import progress
 from redblue.cli._common import (
-    EXIT_OK,
     STDIO,
     add_graph_input,
     add_replay_rules,
@@ -16,7 +15,7 @@ from redblue.cli._common import (
     load_graph,
     load_strategy,
 )
-from redblue.errors import InvalidInputError
+from redblue.errors import EXIT_OK, InvalidInputError
 from redblue.view import view
 from redblue.view.layout import LAYOUTS
 
