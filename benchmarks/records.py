@@ -26,6 +26,8 @@ are kept as they are.
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import sys
 import time
 from dataclasses import replace
@@ -137,19 +139,25 @@ def _seeds(id, family, params, variant, M, done):
         _schedule(family, params, M)] + _isomorphic(family, params, variant, M, done)  # fmt: skip
 
 
+@functools.cache
+def _instance(family, params_json):
+    """The entry's DAG, built once a run (:func:`_isomorphic` compares every pair)."""
+    return build_instance(family, json.loads(params_json))
+
+
 def _isomorphic(family, params, variant, M, done):
     """The certificates of the entries of another instance isomorphic to this one (e.g.
     attention's tree and chain sums of three terms), at M or a smaller memory, in this
     game or (for the classic one) the no-recompute game, relabelled onto this instance.
     Seeds only: each is replayed by ``compute_record``, and the entry's lower bound is
     proven by its own run."""
-    G = build_instance(family, params)
+    G = _instance(family, json.dumps(params, sort_keys=True))
     out = []
     for r in done.values():
         if ((r.family, r.params) == (family, params) or r.memory > M
                 or not (r.variant == variant or variant == CL)):  # fmt: skip
             continue
-        H = build_instance(r.family, r.params)
+        H = _instance(r.family, json.dumps(r.params, sort_keys=True))
         if H.number_of_nodes() != G.number_of_nodes() or not (RECORDS / r.certificate).is_file():
             continue
         match = DiGraphMatcher(H, G)
