@@ -50,6 +50,8 @@ from redblue.records import (
     verify_records,
 )
 from redblue.search import METHODS
+from redblue.strategies import schedule_moves
+from redblue.strategies.fft import fft_moves, fft_passes
 from redblue.strategies.matmul import matmul_moves
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +94,7 @@ SPECS = [
     *[(f"attention-3-1-chain-{SHORT[v]}-m{M}", "attention", {"n": 3, "d": 1, "sum": "chain"},
        v, M, "astar", OPEN) for v in (NR, CL) for M in (3, 4, 5, 6, 7, 8)],
     *[(f"fft-16-{SHORT[v]}-m{M}", "fft", {"size": 16}, v, M, "astar", OPEN)
-      for v in (NR, CL) for M in (3, 4, 6, 8)],
+      for v in (NR, CL) for M in (3, 4, 5, 6, 8)],
     *[(f"matmul-3-3-3-{SHORT[v]}-m{M}", "matmul", {"m": 3, "k": 3, "n": 3}, v, M, "astar",
        OPEN) for v in (NR, CL) for M in (3, 4, 6, 9)],
     *[(f"matmul-3-3-3-chain-{SHORT[v]}-m{M}", "matmul", {"m": 3, "k": 3, "n": 3,
@@ -100,34 +102,57 @@ SPECS = [
        OPEN) for v in (NR, CL) for M in (6, 9)],
     *[(f"pyramid-{h}-{SHORT[v]}-m{M}", "pyramid", {"height": h}, v, M, "astar", OPEN)
       for h in (5, 6) for v in (NR, CL) for M in (3, 4)],
+    # 99 nodes; FlashAttention's and square tiling's schedules seed M >= 6, FlashAttention-1
+    # with key blocks of 3 meets the trivial bound at M = 20 (A* reaches it at M = 16)
+    *[(f"attention-3-2-{SHORT[v]}-m{M}", "attention", {"n": 3, "d": 2}, v, M, "astar", OPEN)
+      for v in (NR, CL) for M in (4, 6, 8, 12, 16, 20)],
 ]
 
 
 def _schedule(family, params, M):
-    """The tiled matmul schedule (:mod:`redblue.strategies.matmul`, on chain or fma sums)
-    where it runs: on the instance itself, or relabelled by an isomorphism (a tree sum of
-    at most three terms is a chain up to names); else None."""
-    if family != "matmul":
-        return None
+    """The known schedules' moves on the instance, at every memory M' <= M they run at
+    (a strategy for M' is one for M; each M' has its own block sizes): the blocked FFT
+    (:mod:`redblue.strategies.fft`), tiled matmul (:mod:`redblue.strategies.matmul`, on
+    chain or fma sums), FlashAttention-1 and -2 and square tiling
+    (:mod:`redblue.strategies.upper_bounds`, on chain or fma sums). Each runs on its own
+    DAG, relabelled onto the instance by an isomorphism where the two differ only in names
+    (a tree sum of at most three terms is a chain up to names); none where none is
+    isomorphic. Seeds only: ``compute_record`` replays each."""
+    if family == "fft":
+        C = compile_graph(build_instance(family, params))
+        runs = {fft_passes(params["size"], m): m for m in range(3, M + 1)}
+        return [fft_moves(C, params["size"], m).decode() for m in runs.values()]
+    if family not in ("matmul", "attention"):
+        return []
     shape = "fma" if params.get("sum") == "fma" else "chain"
-    G = build_instance(family, params)
     H = build_instance(family, {**params, "sum": shape})
-    try:
-        moves = matmul_moves(compile_graph(H), params["m"], params["k"], params["n"], M,
-                             sum=shape).decode()  # fmt: skip
-    except InvalidInputError:  # M too small for tiling
-        return None
+    C = compile_graph(H)
+    if family == "matmul":
+        m, k, n = params["m"], params["k"], params["n"]
+        runs = [functools.partial(matmul_moves, C, m, k, n, sum=shape)]
+    else:
+        runs = [functools.partial(schedule_moves, alg, C, params["n"], params["d"], sum=shape)
+                for alg in ("flash1", "flash2", "tiling")]  # fmt: skip
+    moves = []
+    for run in runs:
+        for mem in range(1, M + 1):
+            try:
+                moves.append(run(mem).decode())
+            except InvalidInputError:  # no block fits in mem
+                continue
+    G = build_instance(family, params)
     match = DiGraphMatcher(H, G)
-    if not match.is_isomorphic():
-        return None
-    return [(kind, match.mapping[v]) for kind, v in moves]
+    if not moves or not match.is_isomorphic():
+        return []
+    unique = dict.fromkeys(tuple(ms) for ms in moves)  # block sizes repeat over memories
+    return [[(kind, match.mapping[v]) for kind, v in ms] for ms in unique]
 
 
 def _seeds(id, family, params, variant, M, done):
     """Certificates valid for this entry: its own, the next smaller memory's (a strategy
     for M' <= M is one for M), the no-recompute twin's at M (valid in the classic game),
-    the same from every isomorphic instance (:func:`_isomorphic`), and a known schedule's
-    moves where one runs on the instance."""
+    the same from every isomorphic instance (:func:`_isomorphic`), and the known schedules'
+    moves where they run on the instance (:func:`_schedule`)."""
     same = [r for r in done.values() if (r.family, r.params) == (family, params)]
     below = [r for r in same if r.variant == variant and r.memory < M]
     picks = [done.get(id)]
@@ -136,7 +161,7 @@ def _seeds(id, family, params, variant, M, done):
         picks += [r for r in same if r.variant == NR and r.memory == M]
     return [read_strategy(RECORDS / r.certificate) for r in picks
             if r is not None and (RECORDS / r.certificate).is_file()] + [
-        _schedule(family, params, M)] + _isomorphic(family, params, variant, M, done)  # fmt: skip
+        *_schedule(family, params, M)] + _isomorphic(family, params, variant, M, done)  # fmt: skip
 
 
 @functools.cache

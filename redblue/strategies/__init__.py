@@ -10,6 +10,7 @@ on the DAG it runs on, with an exact block-level I/O counter:
 - :mod:`~redblue.strategies.standard`: standard attention, ``S`` and ``P`` in slow memory;
 - :mod:`~redblue.strategies.tiling`: Saha & Ye's Algorithm 1 (Theorem 3.5);
 - :mod:`~redblue.strategies.matmul`: tiled matrix multiplication (Hong-Kung);
+- :mod:`~redblue.strategies.fft`: the blocked FFT (Hong-Kung, Aggarwal-Vitter);
 - :mod:`~redblue.strategies.greedy`: any DAG, topological order and Belady eviction;
 - :mod:`~redblue.strategies.upper_bounds`: one entry point (:func:`simulate`,
   :func:`count_io`) for the attention schedules.
@@ -21,6 +22,7 @@ from redblue.strategies.backward import (
     count_backward_io,
     simulate_backward,
 )
+from redblue.strategies.fft import fft_block_footprint, fft_io, fft_moves, fft_passes
 from redblue.strategies.flash import (
     flash1_io,
     flash1_moves,
@@ -72,6 +74,10 @@ __all__ = [
     "count_gqa",
     "count_io",
     "estimated_moves",
+    "fft_block_footprint",
+    "fft_io",
+    "fft_moves",
+    "fft_passes",
     "flash1_io",
     "flash1_moves",
     "flash2_backward_block_sizes",
