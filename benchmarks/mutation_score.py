@@ -50,8 +50,8 @@ COPY = "mkdir COPY && git ls-files -z | xargs -0 tar cf - | tar xf - -C COPY"
 
 #: Each target's mutants (mutmut names, fnmatch patterns). Whole modules, except in
 #: strategies (the exact block counters ``*_io`` and what they share, not the move
-#: builders, which the replay checks) and search/heuristics.py (the admissible heuristics,
-#: numba kernels: see :func:`_unjit`).
+#: builders, which the replay checks, but all of fft.py) and search/heuristics.py (the
+#: admissible heuristics, numba kernels: see :func:`_unjit`).
 TARGETS: dict[str, list[str]] = {
     "bounds": ["redblue.bounds.*"],
     # parts of bounds, for shorter runs: the exact comparison, its region, the parser
@@ -71,6 +71,7 @@ TARGETS: dict[str, list[str]] = {
             "blocks_hit", "row_hits", "_query_unions", "block_keys", "tiles_kept",
             "plain_causal")),
         "redblue.dags.attention_masks.xǁKeyPatternǁrow_counts__mutmut_*",
+        "redblue.strategies.fft.*",  # the blocked FFT: its passes, moves and counter
     ],
     "heuristics": [
         "redblue.search.heuristics.x__heuristic__mutmut_*",
@@ -94,7 +95,8 @@ TARGETS: dict[str, list[str]] = {
 #: a run of such targets alone, in a copy, selects just these (:func:`_select_tests`).
 TESTS = {"claims": ["tests/test_claims.py", "tests/test_claims_variants.py"],
          "counters": [f"tests/test_{m}.py" for m in (
-             "strategies_counters", "strategies_mask_counters", "strategies_schedules")]}
+             "strategies_counters", "strategies_mask_counters", "strategies_schedules",
+             "strategies_fft")]}
 _EXACT = ["tests/test_bounds_compare.py", "tests/test_bounds_forms.py",
           "tests/test_bounds_region.py", "tests/test_expressions.py"]  # fmt: skip
 TESTS.update(compare=_EXACT, region=_EXACT, expressions=_EXACT, bounds=[*_EXACT,

@@ -3,7 +3,9 @@ record table (``_schedule`` in benchmarks/records.py).
 
 Planted errors these tests caught (each reverted): the counter's boundary term off by one
 (``- len(passes)``), the last butterfly stage of a half-block dropped (``range(1, j)``),
-one pebble too few in the block footprint (``kept = memory - half - 1``).
+one pebble too few in the block footprint (``kept = memory - half - 1``). Mutation testing
+(benchmarks/mutation_score.py, target ``counters``) added the plan against every split of
+the stages priced by the docstring, the counter's ``blocks`` and each refusal's message.
 """
 
 from __future__ import annotations
@@ -56,6 +58,59 @@ def test_footprint_is_two_to_the_j_plus_two_both_outputs_reading_both_inputs():
         assert fft_io(size, memory - 1).io > 2 * size
         C = compile_graph(fft_dag(size))
         assert replay(C, fft_moves(C, size, memory), memory).peak_red == memory
+    # one stage: both inputs and the output being stored, and nothing runs in one fewer
+    assert fft_block_footprint(1) == 3
+    C = compile_graph(fft_dag(2))
+    assert replay(C, fft_moves(C, 2, 3), 3).peak_red == 3
+    with pytest.raises(InvalidInputError):
+        fft_passes(2, 2)
+
+
+def _spill_from_the_notes(j, memory):
+    """Values a block of ``j`` stages spills, from the module notes: a block keeps
+    ``M - 2^(j-1) - 2`` first-half values red (all of them if that many fit); None if it
+    cannot keep even none. One stage needs both inputs and the output."""
+    if j == 1:
+        return 0 if memory >= 3 else None
+    half = 2 ** (j - 1)
+    kept = memory - half - 2
+    return None if kept < 0 else max(half - kept, 0)
+
+
+def _compositions(levels):
+    if levels == 0:
+        yield ()
+    for j in range(1, levels + 1):
+        for rest in _compositions(levels - j):
+            yield (j, *rest)
+
+
+@pytest.mark.parametrize("size", [4, 8, 64, 128])
+def test_passes_minimise_the_io_of_the_docstring_over_every_split_of_the_stages(size):
+    # the oracle: every way to cut log2(n) stages into passes, each pass costing 2n plus
+    # 2 (n / 2^j) s_j, less 2 at each boundary (fft_passes' docstring); the plan must
+    # reach the least cost, with the fewest passes among those, longer passes first, and
+    # fft_io must count exactly half of that cost each way
+    levels = size.bit_length() - 1
+    for memory in range(3, 2**levels + 4):
+        costs = {}
+        for plan in _compositions(levels):
+            spills = [_spill_from_the_notes(j, memory) for j in plan]
+            if None not in spills:
+                pairs = zip(plan, spills, strict=True)
+                io = sum(2 * size + 2 * (size // 2**j) * s for j, s in pairs)
+                costs[plan] = io - 2 * (len(plan) - 1)
+        least = min(costs.values())
+        fewest = min(len(plan) for plan, io in costs.items() if io == least)
+        passes = fft_passes(size, memory)
+        stages = tuple(j for j, _ in passes)
+        assert costs[stages] == least and len(passes) == fewest, (size, memory)
+        assert list(stages) == sorted(stages, reverse=True)
+        assert [s for _, s in passes] == [_spill_from_the_notes(j, memory) for j in stages]
+        count = fft_io(size, memory)
+        assert (count.algorithm, count.loads, count.stores) == ("fft", least // 2, least // 2)
+        assert count.blocks == {"passes": fewest, "stages": stages,
+                                "spilled": tuple(s for _, s in passes)}  # fmt: skip
 
 
 def test_sixteen_points_against_the_published_incumbents():
@@ -97,8 +152,20 @@ def test_the_published_fft_graph_is_the_butterfly_up_to_names():
 
 def test_bad_input_is_one_line():
     C = compile_graph(fft_dag(8))
-    with pytest.raises(InvalidInputError, match="M >= 3"):
-        fft_io(8, 2)
+    for memory in (1, 2):  # the game's refusal, not a bare integer check
+        with pytest.raises(InvalidInputError) as caught:
+            fft_io(8, memory)
+        assert str(caught.value) == (f"memory M = {memory} is too small for the blocked FFT: "
+                                     "it needs M >= 3 (both inputs of a butterfly and one "
+                                     "output)")  # fmt: skip
+    for call, message in [(lambda: fft_io(8, 2.5), "memory must be an int >= 1, got 2.5"),
+                          (lambda: fft_io(2.0, 3), "size must be an int >= 2, got 2.0"),
+                          (lambda: fft_io(1, 3), "size must be an int >= 2, got 1"),
+                          (lambda: fft_block_footprint(1.5),
+                           "stages must be an int >= 1, got 1.5")]:  # fmt: skip
+        with pytest.raises(InvalidInputError) as caught:
+            call()
+        assert str(caught.value) == message
     with pytest.raises(InvalidInputError, match="power of two"):
         fft_passes(12, 6)
     with pytest.raises(InvalidInputError, match="no node"):
