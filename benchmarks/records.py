@@ -6,6 +6,7 @@
     python benchmarks/records.py --regenerate --family fft --time-limit 60
     python benchmarks/records.py --regenerate --missing    # only entries not in the table
     python benchmarks/records.py --regenerate --only fft-16-nr-m4 --method sat --time-limit 600
+    python benchmarks/records.py --regenerate --only fft-16-nr-m8 --seed fft-16-nr-m8=found.txt
     python benchmarks/records.py --markdown                # print docs/records.md
 
 ``--regenerate`` runs :func:`redblue.records.compute_record` on the entries of ``SPECS``
@@ -47,6 +48,7 @@ from redblue.records import (
     propagate_upper,
     records_markdown,
     save_records,
+    share_isomorphic,
     verify_records,
 )
 from redblue.search import METHODS
@@ -205,7 +207,7 @@ def _better(old, new):
     return replace(new, lower=min(old.lower, new.upper), lower_method=old.lower_method)
 
 
-def regenerate(only, families, time_limit, method, fresh, missing=False) -> int:
+def regenerate(only, families, time_limit, method, fresh, missing=False, extra=None) -> int:
     table = ROOT / "redblue/records/records.json"
     old = {r.id: r for r in load_records()} if table.exists() else {}
     done = dict(old)  # what seeds the next entry: new records replace old ones
@@ -217,7 +219,7 @@ def regenerate(only, families, time_limit, method, fresh, missing=False) -> int:
             if id in old:
                 new.append(old[id])
             continue
-        seeds = _seeds(id, family, params, variant, M, done)
+        seeds = _seeds(id, family, params, variant, M, done) + (extra or {}).get(id, [])
         rec = compute_record(id, family, params, variant, M, method=method or how,
                              time_limit=time_limit or limit, seeds=seeds)  # fmt: skip
         rec = rec if fresh else _better(old.get(id), rec)
@@ -225,7 +227,8 @@ def regenerate(only, families, time_limit, method, fresh, missing=False) -> int:
               flush=True)  # fmt: skip
         new.append(rec)
         done[id] = rec
-    new = propagate_lower(propagate_upper(new))
+    # bounds carried down in M, then shared between isomorphic instances, then carried again
+    new = propagate_lower(share_isomorphic(propagate_lower(propagate_upper(new))))
     save_records(new)
     DOC.write_text(records_markdown(new))
     print(f"{len(new)} records, {time.monotonic() - t0:.0f} s")
@@ -256,14 +259,23 @@ def main(argv: list[str] | None = None) -> int:
                    help="recompute only the chosen entries not in the table yet")
     p.add_argument("--fresh", action="store_true",
                    help="do not keep an old lower bound that the new run does not reach")
+    p.add_argument("--seed", nargs="+", metavar="ID=FILE", default=[],
+                   help="more certificates for an entry (moves files, e.g. found by a "
+                        "longer run; each is replayed, never trusted)")
     args = p.parse_args(argv)
+    extra: dict[str, list] = {}
+    for item in args.seed:
+        id, sep, path = item.partition("=")
+        if not sep or id not in {spec[0] for spec in SPECS} or not Path(path).is_file():
+            p.error(f"--seed wants ID=FILE with an entry of SPECS and a file, not {item!r}")
+        extra.setdefault(id, []).append(read_strategy(path))
     if args.only:
         unknown = set(args.only) - {spec[0] for spec in SPECS}
         if unknown:
             p.error(f"no entry {', '.join(sorted(unknown))} in SPECS")
     if args.regenerate:
         return regenerate(args.only, args.family, args.time_limit, args.method, args.fresh,
-                          args.missing)
+                          args.missing, extra)
     if args.markdown:
         print(records_markdown(load_records()), end="")
         return 0

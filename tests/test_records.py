@@ -26,6 +26,8 @@ from redblue.records import (
     propagate_upper,
     records_markdown,
     records_text,
+    share_isomorphic,
+    table,
     trivial_bound,
     verify_records,
 )
@@ -192,6 +194,38 @@ def test_bounds_are_carried_down_and_contradictions_refused():
     assert propagate_lower([nr, r4])[0].lower_method == f"{r4.lower_method} (classic, M=4)"
     assert propagate_lower([nr, replace(r4, memory=3)])[0].lower == r4.lower
     assert propagate_lower([low, replace(r4, variant="no-recompute")])[0] == low
+
+
+def test_isomorphic_instances_share_their_lower_bounds(monkeypatch):
+    # attention 3x1's tree and chain sums are one DAG up to names; fma sums are not
+    tree, chain = by_id("attention-3-1-nr-m4"), by_id("attention-3-1-chain-nr-m4")
+    lo = min(tree.lower, chain.lower)
+    a, b = replace(tree, lower=lo - 2, lower_method="astar"), replace(chain, lower=lo)
+    out = share_isomorphic([a, b])
+    assert (out[0].lower, out[0].lower_method) == (lo, f"as {b.id}") and out[1] == b
+    assert known_method(out[0].lower_method, a.memory, a.variant)
+    # only the same game and memory; never a non-isomorphic instance
+    assert share_isomorphic([a, replace(b, memory=5)])[0] == a
+    assert share_isomorphic([a, replace(b, variant="classic")])[0] == a
+    fma = replace(b, params={"n": 3, "d": 1, "sum": "fma"})
+    assert share_isomorphic([a, fma])[0] == a
+    # outputs must map to outputs: the chain's DAG with one output unmarked shares nothing
+    marked = table._output_marked
+
+    def one_output_less(family, params_json):
+        H = marked(family, params_json).copy()
+        if "chain" in params_json:
+            H.nodes[next(v for v, o in H.nodes(data="out") if o)]["out"] = False
+        return H
+
+    monkeypatch.setattr(table, "_output_marked", one_output_less)
+    assert share_isomorphic([a, b])[0] == a
+    monkeypatch.undo()
+    with pytest.raises(InvalidInputError, match="isomorphic"):
+        share_isomorphic([a, replace(b, lower=a.upper + 1)])
+    # the shared label carries down in M like any other
+    low = replace(a, memory=3, lower=1, upper=99, id="x")
+    assert propagate_lower([low, out[0]])[0].lower_method == f"as {b.id} (M=4)"
 
 
 def test_cheaper_certificates_are_carried_up(tmp_path):

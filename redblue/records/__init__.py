@@ -19,6 +19,7 @@ from redblue.records.table import (
     records_markdown,
     records_text,
     save_records,
+    share_isomorphic,
     trivial_bound,
     verify_records,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "records_markdown",
     "records_text",
     "save_records",
+    "share_isomorphic",
     "trivial_bound",
     "verify_records",
 ]

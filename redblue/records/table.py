@@ -14,11 +14,12 @@ and its I/O must equal ``upper``; ``lower`` is the proven bound and ``lower_meth
 method that proved it (a name of :func:`known_method`: a search method, ``astar``, ``ilp``,
 ``sat``, ``naive``, or a bounding method of :mod:`redblue.lower`; ``"astar (M=6)"``: proven
 at the larger memory 6, which bounds every smaller one, since Q(G, M) never grows with M;
-``"astar (classic, M=6)"``: proven in the classic game, which bounds the no-recompute game).
+``"astar (classic, M=6)"``: proven in the classic game, which bounds the no-recompute game;
+``"as ID"``: the bound of entry ``ID``, whose DAG is the same up to names).
 ``lower == upper`` is a certified optimum, else an open interval.
 ``benchmarks/records.py`` recomputes the entries (:func:`compute_record`, then
-:func:`propagate_lower`); ``redblue records`` prints and verifies them; ``docs/records.md``
-is :func:`records_markdown` of the table.
+:func:`propagate_lower`, :func:`share_isomorphic`); ``redblue records`` prints and
+verifies them; ``docs/records.md`` is :func:`records_markdown` of the table.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ __all__ = [
     "records_markdown",
     "records_text",
     "save_records",
+    "share_isomorphic",
     "trivial_bound",
     "verify_records",
 ]
@@ -120,15 +122,17 @@ class RecordCheck:
 
 
 #: ``METHOD``, or ``METHOD (M=K)`` / ``METHOD (classic, M=K)``: proven at memory K, in the
-#: classic game for the second (see :func:`propagate_lower`)
-_METHOD = re.compile(r"([a-z-]+)(?: \((classic, )?M=([1-9][0-9]*)\))?")
+#: classic game for the second (see :func:`propagate_lower`); ``METHOD`` may be ``as ID``,
+#: the bound of an isomorphic instance's entry (see :func:`share_isomorphic`)
+_METHOD = re.compile(r"([a-z-]+|as [a-z0-9-]+)(?: \((classic, )?M=([1-9][0-9]*)\))?")
 
 
 def known_method(text: Any, memory: int | None = None, variant: str | None = None) -> bool:
     """Whether ``text`` names a method redblue has that proves lower bounds: a search
     method of :data:`redblue.search.METHODS` or a bounding method of
     :data:`redblue.lower.METHODS`, optionally ``" (M=K)"`` with ``K`` above ``memory``, or
-    ``" (classic, M=K)"`` with ``K`` at least ``memory`` in the no-recompute game.
+    ``" (classic, M=K)"`` with ``K`` at least ``memory`` in the no-recompute game; or
+    ``"as ID"``, the bound of entry ``ID`` of an isomorphic instance (:func:`share_isomorphic`).
 
     Examples
     --------
@@ -140,9 +144,12 @@ def known_method(text: Any, memory: int | None = None, variant: str | None = Non
     True
     >>> known_method("astar (classic, M=4)", 4, "classic")
     False
+    >>> known_method("as attention-3-1-chain-nr-m4"), known_method("as two words")
+    (True, False)
     """
     m = _METHOD.fullmatch(text) if isinstance(text, str) else None
-    if m is None or m[1] not in set(SEARCH_METHODS) | set(BOUND_METHODS) - {"search"}:
+    if m is None or (not m[1].startswith("as ")
+                     and m[1] not in set(SEARCH_METHODS) | set(BOUND_METHODS) - {"search"}):
         return False
     if m[3] is None or memory is None:
         return True
@@ -514,6 +521,73 @@ def propagate_lower(records: Iterable[Record]) -> list[Record]:
     return out
 
 
+def _output_marked(family: str, params_json: str) -> nx.DiGraph:
+    """The entry's DAG with the game's outputs marked (``out``), for isomorphism tests."""
+    G = build_instance(family, json.loads(params_json))
+    C = compile_graph(G)
+    H = nx.DiGraph(G.edges)
+    H.add_nodes_from(G.nodes)
+    nx.set_node_attributes(H, {v: bool(o) for v, o in zip(C.nodes, C.is_output, strict=True)},
+                           "out")  # fmt: skip
+    return H
+
+
+def share_isomorphic(records: Iterable[Record]) -> list[Record]:
+    """Each record's lower bound raised to the best of the records of an isomorphic
+    instance, in the same game at the same memory.
+
+    Q(G, M) depends on the DAG's structure only: a bijection of the vertices that maps
+    edges to edges and outputs to outputs maps every strategy to one of the same cost,
+    so isomorphic DAGs have the same optimum (e.g. attention's tree and chain sums of
+    three terms). A raised record names its source, ``"as ID"``, and becomes an optimum
+    when the bound meets its certificate. Isomorphism is decided by networkx's VF2
+    matcher on the rebuilt DAGs, outputs matched to outputs.
+
+    Raises
+    ------
+    InvalidInputError
+        If a bound so shared exceeds a certificate's I/O: one of the two entries is wrong.
+
+    Examples
+    --------
+    >>> a = Record("a", "attention", {"n": 3, "d": 1}, "classic", 6, 14, 21, "astar", 0,
+    ...            "", "", "")
+    >>> b = replace(a, id="b", params={"n": 3, "d": 1, "sum": "chain"}, lower=15)
+    >>> c = replace(a, id="c", params={"n": 3, "d": 1, "sum": "fma"}, lower=16)
+    >>> [(r.id, r.lower, r.lower_method) for r in share_isomorphic([a, b, c])]
+    [('a', 15, 'as b'), ('b', 15, 'astar'), ('c', 16, 'astar')]
+    """
+    records = list(records)
+    out = list(records)
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, r in enumerate(records):
+        groups.setdefault((r.variant, r.memory), []).append(i)
+    graphs: dict[str, nx.DiGraph] = {}
+
+    def graph(r: Record) -> nx.DiGraph:
+        key = json.dumps([r.family, r.params], sort_keys=True)
+        if key not in graphs:
+            graphs[key] = _output_marked(r.family, json.dumps(r.params, sort_keys=True))
+        return graphs[key]
+
+    same = nx.algorithms.isomorphism.categorical_node_match("out", False)
+    for idx in groups.values():
+        for i in idx:
+            for j in idx:
+                a, b = records[i], records[j]
+                if (b.lower <= out[i].lower or (a.family, a.params) == (b.family, b.params)
+                        or graph(a).number_of_nodes() != graph(b).number_of_nodes()
+                        or graph(a).number_of_edges() != graph(b).number_of_edges()
+                        or not nx.is_isomorphic(graph(a), graph(b), node_match=same)):  # fmt: skip
+                    continue
+                if b.lower > a.upper:
+                    raise InvalidInputError(f"{b.id}'s bound Q >= {b.lower} is above the "
+                                            f"certificate of {a.id}, an isomorphic instance "
+                                            f"({a.upper})")  # fmt: skip
+                out[i] = replace(out[i], lower=b.lower, lower_method=f"as {b.id}")
+    return out
+
+
 def largest_proven(records: Iterable[Record]) -> list[tuple[Record, int]]:
     """For each game and memory, the certified optimum of the largest instance.
 
@@ -597,7 +671,9 @@ def records_markdown(records: Iterable[Record]) -> str:
         "see `docs/lower-bounds.md`). `astar (M=6)` is a bound proven at the larger memory 6: "
         "Q never grows with M, so it holds at every smaller one; `astar (classic, M=6)` a "
         "bound of the classic game, which holds in the no-recompute game too (it has fewer "
-        "strategies). Seconds are the wall time of the run that produced the entry (search "
+        "strategies); `as ID` the bound of entry ID, whose DAG is the same up to the names "
+        "of its vertices (attention's tree and chain sums of three terms), so its optimum is "
+        "the same. Seconds are the wall time of the run that produced the entry (search "
         "and bounding methods, at most its time limit) on a 2-core machine shared with "
         "other jobs. An open entry comes from a run stopped by its time limit (its "
         "seconds); a later run replaces it only where it proves more or finds a cheaper "
