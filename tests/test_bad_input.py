@@ -389,14 +389,21 @@ def test_illegal_move_is_exit_1_not_bad_input(capsys, d):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["dag", "attention", "--n", "100000", "--d", "128"],
+        pytest.param(["dag", "attention", "--n", "100000", "--d", "128"],
+                     marks=pytest.mark.slow),
         ["greedy", "{d}/deep.json", "--memory", "3"],
-        ["verify", "{d}/chain.json", "{d}/memory_digits.json"],
+        pytest.param(["verify", "{d}/chain.json", "{d}/memory_digits.json"],
+                     marks=pytest.mark.slow),
     ],
     ids=["huge DAG", "deep JSON", "5000 digits"],
 )
 def test_console_command_refuses_with_one_line(d, argv):
-    """The same through ``python -m redblue``: nothing else reaches stderr."""
+    """The same through ``python -m redblue``: nothing else reaches stderr.
+
+    A process each (a second apiece): by default the deep JSON one, for what only a
+    process shows (its exit code, a crash of the interpreter, nothing else on stderr); the
+    other two run in this process in test_cli_refuses_with_one_line.
+    """
     argv = [a.replace("{d}", str(d)) for a in argv]
     proc = subprocess.run(
         [sys.executable, "-m", "redblue", *argv], capture_output=True, text=True, timeout=120

@@ -23,7 +23,9 @@ def test_bounds_at_a_point_json(capsys):
 
 
 def test_bounds_with_schedules(capsys):
-    argv = ["bounds", "--n", "8", "--d", "2", "--memory", "24", "--simulate", "--json"]
+    # what is checked here needs no certified lower bounds: the shortest time limit for them
+    argv = ["bounds", "--n", "8", "--d", "2", "--memory", "24", "--simulate", "--json",
+            "--time-limit", "0.1"]  # fmt: skip
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["schedules"]["flash2"] == 160
@@ -31,7 +33,7 @@ def test_bounds_with_schedules(capsys):
 
 
 def test_bounds_at_a_point_text(capsys):
-    assert main(["bounds", "--n", "16", "--d", "8", "--memory", "16"]) == 0
+    assert main(["bounds", "--n", "16", "--d", "8", "--memory", "16", "--time-limit", "0.1"]) == 0
     out = capsys.readouterr().out
     assert "small cache" in out and "Theorem 3.7" in out
 
@@ -107,7 +109,7 @@ def test_bounds_compare_too_large_is_one_line_exit_2(capsys):
 
 
 def test_bounds_print_the_certified_lower_bounds_of_a_small_dag(capsys):
-    argv = ["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "2", "--json"]
+    argv = ["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "1", "--json"]
     assert main(argv) == 0
     cert = json.loads(capsys.readouterr().out)["certified_lower"]
     assert cert["reason"] is None and cert["nodes"] == 26
@@ -118,7 +120,7 @@ def test_bounds_print_the_certified_lower_bounds_of_a_small_dag(capsys):
         assert lb["lower"] == max(m["value"] for m in lb["methods"])
     spectral = {m["name"]: m for m in cert["classic"]["methods"]}["spectral"]
     assert spectral["status"] == "not run"  # its proof covers the no-recompute game only
-    assert main(["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "2"]) == 0
+    assert main(["bounds", "--n", "2", "--d", "1", "--memory", "4", "--time-limit", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "certified lower bounds on the attention DAG (26 nodes" in out
     assert re.search(r"no-recompute +Q >= \d+", out)

@@ -496,16 +496,14 @@ def test_memory_too_small_for_greedy(capsys, files):
 # ------------------------------------------------------------------ the console script
 
 
-def test_console_script_entry_point(files):
+def test_console_script_entry_point(files, capsys):
+    # the command in-process; the installed script once, on bad input (its success path,
+    # exit 0 and JSON on stdout, is test_cli_habits' end-to-end run through it)
+    code, out, _ = run(capsys, "verify", str(files["graph"]), str(files["text"]), "--json")
+    assert code == 0 and json.loads(out)["io"] == 4
     exe = shutil.which("redblue") or os.path.join(os.path.dirname(sys.executable), "redblue")
     assert os.path.exists(exe), "the redblue console script is not installed"
     env = {**os.environ, "CI": "true"}
-    done = subprocess.run(
-        [exe, "verify", str(files["graph"]), str(files["text"]), "--json"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["io"] == 4
     done = subprocess.run(
         [exe, "verify", str(files["dir"] / "missing.json"), str(files["text"])],
         capture_output=True, text=True, timeout=120, env=env,

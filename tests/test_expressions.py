@@ -184,11 +184,14 @@ def test_cli_refuses_the_corpus_in_one_line(tmp_path, capsys):
     assert not canary.exists()
 
 
+# a process each (a second apiece): by default the nesting one, for what only a process
+# shows (its exit code, nothing else on stderr); the payloads themselves reach the same
+# main() in this process in test_cli_refuses_the_corpus_in_one_line
 @pytest.mark.parametrize(
     "argv",
     [
-        ["compare", PAYLOADS[0], "N"],
-        ["compare", "N", "d", "--assume", PAYLOADS[1]],
+        pytest.param(["compare", PAYLOADS[0], "N"], marks=pytest.mark.slow),
+        pytest.param(["compare", "N", "d", "--assume", PAYLOADS[1]], marks=pytest.mark.slow),
         ["compare", "(" * 10000, "N"],
     ],
     ids=["payload", "payload-assume", "nesting"],

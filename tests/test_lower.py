@@ -393,14 +393,14 @@ def test_solve_refuses_a_given_bound_above_a_replayed_strategy():
 
 def test_solve_certified_starts_from_the_best_bound_within_one_time_limit():
     G = fft_dag(64)  # 448 nodes: the exact search cannot close it; spectral proves 132
-    r = solve_certified(G, 3, "no-recompute", time_limit=4)
+    r = solve_certified(G, 3, "no-recompute", time_limit=2)
     assert not r.optimal and r.lower > r.details["lower_bounds"].trivial == 128
     assert r.details["lower_method"] == best_method(r.details["lower_bounds"]) != "trivial"
     assert r.details["certified_lower"] == r.lower
     assert set(bound_methods("no-recompute")) >= {"trivial", "spectral", "mincut"}
     phases = r.details["phase_seconds"]  # the whole call counts every phase, bounds first
     assert "lower bounds" in phases and r.seconds >= sum(phases.values()) - 0.01
-    assert r.seconds < 4 * 2  # generous: the machine is shared
+    assert r.seconds < 2 + 4  # generous: the machine is shared
     assert replay(G, r.strategy, 3, "no-recompute").io == r.upper
     # a small instance: the short search solves it before any bounding method runs
     small = solve_certified(pyramid_dag(4), 3, time_limit=20)
@@ -424,12 +424,12 @@ def test_solve_cli_names_the_method_of_the_lower_bound(tmp_path, capsys):
     path = tmp_path / "fft.json"
     write_json(fft_dag(64), path)
     code = main(["solve", str(path), "--memory", "3", "--variant", "no-recompute",
-                 "--time-limit", "3"])  # fmt: skip
+                 "--time-limit", "1.5"])  # fmt: skip
     assert code == 1
     out = capsys.readouterr().out
     found = re.search(r"lower (\d+) \((mincut|spectral|parts|hong-kung)\)", out)
     assert found and 130 <= int(found[1]) <= 768, out  # above trivial 128, below the seed
     assert main(["solve", str(path), "--memory", "3", "--variant", "no-recompute",
-                 "--time-limit", "3", "--json"]) == 1  # fmt: skip
+                 "--time-limit", "1.5", "--json"]) == 1  # fmt: skip
     out = json.loads(capsys.readouterr().out)
     assert out["lower_method"] != "search" and out["lower"] == out["certified_lower"] > 128

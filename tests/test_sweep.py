@@ -97,7 +97,7 @@ def test_killed_sweep_resumes_without_recomputing(tmp_path):
         from redblue.sweep import run_sweep
 
         def slow(task):
-            time.sleep(0.3)
+            time.sleep(0.15)
             with open({str(tmp_path / "calls")!r}, "a") as f:
                 f.write(f"{{task['x']}}\\n")
             return {{"double": 2 * task["x"]}}

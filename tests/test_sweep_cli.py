@@ -161,12 +161,12 @@ CASES = [
     # sweep: the scheduler
     ("scheduler-never-answers", silent,
      [*SWEEP, "-o", "{tmp}/r.jsonl", "--scheduler", "tcp://127.0.0.1:{port}",
-      "--scheduler-timeout", "1"],
-     "could not reach the dask scheduler at tcp://127.0.0.1:{port} within 1 s"),
+      "--scheduler-timeout", "0.5"],
+     "could not reach the dask scheduler at tcp://127.0.0.1:{port} within 0.5 s"),
     ("scheduler-is-a-web-server", web,
      [*SWEEP, "-o", "{tmp}/r.jsonl", "--scheduler", "tcp://127.0.0.1:{port}",
-      "--scheduler-timeout", "1"],
-     "could not reach the dask scheduler at tcp://127.0.0.1:{port} within 1 s"),
+      "--scheduler-timeout", "0.5"],
+     "could not reach the dask scheduler at tcp://127.0.0.1:{port} within 0.5 s"),
     ("scheduler-answers-http-garbage", garbage,
      [*SWEEP, "-o", "{tmp}/r.jsonl", "--scheduler", "tcp://127.0.0.1:{port}"],
      "could not reach the dask scheduler at tcp://127.0.0.1:{port}: what answered is not a "

@@ -263,7 +263,7 @@ def certified_facts(inst: Instance, time_limit: float | None) -> list[Fact]:
     >>> G = fft_dag(16)
     >>> inst = graph_instance(G, compile_graph(G), 3, "fft16")
     >>> inst.variant = "no-recompute"
-    >>> facts = certified_facts(inst, 2.0)
+    >>> facts = certified_facts(inst, 1.0)
     >>> "mincut" in [f.source.split()[0] for f in facts], max(f.value for f in facts) >= 33
     (True, True)
     """

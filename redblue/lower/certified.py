@@ -101,7 +101,7 @@ def solve_certified(
     Examples
     --------
     >>> from redblue.dags import fft_dag
-    >>> r = solve_certified(fft_dag(16), 3, "no-recompute", time_limit=2)
+    >>> r = solve_certified(fft_dag(16), 3, "no-recompute", time_limit=1)
     >>> r.lower >= 32, r.details["lower_method"] in ["search", *bound_methods("no-recompute")]
     (True, True)
     """
@@ -168,7 +168,7 @@ def attention_lower_bounds(
 
     Examples
     --------
-    >>> out = attention_lower_bounds(2, 1, 4, time_limit=2)
+    >>> out = attention_lower_bounds(2, 1, 4, time_limit=1)
     >>> out["nodes"], out["classic"].lower >= out["classic"].trivial, out["reason"]
     (26, True, None)
     >>> attention_lower_bounds(1024, 64, 4096)["reason"]
