@@ -244,9 +244,9 @@ def classic_rows(name: str, M: int, limit: float, methods: list[str], source: st
     for key in methods:
         t0 = time.monotonic()
         if key.startswith("windows"):
-            s = sat_neighbourhoods(C, M, False, hint, width=int(key.split("-")[1]),
+            s = sat_neighbourhoods(C, M, False, hint, widths=(int(key.split("-")[1]),),
                                    time_limit=limit)  # fmt: skip
-            how = " ".join(f"{io} (step {a}, +{e}, {sec:.1f} s)" for io, a, e, sec in
+            how = " ".join(f"{io} (step {a}, +{e}, {sec:.1f} s)" for io, _, a, e, sec in
                            s.details["sat_log"]) or "-"  # fmt: skip
             how += f"; {s.details['sat_windows']} windows {s.details['sat_window_answers']}"
         else:

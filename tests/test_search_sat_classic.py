@@ -107,13 +107,13 @@ def test_neighbourhoods_improve_a_strategy_with_recomputations():
     G = random_dag(5, 82)
     C = compile_graph(G)
     hint, nr = nr_hint(G, 3, C)
-    out = sat_neighbourhoods(C, 3, False, hint, width=4, extra=(0, 1, 2))
+    out = sat_neighbourhoods(C, 3, False, hint, widths=(4,), extra=(0, 1, 2))
     assert (nr, out.upper) == (4, 2) and out.lower == sat_module.sat_trivial_bound(C)
     assert replay(G, out.moves.decode(), 3, "classic").io == 2
     assert [io for io, *_ in out.details["sat_log"]] == [3, 2]
     assert sum(out.details["sat_window_answers"].values()) == out.details["sat_windows"]
     # the no-recompute game: no extra steps, never below its optimum
-    same = sat_neighbourhoods(C, 3, True, hint, width=4)
+    same = sat_neighbourhoods(C, 3, True, hint, widths=(4,))
     assert same.upper == nr and same.details["horizon"] == int((~C.is_input).sum()) + 1
 
 
@@ -130,7 +130,7 @@ def test_planted_window_shift_bug_is_caught(monkeypatch):
     C = compile_graph(G)
     hint, _ = nr_hint(G, 3, C)
     with pytest.raises((IllegalMoveError, AssertionError)):
-        out = sat_neighbourhoods(C, 3, False, hint, width=4, extra=(0, 1, 2))
+        out = sat_neighbourhoods(C, 3, False, hint, widths=(4,), extra=(0, 1, 2))
         assert out.upper == 2
 
 
@@ -158,8 +158,8 @@ def test_bad_classic_parameters_are_refused():
         sat_search(C, 3, False, 20, options=SatOptions(cadical="fast"))
     with pytest.raises(InvalidInputError, match="CaDiCaL"):
         sat_search(C, 3, False, 20, solver="glucose4", options=SatOptions(cadical="sat"))
-    with pytest.raises(InvalidInputError, match="width"):
-        sat_neighbourhoods(C, 3, False, greedy_moves(C, 3), width=0)
+    with pytest.raises(InvalidInputError, match="widths"):
+        sat_neighbourhoods(C, 3, False, greedy_moves(C, 3), widths=(0,))
 
 
 def test_solve_method_sat_in_the_classic_game_recomputes():

@@ -217,6 +217,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -1018,7 +1019,7 @@ def sat_neighbourhoods(
     no_recompute: bool,
     hint: EncodedMoves,
     *,
-    width: int = 12,
+    widths: tuple[int, ...] = (12, 20, 30),
     extra: tuple[int, ...] = (0, 1, 2, 3),
     call_conflicts: int = 20_000,
     time_limit: float | None = None,
@@ -1028,13 +1029,16 @@ def sat_neighbourhoods(
     """A cheaper strategy than ``hint`` by large-neighbourhood search: it only finds.
 
     The hint is first brought into the encoding's normal form (a model of cost at most
-    its own, its steps as phases). Then, for each window of ``width`` steps (starts a
-    half width apart) and each ``e`` in ``extra``: the steps before the window are fixed
-    to the best strategy's, the steps after it too, shifted ``e`` steps later (assumptions,
-    in an encoding of ``e`` more steps: room for ``e`` recomputations in the classic
-    game), and the solver asks for a model of less I/O than the best within
+    its own, its steps as phases). Then, for each window of ``w`` steps (``w`` in
+    ``widths``, starts a half width apart) and each ``e`` in ``extra``: the steps before
+    the window are fixed to the best strategy's, the steps after it too, shifted ``e``
+    steps later (assumptions, in an encoding of ``e`` more steps: room for ``e``
+    recomputations in the classic game), and the solver asks for a model of less I/O
+    than the best within
     ``call_conflicts`` conflicts. A model found is replayed and becomes the best; the
-    windows start over. It stops when no window gives one, or at the time limit.
+    windows start over. It stops when no window of the last width gives one, or at the
+    time limit. The conflict budgets make a run repeat exactly when it ends before its
+    time limit.
 
     Every strategy it returns is replayed; no answer of it is a lower bound
     (``lower`` is :func:`sat_trivial_bound`).
@@ -1045,8 +1049,9 @@ def sat_neighbourhoods(
         As for :func:`sat_search`.
     hint : EncodedMoves
         The strategy to improve.
-    width : int, default 12
-        Steps left free in a window (before the ``e`` extra ones).
+    widths : tuple of int, default (12, 20, 30)
+        Steps left free in a window (before the ``e`` extra ones): the first width until
+        none of its windows gives a cheaper model, then the next.
     extra : tuple of int, default (0, 1, 2, 3)
         Extra steps tried in each window (only 0 in the no-recompute game, where every
         step computes a new vertex).
@@ -1060,29 +1065,31 @@ def sat_neighbourhoods(
     SatOutcome
         ``moves`` and ``upper``: the best strategy (the normal form of the hint if no
         window improved it); ``details["sat_log"]`` lists each improvement as ``(io,
-        window start, extra steps, seconds)``; ``details["sat_windows"]`` the windows
-        asked.
+        width, window start, extra steps, seconds)``; ``details["sat_windows"]`` the
+        windows asked and ``details["sat_window_answers"]`` their answers.
 
     Raises
     ------
     InvalidInputError
-        For a width below 1 or a negative extra.
+        For no width, a width below 1 or a negative extra.
 
     Examples
     --------
     >>> from redblue.dags import pyramid_dag
-    >>> from redblue.game import compile_graph
+    >>> from redblue.game import compile_graph, replay
     >>> from redblue.strategies.greedy import greedy_moves
     >>> C = compile_graph(pyramid_dag(3))
-    >>> out = sat_neighbourhoods(C, 3, False, greedy_moves(C, 3), width=4)
-    >>> out.upper <= 12, out.lower
-    (True, 8)
+    >>> hint = greedy_moves(C, 3)
+    >>> out = sat_neighbourhoods(C, 3, False, hint, widths=(4,))
+    >>> replay(C, hint, 3, "classic").io, out.upper, out.lower
+    (13, 12, 5)
     """
     from pysat.solvers import Solver
 
-    if width < 1 or any(e < 0 for e in extra):
-        raise InvalidInputError(f"width must be at least 1 and extra steps at least 0, "
-                                f"not {width} and {extra}")  # fmt: skip
+    widths = tuple(int(w) for w in widths)
+    if not widths or min(widths) < 1 or any(e < 0 for e in extra):
+        raise InvalidInputError(f"widths must be at least 1 and extra steps at least 0, "
+                                f"not {widths} and {extra}")  # fmt: skip
     opt = SatOptions() if options is None else options
     if not no_recompute:
         opt = replace(opt, lazy=False, stores=False, symmetry=False, prefix=False,
@@ -1134,18 +1141,18 @@ def sat_neighbourhoods(
             stopped = lim.reason()
             if stopped is not None:
                 raise Stopped(stopped)
-        improved = found is not False  # no model: the hint's moves stay (no window)
-        if improved:
+        if found is not False:  # no model: the hint's moves stay (no window)
             best, best_io = found, replay(graph, found, memory, rules).io
-        while improved:
-            improved = False
-            rows = enc.step_values(best, steps)
-            for a in range(1, steps + 1, max(1, width // 2)):
-                for e in extra:
+        for w in widths if found is not False else ():
+            improved = True
+            while improved:  # the windows of width w, until none gives a cheaper model
+                improved = False
+                rows = enc.step_values(best, steps)
+                for a, e in itertools.product(range(1, steps + 1, max(1, w // 2)), extra):
                     stopped = lim.reason()
                     if stopped is not None:
                         raise Stopped(stopped)
-                    b = min(steps, a + width - 1)  # window a..b of the best, a..b+e here
+                    b = min(steps, a + w - 1)  # window a..b of the best, a..b+e here
                     wenc, wsat = solver_for(steps + e)
                     fixed = [lit for t in range(1, a) for lit in wenc.literals(rows[t - 1], t)]
                     fixed += [lit for t in range(b + 1, steps + 1)
@@ -1159,10 +1166,8 @@ def sat_neighbourhoods(
                     if io >= best_io:  # pragma: no cover - an encoding bug
                         raise AssertionError(f"window model replays to {io} >= {best_io}")
                     best, best_io, enc, steps = found, io, wenc, steps + e
-                    log.append((io, a, e, round(lim.elapsed(), 1)))
+                    log.append((io, w, a, e, round(lim.elapsed(), 1)))
                     improved = True
-                    break
-                if improved:
                     break
     except Stopped as stop:
         stopped = stop.reason

@@ -177,8 +177,9 @@ def solve(
         all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
         "at most k I/O?" for k down from the seed (:mod:`redblue.search.sat`; its UNSAT
         answers are proofs in the no-recompute game only; in the classic game it only
-        finds strategies, first by windows around the seed with room for recomputations,
-        :func:`redblue.search.sat.sat_neighbourhoods`). ``"portfolio"``: astar (in
+        finds strategies), after windows around the seed that look for cheaper ones
+        (:func:`redblue.search.sat.sat_neighbourhoods`, with room for recomputations in
+        the classic game). ``"portfolio"``: astar (in
         the no-recompute game with :data:`PORTFOLIO_ASTAR_SHARE` of the time limit), then,
         if it left the optimum open, sat from its upper bound down to its lower one.
     upper : Strategy or move list, optional
@@ -371,12 +372,13 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
 
         slim = limits.within(None, keep)
         hint, hint_io = seed, seed_io
-        if not no_recompute and horizon is None:
-            # classic (a model search, no proof): windows around the seed with room for
-            # recomputations in half the time, then k down from the best at
-            # CLASSIC_RECOMPUTES extra steps
+        if horizon is None:
+            # windows around the seed (classic: with room for recomputations) in half the
+            # time, then k down from the best (classic: CLASSIC_RECOMPUTES extra steps;
+            # no-recompute: its UNSAT is the proof)
             half = None if slim.deadline is None else slim.left() / 2
-            nout = sat_neighbourhoods(graph, searched, False, seed, limits=slim.within(half))
+            nout = sat_neighbourhoods(graph, searched, no_recompute, seed,
+                                      limits=slim.within(half))  # fmt: skip
             details.update(sat_neighbourhood_log=nout.details["sat_log"],
                            sat_windows=nout.details["sat_windows"])  # fmt: skip
             if nout.upper is not None and nout.upper < seed_io:
