@@ -170,3 +170,11 @@ def test_solve_method_sat_in_the_classic_game_recomputes():
     assert r.upper == 2 and r.lower <= 2
     assert r.details["horizon"] == m + 1 + sat_module.CLASSIC_RECOMPUTES
     assert replay(G, r.strategy, 3, "classic").io == 2
+
+
+def test_solve_method_sat_walks_the_windows_before_the_proof():
+    # no-recompute: the windows reach the optimum from greedy, the one UNSAT proves it
+    r = solve(pyramid_dag(3), 3, "no-recompute", method="sat")
+    assert (r.optimal, r.io, r.details["seed_upper"]) == (True, 11, 13)
+    assert [io for io, *_ in r.details["sat_neighbourhood_log"]] == [12, 11]
+    assert r.details["sat_log"] == [(10, "unsat", *r.details["sat_log"][0][2:])]
