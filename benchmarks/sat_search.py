@@ -21,8 +21,22 @@ which skips A*, or a directory of strategy files): seconds and conflicts per cal
 a loaded machine's noise shows; with ``--save DIR`` a strategy cheaper than the one known
 is written to ``DIR/<instance>-nr-m<M>.txt`` (every option set starts from the same one).
 
+``--options ... all+unsat all+sat`` add CaDiCaL's own "unsat" and "sat" configurations
+(option ``cadical``) to the default families.
+
+``--classic windows-12 windows-20 extra-steps`` (names of :data:`CLASSIC_METHODS`): the
+classic game's model search, a row per method, each from the cheapest of the records'
+classic and no-recompute certificates (or a strategy file of ``--upper DIR``, named
+``<instance>-cl-m<M>.txt``): the neighbourhoods of :func:`redblue.search.sat.
+sat_neighbourhoods` with windows of 12 or 20 steps and 0 to 3 extra steps, or
+:func:`redblue.search.sat.sat_search` down from it with
+:data:`redblue.search.sat.CLASSIC_RECOMPUTES` extra steps; every strategy found is
+replayed, and with ``--save DIR`` a cheaper one than known is written to
+``DIR/<instance>-cl-m<M>.txt``.
+
 Run: ``python benchmarks/sat_search.py [--time-limit 60] [--only fft-8] [--memory 3 4]
-[--baseline /tmp/satbase] [--save candidates] [--options base all] [--upper records]``.
+[--baseline /tmp/satbase] [--save candidates] [--options base all] [--upper records]
+[--classic windows-12]``.
 """
 
 from __future__ import annotations
@@ -56,7 +70,13 @@ OPTION_SETS = {
     "sym+prefix": {**_OFF, "symmetry": True, "prefix": True},
     "all": {**_OFF, "symmetry": True, "prefix": True, "phases": True},
     "all+pressure": {"symmetry": True, "prefix": True, "phases": True, "pressure": True},
+    "all+unsat": {**_OFF, "symmetry": True, "prefix": True, "phases": True, "cadical": "unsat"},
+    "all+sat": {**_OFF, "symmetry": True, "prefix": True, "phases": True, "cadical": "sat"},
 }
+
+#: the classic game's model searches compared by ``--classic``: the windows of
+#: ``sat_neighbourhoods`` (12 and 20 steps wide), the whole formula with extra steps
+CLASSIC_METHODS = ("windows-12", "windows-20", "extra-steps")
 
 BASELINE_CALL = """
 import json, sys, time
@@ -184,6 +204,72 @@ def option_rows(name: str, M: int, limit: float, sets: list[str], source: str,
     return rows
 
 
+def classic_known(name: str, M: int, C, source: str):
+    """The cheapest known classic strategy: the records' classic and no-recompute
+    certificates, and ``source/<instance>-cl-m<M>.txt`` if ``source`` is a directory."""
+    from pathlib import Path
+
+    import redblue.records as records_pkg
+    from redblue.game import replay
+    from redblue.game.strategy import encode_moves
+    from redblue.readwrite import read_strategy
+
+    certs = Path(records_pkg.__file__).parent / "certificates"
+    paths = [certs / f"{name}-cl-m{M}.txt", certs / f"{name}-nr-m{M}.txt"]
+    if source not in ("astar", "records"):
+        paths.append(Path(source) / f"{name}-cl-m{M}.txt")
+    best = None
+    for path in paths:
+        if path.exists():
+            moves = encode_moves(C, read_strategy(path).moves)
+            io = replay(C, moves, M, "classic").io
+            if best is None or io < best[0]:
+                best = (io, moves, path.name)
+    return best
+
+
+def classic_rows(name: str, M: int, limit: float, methods: list[str], source: str,
+                 save: str | None = None) -> list[str]:  # fmt: skip
+    """A row per classic model search, each from the same known strategy."""
+    from redblue.game import compile_graph, replay
+    from redblue.game.strategy import Strategy
+    from redblue.search.sat import CLASSIC_RECOMPUTES, sat_neighbourhoods, sat_search
+
+    C = compile_graph(graph_of(name))
+    known = classic_known(name, M, C, source)
+    if known is None:
+        return [f"| {name} | {M} | - | no certificate | | | | |"]
+    upper, hint, origin = known
+    rows, saved = [], upper
+    for key in methods:
+        t0 = time.monotonic()
+        if key.startswith("windows"):
+            s = sat_neighbourhoods(C, M, False, hint, widths=(int(key.split("-")[1]),),
+                                   time_limit=limit)  # fmt: skip
+            how = " ".join(f"{io} (step {a}, +{e}, {sec:.1f} s)" for io, _, a, e, sec in
+                           s.details["sat_log"]) or "-"  # fmt: skip
+            how += f"; {s.details['sat_windows']} windows {s.details['sat_window_answers']}"
+        else:
+            s = sat_search(C, M, False, upper, hint=hint, recomputes=CLASSIC_RECOMPUTES,
+                           time_limit=limit)  # fmt: skip
+            how = " ".join(f"{k}:{ans} ({sec:.1f} s, {conf:,})" for k, ans, sec, conf in
+                           s.details["sat_log"]) or "-"  # fmt: skip
+        secs = time.monotonic() - t0
+        best = upper if s.upper is None else min(upper, s.upper)
+        if s.moves is not None:
+            assert replay(C, s.moves, M, "classic").io == s.upper
+        if save and s.upper is not None and s.upper < saved:  # a cheaper strategy: kept
+            from redblue.readwrite.strategy import write_strategy
+
+            os.makedirs(save, exist_ok=True)
+            write_strategy(Strategy(s.moves.decode(), M, "classic"),
+                           os.path.join(save, f"{name}-cl-m{M}.txt"))  # fmt: skip
+            saved = s.upper
+        rows.append(f"| {name} | {M} | {origin} ({upper}) | {key} | {how} | {secs:.1f} | "
+                    f"{s.conflicts:,} | {best} |")  # fmt: skip
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--time-limit", type=float, default=60.0)
@@ -196,8 +282,20 @@ def main() -> None:
     p.add_argument("--upper", default="astar",
                    help="with --options: the upper bound and hint from A* (astar), the "
                    "records (records) or a directory of DIR/<instance>-nr-m<M>.txt")
+    p.add_argument("--classic", nargs="*", default=None, choices=CLASSIC_METHODS,
+                   help="a row per classic model search (instead of the other tables)")
     args = p.parse_args()
     print(f"time limit {args.time_limit:g} s per method and row\n")
+    if args.classic:
+        print("| instance | M | known (I/O) | method | found | s | conflicts | best |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
+            for M in INSTANCES[name][3]:
+                if not args.memory or M in args.memory:
+                    for line in classic_rows(name, M, args.time_limit, args.classic,
+                                             args.upper, args.save):  # fmt: skip
+                        print(line, flush=True)
+        return
     if args.options:
         print("| instance | M | upper from | options | SAT calls k:answer (s, conflicts) | "
               "SAT s | conflicts | bounds |")

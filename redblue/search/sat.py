@@ -158,11 +158,53 @@ proves ``Q >= q`` with the model of cost ``q`` in hand. Upward, every UNSAT on t
 raises the lower bound and the first model is optimal. Both ask the same hardest call
 (``k = Q - 1``); downward skips the easier UNSATs below it.
 
-**Classic game.** An optimal strategy may recompute, and no bound on its number of
-computes is proven here, so a bounded horizon proves nothing about Q: an UNSAT at ``k``
-only says "no strategy of at most T steps with <= k I/O" (``details["sat_no_strategy"]``
-holds the largest such ``k``); the reported lower bound stays the trivial one (or the
-``start`` proven elsewhere).
+**Classic game: a model search.** An optimal strategy may recompute, and no bound on its
+number of computes is proven here, so a bounded horizon proves nothing about Q: an UNSAT
+at ``k`` only says "no strategy of at most T steps with <= k I/O"
+(``details["sat_no_strategy"]`` holds the largest such ``k``); the reported lower bound
+stays the trivial one (or the ``start`` proven elsewhere). What the method does there is
+find strategies: ``T = m + 1 + recomputes`` steps leave room for that many
+recomputations (``recomputes`` of :func:`sat_search`). A vertex computed in several
+steps needs no new variable: ``c[v,t] -> not r[v,t-1]`` lets it be computed again once
+its pebble is gone, the decoder emits each compute, and the replay checks the moves. The
+horizon proof's segments, without its ``done`` and clause D, map a classic strategy with
+``p <= T - 1`` computes to a model of no more cost. Two families keep the least cost of
+the models of each horizon (so they only speed the search):
+
+- *windows*, lower end only: every compute of ``v`` has its non-input operands red, and
+  only a compute makes a vertex red the first time (a load needs blue, a store red), so
+  each non-input ancestor of ``v`` is computed in an earlier step, distinct ones in
+  distinct steps: ``c[v,t]`` only for ``t >= 1 + (non-input ancestors)``. The upper
+  ends, the red and the load windows are left out (a recomputation may follow the
+  descendants).
+- *uses*: ``f[v,t]`` ("``v`` has a use in step ``t`` or later": a successor computed in
+  a step ``>= t``, or ``v`` stored in a step ``> t``, chained as ``f[v,t] -> use(t) or
+  f[v,t+1]``, ``f[v,T+1]`` false) and ``r[v,t] -> c[v,t] or f[v,t]``. Given any model,
+  set ``r[v,t]`` false wherever it is true, ``c[v,t]`` is not, and no use follows, and
+  ``f`` to its true value. Every clause still holds: a red pebble kept is kept at the
+  next step only by a compute there; the uses themselves are untouched (a successor's
+  compute in step ``t`` needs ``r[v,t]``, a store in step ``t`` needs ``r[v,t-1]``, a
+  load serves the compute of its step, N4); loads and computes of ``v`` need it not red
+  before (fewer red only helps); the red count falls. Same moves but deletions, same
+  cost.
+
+The other families are left out: S and L rest on clause D and ``done``, prefix and
+pressure count at most out-degree loads and say only a load makes a value red again (a
+recomputation does too); symmetry would be sound (an automorphism maps classic models to
+models and the lex-least argument does not use ``done``) but its clauses fight the phases
+of a known strategy, and an UNSAT proves nothing there anyway.
+
+**Neighbourhoods** (:func:`sat_neighbourhoods`, both games, it only finds): the steps of
+the best strategy outside a window are fixed by assumptions (after the window shifted
+``e`` steps later, in an encoding of ``e`` more steps), the window is free, and the
+solver asks for less I/O within a conflict budget; every model is replayed. Small
+windows are easy calls, so it walks from a known strategy to cheaper ones that
+recompute, where the whole formula does not answer.
+
+**Solver.** CaDiCaL runs with its defaults or one of its own named configurations
+(:data:`CADICAL_CONFIGS`, option ``cadical``); the calls get conflict budgets doubled
+from :data:`FIRST_BUDGET` to :data:`MAX_BUDGET`, a schedule that does not depend on the
+machine's speed, so that a run's conflicts repeat on a loaded machine.
 
 References
 ----------
@@ -175,6 +217,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -187,19 +230,21 @@ from redblue.game.replay import replay
 from redblue.game.strategy import COMPUTE, DELETE, LOAD, STORE, EncodedMoves
 from redblue.search.limits import Limits, Stopped
 
-__all__ = ["SOLVER", "SatOptions", "SatOutcome", "relevant_vertices", "sat_search",
-           "sat_trivial_bound"]
+__all__ = ["CADICAL_CONFIGS", "CLASSIC_RECOMPUTES", "SOLVER", "SatOptions", "SatOutcome",
+           "relevant_vertices", "sat_neighbourhoods", "sat_search", "sat_trivial_bound"]
 
 #: the CDCL solver python-sat runs
 SOLVER = "cadical195"
-#: seconds one solver call may take before the clock is looked at again
-CALL_SECONDS = 0.2
-#: conflicts of the first call; later budgets follow the measured conflict rate
+#: conflicts of the first solver call; each later one doubles it up to MAX_BUDGET
 FIRST_BUDGET = 2000
+#: most conflicts between two looks at the clock (about 0.2 to 1 s on attention DAGs)
+MAX_BUDGET = 10_000
 #: bytes a clause is assumed to take inside the solver (for the memory guard)
 BYTES_PER_CLAUSE = 120
 #: most automorphisms given lex-leader clauses (any subset of the group is sound)
 SYMMETRY_PERMS = 64
+#: extra steps ``solve(method="sat")`` gives the classic game's model search
+CLASSIC_RECOMPUTES = 4
 
 
 @dataclass
@@ -274,8 +319,9 @@ def sat_trivial_bound(graph: CompiledGraph) -> int:
 class SatOptions:
     """Which clause families :func:`sat_search` adds beyond the exact encoding.
 
-    Each family is sound in the no-recompute game only (the module docstring proves it)
-    and is left out in the classic game.
+    Each family is sound in the no-recompute game (the module docstring proves it); in
+    the classic game only ``windows`` (its lower end: no compute before the ancestors')
+    and ``uses`` are added, proven there for a bounded horizon.
 
     Attributes
     ----------
@@ -307,6 +353,14 @@ class SatOptions:
         slowed the proofs (UNSAT calls) measured 1.4 to 1.9 times; with symmetry and
         prefix it was even, and it is what finds the models below a known strategy on
         attention N = 3, d = 1 (none found without it in 120 s).
+    uses : bool
+        Classic game only (implied there by clause D otherwise): a red pebble not just
+        computed has a use ahead, a successor's compute in its step or later or a store
+        of it in a later step.
+    cadical : {"", "unsat", "sat"}
+        A named configuration of CaDiCaL's options (:data:`CADICAL_CONFIGS`; "" keeps
+        its defaults). It changes how the solver searches, never the formula, so never
+        an answer.
     """
 
     windows: bool = True
@@ -317,6 +371,19 @@ class SatOptions:
     prefix: bool = True
     phases: bool = True
     pressure: bool = False
+    cadical: str = ""
+    uses: bool = True
+
+
+#: CaDiCaL's own named configurations (its ``config.cpp``), set through python-sat's
+#: ``configure``: "unsat" targets unsatisfiable formulas, "sat" satisfiable ones (its
+#: stable mode only; the elimination and subsumption efforts of CaDiCaL's "sat" are left
+#: out: their names changed between versions and ``configure`` ignores unknown names)
+CADICAL_CONFIGS = {
+    "": {},
+    "unsat": {"stabilize": 0, "walk": 0},
+    "sat": {"stabilizeonly": 1},
+}
 
 
 def _windows(preds: list[list[int]], succs: list[list[int]], is_in: list[bool],
@@ -518,6 +585,13 @@ class _Encoding:
                     add([-lit, active[-2]])
         lim.check()
         self.is_in, self.symmetry, self.clauses = is_in, 0, clauses
+        if not no_recompute and opt.windows:  # classic: no compute before its ancestors'
+            first, _ = _windows(preds, succs, is_in, m)
+            for i in range(nv):
+                for t in range(1, min(first[i], T + 1) if not is_in[i] else 1):
+                    add([-c(i, t)])
+        if not no_recompute and opt.uses:
+            self._uses(succs)
         if no_recompute and counters:
             io_lits.extend(self._prefix_bounds(preds, succs, is_in, opt.prefix))
         if no_recompute and opt.symmetry:
@@ -535,6 +609,19 @@ class _Encoding:
         if no_recompute and opt.pressure and memory < nv:
             self._pressure(succs, is_in, is_out, memory, bound)
         self.clauses = clauses
+
+    def _uses(self, succs: list[list[int]]) -> None:
+        """Option ``uses`` (classic game): a red pebble not just computed has a use in
+        its step or later (``f[v,t]``: a successor computed in a step ``>= t``, or ``v``
+        stored in a step ``> t``)."""
+        T, add, r, c, st = self.T, self.clauses.append, self.r, self.c, self.s
+        for i in range(self.nv):
+            f = self._fresh(T + 2)  # f[t], t = 0..T + 1; f[T + 1] is false
+            add([-f[T + 1]])
+            for t in range(1, T + 1):
+                add([-r(i, t), c(i, t), f[t]])
+                add([-f[t], f[t + 1]] + [c(w, t) for w in succs[i]]
+                    + ([st(i, t + 1)] if t < T else []))  # fmt: skip
 
     def _fresh(self, count: int) -> list[int]:
         self.top += count
@@ -621,26 +708,41 @@ class _Encoding:
         """Preferred phases from a strategy: its ``i``-th compute and the moves before it
         since the previous one as step ``i`` (the horizon proof's segments), its moves
         after the last compute as the steps after."""
+        return [lit for t, row in enumerate(self.step_values(moves, self.T), 1)
+                for lit in self.literals(row, t)]  # fmt: skip
+
+    def literals(self, row: list[tuple[str, int, bool]], t: int) -> list[int]:
+        """The literals of one step's values (a row of :meth:`step_values`) at step ``t``."""
+        lits = []
+        for name, i, on in row:
+            var = getattr(self, name)(i, t)
+            lits.append(var if on else -var)
+        return lits
+
+    def step_values(self, moves: EncodedMoves, steps: int) -> list[list[tuple[str, int, bool]]]:
+        """The values of a strategy's steps ``1..steps`` as rows ``(variable name, vertex,
+        value)`` (the segments of :meth:`phases`), for an encoding of any horizon."""
         nv, pos = self.nv, {v: i for i, v in enumerate(self.verts)}
         red: set[int] = set()
         blue = {i for i in range(nv) if self.is_in[i]}
         done: set[int] = set()
         loads: set[int] = set()
         stores: set[int] = set()
-        lits: list[int] = []
+        rows: list[list[tuple[str, int, bool]]] = []
 
-        def close(t: int, comp: int | None) -> None:
+        def close(comp: int | None) -> None:
+            row = []
             for i in range(nv):
-                for var, on in ((self.r, i in red), (self.b, i in blue),
-                                (self.l, i in loads and i in red), (self.s, i in stores),
-                                (self.c, i == comp)):  # fmt: skip
-                    lits.append(var(i, t) if on else -var(i, t))
+                for var, on in (("r", i in red), ("b", i in blue),
+                                ("l", i in loads and i in red), ("s", i in stores),
+                                ("c", i == comp)):  # fmt: skip
+                    row.append((var, i, on))
                 if self.D is not None:
-                    lits.append(self.d(i, t) if i in done else -self.d(i, t))
+                    row.append(("d", i, i in done))
+            rows.append(row)
             loads.clear()
             stores.clear()
 
-        t = 0
         for kind, node in zip(moves.kinds.tolist(), moves.nodes.tolist(), strict=True):
             i = pos.get(node)
             if i is None:
@@ -656,13 +758,12 @@ class _Encoding:
             elif kind == COMPUTE:
                 red.add(i)
                 done.add(i)
-                t += 1
-                if t > self.T:
+                if len(rows) == steps:
                     break
-                close(t, i)
-        for rest in range(t + 1, self.T + 1):
-            close(rest, None)
-        return lits
+                close(i)
+        while len(rows) < steps:
+            close(None)
+        return rows
 
     def _var(self, base: int, i: int, t: int) -> int:
         return base + t * self.nv + i + 1
@@ -737,6 +838,7 @@ def sat_search(
     direction: str = "down",
     options: SatOptions | None = None,
     hint: EncodedMoves | None = None,
+    recomputes: int = 0,
 ) -> SatOutcome:
     """Ask the encoding for a strategy of I/O ``<= k`` down from ``upper - 1`` (or up).
 
@@ -761,7 +863,10 @@ def sat_search(
         Seconds (besides ``limits``).
     limits : Limits, optional
         The caller's deadline, Ctrl-C flag and memory guard. The solver runs in calls of
-        a conflict budget sized to about :data:`CALL_SECONDS`, the clock looked at
+        a conflict budget (:data:`FIRST_BUDGET` doubled up to :data:`MAX_BUDGET`, a
+        schedule that does not depend on the machine's speed, so that the conflicts of a
+        run repeat on a loaded machine; only a call that would overrun half the time
+        left, at the rate just measured, is cut short), the clock looked at
         between calls.
     solver : str
         A python-sat solver name.
@@ -776,6 +881,10 @@ def sat_search(
     hint : EncodedMoves, optional
         A strategy (e.g. the one of I/O ``upper``) whose steps become the solver's
         preferred phases (option ``phases``); it changes the speed, never the answer.
+    recomputes : int, default 0
+        Steps added to the default horizon (``T = m + 1 + recomputes``), room for that
+        many recomputations in the classic game (the model search there); ignored when
+        ``horizon`` is given.
 
     Returns
     -------
@@ -786,7 +895,8 @@ def sat_search(
     Raises
     ------
     InvalidInputError
-        For an unknown direction or cardinality encoding.
+        For an unknown direction, cardinality encoding or CaDiCaL configuration, a
+        negative ``recomputes``, or a CaDiCaL configuration with another solver.
 
     Examples
     --------
@@ -806,13 +916,18 @@ def sat_search(
     opt = SatOptions() if options is None else options
     if not hasattr(EncType, opt.card):
         raise InvalidInputError(f"unknown cardinality encoding {opt.card!r}")
-    if not no_recompute:  # the implied families are proven there only
-        opt = replace(opt, windows=False, lazy=False, stores=False, symmetry=False,
+    if opt.cadical not in CADICAL_CONFIGS or (opt.cadical and "cadical" not in solver):
+        raise InvalidInputError(f"unknown CaDiCaL configuration {opt.cadical!r} for "
+                                f"{solver} (expected one of {sorted(CADICAL_CONFIGS)[1:]})")
+    if recomputes < 0:
+        raise InvalidInputError(f"recomputes must be at least 0, not {recomputes}")
+    if not no_recompute:  # the other families are proven in no-recompute only
+        opt = replace(opt, lazy=False, stores=False, symmetry=False,
                       prefix=False, pressure=False)
     lim = Limits(time_limit) if limits is None else limits.within(time_limit)
     keep = relevant_vertices(graph)
     m = int((keep & ~graph.is_input).sum())
-    T = m + 1 if horizon is None else int(horizon)
+    T = m + 1 + recomputes if horizon is None else int(horizon)
     exact = no_recompute and T >= m + 1
     trivial = sat_trivial_bound(graph)
     if start is not None:
@@ -838,7 +953,10 @@ def sat_search(
     best: EncodedMoves | None = None
     best_io = upper
     stopped = None
-    with Solver(name=solver, bootstrap_with=enc.clauses) as sat:
+    with Solver(name=solver) as sat:
+        if opt.cadical:  # before the formula: options set while CaDiCaL is configuring
+            sat.configure(CADICAL_CONFIGS[opt.cadical])
+        sat.append_formula(enc.clauses)
         enc.clauses = []
         if hint is not None and opt.phases and hasattr(sat, "set_phases"):
             sat.set_phases(enc.phases(hint))
@@ -856,10 +974,12 @@ def sat_search(
             spent = time.monotonic() - t0
             spent_k += spent
             calls += 1
-            if answer is None:  # budget used up: size the next one to the time left
+            if answer is None:  # budget used up: the next one doubles, within the time left
+                rate = budget / max(spent, 1e-3)  # conflicts a second, just measured
+                budget = min(2 * budget, MAX_BUDGET)
                 left = lim.left()
-                goal = CALL_SECONDS if left is None else max(0.01, min(CALL_SECONDS, left / 2))
-                budget = max(100, min(2 * budget, int(budget * goal / max(spent, 1e-3))))
+                if left is not None and budget > rate * left / 2:
+                    budget = max(100, int(rate * left / 2))
                 continue
             now = _conflicts(sat)
             log.append((k, "sat" if answer else "unsat", round(spent_k, 3), now - conf_k))
@@ -891,3 +1011,169 @@ def _conflicts(sat: Any) -> int:
         return int(sat.accum_stats().get("conflicts", 0))
     except Exception:  # pragma: no cover - a solver without statistics
         return 0
+
+
+def sat_neighbourhoods(
+    graph: CompiledGraph,
+    memory: int,
+    no_recompute: bool,
+    hint: EncodedMoves,
+    *,
+    widths: tuple[int, ...] = (12, 20, 30),
+    extra: tuple[int, ...] = (0, 1, 2, 3),
+    call_conflicts: int = 20_000,
+    time_limit: float | None = None,
+    limits: Limits | None = None,
+    options: SatOptions | None = None,
+) -> SatOutcome:
+    """A cheaper strategy than ``hint`` by large-neighbourhood search: it only finds.
+
+    The hint is first brought into the encoding's normal form (a model of cost at most
+    its own, its steps as phases). Then, for each window of ``w`` steps (``w`` in
+    ``widths``, starts a half width apart) and each ``e`` in ``extra``: the steps before
+    the window are fixed to the best strategy's, the steps after it too, shifted ``e``
+    steps later (assumptions, in an encoding of ``e`` more steps: room for ``e``
+    recomputations in the classic game), and the solver asks for a model of less I/O
+    than the best within
+    ``call_conflicts`` conflicts. A model found is replayed and becomes the best; the
+    windows start over. It stops when no window of the last width gives one, or at the
+    time limit. The conflict budgets make a run repeat exactly when it ends before its
+    time limit.
+
+    Every strategy it returns is replayed; no answer of it is a lower bound
+    (``lower`` is :func:`sat_trivial_bound`).
+
+    Parameters
+    ----------
+    graph, memory, no_recompute
+        As for :func:`sat_search`.
+    hint : EncodedMoves
+        The strategy to improve.
+    widths : tuple of int, default (12, 20, 30)
+        Steps left free in a window (before the ``e`` extra ones): the first width until
+        none of its windows gives a cheaper model, then the next.
+    extra : tuple of int, default (0, 1, 2, 3)
+        Extra steps tried in each window (only 0 in the no-recompute game, where every
+        step computes a new vertex).
+    call_conflicts : int, default 20000
+        Conflicts each window gets.
+    time_limit, limits, options
+        As for :func:`sat_search`.
+
+    Returns
+    -------
+    SatOutcome
+        ``moves`` and ``upper``: the best strategy (the normal form of the hint if no
+        window improved it); ``details["sat_log"]`` lists each improvement as ``(io,
+        width, window start, extra steps, seconds)``; ``details["sat_windows"]`` the
+        windows asked and ``details["sat_window_answers"]`` their answers.
+
+    Raises
+    ------
+    InvalidInputError
+        For no width, a width below 1 or a negative extra.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> from redblue.game import compile_graph, replay
+    >>> from redblue.strategies.greedy import greedy_moves
+    >>> C = compile_graph(pyramid_dag(3))
+    >>> hint = greedy_moves(C, 3)
+    >>> out = sat_neighbourhoods(C, 3, False, hint, widths=(4,))
+    >>> replay(C, hint, 3, "classic").io, out.upper, out.lower
+    (13, 12, 5)
+    """
+    from pysat.solvers import Solver
+
+    widths = tuple(int(w) for w in widths)
+    if not widths or min(widths) < 1 or any(e < 0 for e in extra):
+        raise InvalidInputError(f"widths must be at least 1 and extra steps at least 0, "
+                                f"not {widths} and {extra}")  # fmt: skip
+    opt = SatOptions() if options is None else options
+    if not no_recompute:
+        opt = replace(opt, lazy=False, stores=False, symmetry=False, prefix=False,
+                      pressure=False)  # fmt: skip
+    if no_recompute:
+        extra = (0,)
+    lim = Limits(time_limit) if limits is None else limits.within(time_limit)
+    rules = _rules(no_recompute)
+    trivial = sat_trivial_bound(graph)
+    upper = replay(graph, hint, memory, rules).io
+    log: list[tuple[int, int, int, float]] = []
+    details: dict[str, Any] = {"sat_exact": False, "sat_log": log, "sat_windows": 0}
+    keep = relevant_vertices(graph)
+    m = int((keep & ~graph.is_input).sum())
+    computes = int(sum(1 for k, v in zip(hint.kinds.tolist(), hint.nodes.tolist(), strict=True)
+                       if k == COMPUTE and keep[v]))  # fmt: skip
+    best, best_io, conflicts, stopped = hint, upper, 0, None
+    solvers: dict[int, tuple[_Encoding, Any]] = {}
+    tally = [0, 0, 0]  # windows answered sat, unsat, unknown (budget out)
+
+    def solver_for(T: int) -> tuple[_Encoding, Any]:
+        if T not in solvers:
+            enc = _Encoding(graph, memory, no_recompute, T, upper + 1, lim, opt)
+            sat = Solver(name=SOLVER)
+            if opt.cadical:
+                sat.configure(CADICAL_CONFIGS[opt.cadical])
+            sat.append_formula(enc.clauses)
+            enc.clauses = []
+            solvers[T] = (enc, sat)
+        return solvers[T]
+
+    def ask(enc: _Encoding, sat: Any, assumptions: list[int], k: int) -> Any:
+        """The model's moves, or the solver's answer (False: none, None: budget out)."""
+        nonlocal conflicts
+        before = _conflicts(sat)
+        sat.conf_budget(call_conflicts)
+        answer = sat.solve_limited(assumptions=assumptions + enc.at_most(k))
+        conflicts += _conflicts(sat) - before
+        details["sat_windows"] += 1
+        tally[{True: 0, False: 1, None: 2}[answer]] += 1
+        return enc.decode(sat.get_model()) if answer else answer
+
+    try:
+        # the normal form of the hint: a model of cost <= its own, phases from it
+        steps = max(computes, m) + 1
+        enc, sat = solver_for(steps)
+        sat.set_phases(enc.phases(hint))
+        while (found := ask(enc, sat, [], upper)) is None:
+            stopped = lim.reason()
+            if stopped is not None:
+                raise Stopped(stopped)
+        if found is not False:  # no model: the hint's moves stay (no window)
+            best, best_io = found, replay(graph, found, memory, rules).io
+        for w in widths if found is not False else ():
+            improved = True
+            while improved:  # the windows of width w, until none gives a cheaper model
+                improved = False
+                rows = enc.step_values(best, steps)
+                for a, e in itertools.product(range(1, steps + 1, max(1, w // 2)), extra):
+                    stopped = lim.reason()
+                    if stopped is not None:
+                        raise Stopped(stopped)
+                    b = min(steps, a + w - 1)  # window a..b of the best, a..b+e here
+                    wenc, wsat = solver_for(steps + e)
+                    fixed = [lit for t in range(1, a) for lit in wenc.literals(rows[t - 1], t)]
+                    fixed += [lit for t in range(b + 1, steps + 1)
+                              for lit in wenc.literals(rows[t - 1], t + e)]  # fmt: skip
+                    wsat.set_phases([lit for t in range(a, b + 1)
+                                     for lit in wenc.literals(rows[t - 1], t)])  # fmt: skip
+                    found = ask(wenc, wsat, fixed, best_io - 1)
+                    if found is None or found is False:
+                        continue
+                    io = replay(graph, found, memory, rules).io
+                    if io >= best_io:  # pragma: no cover - an encoding bug
+                        raise AssertionError(f"window model replays to {io} >= {best_io}")
+                    best, best_io, enc, steps = found, io, wenc, steps + e
+                    log.append((io, w, a, e, round(lim.elapsed(), 1)))
+                    improved = True
+                    break
+    except Stopped as stop:
+        stopped = stop.reason
+    finally:
+        for _, s in solvers.values():
+            s.delete()
+    details["horizon"] = max(solvers, default=0)
+    details["sat_window_answers"] = dict(zip(("sat", "unsat", "unknown"), tally, strict=True))
+    return SatOutcome(trivial, best, best_io, conflicts, stopped, details)

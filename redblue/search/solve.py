@@ -176,7 +176,10 @@ def solve(
         (:mod:`redblue.search.ilp`). ``"naive"``: Dijkstra over all configurations and
         all legal moves (the benchmark baseline). ``"sat"``: a time-indexed CNF asked
         "at most k I/O?" for k down from the seed (:mod:`redblue.search.sat`; its UNSAT
-        answers are proofs in the no-recompute game only). ``"portfolio"``: astar (in
+        answers are proofs in the no-recompute game only; in the classic game it only
+        finds strategies), after windows around the seed that look for cheaper ones
+        (:func:`redblue.search.sat.sat_neighbourhoods`, with room for recomputations in
+        the classic game). ``"portfolio"``: astar (in
         the no-recompute game with :data:`PORTFOLIO_ASTAR_SHARE` of the time limit), then,
         if it left the optimum open, sat from its upper bound down to its lower one.
     upper : Strategy or move list, optional
@@ -365,11 +368,25 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
                                                limits.within(None, keep))  # fmt: skip
         lap("naive")
     elif method == "sat":
-        from redblue.search.sat import sat_search  # python-sat: imported when used
+        from redblue.search.sat import CLASSIC_RECOMPUTES, sat_neighbourhoods, sat_search
 
-        sout = sat_search(graph, searched, no_recompute, seed_io, horizon=horizon,
-                          start=floor, limits=limits.within(None, keep), hint=seed)  # fmt: skip
-        found = sout.moves
+        slim = limits.within(None, keep)
+        hint, hint_io = seed, seed_io
+        if horizon is None:
+            # windows around the seed (classic: with room for recomputations) in half the
+            # time, then k down from the best (classic: CLASSIC_RECOMPUTES extra steps;
+            # no-recompute: its UNSAT is the proof)
+            half = None if slim.deadline is None else slim.left() / 2
+            nout = sat_neighbourhoods(graph, searched, no_recompute, seed,
+                                      limits=slim.within(half))  # fmt: skip
+            details.update(sat_neighbourhood_log=nout.details["sat_log"],
+                           sat_windows=nout.details["sat_windows"])  # fmt: skip
+            if nout.upper is not None and nout.upper < seed_io:
+                hint, hint_io = nout.moves, nout.upper
+        sout = sat_search(graph, searched, no_recompute, hint_io, horizon=horizon,
+                          start=floor, limits=slim, hint=hint,
+                          recomputes=0 if no_recompute else CLASSIC_RECOMPUTES)  # fmt: skip
+        found = hint if sout.moves is None and hint is not seed else sout.moves
         lower, states, stopped = sout.lower, sout.conflicts, sout.stopped
         details.update(sout.details)
         lap("sat")
