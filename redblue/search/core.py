@@ -48,6 +48,7 @@ from numba import njit, objmode, typeof
 from redblue.progress import phase
 from redblue.search.heuristics import (
     PART_BITS,
+    PART_KEEP,
     PART_MAX_N,
     _cut_heuristic,
     _heuristic,
@@ -55,6 +56,7 @@ from redblue.search.heuristics import (
     candidate_parts,
     flow_network,
     part_tables,
+    stack_part_tables,
 )
 from redblue.search.limits import Limits, Stopped, call_within, load_within
 from redblue.search.problem import Problem
@@ -1067,25 +1069,27 @@ _PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _part_tables(problem, lim, start, h0):
-    """Rule H3's tables for the problem's graph and memory, built once (under a second on
-    FFT-8): those of the candidate partition with the largest sum at the start, none
-    where no sum there beats rule H (the red-pebble limit does not bite in any part:
-    FFT-8 at M >= 4)."""
+    """Rule H3's tables for the problem's graph and memory, built once (a second or two
+    on FFT-8 and the attention DAGs): those of the (at most ``PART_KEEP``) candidate
+    partitions with the largest sums at the start, stacked (a state's bound is the
+    largest of their sums); none where no sum there beats rule H (the red-pebble limit
+    does not bite in any part: FFT-8 at M >= 4)."""
     got = _PARTS.setdefault(problem.graph, {})
-    key = (problem.memory, PART_BITS)
+    key = (problem.memory, PART_BITS, PART_KEEP)
     if key not in got:
         g = problem.graph
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
-        best, chosen = h0, _NO_PARTS  # (kept only when every candidate was tried)
+        found = []  # (kept only when every candidate was tried)
         for parts in candidate_parts(problem.n, problem.preds, g.is_input):
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
                             parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
-            if h3 > best:
-                best, chosen = h3, t
-        got[key] = chosen
+            if h3 > h0:
+                found.append((-h3, len(found), t))
+        found.sort(key=lambda x: x[:2])
+        got[key] = stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
     return got[key]
 
 
