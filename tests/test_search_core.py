@@ -134,12 +134,14 @@ def test_two_hundred_nodes_in_the_compiled_core():
 
 # solve's state counts (with its seeds) and optima, found before the kernel took several
 # words, identical in the pure-Python core it replaced (pyramid M = 3 classic: 222 before
-# rule H3)
+# rule H3). Partial expansion (a state's successors made band by band of their bound)
+# changed the order of the last f layer, and with it the classic counts: 152 -> 157,
+# 132 -> 70, 3,366 -> 3,378 (the no-recompute ones stayed)
 PINNED = [
-    (pyramid_dag(4), 3, "classic", 18, 152),
+    (pyramid_dag(4), 3, "classic", 18, 157),
     (pyramid_dag(4), 3, "no-recompute", 18, 54),
-    (pyramid_dag(4), 4, "classic", 10, 132),
-    (attention_dag(2, 1), 6, "classic", 10, 3366),
+    (pyramid_dag(4), 4, "classic", 10, 70),
+    (attention_dag(2, 1), 6, "classic", 10, 3378),
     (attention_dag(2, 1), 6, "no-recompute", 10, 63),
 ]
 
@@ -167,7 +169,7 @@ def test_plain_python_gives_the_same_optimum(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env=env, cwd=tmp_path, timeout=120)  # fmt: skip
     assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split() == ["18", "152"]
+    assert p.stdout.split() == ["18", "157"]
 
 
 def test_memory_limit_stops_with_bounds(monkeypatch):
