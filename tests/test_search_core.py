@@ -134,12 +134,14 @@ def test_two_hundred_nodes_in_the_compiled_core():
 
 # solve's state counts (with its seeds) and optima, found before the kernel took several
 # words, identical in the pure-Python core it replaced (pyramid M = 3 classic: 222 before
-# rule H3)
+# rule H3). Partial expansion (a state's successors made band by band of their bound)
+# changed the order of the last f layer, and with it the classic counts: 152 -> 157,
+# 132 -> 70, 3,366 -> 3,378 (the no-recompute ones stayed)
 PINNED = [
-    (pyramid_dag(4), 3, "classic", 18, 152),
+    (pyramid_dag(4), 3, "classic", 18, 157),
     (pyramid_dag(4), 3, "no-recompute", 18, 54),
-    (pyramid_dag(4), 4, "classic", 10, 132),
-    (attention_dag(2, 1), 6, "classic", 10, 3366),
+    (pyramid_dag(4), 4, "classic", 10, 70),
+    (attention_dag(2, 1), 6, "classic", 10, 3378),
     (attention_dag(2, 1), 6, "no-recompute", 10, 63),
 ]
 
@@ -167,7 +169,7 @@ def test_plain_python_gives_the_same_optimum(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env=env, cwd=tmp_path, timeout=120)  # fmt: skip
     assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split() == ["18", "152"]
+    assert p.stdout.split() == ["18", "157"]
 
 
 def test_memory_limit_stops_with_bounds(monkeypatch):
@@ -320,3 +322,24 @@ def test_cached_kernels_dropped_when_an_inlined_module_changes(tmp_path):
     (tmp_path / "rules.py").write_text("# rules.py, edited\n")
     assert drop_stale_cache(tmp_path, sources)
     assert not any(f.exists() for f in kernel)
+
+
+def test_the_kernel_alone_finds_the_optimum():
+    """No seed, no upper bound: the kernel itself must reach a goal at the optimum, on 25
+    random 8-node DAGs in both games. This is what sees a search that loses states (a
+    partial expansion whose later bands are never queued fails on 5 of these 50; ``solve``
+    would still report its seeds' cost, often optimal on DAGs this small)."""
+    for seed in range(250, 275):
+        G = with_outputs(small_dag(seed, 8, max_indegree=2))
+        if G.number_of_edges() == 0:
+            continue
+        C = compile_graph(G)
+        M = C.min_memory()
+        for no_recompute in (False, True):
+            out = compiled_search(Problem(C, M, no_recompute, True))
+            variant = "no-recompute" if no_recompute else "classic"
+            want = solve(C, M, variant, method="naive").io  # Dijkstra over every move
+            assert (out.optimal, out.lower, out.macros is not None) == (True, want, True), seed
+            kinds, nodes = Problem(C, M, no_recompute, True).moves_of(out.macros)
+            moves = EncodedMoves(C, np.array(kinds, np.int8), np.array(nodes, np.int32))
+            assert replay(C, moves, M, variant).io == want

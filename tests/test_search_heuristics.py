@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from redblue.dags import fft_dag, pyramid_dag
 from redblue.game import compile_graph
 from redblue.search import solve
-from redblue.search.heuristics import _part_heuristic, greedy_parts, part_tables
+from redblue.search.heuristics import (
+    _part_heuristic,
+    candidate_parts,
+    greedy_parts,
+    part_tables,
+    stack_part_tables,
+)
 from redblue.search.problem import Problem
 from redblue.search.rules import RULES
 from redblue.search.state import NSCRATCH, to_words
@@ -93,6 +99,40 @@ def test_part_sum_never_exceeds_the_cost_to_go(seed, nodes, extra, bits):
         want = cost_to_go(G, frozenset(C.nodes[v] for v in red),
                           frozenset(C.nodes[v] for v in blue), M)  # fmt: skip
         got = part_sum(C, M, red, blue, set(), bits)
+        assert got <= want, (red, blue, got, want)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), nodes=st.integers(4, 7), extra=st.integers(0, 1))
+def test_stacked_partitions_give_the_largest_sum(seed, nodes, extra):
+    """Several partitions stacked (what the search keeps, ``PART_KEEP`` of them): the
+    bound is the largest of their sums, state by state, and never above the cost to go."""
+    G = small_dag(seed, nodes, max_indegree=2)
+    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
+    if G.number_of_edges() == 0:
+        return
+    C = compile_graph(G)
+    M = C.min_memory() + extra
+    P = Problem(C, M, False, True)
+    cands = candidate_parts(C.n, P.preds, C.is_input, (4, 6, 9))
+    singles = [part_tables(C.n, P.preds, C.is_input, C.is_output, M, p, 9) for p in cands]
+    stacked = stack_part_tables(singles)
+    vm, gm = P.tables()
+    rng = random.Random(seed)
+    ids = list(range(C.n))
+    inputs = {v for v in ids if C.is_input[v]}
+    for _ in range(4):
+        red = set(rng.sample(ids, rng.randint(0, min(M, C.n))))
+        blue = inputs | {v for v in ids if rng.random() < 0.3}
+        s = np.zeros(3 * P.nwords, np.uint64)
+        for row, vs in enumerate((red, blue, set())):
+            s[row * P.nwords:(row + 1) * P.nwords] = to_words(sum(1 << v for v in vs), P.nwords)
+        sc = np.zeros(NSCRATCH * P.nwords, np.uint64)
+        each = [int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *t)) for t in singles]
+        got = int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *stacked))
+        assert got == max(each)
+        want = cost_to_go(G, frozenset(C.nodes[v] for v in red),
+                          frozenset(C.nodes[v] for v in blue), M)  # fmt: skip
         assert got <= want, (red, blue, got, want)
 
 

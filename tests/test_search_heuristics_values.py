@@ -597,7 +597,7 @@ def test_partitions_are_greedy_partitions(bits):
             _parts_ok(n, rev, [False] * n, back, b)
             assert back == greedy_by_definition(n, rev, [False] * n, b)
     P = _problem(GRAPHS[4], 3)
-    assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 6  # at 10, 12, 14 bits
+    assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 8  # at 10, 12, 14, 16 bits
 
 
 @pytest.mark.parametrize("memory", [2, 3, 4])

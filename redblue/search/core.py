@@ -12,8 +12,9 @@ through it, or mutating it).
 State is kept in growable arrays inside one compiled call: a node store (state and best
 cost in one row, parent, the macro that reached it and the automorphism applied), an
 open-addressing hash table of node ids tagged with hash bits, a bucket queue of linked
-entries, and for rule C a table of ``(red, blue)`` classes, each a contiguous run of
-rows in a pool. Large arrays ask for transparent huge pages (Linux): the tables are
+entries (a state is expanded band by band of its successors' bounds, see
+:func:`_search`), and for rule C a table of ``(red, blue)`` classes, each a contiguous
+run of rows in a pool. Large arrays ask for transparent huge pages (Linux): the tables are
 read at random, and most of the time goes to memory. The limits of the search (a
 :class:`~redblue.search.limits.Limits`: the deadline, Ctrl-C, the memory guard) and the
 progress callback are served through ``objmode`` every 20 ms (``_TICK_NS``; the clock,
@@ -48,6 +49,7 @@ from numba import njit, objmode, typeof
 from redblue.progress import phase
 from redblue.search.heuristics import (
     PART_BITS,
+    PART_KEEP,
     PART_MAX_N,
     _cut_heuristic,
     _heuristic,
@@ -55,6 +57,7 @@ from redblue.search.heuristics import (
     candidate_parts,
     flow_network,
     part_tables,
+    stack_part_tables,
 )
 from redblue.search.limits import Limits, Stopped, call_within, load_within
 from redblue.search.problem import Problem
@@ -509,9 +512,10 @@ def _successors(st, wz, vm, gm, prm, out_s, out_c, out_v, out_m, ids, pick, gbou
 
 
 @njit(inline="always")
-def _push(bhead, ent, ecount, node, g, checked, f):
+def _push(bhead, ent, ecount, node, g, checked, f, lo):
     """Queue entry ``ecount`` for ``node`` at cost ``g`` in bucket ``f`` (growing the
-    bucket heads and the entry array as needed); returns both arrays."""
+    bucket heads and the entry array as needed), its successors with bound at most ``lo``
+    already made (partial expansion; -1: none); returns both arrays."""
     while f >= bhead.shape[0]:
         bhead = _grow1(bhead, 2 * bhead.shape[0], -1)
     if ecount >= ent.shape[0]:
@@ -520,6 +524,7 @@ def _push(bhead, ent, ecount, node, g, checked, f):
     ent[ecount, 1] = g
     ent[ecount, 2] = checked
     ent[ecount, 3] = bhead[f]
+    ent[ecount, 4] = lo
     bhead[f] = ecount
     return bhead, ent
 
@@ -539,6 +544,17 @@ def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, 
 def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink, pmeta,
             pverts, ptab):  # fmt: skip
     """The A* loop (rules T, C, B, H2 and Y here; the moves in :func:`_successors`).
+
+    Partial expansion (exact A* with rule H on): a state popped from bucket ``f`` puts in
+    canonical form and stores only its successors whose bound ``g + h`` (rule H, the same
+    on every image under rule Y) lies in the band ``(lo, f]``, ``lo`` the bucket of its
+    previous band (-1 at first); if some successor's bound is above ``f``, the state is
+    queued again at the smallest such bound with ``lo = f``. Every successor is thus made
+    before its bucket is reached, so the order of the buckets, and with it optimality and
+    the bound reported on a stop, are those of A*; what is saved is the canonical forms,
+    the table entries and the memory of successors the search never reaches (at
+    attention N = 3, d = 1, M = 6 some 42 states stored a state expanded before, 7 to 8 after). A
+    state's later bands do not count as states expanded.
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
     goal's path (start first) as rows ``(v, victims, stored, k)`` (``2 W + 2`` words)
@@ -576,7 +592,8 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
     pool = np.empty((1 << 14, nw + 2), np.uint64)
     pused = 0
     # bucket queue: linked entries
-    ent = np.empty((1 << 15, 4), np.int64)  # node, g, H2 checked, next entry of the bucket
+    # node, g, H2 checked, next entry of the bucket, bound of the successors already made
+    ent = np.empty((1 << 15, 5), np.int64)
     ecount = 0
     bhead = np.full(64, -1, np.int64)
     # successor buffers and scratch
@@ -644,12 +661,16 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
         f0 = weight * _heuristic(s, nw, vm, gm, prm, sc)
     else:
         f0 = 0
-    bhead, ent = _push(bhead, ent, ecount, 0, 0, 0, f0)
+    bhead, ent = _push(bhead, ent, ecount, 0, 0, 0, f0, -1)
     ecount = 1
     f = f0
     expanded = 0
     work = 0  # states popped plus successors made since the last look at the clock
     flimit = limit if weight == 1 else min(limit, 1 << 40) * weight
+    # partial expansion (exact A* with rule H): a state's successors whose bound
+    # g + h passes the bucket are neither put in canonical form nor stored; the state is
+    # queued again at the smallest such bound, and makes the next band then
+    pea = weight == 1 and prm[P_HEUR] != 0
     while f < flimit:
         if f >= bhead.shape[0]:
             break
@@ -660,6 +681,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
         bhead[f] = ent[e, 3]
         x = ent[e, 0]
         g = ent[e, 1]
+        lo = ent[e, 4]
         work += 1
         if work >= _CLOCK_WORK:
             # the limits and the progress callback, by time (the clock read every
@@ -695,7 +717,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
             nf = g + weight * hc
             if nf > f:
                 if g + hc < limit:
-                    bhead, ent = _push(bhead, ent, ecount, x, g, 1, nf)
+                    bhead, ent = _push(bhead, ent, ecount, x, g, 1, nf, lo)
                     ecount += 1
                 continue
         goal = True
@@ -719,7 +741,9 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
             return FOUND, g, expanded, path
         if state_limit >= 0 and expanded >= state_limit:
             return STATE_LIMIT, f, expanded, np.empty((0, mw), np.uint64)
-        expanded += 1
+        if lo < 0:
+            expanded += 1  # (a state's next bands are not counted again)
+        nxt = -1  # the smallest bound of a successor left for a later band
         if use_sym:
             par[:] = keys[x, :sw]
             _parent_images(par, wz, tabs, vimg, nchunk, pimg)
@@ -762,6 +786,21 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                 ng = g + out_c[i]
                 if ng >= limit:
                     continue
+                h = 0
+                if pea:
+                    # h first, on the successor as made (rule H is invariant under the
+                    # automorphisms of rule Y): only the band (lo, f] is made now
+                    for j in range(sw):
+                        tmp[j] = out_s[i, j]
+                    h = _heuristic(tmp, nw, vm, gm, prm, sc)
+                    if ng + h >= limit:
+                        continue  # rule B
+                    if ng + h <= lo:
+                        continue  # made at an earlier band (its cost stays stored or lower)
+                    if ng + h > f:
+                        if nxt < 0 or ng + h < nxt:
+                            nxt = ng + h
+                        continue
                 kk = 0
                 if use_sym:
                     for j in range(sw):
@@ -778,8 +817,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                     if keys[old, sw] <= np.uint64(ng):
                         continue  # most successors end here: the heuristic only after (rule T)
                 # h is invariant under automorphisms, so it is taken on the representative
-                h = 0
-                if prm[P_HEUR]:
+                if prm[P_HEUR] and not pea:
                     h = _heuristic(ns, nw, vm, gm, prm, sc)
                 if ng + h >= limit:
                     continue  # rule B
@@ -895,8 +933,11 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                         pool[row, nw + 1] = np.uint64(z)
                         clen[cl] = ln + 1
                         inlist[z] = 1
-                bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf)
+                bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf, -1)
                 ecount += 1
+        if nxt >= 0:  # the next band of this state
+            bhead, ent = _push(bhead, ent, ecount, x, g, 1, nxt, f)
+            ecount += 1
     return EXHAUSTED, f, expanded, np.empty((0, mw), np.uint64)
 
 
@@ -1067,25 +1108,27 @@ _PARTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _part_tables(problem, lim, start, h0):
-    """Rule H3's tables for the problem's graph and memory, built once (under a second on
-    FFT-8): those of the candidate partition with the largest sum at the start, none
-    where no sum there beats rule H (the red-pebble limit does not bite in any part:
-    FFT-8 at M >= 4)."""
+    """Rule H3's tables for the problem's graph and memory, built once (a second or two
+    on FFT-8 and the attention DAGs): those of the (at most ``PART_KEEP``) candidate
+    partitions with the largest sums at the start, stacked (a state's bound is the
+    largest of their sums); none where no sum there beats rule H (the red-pebble limit
+    does not bite in any part: FFT-8 at M >= 4)."""
     got = _PARTS.setdefault(problem.graph, {})
-    key = (problem.memory, PART_BITS)
+    key = (problem.memory, PART_BITS, PART_KEEP)
     if key not in got:
         g = problem.graph
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
-        best, chosen = h0, _NO_PARTS  # (kept only when every candidate was tried)
+        found = []  # (kept only when every candidate was tried)
         for parts in candidate_parts(problem.n, problem.preds, g.is_input):
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
                             parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
-            if h3 > best:
-                best, chosen = h3, t
-        got[key] = chosen
+            if h3 > h0:
+                found.append((-h3, len(found), t))
+        found.sort(key=lambda x: x[:2])
+        got[key] = stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
     return got[key]
 
 

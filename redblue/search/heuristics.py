@@ -34,7 +34,7 @@ from redblue.search.state import (
     _popc,
 )
 
-__all__ = ["flow_network"]
+__all__ = ["flow_network", "stack_part_tables"]
 
 #: an infinite capacity of the cut network (more than any cut's value)
 INF = 1 << 20
@@ -285,8 +285,12 @@ def flow_network(n: int, preds: list[list[int]], is_input) -> tuple[np.ndarray, 
 
 #: most bits (red + non-input blue + events) of one part's table: a part's table has
 #: ``2 ** bits`` one-byte entries and its fill takes a few passes over them (0.1 s for
-#: FFT-8's six parts at 14; at 16 and 18 the sums at the start were no larger there)
-PART_BITS = 14
+#: FFT-8's six parts at 14, 0.2 to 0.5 s for attention's at 16; at 16 and 18 FFT-8's sums
+#: at the start were no larger, attention N = 3, d = 1 at M = 3 has 25 at 16, 21 at 14)
+PART_BITS = 16
+#: how many candidate partitions rule H3 keeps (those with the largest sums at the
+#: start): a state's bound is the largest of their sums
+PART_KEEP = 4
 #: rule H3 runs on graphs of at most this many vertices (its tables, one part per few
 #: vertices, are built for every memory searched)
 PART_MAX_N = 128
@@ -398,13 +402,23 @@ def _part_heuristic(s, wz, vm, gm, prm, sc, pmeta, pverts, ptab):
 
     ``pmeta`` has a row ``(k, kb, e, table offset, vertex offset)`` per part, ``pverts``
     at that offset the part's vertices, its non-inputs (the blue bits), its events.
-    Fills ``sc`` row ``R_HM`` (rule H's must-compute set) on the way.
+    Several partitions may be stacked (:func:`stack_part_tables`): a sixth column then
+    numbers the partition of each row (rows of one partition together), and the bound is
+    the largest of their sums, each admissible by the argument above, so their maximum
+    is too. Fills ``sc`` row ``R_HM`` (rule H's must-compute set) on the way.
     """
     nw = len(wz)
     _heuristic(s, nw, vm, gm, prm, sc)
     hm = R_HM * nw
+    best = 0
     total = 0
+    cur = -1
     for p in range(pmeta.shape[0]):
+        pid = pmeta[p, 5] if pmeta.shape[1] > 5 else 0
+        if pid != cur:
+            best = max(best, total)
+            total = 0
+            cur = pid
         k = pmeta[p, 0]
         kb = pmeta[p, 1]
         e = pmeta[p, 2]
@@ -423,7 +437,44 @@ def _part_heuristic(s, wz, vm, gm, prm, sc, pmeta, pverts, ptab):
         val = np.int64(ptab[pmeta[p, 3] + idx])
         if val < PART_INF:
             total += val
-    return total
+    return max(best, total)
+
+
+def stack_part_tables(tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The tables of several partitions (each from :func:`part_tables`) as one, for
+    :func:`_part_heuristic` to take the largest of their sums: ``pmeta`` gains a sixth
+    column, the partition's index in ``tables``, and the offsets are shifted.
+
+    Examples
+    --------
+    >>> from redblue.dags import pyramid_dag
+    >>> from redblue.game import compile_graph
+    >>> C = compile_graph(pyramid_dag(3))
+    >>> preds = [C.predecessors(v).tolist() for v in range(C.n)]
+    >>> one = part_tables(C.n, preds, C.is_input, C.is_output, 3, bits=10)
+    >>> pm, pv, pt = stack_part_tables([one, one])
+    >>> pm.shape[1], len(pm) == 2 * len(one[0]), len(pt) == 2 * len(one[2])
+    (6, True, True)
+    """
+    metas, verts, tabs = [], [], []
+    off = at = 0
+    for i, (pm, pv, pt) in enumerate(tables):
+        if len(pm) == 0:
+            continue
+        m = np.zeros((len(pm), 6), np.int64)
+        m[:, :5] = pm[:, :5]
+        m[:, 3] += off
+        m[:, 4] += at
+        m[:, 5] = i
+        metas.append(m)
+        verts.append(pv)
+        tabs.append(pt)
+        off += len(pt)
+        at += len(pv)
+    if not metas:
+        return np.zeros((0, 6), np.int64), np.zeros(1, np.int64), np.zeros(1, np.int8)
+    return np.concatenate(metas), np.concatenate(verts), np.concatenate(tabs)
 
 
 def _part_shape(part: list[int], preds: list[list[int]], succs: list[list[int]],
@@ -476,11 +527,11 @@ def greedy_parts(n: int, preds: list[list[int]], is_input, bits: int = PART_BITS
 
 
 def candidate_parts(n: int, preds: list[list[int]], is_input,
-                    bits_options=(10, 12, PART_BITS)) -> list[list[list[int]]]:  # fmt: skip
+                    bits_options=(10, 12, 14, PART_BITS)) -> list[list[list[int]]]:  # fmt: skip
     """Partitions to try for rule H3: :func:`greedy_parts` at each size, grown from the
     sources and (on the reversed graph) from the sinks. The sum at the start varies with
     the partition (FFT-8 at M = 3: 20 to 32), so :func:`redblue.search.core` keeps the
-    best there; any partition is sound."""
+    best there (up to :data:`PART_KEEP` of them); any partition is sound."""
     rev: list[list[int]] = [[] for _ in range(n)]
     for v in range(n):
         for u in preds[v]:
