@@ -1132,8 +1132,9 @@ def _part_tables(problem, lim, start, h0):
     return got[key]
 
 
-def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
-                             upper: int | None = None, limits: Limits | None = None):
+def compiled_weighted_search(problem: Problem, weight: int, seconds: float | None,
+                             upper: int | None = None, limits: Limits | None = None,
+                             state_limit: int | None = None):
     """Weighted A* (queue order ``g + weight * h``) for an upper bound (rule B).
 
     Same moves and rules as :func:`compiled_search`, but the queue favours states
@@ -1147,12 +1148,15 @@ def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
     problem : Problem
     weight : int
         At least 1 (1 is plain A*).
-    seconds : float
-        Time budget.
+    seconds : float or None
+        Time budget (None: only ``limits`` and ``state_limit``).
     upper : int, optional
         Only strategies cheaper than this are looked for.
     limits : Limits, optional
         The caller's limits (the deadline, Ctrl-C, memory), kept as well.
+    state_limit : int, optional
+        Most states expanded: a budget that, unlike seconds, does not depend on the
+        machine's load, so the same call finds the same strategy.
 
     Returns
     -------
@@ -1173,6 +1177,6 @@ def compiled_weighted_search(problem: Problem, weight: int, seconds: float,
         raise ValueError(f"weight must be at least 1, not {weight}")
     limit = upper if upper is not None else 1 << 60
     lim = Limits(seconds) if limits is None else limits.within(seconds)
-    code, cost, _, macros = _run(problem, True, True, True, limit, lim, None, None, 1.0,
-                                 weight)  # fmt: skip
+    code, cost, _, macros = _run(problem, True, True, True, limit, lim, state_limit, None,
+                                 1.0, weight)  # fmt: skip
     return (cost, macros) if code == FOUND else None

@@ -30,6 +30,9 @@ __all__ = ["METHODS", "SearchResult", "solve", "solve_range", "check_memory",
 
 #: weights of the weighted A* runs that seed the upper bound, most greedy first
 SEED_WEIGHTS = (5, 3, 2)
+#: states each weighted A* seed run may expand when ``solve`` has a state limit (in place
+#: of its share of the time: the same call then finds the same seed on a loaded machine)
+SEED_STATES = 30_000
 #: seconds a first compile of the numba core is assumed to take (measured 45 to 200 s);
 #: under a time limit shorter than twice this, an uncompiled core is not compiled and
 #: the search reports the bounds of its seeds
@@ -167,7 +170,10 @@ def solve(
         returned with ``optimal=False``. Ctrl-C (SIGINT, caught while ``solve`` runs in
         the main thread) and the memory guard stop it the same way.
     state_limit : int, optional
-        Most states to expand (astar, naive); same behaviour as ``time_limit``.
+        Most states to expand (astar, naive); same behaviour as ``time_limit``. Under
+        it, each weighted A* seed run gets :data:`SEED_STATES` states rather than a
+        share of the time, so the answer does not depend on the machine's load (within
+        the time limit, which every phase keeps).
     method : {"astar", "ilp", "naive", "sat", "portfolio"}
         ``"astar"`` (default): A* over normal-form macro moves with dead-value pruning,
         an admissible heuristic and a greedy upper bound (:mod:`redblue.search.core`,
@@ -475,12 +481,17 @@ def _astar_phases(graph, problem, nr_problem, rules, limits, keep, state_limit, 
         lap("automorphisms")
     if "bound" in rules and seed_cost() > floor:
         # weighted A* in the no-recompute game (a no-recompute strategy is valid in both
-        # games) finds good strategies fast where the exact search cannot finish
-        lim = limits.within(3.0 if limit is None else min(3.0, limit / 10), keep)
+        # games) finds good strategies fast where the exact search cannot finish; under a
+        # state limit each run gets SEED_STATES states instead of a share of the time, so
+        # the seed (and the answer) does not depend on the machine's load
+        share = 3.0 if limit is None else min(3.0, limit / 10)
+        lim = limits.within(share if state_limit is None else None, keep)
+        budget = None if state_limit is None else SEED_STATES
         for weight in SEED_WEIGHTS:
             if seed_cost() <= floor or lim.reason() is not None:
                 break
-            found1 = weighted(nr_problem, weight, None, upper=seed_cost(), limits=lim)
+            found1 = weighted(nr_problem, weight, None, upper=seed_cost(), limits=lim,
+                              state_limit=budget)  # fmt: skip
             if found1 is not None:
                 offer(nr_problem, found1[1], f"weighted A* (w={weight})")
         lap("weighted A*")
