@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import redblue.search.symmetry as sym
-from redblue.dags import attention_dag, fft_dag
+from redblue.dags import attention_dag, fft_dag, matmul_dag
 from redblue.game import compile_graph
 from redblue.search.state import from_words, to_words
 from redblue.search.symmetry import automorphisms, kept_automorphisms, symmetry_tables
@@ -102,6 +102,8 @@ def check_successors(kernel: Kernel, perms, rng, parents: int, successors: int,
     n = kernel.n
     for _ in range(parents):
         red, blue, third = (random_set(rng, n, d) for d in rng.random(3) * 0.5)
+        if rng.random() < 0.4:
+            blue = 0  # every automorphism ties on blue: red compared under all of them
         kernel.expand(red, blue, third)
         for _ in range(successors):
             # a successor: a few vertices in or out of each set (blue unchanged for most,
@@ -113,8 +115,8 @@ def check_successors(kernel: Kernel, perms, rng, parents: int, successors: int,
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10**6), n=st.integers(65, 200), nperm=st.integers(1, 12),
-       moved=st.integers(2, 8))  # fmt: skip
+@given(seed=st.integers(0, 10**6), n=st.one_of(st.integers(65, 200), st.integers(8, 64)),
+       nperm=st.integers(1, 12), moved=st.integers(2, 8))  # fmt: skip
 def test_canonical_form_matches_the_reference(plain, seed, n, nperm, moved):
     # permutations that move few vertices, so that images tie on the high words and the
     # comparison goes down to the lower ones (any permutations: the kernel does not use
@@ -142,11 +144,16 @@ def test_real_automorphism_groups(plain, G):
     check_successors(Kernel(perms, C.n), perms, rng, 2, 4)
 
 
-def test_one_word_graphs(plain):
-    # the one-word path (no masks by word) on FFT-8's 256 automorphisms
-    C = compile_graph(fft_dag(8))
-    perms = automorphisms(C)
-    check_successors(Kernel(perms, C.n), perms, np.random.default_rng(8), 2, 6)
+@pytest.mark.parametrize(("G", "product"), [(matmul_dag(3, 3, 3), False), (fft_dag(8), True)],
+                         ids=["matmul-3x3x3", "fft-8"])
+def test_one_word_graphs(plain, G, product):
+    # one word: no masks by word; 144 automorphisms (the general path) and 256 (a
+    # product of eight swaps)
+    C = compile_graph(G)
+    perms = kept_automorphisms(automorphisms(C), C.n, 1)
+    kernel = Kernel(perms, C.n)
+    assert (kernel.vimg[0, len(perms) + 2] >= 0) == product
+    check_successors(kernel, perms, np.random.default_rng(8), 2, 6)
 
 
 @settings(max_examples=30, deadline=None)

@@ -9,11 +9,13 @@ state as a representative: its image under the automorphism that makes ``(blue, 
 then the stash, smallest (any choice would be sound; a canonical one merges the most
 states; :func:`_sym_canon`). The group is computed once, by individualization and
 refinement (:func:`_find_automorphisms`; the tests compare it with networkx's VF2
-matcher), at most ``MAX_AUTOMORPHISMS`` elements kept (fewer where their tables would
-pass :data:`TABLE_BYTES`; any subset is sound); on attention DAGs it permutes the rows
-of Q, the rows of K together with V and, where the sums allow, the inner dimension and
-the columns of V and the output. The certificate is rebuilt by composing the
-permutations along the path back into the start's coordinates (:func:`unmap_macros`).
+matcher), at most ``MAX_AUTOMORPHISMS`` elements kept (fewer where their vertex images
+would pass :data:`TABLE_BYTES`; any subset is sound); on attention DAGs it permutes the
+rows of Q, the rows of K together with V and, where the sums allow, the inner dimension
+and the columns of V and the output; on FFT DAGs the kept ones are products of swaps of
+two vertices with the same operands, taken an orbit at a time (:func:`_product_canon`).
+The certificate is rebuilt by composing the permutations along the path back into the
+start's coordinates (:func:`unmap_macros`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from numba import njit
 
 from redblue.game.compiled import CompiledGraph
 from redblue.search.limits import Limits, Stopped
-from redblue.search.state import _FULL, _U0, _U1, _has, _low_index, _same
+from redblue.search.state import _U0, _U1, _has, _low_index, _same
 
 __all__ = ["MAX_AUTOMORPHISMS", "automorphisms", "unmap_macros", "symmetry_tables"]
 
@@ -312,30 +314,10 @@ def kept_automorphisms(perms: list[list[int]], n: int, nw: int) -> list[list[int
 def _put(y, base, img, nw, nperm):
     """Add the vertex whose image under automorphism ``k`` is ``img[k]`` to every image
     held word-major at ``y[base:]``."""
-    if nw == 1:
-        for k in range(nperm):
-            y[base + k] |= _U1 << np.uint64(img[k])
-        return
     for w in range(nw):
         o = base + w * nperm
         for k in range(nperm):
-            t = img[k]
-            y[o + k] |= (_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0
-
-
-@njit(inline="always")
-def _take(y, base, img, nw, nperm):
-    """Remove the vertex whose image under automorphism ``k`` is ``img[k]`` from every
-    image held word-major at ``y[base:]``."""
-    if nw == 1:
-        for k in range(nperm):
-            y[base + k] &= ~(_U1 << np.uint64(img[k]))
-        return
-    for w in range(nw):
-        o = base + w * nperm
-        for k in range(nperm):
-            t = img[k]
-            y[o + k] &= ~((_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0)
+            y[o + k] |= _bit_in(img[k], w, nw)
 
 
 @njit(inline="always")
@@ -388,6 +370,45 @@ def _image_one(pimg, which, k, dbits, drow, nrem, nadd, vimg, nw, out, ooff):
 
 
 @njit(inline="always")
+def _bit_in(t, w, nw):
+    """The bit of vertex ``t`` in word ``w`` of a bitset (0 if ``t`` is in another word);
+    without a branch, so that loops over automorphisms vectorize."""
+    if nw == 1:
+        return _U1 << np.uint64(t)
+    return (_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0
+
+
+@njit(inline="always")
+def _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at):
+    """One word, every automorphism: :func:`_lex_smallest` in one pass."""
+    nperm = pimg.shape[1]
+    y = ybuf.reshape(ybuf.size)
+    p = pimg.reshape(pimg.size)
+    yo = yrow * nperm
+    po = which * nperm
+    for k in range(nperm):
+        y[yo + k] = p[po + k]
+    for r in range(nrem):
+        img = vimg[dbits[drow, r]]
+        for k in range(nperm):
+            y[yo + k] &= ~(_U1 << np.uint64(img[k]))
+    for r in range(nadd):
+        img = vimg[dbits[drow + 1, r]]
+        for k in range(nperm):
+            y[yo + k] |= _U1 << np.uint64(img[k])
+    m = y[yo]
+    for k in range(1, nperm):
+        m = min(m, y[yo + k])
+    nt = 0
+    for k in range(nperm):
+        if y[yo + k] == m:
+            idx[at + nt] = k
+            nt += 1
+    return nt
+
+
+@njit  # (not inlined: its three calls in each of the kernel's two would grow the kernel by
+# half, and loading it failed under a 600 MB address-space limit)
 def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, idx, at, nt,
                   every):  # fmt: skip
     """The automorphisms under which a set is smallest (as a number), among every
@@ -399,8 +420,11 @@ def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, id
     taken only under the automorphisms still tied: one tied image left ends the search
     (its lower words are not made). Over every automorphism the loops run over
     contiguous rows without index lists (vectorized); once the ties are fewer, over the
-    list of them. The result is that of a comparison of the whole images.
+    list of them, a changed vertex at a time over all of them (independent rows, no
+    branch). The result is that of a comparison of the whole images.
     """
+    if nw == 1 and every:
+        return _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at)
     nperm = pimg.shape[1]
     p = pimg.reshape(pimg.size)
     y = ybuf.reshape(ybuf.size)
@@ -410,16 +434,24 @@ def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, id
         if every:
             for k in range(nperm):
                 y[yo + k] = p[po + k]
-            for r in range(nrem):
-                img = vimg[dbits[drow, r]]
-                for k in range(nperm):
-                    t = img[k]
-                    y[yo + k] &= ~((_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0)
-            for r in range(nadd):
-                img = vimg[dbits[drow + 1, r]]
-                for k in range(nperm):
-                    t = img[k]
-                    y[yo + k] |= (_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0
+            if nw == 1:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for k in range(nperm):
+                        y[yo + k] &= ~(_U1 << np.uint64(img[k]))
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for k in range(nperm):
+                        y[yo + k] |= _U1 << np.uint64(img[k])
+            else:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for k in range(nperm):
+                        y[yo + k] &= ~_bit_in(img[k], w, nw)
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for k in range(nperm):
+                        y[yo + k] |= _bit_in(img[k], w, nw)
             m = y[yo]
             for k in range(1, nperm):
                 m = min(m, y[yo + k])
@@ -430,25 +462,34 @@ def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, id
                     nt += 1
             every = nt == nperm
         else:
-            m = _FULL
+            # the images of the listed automorphisms side by side (``y[yo + j]``)
             for j in range(nt):
-                k = idx[at + j]
-                x = p[po + k]
+                y[yo + j] = p[po + idx[at + j]]
+            if nw == 1:
                 for r in range(nrem):
-                    t = vimg[dbits[drow, r], k]
-                    if (t >> 6) == w:
-                        x &= ~(_U1 << np.uint64(t & 63))
+                    img = vimg[dbits[drow, r]]
+                    for j in range(nt):
+                        y[yo + j] &= ~(_U1 << np.uint64(img[idx[at + j]]))
                 for r in range(nadd):
-                    t = vimg[dbits[drow + 1, r], k]
-                    if (t >> 6) == w:
-                        x |= _U1 << np.uint64(t & 63)
-                y[yo + k] = x
-                m = min(m, x)
+                    img = vimg[dbits[drow + 1, r]]
+                    for j in range(nt):
+                        y[yo + j] |= _U1 << np.uint64(img[idx[at + j]])
+            else:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for j in range(nt):
+                        y[yo + j] &= ~_bit_in(img[idx[at + j]], w, nw)
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for j in range(nt):
+                        y[yo + j] |= _bit_in(img[idx[at + j]], w, nw)
+            m = y[yo]
+            for j in range(1, nt):
+                m = min(m, y[yo + j])
             c = 0
             for j in range(nt):
-                k = idx[at + j]
-                if y[yo + k] == m:
-                    idx[at + c] = k
+                if y[yo + j] == m:
+                    idx[at + c] = idx[at + j]
                     c += 1
             nt = c
         if nt == 1:
@@ -482,7 +523,7 @@ def _key_less(a, b, nw):
     return False
 
 
-@njit(inline="always")
+@njit
 def _product_canon(cand, ns, nw, vimg, nperm, ybuf):
     """Rule Y when the automorphisms are a direct product over orbits, listed in
     mixed-radix order (:func:`symmetry_tables`): into ``ns`` the image of ``cand`` with
