@@ -57,7 +57,7 @@ INSTANCES = {
 }
 #: instances run only when named with ``--only``
 LARGE = {"attention-3-2-tree": ("attention_dag", (3, 2), {}), "fft-8": ("fft_dag", (8,), {}),
-         "fft-16": ("fft_dag", (16,), {})}
+         "fft-16": ("fft_dag", (16,), {}), "matmul-3x3x3": ("matmul_dag", (3, 3, 3), {})}
 BUILDERS = {"attention_dag": attention_dag, "matmul_dag": matmul_dag,
             "pyramid_dag": pyramid_dag, "fft_dag": fft_dag}  # fmt: skip
 

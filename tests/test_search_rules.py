@@ -10,7 +10,6 @@ import heapq
 import itertools
 
 import networkx as nx
-import numpy as np
 import pytest
 from helpers import legal_moves, small_dag
 from hypothesis import HealthCheck, given, settings
@@ -21,16 +20,7 @@ from redblue.dags import attention_dag, pyramid_dag
 from redblue.game import compile_graph, replay
 from redblue.search import solve
 from redblue.search.rules import RULES
-from redblue.search.symmetry import (
-    MAX_AUTOMORPHISMS,
-    _images_of,
-    _set_images,
-    _smallest,
-    _smallest_all,
-    _sym_apply,
-    automorphisms,
-    symmetry_tables,
-)
+from redblue.search.symmetry import MAX_AUTOMORPHISMS, automorphisms
 
 
 def brute_force(G: nx.DiGraph, memory: int, no_recompute: bool) -> int:
@@ -189,57 +179,6 @@ def test_symmetry_keeps_the_optimum(seed, nodes, extra, no_recompute):
         r = solve(G, M, variant, rules=rules)
         assert r.optimal and r.io == want, (rules, r.io, want)
         assert replay(G, r.strategy, M, variant).io == want
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10**6), nperm=st.integers(1, 40), n=st.integers(1, 64),
-       nrem=st.integers(0, 4), nadd=st.integers(0, 4), values=st.integers(1, 4))
-def test_all_automorphisms_path_matches_the_index_lists(seed, nperm, n, nrem, nadd, values):
-    # rule Y's one-word path over every automorphism (_smallest_all) against the general
-    # one (_images_of, then _smallest, with kmin listing every automorphism in order):
-    # the same images, the same tied automorphisms in the same order; parent images drawn
-    # from a few values so that ties are common. As plain Python (py_func).
-    rng = np.random.default_rng(seed)
-    vimg = rng.integers(0, n, (n, nperm))
-    choices = rng.integers(0, 1 << 63, values, dtype=np.uint64)
-    pimg = rng.choice(choices, (2, nperm, 1))
-    dbits = rng.integers(0, n, (4, 5))
-    kmin = np.arange(-1, nperm)
-    kmin[0] = nperm
-    want_idx = np.arange(nperm)
-    want = np.zeros((2, nperm, 1), np.uint64)
-    _images_of.py_func(pimg, 0, kmin, want_idx, nperm, dbits, 0, nrem, nadd, vimg, 1, want, 0)
-    nt = _smallest.py_func(want, 0, want_idx, nperm, 1)
-    idx = np.full(nperm + 1, -1)
-    got = np.zeros((2, nperm, 1), np.uint64)
-    assert _smallest_all.py_func(pimg, 0, dbits, 0, nrem, nadd, vimg, got, 0, idx, 0) == nt
-    assert idx[:nt].tolist() == want_idx[:nt].tolist() == sorted(want_idx[:nt].tolist())
-    assert (got[0] == want[0]).all()
-    # another row of each (rule Y's blue images: parent row 2, the kmin list from 1 on)
-    pimg3 = np.stack([pimg[1], pimg[1], pimg[0]])  # row 2 the rows above used as row 0
-    dbits2 = np.concatenate([dbits[2:], dbits[:2]])
-    got1 = np.zeros((2, nperm, 1), np.uint64)
-    assert _smallest_all.py_func(pimg3, 2, dbits2, 2, nrem, nadd, vimg, got1, 1, idx, 1) == nt
-    assert idx[1:nt + 1].tolist() == want_idx[:nt].tolist()
-    assert (got1[1] == want[0]).all()
-
-
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10**6), nperm=st.integers(1, 12), n=st.integers(1, 64))
-def test_one_word_images_match_the_byte_tables(seed, nperm, n):
-    # rule Y's parent images of a one-word set, vertex by vertex, against the byte tables
-    rng = np.random.default_rng(seed)
-    perms = [list(range(n))] + [rng.permutation(n).tolist() for _ in range(nperm - 1)]
-    tabs, img = symmetry_tables(perms, n, 1)
-    vimg = np.ascontiguousarray(img.T)
-    src = np.array([int(rng.integers(0, 1 << 62)) * 3 & ((1 << n) - 1)], np.uint64)
-    pimg = np.zeros((3, nperm, 1), np.uint64)
-    _set_images.py_func(tabs, vimg, src, 0, (n + 7) // 8, 1, pimg, 2)
-    want = np.zeros(1, np.uint64)
-    for k in range(nperm):
-        _sym_apply.py_func(tabs, k, src, 0, (n + 7) // 8, 1, want, 0)
-        assert pimg[2, k, 0] == want[0]
-    assert not pimg[:2].any()
 
 
 def test_attention_automorphisms():

@@ -9,15 +9,18 @@ state as a representative: its image under the automorphism that makes ``(blue, 
 then the stash, smallest (any choice would be sound; a canonical one merges the most
 states; :func:`_sym_canon`). The group is computed once, by individualization and
 refinement (:func:`_find_automorphisms`; the tests compare it with networkx's VF2
-matcher), at most ``MAX_AUTOMORPHISMS`` elements kept (fewer where their tables would
-pass :data:`TABLE_BYTES`; any subset is sound); on attention DAGs it permutes the rows
-of Q, the rows of K together with V and, where the sums allow, the inner dimension and
-the columns of V and the output. The certificate is rebuilt by composing the
-permutations along the path back into the start's coordinates (:func:`unmap_macros`).
+matcher), at most ``MAX_AUTOMORPHISMS`` elements kept (fewer where their vertex images
+would pass :data:`TABLE_BYTES`; any subset is sound); on attention DAGs it permutes the
+rows of Q, the rows of K together with V and, where the sums allow, the inner dimension
+and the columns of V and the output; on FFT DAGs the kept ones are products of swaps of
+two vertices with the same operands, taken an orbit at a time (:func:`_product_canon`).
+The certificate is rebuilt by composing the permutations along the path back into the
+start's coordinates (:func:`unmap_macros`).
 """
 
 from __future__ import annotations
 
+import math
 import weakref
 from array import array
 
@@ -26,15 +29,15 @@ from numba import njit
 
 from redblue.game.compiled import CompiledGraph
 from redblue.search.limits import Limits, Stopped
-from redblue.search.state import _U0, _U1, _less, _low_index, _popc, _same
+from redblue.search.state import _U0, _U1, _has, _low_index, _same
 
 __all__ = ["MAX_AUTOMORPHISMS", "automorphisms", "unmap_macros", "symmetry_tables"]
 
 #: most automorphisms kept by rule Y (a subset of the group is still sound)
 MAX_AUTOMORPHISMS = 256
-#: most bytes of the byte-image tables of rule Y (fewer automorphisms are kept above)
+#: most bytes of the vertex images and scratch of rule Y (fewer automorphisms are kept
+#: above)
 TABLE_BYTES = 64 << 20
-_B255 = np.uint64(255)
 
 
 def _bits(mask: int):
@@ -201,109 +204,163 @@ def unmap_macros(perms: list[list[int]],
     return out
 
 
-def symmetry_tables(perms: list[list[int]], n: int, nw: int) -> tuple[np.ndarray, np.ndarray]:
-    """The tables of the kernel for ``perms``: ``tabs[k, c, byte, word]``, the image
-    (``nw`` words) of ``byte`` at bits ``8c..8c+7`` under automorphism ``k``, and
-    ``img[k, v]``, the image of vertex ``v``."""
-    nchunk = (n + 7) // 8
-    img = np.array(perms, np.int64).reshape(len(perms), n)
-    bits = np.zeros((len(perms), 8 * nchunk, nw), np.uint64)
-    for k in range(len(perms)):
+def _product(perms: list[list[int]], n: int) -> tuple[list[list[int]], list[list[tuple]]] | None:
+    """``(orbits, elements)`` when ``perms`` is the direct product of its restrictions to
+    the orbits of the vertices they move (each orbit's restrictions ``elements[f]`` in
+    order of first appearance, the identity first), else None.
+
+    FFT DAGs: the two outputs of a butterfly have the same operands, and so do the two
+    vertices a pair of inputs feeds; the automorphisms kept are the 256 products of
+    eight such swaps.
+
+    >>> _product([[0, 1, 2, 3], [1, 0, 2, 3], [0, 1, 3, 2], [1, 0, 3, 2]], 4)
+    ([[0, 1], [2, 3]], [[(0, 1), (1, 0)], [(2, 3), (3, 2)]])
+    >>> _product([[0, 1, 2, 3], [1, 0, 3, 2]], 4) is None  # the swaps go together
+    True
+    """
+    root = list(range(n))
+
+    def find(x: int) -> int:
+        while root[x] != x:
+            root[x] = root[root[x]]
+            x = root[x]
+        return x
+
+    for p in perms:
         for v in range(n):
-            w = perms[k][v]
-            bits[k, v, w >> 6] = np.uint64(1) << np.uint64(w & 63)
-    bits = bits.reshape(len(perms), nchunk, 8, nw)
-    byte = np.arange(256, dtype=np.uint64)
-    tabs = np.zeros((len(perms), nchunk, 256, nw), np.uint64)
-    for i in range(8):
-        on = ((byte >> np.uint64(i)) & np.uint64(1)).astype(bool)
-        tabs[:, :, on, :] |= bits[:, :, i, None, :]
-    return tabs, img
+            if p[v] != v:
+                root[find(v)] = find(p[v])
+    orbits: dict = {}
+    for v in range(n):
+        if any(p[v] != v for p in perms):
+            orbits.setdefault(find(v), []).append(v)
+    if not orbits:
+        return None
+    cells = list(orbits.values())
+    elements = [list(dict.fromkeys(tuple(p[v] for v in c) for p in perms)) for c in cells]
+    if math.prod(len(e) for e in elements) != len({tuple(p) for p in perms}):
+        return None
+    return cells, elements
+
+
+def _product_listing(cells: list[list[int]], elements: list[list[tuple]], n: int):
+    """The automorphisms of a direct product in mixed-radix order: automorphism ``k``
+    applies element ``k // stride[f] % len(elements[f])`` on orbit ``f``, the first
+    orbit's stride 1."""
+    out = []
+    for code in range(math.prod(len(e) for e in elements)):
+        p = list(range(n))
+        for c, els in zip(cells, elements, strict=True):
+            code, e = divmod(code, len(els))
+            for v, w in zip(c, els[e], strict=True):
+                p[v] = w
+        out.append(p)
+    return out
+
+
+def symmetry_tables(perms: list[list[int]], n: int, nw: int) -> tuple[np.ndarray, np.ndarray]:
+    """What the kernel takes for ``perms``: ``(slots, img)``; ``slots`` an empty array of
+    shape ``(len(perms), 0, 0, nw)`` whose first axis counts the automorphisms (the slot
+    of the byte tables the kernel read before), ``img[k, v]`` for ``k < len(perms)`` the
+    image of vertex ``v`` under automorphism ``k``.
+
+    Five rows follow (:func:`_sym_canon`'s product path): when ``perms`` lists a direct
+    product over orbits in mixed-radix order (:func:`kept_automorphisms` puts it so),
+    orbit ``f`` of vertex ``v`` (-1: fixed by all), the next vertex of its orbit (-1
+    after the last), and for ``f`` below the number of orbits, the first vertex of orbit
+    ``f``, its stride and its number of elements (-1 beyond the last orbit); all -1 when
+    ``perms`` is not such a product.
+
+    >>> slots, img = symmetry_tables([[0, 1, 2], [1, 0, 2]], 3, 1)
+    >>> slots.shape, img[:2].tolist()
+    ((2, 0, 0, 1), [[0, 1, 2], [1, 0, 2]])
+    >>> img[2:].tolist()  # one orbit, {0, 1}: from 0, stride 1, two elements
+    [[0, 0, -1], [1, -1, -1], [0, -1, -1], [1, -1, -1], [2, -1, -1]]
+    """
+    img = np.full((len(perms) + 5, n), -1, np.int64)
+    img[:len(perms)] = np.array(perms, np.int64).reshape(len(perms), n)
+    fac = _product(perms, n)
+    if fac is not None and _product_listing(*fac, n) == perms:
+        orbit, nxt, first, stride, size = img[len(perms):]
+        step = 1
+        for f, (c, els) in enumerate(zip(*fac, strict=True)):
+            orbit[c] = f
+            nxt[c[:-1]] = c[1:]
+            first[f], stride[f], size[f] = c[0], step, len(els)
+            step *= len(els)
+    return np.zeros((len(perms), 0, 0, nw), np.uint64), img
 
 
 def kept_automorphisms(perms: list[list[int]], n: int, nw: int) -> list[list[int]]:
-    """The first automorphisms whose tables fit :data:`TABLE_BYTES` (identity first)."""
-    per = max(1, (n + 7) // 8) * 256 * nw * 8
-    return perms[: max(1, TABLE_BYTES // per)]
+    """The first automorphisms whose vertex images and kernel scratch fit
+    :data:`TABLE_BYTES` (identity first); in mixed-radix order when they are a direct
+    product over their orbits (see :func:`symmetry_tables`: the same set, reordered)."""
+    per = 8 * (n + 5 * nw)  # img, and the kernel's images of three sets and two compared
+    kept = perms[: max(1, TABLE_BYTES // per)]
+    fac = _product(kept, n)
+    return kept if fac is None else _product_listing(*fac, n)
+
+
+# -- the kernel's side ------------------------------------------------------------------
+# The images under every automorphism are held word-major: word ``w`` of the image of set
+# ``which`` under automorphism ``k`` is ``pimg.reshape(-1)[(which * nw + w) * nperm + k]``
+# (``ybuf`` alike, rows ``yrow``). A loop over the automorphisms then runs over
+# contiguous words, with ``vimg[v]`` (the images of ``v``, one an automorphism) read in
+# order, and the compiler vectorizes it: FFT-8's 256 automorphisms made the byte tables
+# read at random cost more than the rest of the search.
 
 
 @njit(inline="always")
-def _sym_apply(tabs, k, src, off, nchunk, nw, out, ooff):
-    """The image of the bitset ``src[off:off + nw]`` under automorphism ``k`` (8-bit
-    tables) into ``out[ooff:ooff + nw]``."""
+def _put(y, base, img, nw, nperm):
+    """Add the vertex whose image under automorphism ``k`` is ``img[k]`` to every image
+    held word-major at ``y[base:]``."""
     for w in range(nw):
-        out[ooff + w] = _U0
-    for c in range(nchunk):
-        byte = (src[off + (c >> 3)] >> np.uint64(8 * (c & 7))) & _B255
-        for w in range(nw):
-            out[ooff + w] |= tabs[k, c, byte, w]
+        o = base + w * nperm
+        for k in range(nperm):
+            y[o + k] |= _bit_in(img[k], w, nw)
 
 
 @njit(inline="always")
-def _set_images(tabs, vimg, src, off, nchunk, nw, pimg, which):
-    """``pimg[which, k]``: the image of the bitset ``src[off:off + nw]`` under every
-    automorphism ``k``. A one-word set, or a set of few vertices, is mapped vertex by
-    vertex (``vimg[v]`` holds the images of ``v``, one per automorphism, read in order);
-    a larger one byte by byte (:func:`_sym_apply`, a random read of the 8-bit tables
-    per byte)."""
-    nperm = tabs.shape[0]
-    if nw == 1:
-        # one word a row: vertex by vertex over contiguous rows (vectorized); the byte
-        # tables (2 MiB at 256 automorphisms) are read at random and, on a loaded
-        # machine, missed the caches: FFT-8's 256 automorphisms made rule Y cost more
-        # than the rest of the search
-        p = pimg.reshape(pimg.size)  # ``p[po + k] = pimg[which, k, 0]``
-        po = which * nperm
-        for k in range(nperm):
-            p[po + k] = _U0
-        x = src[off]
-        while x != _U0:
-            img = vimg[_low_index(x)]
-            x &= x - _U1
-            for k in range(nperm):
-                p[po + k] |= _U1 << np.uint64(img[k])
-        return
-    cnt = 0
-    for w in range(nw):
-        cnt += _popc(src[off + w])
-    if cnt > nchunk:
-        for k in range(nperm):
-            _sym_apply(tabs, k, src, off, nchunk, nw, pimg[which, k], 0)
-        return
-    for k in range(nperm):
-        for w in range(nw):
-            pimg[which, k, w] = _U0
+def _set_images(vimg, src, off, nw, pimg, which):
+    """Set ``which`` of ``pimg``: the images of the bitset ``src[off:off + nw]`` under
+    every automorphism, vertex by vertex."""
+    nperm = pimg.shape[1]
+    p = pimg.reshape(pimg.size)
+    base = which * nw * nperm
+    for i in range(nw * nperm):
+        p[base + i] = _U0
     for w in range(nw):
         x = src[off + w]
         while x != _U0:
             v = 64 * w + _low_index(x)
             x &= x - _U1
-            for k in range(nperm):
-                t = vimg[v, k]
-                pimg[which, k, t >> 6] |= _U1 << np.uint64(t & 63)
+            _put(p, base, vimg[v], nw, nperm)
 
 
 @njit(cache=True)
 def _parent_images(st, wz, tabs, vimg, nchunk, pimg):
-    """``pimg[0, k]`` and ``pimg[1, k]``: the images under each automorphism ``k`` of the
-    red and the third set of ``st``, and for one-word states ``pimg[2, k]`` those of its
-    blue set: what :func:`_sym_canon` starts from for the successors of ``st``."""
+    """The images under every automorphism of the red (set 0 of ``pimg``), third (1) and
+    blue (2) sets of ``st``: what :func:`_sym_canon` starts from for the successors of
+    ``st``. (``tabs`` and ``nchunk`` are not read: see :func:`symmetry_tables`.)"""
     nw = len(wz)
-    _set_images(tabs, vimg, st, 0, nchunk, nw, pimg, 0)
-    _set_images(tabs, vimg, st, 2 * nw, nchunk, nw, pimg, 1)
-    if nw == 1:
-        _set_images(tabs, vimg, st, nw, nchunk, nw, pimg, 2)
+    if vimg[0, tabs.shape[0] + 2] >= 0:
+        return  # a product over orbits: :func:`_product_canon` does not read them
+    _set_images(vimg, st, 0, nw, pimg, 0)
+    _set_images(vimg, st, 2 * nw, nw, pimg, 1)
+    _set_images(vimg, st, nw, nw, pimg, 2)
 
 
 @njit(inline="always")
-def _delta_image(pimg, which, k, dbits, drow, nrem, nadd, vimg, nw, out, ooff):
+def _image_one(pimg, which, k, dbits, drow, nrem, nadd, vimg, nw, out, ooff):
     """The image under automorphism ``k`` of a set that differs from the parent's set
-    (whose image is ``pimg[which, k]``) by the vertices ``dbits[drow, :nrem]`` removed
-    and ``dbits[drow + 1, :nadd]`` added, into ``out[ooff:]``. A permutation maps set
-    differences to set differences, so a few vertex images replace a walk over the whole
-    set."""
+    ``which`` (images in ``pimg``) by the vertices ``dbits[drow, :nrem]`` removed and
+    ``dbits[drow + 1, :nadd]`` added, into ``out[ooff:ooff + nw]``. A permutation maps
+    set differences to set differences, so a few vertex images replace a walk over the
+    whole set."""
+    nperm = pimg.shape[1]
+    p = pimg.reshape(pimg.size)
     for w in range(nw):
-        out[ooff + w] = pimg[which, k, w]
+        out[ooff + w] = p[(which * nw + w) * nperm + k]
     for i in range(nrem):
         t = vimg[dbits[drow, i], k]
         out[ooff + (t >> 6)] &= ~(_U1 << np.uint64(t & 63))
@@ -313,64 +370,20 @@ def _delta_image(pimg, which, k, dbits, drow, nrem, nadd, vimg, nw, out, ooff):
 
 
 @njit(inline="always")
-def _images_of(pimg, which, kmin, idx, n, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow):
-    """``ybuf[yrow, i]``: the image of :func:`_delta_image` under automorphism
-    ``kmin[1 + i]`` for every ``i`` in ``idx[:n]``; a vertex at a time over all of them,
-    so every loop runs through independent rows (no chain of comparisons between them)."""
-    for j in range(n):
-        i = idx[j]
-        k = kmin[1 + i]
-        for w in range(nw):
-            ybuf[yrow, i, w] = pimg[which, k, w]
-    for r in range(nrem):
-        v = dbits[drow, r]
-        for j in range(n):
-            i = idx[j]
-            t = vimg[v, kmin[1 + i]]
-            ybuf[yrow, i, t >> 6] &= ~(_U1 << np.uint64(t & 63))
-    for r in range(nadd):
-        v = dbits[drow + 1, r]
-        for j in range(n):
-            i = idx[j]
-            t = vimg[v, kmin[1 + i]]
-            ybuf[yrow, i, t >> 6] |= _U1 << np.uint64(t & 63)
+def _bit_in(t, w, nw):
+    """The bit of vertex ``t`` in word ``w`` of a bitset (0 if ``t`` is in another word);
+    without a branch, so that loops over automorphisms vectorize."""
+    if nw == 1:
+        return _U1 << np.uint64(t)
+    return (_U1 << np.uint64(t & 63)) if (t >> 6) == w else _U0
 
 
 @njit(inline="always")
-def _smallest(ybuf, yrow, idx, n, nw):
-    """The rows ``ybuf[yrow, idx[j]]`` (``j < n``) that are smallest as numbers, moved to
-    the front of ``idx`` in their order; returns how many."""
-    nt = 1
-    for j in range(1, n):
-        i = idx[j]
-        b = idx[0]
-        c = 0
-        for w in range(nw - 1, -1, -1):
-            x = ybuf[yrow, i, w]
-            y = ybuf[yrow, b, w]
-            if x != y:
-                c = -1 if x < y else 1
-                break
-        if c < 0:
-            idx[0] = i
-            nt = 1
-        elif c == 0:
-            idx[nt] = i
-            nt += 1
-    return nt
-
-
-@njit(inline="always")
-def _images_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow):
-    """One-word states: into ``ybuf[yrow, k]``, for every automorphism ``k``, the image of
-    :func:`_delta_image` (the parent's images ``pimg[which]``, the vertices ``dbits[drow,
-    :nrem]`` removed and ``dbits[drow + 1, :nadd]`` added). The loops run over contiguous
-    rows (one word an automorphism; ``vimg[v]`` holds the images of ``v``) without index
-    lists, so the compiler vectorizes them: at 256 automorphisms (FFT-8) the index-list
-    loops of :func:`_images_of` and the byte tables took most of the search's time."""
-    nperm = ybuf.shape[1]
-    y = ybuf.reshape(ybuf.size)  # ``y[yo + k] = ybuf[yrow, k, 0]`` (one word a row)
-    p = pimg.reshape(pimg.size)  # ``p[po + k] = pimg[which, k, 0]``
+def _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at):
+    """One word, every automorphism: :func:`_lex_smallest` in one pass."""
+    nperm = pimg.shape[1]
+    y = ybuf.reshape(ybuf.size)
+    p = pimg.reshape(pimg.size)
     yo = yrow * nperm
     po = which * nperm
     for k in range(nperm):
@@ -383,18 +396,6 @@ def _images_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow):
         img = vimg[dbits[drow + 1, r]]
         for k in range(nperm):
             y[yo + k] |= _U1 << np.uint64(img[k])
-
-
-@njit(inline="always")
-def _smallest_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at):
-    """:func:`_images_all`, then into ``idx[at:at + nt]`` the automorphisms whose image
-    is the smallest, in increasing order; returns ``nt``. With ``kmin`` listing every
-    automorphism in order this is :func:`_images_of` then :func:`_smallest`: the same
-    rows, the same ties in the same order."""
-    _images_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow)
-    nperm = ybuf.shape[1]
-    y = ybuf.reshape(ybuf.size)
-    yo = yrow * nperm
     m = y[yo]
     for k in range(1, nperm):
         m = min(m, y[yo + k])
@@ -403,6 +404,96 @@ def _smallest_all(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, a
         if y[yo + k] == m:
             idx[at + nt] = k
             nt += 1
+    return nt
+
+
+@njit  # (not inlined: its three calls in each of the kernel's two would grow the kernel by
+# half, and loading it failed under a 600 MB address-space limit)
+def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, idx, at, nt,
+                  every):  # fmt: skip
+    """The automorphisms under which a set is smallest (as a number), among every
+    automorphism (``every``) or those in ``idx[at:at + nt]`` (increasing); they are
+    written to ``idx[at:]`` in increasing order and their count returned. The set differs
+    from the parent's set ``which`` as in :func:`_image_one`.
+
+    The images are compared a word at a time, the highest first, and the next word is
+    taken only under the automorphisms still tied: one tied image left ends the search
+    (its lower words are not made). Over every automorphism the loops run over
+    contiguous rows without index lists (vectorized); once the ties are fewer, over the
+    list of them, a changed vertex at a time over all of them (independent rows, no
+    branch). The result is that of a comparison of the whole images.
+    """
+    if nw == 1 and every:
+        return _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at)
+    nperm = pimg.shape[1]
+    p = pimg.reshape(pimg.size)
+    y = ybuf.reshape(ybuf.size)
+    for w in range(nw - 1, -1, -1):
+        po = (which * nw + w) * nperm
+        yo = (yrow * nw + w) * nperm
+        if every:
+            for k in range(nperm):
+                y[yo + k] = p[po + k]
+            if nw == 1:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for k in range(nperm):
+                        y[yo + k] &= ~(_U1 << np.uint64(img[k]))
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for k in range(nperm):
+                        y[yo + k] |= _U1 << np.uint64(img[k])
+            else:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for k in range(nperm):
+                        y[yo + k] &= ~_bit_in(img[k], w, nw)
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for k in range(nperm):
+                        y[yo + k] |= _bit_in(img[k], w, nw)
+            m = y[yo]
+            for k in range(1, nperm):
+                m = min(m, y[yo + k])
+            nt = 0
+            for k in range(nperm):
+                if y[yo + k] == m:
+                    idx[at + nt] = k
+                    nt += 1
+            every = nt == nperm
+        else:
+            # the images of the listed automorphisms side by side (``y[yo + j]``)
+            for j in range(nt):
+                y[yo + j] = p[po + idx[at + j]]
+            if nw == 1:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for j in range(nt):
+                        y[yo + j] &= ~(_U1 << np.uint64(img[idx[at + j]]))
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for j in range(nt):
+                        y[yo + j] |= _U1 << np.uint64(img[idx[at + j]])
+            else:
+                for r in range(nrem):
+                    img = vimg[dbits[drow, r]]
+                    for j in range(nt):
+                        y[yo + j] &= ~_bit_in(img[idx[at + j]], w, nw)
+                for r in range(nadd):
+                    img = vimg[dbits[drow + 1, r]]
+                    for j in range(nt):
+                        y[yo + j] |= _bit_in(img[idx[at + j]], w, nw)
+            m = y[yo]
+            for j in range(1, nt):
+                m = min(m, y[yo + j])
+            c = 0
+            for j in range(nt):
+                if y[yo + j] == m:
+                    idx[at + c] = idx[at + j]
+                    c += 1
+            nt = c
+        if nt == 1:
+            break
     return nt
 
 
@@ -420,50 +511,102 @@ def _fill_diff(a, aoff, b, boff, nw, out, row):
 
 
 @njit(inline="always")
+def _key_less(a, b, nw):
+    """State ``a`` before ``b`` in rule Y's order: blue, then red, then the third set, each
+    as a number."""
+    for s in (1, 0, 2):
+        for w in range(nw - 1, -1, -1):
+            x = a[s * nw + w]
+            y = b[s * nw + w]
+            if x != y:
+                return x < y
+    return False
+
+
+@njit
+def _product_canon(cand, ns, nw, vimg, nperm, ybuf):
+    """Rule Y when the automorphisms are a direct product over orbits, listed in
+    mixed-radix order (:func:`symmetry_tables`): into ``ns`` the image of ``cand`` with
+    the smallest blue, then red, then third set; returns its automorphism.
+
+    An element acting on one orbit moves only that orbit's bits, and of two numbers that
+    differ only on the bits of one orbit the smaller is the one smaller there: so the
+    smallest image under the product is the image under the element smallest on each
+    orbit alone (the same image as over the whole list; among exact ties, the first
+    automorphism as well). A few vertex images an orbit's element replace the images of
+    whole sets under every automorphism (FFT-8: 8 orbits of 2 against 256 automorphisms).
+    ``ybuf``: scratch of ``3 nw`` words.
+    """
+    c = ybuf.reshape(ybuf.size)
+    for i in range(3 * nw):
+        ns[i] = cand[i]
+    k = 0
+    f = 0
+    nv = vimg.shape[0]
+    while f < nv and vimg[f, nperm + 2] >= 0:
+        first = vimg[f, nperm + 2]
+        stride = vimg[f, nperm + 3]
+        held = False
+        v = first
+        while v >= 0:
+            for s in range(3):
+                held |= _has(cand, s * nw, v)
+            v = vimg[v, nperm + 1]
+        if held:  # (else every element leaves the orbit's bits empty)
+            best = 0
+            for e in range(1, vimg[f, nperm + 4]):
+                for i in range(3 * nw):
+                    c[i] = ns[i]
+                v = first
+                while v >= 0:
+                    for s in range(3):
+                        c[s * nw + (v >> 6)] &= ~(_U1 << np.uint64(v & 63))
+                    v = vimg[v, nperm + 1]
+                v = first
+                while v >= 0:
+                    t = vimg[v, e * stride]
+                    for s in range(3):
+                        if _has(cand, s * nw, v):
+                            c[s * nw + (t >> 6)] |= _U1 << np.uint64(t & 63)
+                    v = vimg[v, nperm + 1]
+                if _key_less(c, ns, nw):
+                    for i in range(3 * nw):
+                        ns[i] = c[i]
+                    best = e
+            k += best * stride
+        f += 1
+    return k
+
+
+@njit(inline="always")
 def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, tmp, ybuf,
                yidx):  # fmt: skip
     """Rule Y: into ``ns`` the image of state ``cand`` with the smallest blue, then red,
-    then third set; returns the automorphism giving it.
+    then third set (ties: the first automorphism); returns the automorphism giving it.
 
-    Red and stash images are computed from those of the parent state ``par``
-    (``pimg``, see :func:`_parent_images`) and the few vertices that changed; blue
-    images from the tables ``tabs`` (one-word states: from the parent's, ``pimg[2]``, as
-    red). ``bkey`` (blue, smallest blue image) and ``kmin``
-    (count, then the automorphisms giving that image) cache the last blue set seen:
-    most successors keep their parent's blue set, and only the
-    automorphisms in ``kmin`` need their red image; stash images are only needed
-    between automorphisms whose red images tie. ``tmp``: scratch of ``2 nw`` words;
+    Images are computed from those of the parent state ``par`` (``pimg``, see
+    :func:`_parent_images`) and the few vertices that changed (:func:`_lex_smallest`).
+    ``bkey`` (blue, smallest blue image) and ``kmin`` (count, then the automorphisms
+    giving that image) cache the last blue set seen: most successors keep their parent's
+    blue set. Red images are only needed under the automorphisms in ``kmin``, third-set
+    images under those whose red images tie. ``dbits``: the changed vertices (four rows);
     ``ybuf`` (``2 x`` automorphisms ``x nw`` words) and ``yidx`` (one entry an
-    automorphism) scratch of the images compared.
+    automorphism): scratch of the images compared. ``tabs``, ``nchunk`` and ``tmp`` are
+    not read (see :func:`symmetry_tables`).
+
+    When the automorphisms are a direct product over orbits, :func:`_product_canon`.
     """
+    nperm = tabs.shape[0]
+    if vimg[0, nperm + 2] >= 0:
+        return _product_canon(cand, ns, nw, vimg, nperm, ybuf)
     if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
-        if nw == 1:
-            # from the parent's blue images (``pimg[2]``) and the few vertices that
-            # changed: a successor that stores an output or forgets a dead blue pebble
-            # (a fifth of them on FFT-8) missed this cache, and the byte tables read
-            # for it (2 MiB at 256 automorphisms) cost more than the rest of rule Y
-            brem = _fill_diff(par, nw, cand, nw, nw, dbits, 0)
-            badd = _fill_diff(cand, nw, par, nw, nw, dbits, 1)
-            kmin[0] = _smallest_all(pimg, 2, dbits, 0, brem, badd, vimg, ybuf, 1, kmin, 1)
-            bkey[0] = cand[nw]
-            bkey[1] = ybuf[1, kmin[1], 0]
-    if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
+        brem = _fill_diff(par, nw, cand, nw, nw, dbits, 0)
+        badd = _fill_diff(cand, nw, par, nw, nw, dbits, 1)
+        kmin[0] = _lex_smallest(pimg, 2, dbits, 0, brem, badd, vimg, nw, ybuf, 1, kmin, 1,
+                                nperm, True)  # fmt: skip
         for w in range(nw):
             bkey[w] = cand[nw + w]
-            bkey[nw + w] = cand[nw + w]
-        cnt = 1
-        kmin[1] = 0
-        for k in range(1, tabs.shape[0]):
-            _sym_apply(tabs, k, cand, nw, nchunk, nw, tmp, 0)
-            if _less(tmp, 0, bkey, nw, nw):
-                for w in range(nw):
-                    bkey[nw + w] = tmp[w]
-                cnt = 1
-                kmin[1] = k
-            elif _same(tmp, 0, bkey, nw, nw):
-                cnt += 1
-                kmin[cnt] = k
-        kmin[0] = cnt
+        _image_one(pimg, 2, kmin[1], dbits, 0, brem, badd, vimg, nw, bkey, nw)
     rrem = _fill_diff(par, 0, cand, 0, nw, dbits, 0)
     radd = _fill_diff(cand, 0, par, 0, nw, dbits, 1)
     crem = _fill_diff(par, 2 * nw, cand, 2 * nw, nw, dbits, 2)
@@ -473,28 +616,18 @@ def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, t
         ns[nw + w] = bkey[nw + w]
         if cand[2 * nw + w] != _U0:
             hasc = True
-    # the smallest red image among the automorphisms of the smallest blue image, then
-    # the smallest third set among those tied (the first automorphism in ``kmin``'s order
-    # of the exact ties)
+    # the smallest red image among the automorphisms of the smallest blue image (usually
+    # all of them: they fix the inputs), then the smallest third set among those tied
     nk = kmin[0]
-    every = nw == 1 and nk == tabs.shape[0]
-    if every:
-        # every automorphism ties on blue (the usual case: they all fix the inputs), so
-        # ``kmin[1 + i] == i`` and the images are taken over all of them in order
-        nt = _smallest_all(pimg, 0, dbits, 0, rrem, radd, vimg, ybuf, 0, yidx, 0)
-    else:
+    every = nk == nperm
+    if not every:
         for i in range(nk):
-            yidx[i] = i
-        _images_of(pimg, 0, kmin, yidx, nk, dbits, 0, rrem, radd, vimg, nw, ybuf, 0)
-        nt = _smallest(ybuf, 0, yidx, nk, nw)
+            yidx[i] = kmin[1 + i]
+    nt = _lex_smallest(pimg, 0, dbits, 0, rrem, radd, vimg, nw, ybuf, 0, yidx, 0, nk, every)
     if nt > 1 and hasc:
-        if every:  # (all of them, vectorized: cheaper than the ties one by one)
-            _images_all(pimg, 1, dbits, 2, crem, cadd, vimg, ybuf, 1)
-        else:
-            _images_of(pimg, 1, kmin, yidx, nt, dbits, 2, crem, cadd, vimg, nw, ybuf, 1)
-        nt = _smallest(ybuf, 1, yidx, nt, nw)
-    best = kmin[1 + yidx[0]]
-    for w in range(nw):
-        ns[w] = ybuf[0, yidx[0], w]
-    _delta_image(pimg, 1, best, dbits, 2, crem, cadd, vimg, nw, ns, 2 * nw)
+        nt = _lex_smallest(pimg, 1, dbits, 2, crem, cadd, vimg, nw, ybuf, 1, yidx, 0, nt,
+                           nt == nperm)  # fmt: skip
+    best = yidx[0]
+    _image_one(pimg, 0, best, dbits, 0, rrem, radd, vimg, nw, ns, 0)
+    _image_one(pimg, 1, best, dbits, 2, crem, cadd, vimg, nw, ns, 2 * nw)
     return best
