@@ -434,24 +434,15 @@ def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, id
         if every:
             for k in range(nperm):
                 y[yo + k] = p[po + k]
-            if nw == 1:
-                for r in range(nrem):
-                    img = vimg[dbits[drow, r]]
-                    for k in range(nperm):
-                        y[yo + k] &= ~(_U1 << np.uint64(img[k]))
-                for r in range(nadd):
-                    img = vimg[dbits[drow + 1, r]]
-                    for k in range(nperm):
-                        y[yo + k] |= _U1 << np.uint64(img[k])
-            else:
-                for r in range(nrem):
-                    img = vimg[dbits[drow, r]]
-                    for k in range(nperm):
-                        y[yo + k] &= ~_bit_in(img[k], w, nw)
-                for r in range(nadd):
-                    img = vimg[dbits[drow + 1, r]]
-                    for k in range(nperm):
-                        y[yo + k] |= _bit_in(img[k], w, nw)
+            # (several words: one word over every automorphism returned above)
+            for r in range(nrem):
+                img = vimg[dbits[drow, r]]
+                for k in range(nperm):
+                    y[yo + k] &= ~_bit_in(img[k], w, nw)
+            for r in range(nadd):
+                img = vimg[dbits[drow + 1, r]]
+                for k in range(nperm):
+                    y[yo + k] |= _bit_in(img[k], w, nw)
             m = y[yo]
             for k in range(1, nperm):
                 m = min(m, y[yo + k])
