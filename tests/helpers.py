@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import random
+from pathlib import Path
 
 import networkx as nx
 
@@ -91,3 +93,12 @@ def plant_bch_row_count(monkeypatch, mod) -> None:
     monkeypatch.setattr(mod, "explicit", SimpleNamespace(
         bch_independent_rows=lambda n, d: real.bch_independent_rows(n, d) + ((n, d) == (20, 10)),
         any_algorithm_binary=real.any_algorithm_binary))  # fmt: skip
+
+
+def records_script():
+    """benchmarks/records.py loaded as a module (its seeds and SPECS are tested)."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "records.py"
+    spec = importlib.util.spec_from_file_location("records_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

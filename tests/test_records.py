@@ -10,6 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from helpers import records_script
 
 from redblue.cli import main
 from redblue.errors import InvalidInputError
@@ -262,20 +263,10 @@ def test_seeds_are_replayed_and_the_cheapest_valid_one_kept(tmp_path):
     assert check.ok and check.replayed_io == 18
 
 
-def _records_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("records_script",
-                                                  ROOT / "benchmarks" / "records.py")  # fmt: skip
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_isomorphic_instances_seed_each_other():
     # attention's tree and chain sums of three terms are the same DAG up to names: each
     # entry's certificates, relabelled, are strategies of the other (replayed here)
-    script, done = _records_script(), {r.id: r for r in load_records()}
+    script, done = records_script(), {r.id: r for r in load_records()}
     chain = {"n": 3, "d": 1, "sum": "chain"}
     G = build_instance("attention", chain)
     seeds = script._isomorphic("attention", chain, "no-recompute", 6, done)

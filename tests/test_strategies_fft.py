@@ -10,12 +10,12 @@ the stages priced by the docstring, the counter's ``blocks`` and each refusal's 
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from helpers import records_script
 from networkx.algorithms.isomorphism import DiGraphMatcher
 
 from redblue.dags import fft_dag
@@ -172,14 +172,6 @@ def test_bad_input_is_one_line():
         fft_moves(C, 16, 6)  # the 8-point graph for a 16-point schedule
 
 
-def _records_script():
-    spec = importlib.util.spec_from_file_location("records_script",
-                                                  ROOT / "benchmarks" / "records.py")  # fmt: skip
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(("family", "params", "memory", "best"), [
     ("fft", {"size": 16}, 5, 78),
     ("attention", {"n": 3, "d": 2}, 12, 48),  # tree sums, relabelled from chain sums
@@ -188,7 +180,7 @@ def _records_script():
     ("matmul", {"m": 3, "k": 3, "n": 3}, 9, 45),
 ])
 def test_record_seeds_replay_on_the_instance(family, params, memory, best):
-    seeds = _records_script()._schedule(family, params, memory)
+    seeds = records_script()._schedule(family, params, memory)
     G = build_instance(family, params)
     for game in GAMES:
         ios = [replay(G, moves, memory, game).io for moves in seeds]
@@ -196,7 +188,7 @@ def test_record_seeds_replay_on_the_instance(family, params, memory, best):
 
 
 def test_no_seed_where_no_schedule_runs():
-    script = _records_script()
+    script = records_script()
     assert script._schedule("attention", {"n": 3, "d": 2}, 4) == []  # no block fits
     assert script._schedule("pyramid", {"height": 4}, 4) == []
     # a tree sum of four terms is no chain: nothing to relabel onto
