@@ -270,6 +270,15 @@ def classic_rows(name: str, M: int, limit: float, methods: list[str], source: st
     return rows
 
 
+def _chosen(args):
+    """The (instance, M) rows asked for: ``--only`` (default every instance but
+    attention-2-1) at its memories, those in ``--memory`` if given."""
+    for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
+        for M in INSTANCES[name][3]:
+            if not args.memory or M in args.memory:
+                yield name, M
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--time-limit", type=float, default=60.0)
@@ -289,32 +298,25 @@ def main() -> None:
     if args.classic:
         print("| instance | M | known (I/O) | method | found | s | conflicts | best |")
         print("|---|---|---|---|---|---|---|---|")
-        for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
-            for M in INSTANCES[name][3]:
-                if not args.memory or M in args.memory:
-                    for line in classic_rows(name, M, args.time_limit, args.classic,
-                                             args.upper, args.save):  # fmt: skip
-                        print(line, flush=True)
+        for name, M in _chosen(args):
+            for line in classic_rows(name, M, args.time_limit, args.classic, args.upper,
+                                     args.save):  # fmt: skip
+                print(line, flush=True)
         return
     if args.options:
         print("| instance | M | upper from | options | SAT calls k:answer (s, conflicts) | "
               "SAT s | conflicts | bounds |")
         print("|---|---|---|---|---|---|---|---|")
-        for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
-            for M in INSTANCES[name][3]:
-                if not args.memory or M in args.memory:
-                    for line in option_rows(name, M, args.time_limit, args.options,
-                                            args.upper, args.save):  # fmt: skip
-                        print(line, flush=True)
+        for name, M in _chosen(args):
+            for line in option_rows(name, M, args.time_limit, args.options, args.upper,
+                                    args.save):  # fmt: skip
+                print(line, flush=True)
         return
     print("| instance | M | A* | A* s | SAT calls k:answer (s, conflicts) | SAT s | "
           "after both | baseline SAT at upper-1 |")
     print("|---|---|---|---|---|---|---|---|")
-    for name in args.only or [n for n in INSTANCES if n != "attention-2-1"]:
-        for M in INSTANCES[name][3]:
-            if args.memory and M not in args.memory:
-                continue
-            print(row(name, M, args.time_limit, args.baseline, args.save), flush=True)
+    for name, M in _chosen(args):
+        print(row(name, M, args.time_limit, args.baseline, args.save), flush=True)
 
 
 if __name__ == "__main__":
