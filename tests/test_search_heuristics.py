@@ -67,13 +67,38 @@ def part_sum(C, M: int, red: set[int], blue: set[int], stash: set[int], bits: in
     P = Problem(C, M, False, True)
     parts = greedy_parts(C.n, P.preds, C.is_input, bits)
     pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, M, parts, bits)
+    vm, gm = P.tables()
+    sc = np.zeros(NSCRATCH * P.nwords, np.uint64)
+    return int(_part_heuristic(_state(P, red, blue, stash), P.wz, vm, gm, P.params(), sc,
+                               pm, pv, pt))  # fmt: skip
+
+
+def _state(P, red: set[int], blue: set[int], stash: set[int]) -> np.ndarray:
+    """The search's state array of (red, blue, stash), sets of compiled ids."""
     nw = P.nwords
     s = np.zeros(3 * nw, np.uint64)
     for row, vs in enumerate((red, blue, stash)):
         s[row * nw:(row + 1) * nw] = to_words(sum(1 << v for v in vs), nw)
-    vm, gm = P.tables()
-    sc = np.zeros(NSCRATCH * nw, np.uint64)
-    return int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, pm, pv, pt))
+    return s
+
+
+def _graph_and_states(seed: int, nodes: int, extra: int):
+    """A random DAG of ``nodes`` (isolated vertices dropped), its compiled form, M (least
+    memory + ``extra``) and four random (red, blue) states; None without an edge."""
+    G = small_dag(seed, nodes, max_indegree=2)
+    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
+    if G.number_of_edges() == 0:
+        return None
+    C = compile_graph(G)
+    M = C.min_memory() + extra
+    rng = random.Random(seed)
+    ids = list(range(C.n))
+    inputs = {v for v in ids if C.is_input[v]}
+    states = []
+    for _ in range(4):
+        red = set(rng.sample(ids, rng.randint(0, min(M, C.n))))
+        states.append((red, inputs | {v for v in ids if rng.random() < 0.3}))
+    return G, C, M, states
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -84,18 +109,11 @@ def part_sum(C, M: int, red: set[int], blue: set[int], stash: set[int], bits: in
     bits=st.sampled_from([6, 9, 18]),
 )
 def test_part_sum_never_exceeds_the_cost_to_go(seed, nodes, extra, bits):
-    G = small_dag(seed, nodes, max_indegree=2)
-    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
-    if G.number_of_edges() == 0:
+    made = _graph_and_states(seed, nodes, extra)
+    if made is None:
         return
-    C = compile_graph(G)
-    M = C.min_memory() + extra
-    rng = random.Random(seed)
-    ids = list(range(C.n))
-    inputs = {v for v in ids if C.is_input[v]}
-    for _ in range(4):
-        red = set(rng.sample(ids, rng.randint(0, min(M, C.n))))
-        blue = inputs | {v for v in ids if rng.random() < 0.3}
+    G, C, M, states = made
+    for red, blue in states:
         want = cost_to_go(G, frozenset(C.nodes[v] for v in red),
                           frozenset(C.nodes[v] for v in blue), M)  # fmt: skip
         got = part_sum(C, M, red, blue, set(), bits)
@@ -107,26 +125,17 @@ def test_part_sum_never_exceeds_the_cost_to_go(seed, nodes, extra, bits):
 def test_stacked_partitions_give_the_largest_sum(seed, nodes, extra):
     """Several partitions stacked (what the search keeps, ``PART_KEEP`` of them): the
     bound is the largest of their sums, state by state, and never above the cost to go."""
-    G = small_dag(seed, nodes, max_indegree=2)
-    G.remove_nodes_from([v for v in list(G) if G.degree(v) == 0])
-    if G.number_of_edges() == 0:
+    made = _graph_and_states(seed, nodes, extra)
+    if made is None:
         return
-    C = compile_graph(G)
-    M = C.min_memory() + extra
+    G, C, M, states = made
     P = Problem(C, M, False, True)
     cands = candidate_parts(C.n, P.preds, C.is_input, (4, 6, 9))
     singles = [part_tables(C.n, P.preds, C.is_input, C.is_output, M, p, 9) for p in cands]
     stacked = stack_part_tables(singles)
     vm, gm = P.tables()
-    rng = random.Random(seed)
-    ids = list(range(C.n))
-    inputs = {v for v in ids if C.is_input[v]}
-    for _ in range(4):
-        red = set(rng.sample(ids, rng.randint(0, min(M, C.n))))
-        blue = inputs | {v for v in ids if rng.random() < 0.3}
-        s = np.zeros(3 * P.nwords, np.uint64)
-        for row, vs in enumerate((red, blue, set())):
-            s[row * P.nwords:(row + 1) * P.nwords] = to_words(sum(1 << v for v in vs), P.nwords)
+    for red, blue in states:
+        s = _state(P, red, blue, set())
         sc = np.zeros(NSCRATCH * P.nwords, np.uint64)
         each = [int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *t)) for t in singles]
         got = int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *stacked))
