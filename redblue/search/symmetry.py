@@ -379,6 +379,21 @@ def _bit_in(t, w, nw):
 
 
 @njit(inline="always")
+def _least(y, yo, nperm, idx, at):
+    """The automorphisms ``k`` whose image ``y[yo + k]`` is the least, into
+    ``idx[at:]`` in increasing order; returns their count."""
+    m = y[yo]
+    for k in range(1, nperm):
+        m = min(m, y[yo + k])
+    nt = 0
+    for k in range(nperm):
+        if y[yo + k] == m:
+            idx[at + nt] = k
+            nt += 1
+    return nt
+
+
+@njit(inline="always")
 def _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, at):
     """One word, every automorphism: :func:`_lex_smallest` in one pass."""
     nperm = pimg.shape[1]
@@ -396,15 +411,7 @@ def _all_one_word(pimg, which, dbits, drow, nrem, nadd, vimg, ybuf, yrow, idx, a
         img = vimg[dbits[drow + 1, r]]
         for k in range(nperm):
             y[yo + k] |= _U1 << np.uint64(img[k])
-    m = y[yo]
-    for k in range(1, nperm):
-        m = min(m, y[yo + k])
-    nt = 0
-    for k in range(nperm):
-        if y[yo + k] == m:
-            idx[at + nt] = k
-            nt += 1
-    return nt
+    return _least(y, yo, nperm, idx, at)
 
 
 @njit  # (not inlined: its three calls in each of the kernel's two would grow the kernel by
@@ -443,14 +450,7 @@ def _lex_smallest(pimg, which, dbits, drow, nrem, nadd, vimg, nw, ybuf, yrow, id
                 img = vimg[dbits[drow + 1, r]]
                 for k in range(nperm):
                     y[yo + k] |= _bit_in(img[k], w, nw)
-            m = y[yo]
-            for k in range(1, nperm):
-                m = min(m, y[yo + k])
-            nt = 0
-            for k in range(nperm):
-                if y[yo + k] == m:
-                    idx[at + nt] = k
-                    nt += 1
+            nt = _least(y, yo, nperm, idx, at)
             every = nt == nperm
         else:
             # the images of the listed automorphisms side by side (``y[yo + j]``)
