@@ -34,9 +34,18 @@ sat_neighbourhoods` with windows of 12 or 20 steps and 0 to 3 extra steps, or
 replayed, and with ``--save DIR`` a cheaper one than known is written to
 ``DIR/<instance>-cl-m<M>.txt``.
 
+``--improve ID [ID ...]`` (record ids of ``redblue records --open``): from the cheapest
+certificate of the record's DAG and M that its game accepts (the record's own, and in the
+classic game the no-recompute one too; with ``--save DIR`` also those saved there by an
+earlier run), the neighbourhoods of
+:func:`redblue.search.sat.sat_neighbourhoods` (windows of ``--widths`` steps), then in the
+classic game :func:`redblue.search.sat.sat_search` down from the best with ``--recomputes``
+extra steps, each with the time limit; a strategy cheaper than the record is replayed and
+written (text moves) to ``DIR/ID.moves`` with ``--save DIR``.
+
 Run: ``python benchmarks/sat_search.py [--time-limit 60] [--only fft-8] [--memory 3 4]
 [--baseline /tmp/satbase] [--save candidates] [--options base all] [--upper records]
-[--classic windows-12]``.
+[--classic windows-12] [--improve attention-3-2-nr-m4 --widths 12 20 --recomputes 4]``.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 INSTANCES = {
     "attention-2-2": ("attention_dag", (2, 2), {}, range(3, 8)),
@@ -157,8 +167,6 @@ def known_upper(name: str, M: int, C, limit: float, source: str):
     from redblue.search import solve
 
     if source != "astar":
-        from pathlib import Path
-
         import redblue.records as records_pkg
         from redblue.readwrite import read_strategy
 
@@ -207,7 +215,6 @@ def option_rows(name: str, M: int, limit: float, sets: list[str], source: str,
 def classic_known(name: str, M: int, C, source: str):
     """The cheapest known classic strategy: the records' classic and no-recompute
     certificates, and ``source/<instance>-cl-m<M>.txt`` if ``source`` is a directory."""
-    from pathlib import Path
 
     import redblue.records as records_pkg
     from redblue.game import replay
@@ -270,6 +277,61 @@ def classic_rows(name: str, M: int, limit: float, methods: list[str], source: st
     return rows
 
 
+def improve_row(rid: str, limit: float, widths: tuple[int, ...], recomputes: int,
+                save: str | None) -> str:  # fmt: skip
+    """Improve the upper end of record ``rid`` (see ``--improve``); one table row."""
+    from redblue.game import compile_graph, replay
+    from redblue.game.strategy import Strategy, encode_moves
+    from redblue.readwrite import read_strategy, write_strategy
+    from redblue.records.table import RECORDS_DIR, build_instance, load_records
+    from redblue.search.sat import sat_neighbourhoods, sat_search
+
+    records = load_records()
+    rec = next((r for r in records if r.id == rid), None)
+    if rec is None:
+        return f"| {rid} | - | unknown record | | | | |"
+    no_recompute = rec.variant == "no-recompute"
+    G = build_instance(rec.family, rec.params)
+    C = compile_graph(G)
+    best = None  # (io, moves, origin): the cheapest certificate of the same DAG and M
+    for other in records:
+        if (other.family, other.params, other.memory) != (rec.family, rec.params, rec.memory):
+            continue
+        if no_recompute and other.variant != "no-recompute":
+            continue
+        paths = [Path(RECORDS_DIR) / other.certificate]
+        if save and os.path.exists(os.path.join(save, f"{other.id}.moves")):
+            paths.append(Path(save) / f"{other.id}.moves")  # found by an earlier run
+        for path in paths:
+            moves = encode_moves(C, read_strategy(path).moves)
+            io = replay(C, moves, rec.memory, rec.variant).io
+            if best is None or io < best[0]:
+                best = (io, moves, path.name)
+    upper, hint, origin = best
+    t0 = time.monotonic()
+    found = sat_neighbourhoods(C, rec.memory, no_recompute, hint, widths=widths,
+                               time_limit=limit)  # fmt: skip
+    how = [f"windows: {found.upper} ({found.details['sat_windows']} windows, "
+           f"{found.conflicts:,} conflicts)"]  # fmt: skip
+    io, moves = found.upper, found.moves
+    if not no_recompute and recomputes:
+        more = sat_search(C, rec.memory, False, io, hint=moves, recomputes=recomputes,
+                          time_limit=limit)  # fmt: skip
+        calls = " ".join(f"{k}:{a}" for k, a, _, _ in more.details["sat_log"]) or "-"
+        how.append(f"+{recomputes} steps: {calls} ({more.conflicts:,} conflicts)")
+        if more.upper is not None and more.upper < io:
+            io, moves = more.upper, more.moves
+    secs = time.monotonic() - t0
+    assert replay(C, moves, rec.memory, rec.variant).io == io
+    kept = "-"
+    if save and io < rec.upper:
+        os.makedirs(save, exist_ok=True)
+        kept = os.path.join(save, f"{rid}.moves")
+        write_strategy(Strategy(moves.decode(), rec.memory, rec.variant), kept, "text")
+    return (f"| {rid} | [{rec.lower}, {rec.upper}] | {origin} ({upper}) | {'; '.join(how)} | "
+            f"{secs:.1f} | {io} | {kept} |")  # fmt: skip
+
+
 def _chosen(args):
     """The (instance, M) rows asked for: ``--only`` (default every instance but
     attention-2-1) at its memories, those in ``--memory`` if given."""
@@ -293,8 +355,21 @@ def main() -> None:
                    "records (records) or a directory of DIR/<instance>-nr-m<M>.txt")
     p.add_argument("--classic", nargs="*", default=None, choices=CLASSIC_METHODS,
                    help="a row per classic model search (instead of the other tables)")
+    p.add_argument("--improve", nargs="*", default=None, metavar="ID",
+                   help="record ids whose upper end to improve (instead of the other tables)")
+    p.add_argument("--widths", nargs="*", type=int, default=[12, 20, 30],
+                   help="with --improve: the window widths")
+    p.add_argument("--recomputes", type=int, default=4,
+                   help="with --improve, classic records: extra steps of the whole formula")
     args = p.parse_args()
     print(f"time limit {args.time_limit:g} s per method and row\n")
+    if args.improve:
+        print("| record | known | from (I/O) | found | s | best | saved |")
+        print("|---|---|---|---|---|---|---|")
+        for rid in args.improve:
+            print(improve_row(rid, args.time_limit, tuple(args.widths), args.recomputes,
+                              args.save), flush=True)  # fmt: skip
+        return
     if args.classic:
         print("| instance | M | known (I/O) | method | found | s | conflicts | best |")
         print("|---|---|---|---|---|---|---|---|")
