@@ -215,7 +215,6 @@ def option_rows(name: str, M: int, limit: float, sets: list[str], source: str,
 def classic_known(name: str, M: int, C, source: str):
     """The cheapest known classic strategy: the records' classic and no-recompute
     certificates, and ``source/<instance>-cl-m<M>.txt`` if ``source`` is a directory."""
-
     import redblue.records as records_pkg
     from redblue.game import replay
     from redblue.game.strategy import encode_moves
