@@ -21,7 +21,8 @@ alone takes about a quarter of an hour): name it with ``--only``.
 from ``DIR`` (another checkout, e.g. ``git worktree add /tmp/old <commit>``), one row
 after the other on the same machine, and prints both times and their ratio instead of
 the naive baseline: how a change of the search core changed its speed (seconds a
-state expanded, new over baseline: below 1 the new core is faster). ``--state-limit N``
+state expanded, new over baseline: below 1 the new core is faster), by the wall clock and
+by the CPU time of the process (less moved by other jobs on a loaded machine). ``--state-limit N``
 stops every search after ``N`` states, so rows the time limit would stop compare the same
 states.
 """
@@ -63,7 +64,7 @@ BUILDERS = {"attention_dag": attention_dag, "matmul_dag": matmul_dag,
 
 #: the child of ``--baseline``: one solve, its result as JSON on the last line
 CHILD = """
-import json, sys
+import json, sys, time
 import redblue.dags as dags
 from redblue.search import solve
 name, args, kw, M, variant, limit, states, upper = json.loads(sys.argv[1])
@@ -71,8 +72,10 @@ G = getattr(dags, name)(*args, **kw)
 solve(dags.attention_dag(1, 1), 3)  # the core loaded (or compiled) before timing
 solve(G, M, variant, state_limit=1)  # and the kernel for this graph's word count
 upper = None if upper is None else [tuple(m) for m in upper]
+c0 = time.process_time()
 r = solve(G, M, variant, time_limit=limit, state_limit=states, upper=upper)
-print(json.dumps([r.optimal, r.lower, r.upper, r.states, r.seconds]))
+cpu = time.process_time() - c0
+print(json.dumps([r.optimal, r.lower, r.upper, r.states, r.seconds, cpu]))
 """
 
 
@@ -91,8 +94,8 @@ def build(spec):
 
 def baseline(directory: str, spec, M: int, variant: str, limit: float,
              states: int | None = None, upper: list | None = None) -> list:  # fmt: skip
-    """``[optimal, lower, upper, states, seconds]`` of the same solve by the checkout in
-    ``directory`` (``upper``: the same seed strategy, a list of moves)."""
+    """``[optimal, lower, upper, states, seconds, CPU seconds]`` of the same solve by the
+    checkout in ``directory`` (``upper``: the same seed strategy, a list of moves)."""
     env = dict(os.environ, PYTHONPATH=directory)
     job = json.dumps([*spec, M, variant, limit, states, upper])
     p = subprocess.run([sys.executable, "-c", CHILD, job],
@@ -127,8 +130,9 @@ def main() -> None:
     solve(attention_dag(2, 1), 5)
     print(f"(compiled core ready in {time.monotonic() - t0:.1f} s)\n")
     if args.baseline:
-        print("| instance | nodes | variant | M | Q | states | seconds | baseline Q | "
-              "baseline states | baseline s | seconds a state, new / baseline |")  # fmt: skip
+        print("| instance | nodes | variant | M | Q | states | seconds (CPU) | baseline Q | "
+              "baseline states | baseline s (CPU) | seconds a state, new / baseline "
+              "(CPU) |")  # fmt: skip
     else:
         print("| instance | nodes | variant | M | Q | seconds | states | naive states | "
               "naive s | states ratio |")  # fmt: skip
@@ -146,20 +150,23 @@ def main() -> None:
                 upper = None if prev is None or args.no_seed else prev.moves
                 if args.baseline:
                     solve(C, M, variant, state_limit=1)  # this word count's kernel, untimed
+                c0 = time.process_time()
                 r = solve(C, M, variant, time_limit=args.time_limit,
                           state_limit=args.state_limit, upper=upper)  # fmt: skip
+                cpu = time.process_time() - c0
                 prev = r.strategy
                 q = str(r.io) if r.optimal else f"{r.lower}..{r.upper}"
                 if args.baseline:
-                    ok, lo, up, states, secs = baseline(
+                    ok, lo, up, states, secs, bcpu = baseline(
                         args.baseline, spec, M, variant, args.time_limit, args.state_limit,
                         None if upper is None else [list(m) for m in upper])
                     bq = str(up) if ok else f"{lo}..{up}"
                     if ok and r.optimal:
                         assert up == r.io, (name, variant, M)
                     print(f"| {name} | {C.n} | {variant} | {M} | {q} | {r.states} | "
-                          f"{r.seconds:.2f} | {bq} | {states} | {secs:.2f} | "
-                          f"{_per_state(r.seconds, r.states, secs, states)} |",
+                          f"{r.seconds:.2f} ({cpu:.2f}) | {bq} | {states} | {secs:.2f} "
+                          f"({bcpu:.2f}) | {_per_state(r.seconds, r.states, secs, states)} "
+                          f"({_per_state(cpu, r.states, bcpu, states)}) |",
                           flush=True)  # fmt: skip
                     if r.optimal and r.io == floor:
                         break

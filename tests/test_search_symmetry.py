@@ -59,7 +59,7 @@ class Kernel:
     def __init__(self, perms: list[list[int]], n: int):
         self.nw = nw = (n + 63) // 64
         self.n, self.nperm = n, len(perms)
-        self.tabs, img = symmetry_tables(perms, n, nw)
+        _, img = symmetry_tables(perms, n, nw)
         self.vimg = np.ascontiguousarray(img.T)
         self.bkey = np.empty(2 * nw, np.uint64)
         self.kmin = np.full(self.nperm + 1, -1, np.int64)
@@ -75,14 +75,14 @@ class Kernel:
     def expand(self, red: int, blue: int, third: int) -> None:
         self.par[:] = self.state(red, blue, third)
         wz = np.zeros(self.nw, np.uint64)
-        sym._parent_images(self.par, wz, self.tabs, self.vimg, 0, self.pimg)
+        sym._parent_images(self.par, wz, self.vimg, self.pimg)
 
     def canon(self, red: int, blue: int, third: int) -> tuple[int, tuple]:
         nw = self.nw
         ns = np.empty(3 * nw, np.uint64)
         k = sym._sym_canon(self.state(red, blue, third), ns, nw, self.par, self.pimg,
-                           self.vimg, self.dbits, self.tabs, 0, self.bkey, self.kmin,
-                           None, self.ybuf, self.yidx)  # fmt: skip
+                           self.vimg, self.dbits, self.bkey, self.kmin, self.ybuf,
+                           self.yidx)  # fmt: skip
         red, blue, third = (from_words(ns[i * nw:(i + 1) * nw].tolist()) for i in range(3))
         return int(k), (blue, red, third)
 

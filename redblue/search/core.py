@@ -78,7 +78,6 @@ from redblue.search.state import (
     P_LIMIT,
     P_MEM,
     P_N,
-    P_NCHUNK,
     P_NOUT,
     P_NR,
     P_OUTS,
@@ -87,6 +86,7 @@ from redblue.search.state import (
     P_SYM,
     P_TRACK,
     P_WEIGHT,
+    P_WHOLE,
     PRED,
     R_A,
     R_BL,
@@ -101,7 +101,6 @@ from redblue.search.state import (
     R_U,
     R_US,
     R_VM,
-    R_Y1,
     SUCC,
     _add,
     _count,
@@ -187,6 +186,14 @@ _INF = 1 << 20
 # macOS) every 64th reading counts as due.
 _TICK_NS = 20_000_000
 _CLOCK_WORK = 1 << 10
+# partial expansion (see :func:`_search`): a state whose successors above the band are at
+# most 1/_WHOLE of those it makes is expanded whole (a kernel parameter, ``P_WHOLE``:
+# tests change it without a compile). Making one of them at once costs its canonical
+# form (rule Y) and table look-up; leaving it costs, if its band is reached, making all
+# the successors again with their bounds: on attention N = 2, d = 2 and N = 3, d = 1 the
+# first costs about twice what the second does a successor, so below a half whole pays
+# when the band is reached (on N = 2, d = 2 nearly always; on N = 3, d = 1 rarely)
+_WHOLE = 2
 
 # outcome codes of the compiled search
 FOUND, EXHAUSTED, TIME_LIMIT, STATE_LIMIT, MEMORY_LIMIT, INTERRUPTED = 0, 1, 2, 3, 4, 5
@@ -531,30 +538,44 @@ def _push(bhead, ent, ecount, node, g, checked, f, lo):
 
 @njit(inline="always")
 def _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots, pool, ent,
-          bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m):  # fmt: skip
+          bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m, out_b):  # fmt: skip
     """Bytes held by the tables of :func:`_search` (each may double before the next look
     at memory)."""
     return (keys.nbytes + parent.nbytes + mac.nbytes + inlist.nbytes + slots.nbytes
             + ckeys.nbytes + cstart.nbytes + clen.nbytes + croom.nbytes + cslots.nbytes
             + pool.nbytes + ent.nbytes + bhead.nbytes + memo_keys.nbytes + memo_val.nbytes
-            + out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes)  # fmt: skip
+            + out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes + out_b.nbytes)
 
 
 @njit(cache=True)
-def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split, sink, pmeta,
-            pverts, ptab):  # fmt: skip
+def _search(wz, vm, gm, prm, start, vimg, fhead, fcap0, fptr, fadj, split, sink, pmeta, pverts,
+            ptab):  # fmt: skip
     """The A* loop (rules T, C, B, H2 and Y here; the moves in :func:`_successors`).
 
-    Partial expansion (exact A* with rule H on): a state popped from bucket ``f`` puts in
-    canonical form and stores only its successors whose bound ``g + h`` (rule H, the same
-    on every image under rule Y) lies in the band ``(lo, f]``, ``lo`` the bucket of its
-    previous band (-1 at first); if some successor's bound is above ``f``, the state is
-    queued again at the smallest such bound with ``lo = f``. Every successor is thus made
-    before its bucket is reached, so the order of the buckets, and with it optimality and
-    the bound reported on a stop, are those of A*; what is saved is the canonical forms,
-    the table entries and the memory of successors the search never reaches (at
-    attention N = 3, d = 1, M = 6 some 42 states stored a state expanded before, 7 to 8 after). A
-    state's later bands do not count as states expanded.
+    Partial expansion (exact A* with rule H on): a state popped from bucket ``f`` takes
+    the bound ``g + h`` of each successor (rule H, the same on every image under rule Y),
+    then puts in canonical form and stores only those whose bound lies in the band
+    ``(lo, f]``, ``lo`` the bucket of its previous band (-1 at first); if some successor's
+    bound is above ``f``, the state is queued again at the smallest such bound with
+    ``lo = f``. It steps aside where it cannot pay: a state whose successors above the
+    band are at most ``1/_WHOLE`` of those it makes stores all of them above ``lo`` now
+    (each queued at its bound, as plain A* does), and in the last bucket below the limit
+    (``f = limit - 1``) no successor can be left (its bound would reach the limit: rule
+    B), so a state's first band there is made at once, canonical form first and rule H
+    only on the states new to the table, as without partial expansion.
+
+    Any such schedule keeps A*'s order: each time a state is popped, the successors it
+    makes at its cost ``g`` are those with bound above ``lo`` and at most ``f``, or all
+    above ``lo``; every successor with bound in ``(lo, f]`` among them, and those left
+    have bounds of at least ``nxt > f``, the bucket of the state's next band. Buckets are
+    popped in increasing order, so every successor of a state at cost ``g`` is made
+    before the bucket of its bound is reached; if the state is reached more cheaply later,
+    the stale band is dropped (rule T) and the new entry, ``lo = -1``, makes all bands
+    again; if it is dominated (rule C), the dominating state's successors cover its own.
+    So optimality and the bound reported on a stop are those of A*; what is saved is the
+    canonical forms, the table entries and the memory of successors the search never
+    reaches (at attention N = 3, d = 1, M = 6 some 42 states stored a state expanded
+    before, 7 to 8 after). A state's later bands do not count as states expanded.
 
     Returns ``(code, lower, expanded, path)`` where ``path`` lists the nodes of the
     goal's path (start first) as rows ``(v, victims, stored, k)`` (``2 W + 2`` words)
@@ -567,8 +588,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
     mw = 2 * nw + 2  # a row of mac: v, victims, stored, k
     limit = prm[P_LIMIT]
     state_limit = prm[P_STATES]
-    nperm = tabs.shape[0]
-    nchunk = prm[P_NCHUNK]
+    nperm = vimg.shape[1] - 5  # (five rows of orbit tables follow the images)
     use_sym = prm[P_SYM] and nperm > 1
     use_dom = prm[P_DOM] and prm[P_STASH]
     # node store
@@ -602,6 +622,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
     out_c = np.empty(bcap, np.int64)
     out_v = np.empty(bcap, np.int64)
     out_m = np.empty((bcap, 2 * nw), np.uint64)
+    out_b = np.empty(bcap, np.int64)  # partial expansion: the successors' bounds (-1: none)
     ids = np.empty((1, 2 * n + 2), np.int64)
     pick = np.empty(n + 1, np.int64)
     fcap = np.empty_like(fcap0)
@@ -624,15 +645,13 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
     par = np.zeros(sw, np.uint64)
     pimg = np.zeros((3, nperm, nw), np.uint64)  # the start's "parent" is the empty state
     dbits = np.empty((4, n + 1), np.int64)
-    ytmp = sc[R_Y1 * nw:]
     ckey = np.empty(2 * nw, np.uint64)
     clk = np.zeros(2, np.int64)  # the next look at the limits (see _due)
     clk[0] = _now_ns() + _TICK_NS
 
     s = start.copy()
     if use_sym:
-        _sym_canon(start, s, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, ytmp, ybuf,
-                   yidx)  # fmt: skip
+        _sym_canon(start, s, nw, par, pimg, vimg, dbits, bkey, kmin, ybuf, yidx)
     keys[0, :sw] = s
     keys[0, sw] = _U0
     parent[0] = -1
@@ -691,7 +710,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
             if _due(clk, _TICK_NS):
                 held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom,
                              cslots, pool, ent, bhead, memo_keys, memo_val, out_s, out_c, out_v,
-                             out_m)  # fmt: skip
+                             out_m, out_b)  # fmt: skip
                 with objmode(stop="int64"):
                     stop = _tick(expanded, f, count, held)
                 if stop:
@@ -746,7 +765,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
         nxt = -1  # the smallest bound of a successor left for a later band
         if use_sym:
             par[:] = keys[x, :sw]
-            _parent_images(par, wz, tabs, vimg, nchunk, pimg)
+            _parent_images(par, wz, vimg, pimg)
         while True:
             nsucc = _successors(keys[x], wz, vm, gm, prm, out_s, out_c, out_v, out_m, ids,
                                 pick, limit - g, clk, sc, tmp)  # fmt: skip
@@ -756,8 +775,10 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                 return -2 - nsucc, f, expanded, np.empty((0, mw), np.uint64)
             # the buffers double: can they?
             held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom, cslots,
-                         pool, ent, bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m)
-            extra = 2 * (out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes)
+                         pool, ent, bhead, memo_keys, memo_val, out_s, out_c, out_v, out_m,
+                         out_b)  # fmt: skip
+            extra = 2 * (out_s.nbytes + out_c.nbytes + out_v.nbytes + out_m.nbytes
+                         + out_b.nbytes)  # fmt: skip
             with objmode(stop="int64"):
                 stop = _tick(expanded, f, count, held + extra)
             if stop:
@@ -767,46 +788,67 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
             out_c = np.empty(bcap, np.int64)
             out_v = np.empty(bcap, np.int64)
             out_m = np.empty((bcap, 2 * nw), np.uint64)
+            out_b = np.empty(bcap, np.int64)
+        # banded (see the docstring): a first pass takes the successors' bounds, the second
+        # makes those of the band, or all above ``lo`` (whole). In the last bucket below
+        # the limit nothing can be left for later (rule B): made at once, h only on states
+        # new to the table
+        band = pea and (lo >= 0 or f + 1 < limit)
+        whole = not band
+        nabove = 0
         # in runs of _CLOCK_WORK successors, the clock read between two runs (one
-        # expansion can make a million successors at large M)
-        for i0 in range(0, nsucc, _CLOCK_WORK):
+        # expansion can make a million successors at large M); runs ``c < nch`` the first
+        # pass, the others the second
+        nch = (nsucc + _CLOCK_WORK - 1) // _CLOCK_WORK
+        for c in range(nch if whole else 0, 2 * nch):
             if work >= _CLOCK_WORK:
                 work = 0
                 if _due(clk, _TICK_NS):
                     held = _held(keys, parent, mac, inlist, slots, ckeys, cstart, clen, croom,
                                  cslots, pool, ent, bhead, memo_keys, memo_val, out_s, out_c,
-                                 out_v, out_m)  # fmt: skip
+                                 out_v, out_m, out_b)  # fmt: skip
                     with objmode(stop="int64"):
                         stop = _tick(expanded, f, count, held)
                     if stop:  # (f stays a lower bound: this state's bound is f)
                         return stop, f, expanded, np.empty((0, mw), np.uint64)
+            i0 = (c % nch) * _CLOCK_WORK
             i1 = min(nsucc, i0 + _CLOCK_WORK)
             work += i1 - i0
+            if c < nch:
+                # h on the successor as made (rule H is invariant under the automorphisms
+                # of rule Y); -1: none to make (rule B, or made at an earlier band)
+                for i in range(i0, i1):
+                    b = -1
+                    ng = g + out_c[i]
+                    if ng < limit:
+                        for j in range(sw):
+                            tmp[j] = out_s[i, j]
+                        b = ng + _heuristic(tmp, nw, vm, gm, prm, sc)
+                        if b >= limit or b <= lo:
+                            b = -1
+                        elif b > f:
+                            nabove += 1
+                            if nxt < 0 or b < nxt:
+                                nxt = b
+                    out_b[i] = b
+                if c == nch - 1:
+                    whole = prm[P_WHOLE] * nabove <= nsucc
+                continue
             for i in range(i0, i1):
                 ng = g + out_c[i]
                 if ng >= limit:
                     continue
                 h = 0
-                if pea:
-                    # h first, on the successor as made (rule H is invariant under the
-                    # automorphisms of rule Y): only the band (lo, f] is made now
-                    for j in range(sw):
-                        tmp[j] = out_s[i, j]
-                    h = _heuristic(tmp, nw, vm, gm, prm, sc)
-                    if ng + h >= limit:
-                        continue  # rule B
-                    if ng + h <= lo:
-                        continue  # made at an earlier band (its cost stays stored or lower)
-                    if ng + h > f:
-                        if nxt < 0 or ng + h < nxt:
-                            nxt = ng + h
+                if band:
+                    b = out_b[i]
+                    if b < 0 or (b > f and not whole):
                         continue
+                    h = b - ng
                 kk = 0
                 if use_sym:
                     for j in range(sw):
                         tmp[j] = out_s[i, j]
-                    kk = _sym_canon(tmp, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey,
-                                    kmin, ytmp, ybuf, yidx)  # fmt: skip
+                    kk = _sym_canon(tmp, ns, nw, par, pimg, vimg, dbits, bkey, kmin, ybuf, yidx)
                 else:
                     for j in range(sw):
                         ns[j] = out_s[i, j]
@@ -817,7 +859,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                     if keys[old, sw] <= np.uint64(ng):
                         continue  # most successors end here: the heuristic only after (rule T)
                 # h is invariant under automorphisms, so it is taken on the representative
-                if prm[P_HEUR] and not pea:
+                if prm[P_HEUR] and not band:
                     h = _heuristic(ns, nw, vm, gm, prm, sc)
                 if ng + h >= limit:
                     continue  # rule B
@@ -935,7 +977,7 @@ def _search(wz, vm, gm, prm, start, tabs, vimg, fhead, fcap0, fptr, fadj, split,
                         inlist[z] = 1
                 bhead, ent = _push(bhead, ent, ecount, z, ng, 0, nf, -1)
                 ecount += 1
-        if nxt >= 0:  # the next band of this state
+        if not whole and nxt >= 0:  # the next band of this state
             bhead, ent = _push(bhead, ent, ecount, x, g, 1, nxt, f)
             ecount += 1
     return EXHAUSTED, f, expanded, np.empty((0, mw), np.uint64)
@@ -1043,18 +1085,19 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
         got = _TABLES.get(problem.graph)
         if got is None or got[0] != perms or got[1] != nw:
             # 0.1 s with 256 automorphisms, and solve runs up to five searches on a graph
-            tabs, img = symmetry_tables(perms, n, nw)
+            _, img = symmetry_tables(perms, n, nw)
             # vertex-major (``vimg[v, k]``): rule Y reads the images of one vertex under
             # every automorphism in turn
-            got = (perms, nw, tabs, np.ascontiguousarray(img.T),
+            got = (perms, nw, np.ascontiguousarray(img.T),
                    flow_network(n, problem.preds, problem.graph.is_input))  # fmt: skip
             _TABLES[problem.graph] = got
-        tabs, vimg, flow = got[2], got[3], got[4]
+        vimg, flow = got[2], got[3]
         lim.check()
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     cut = heuristic and not problem.no_recompute
-    prm = problem.params(heuristic, cut, dominance, symmetry, limit, state_limit, weight)
+    prm = problem.params(heuristic, cut, dominance, symmetry, limit, state_limit, weight,
+                         _WHOLE)  # fmt: skip
     t0 = time.monotonic()
     _RUN.update(t0=t0, limits=lim, guard=lim.memory, progress=progress, every=progress_every,
                 last=t0, upper=None if limit >= 1 << 60 else limit, f=floor,
@@ -1065,7 +1108,7 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
             parts = _part_tables(problem, lim, start, h0)
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
-    args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow, *parts)
+    args = (problem.wz, vm, gm, prm, start, vimg, *flow, *parts)
     try:
         # loading the kernel from numba's cache takes 0.3 s idle, seconds under load:
         # it counts against the limits like every other phase

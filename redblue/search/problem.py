@@ -123,15 +123,16 @@ class Problem:
 
     def params(self, heuristic: bool = True, cut: bool = False, dominance: bool = False,
                symmetry: bool = False, limit: int = 1 << 60, state_limit: int | None = None,
-               weight: int = 1) -> np.ndarray:  # fmt: skip
+               weight: int = 1, whole: int = 0) -> np.ndarray:  # fmt: skip
         """The integer parameter vector of the kernel (indices ``P_*`` of
-        :mod:`redblue.search.state`)."""
+        :mod:`redblue.search.state`); ``whole``: partial expansion's threshold (see
+        :func:`redblue.search.core._search`; 0 expands every state whole)."""
         n = self.n
         outputs = list(_bits(self.outputs))
         return np.array([n, self.memory, self.no_recompute, self.use_dead, self.stash,
                          self.track_comp, self.forced, heuristic, cut, dominance, symmetry,
-                         limit, -1 if state_limit is None else state_limit, (n + 7) // 8,
-                         weight, len(outputs), *outputs], np.int64)  # fmt: skip
+                         limit, -1 if state_limit is None else state_limit, weight, whole,
+                         len(outputs), *outputs], np.int64)  # fmt: skip
 
     def start(self, limits=None) -> tuple[np.ndarray, int]:
         """The start state (``3 W`` words, rule D applied) and its rule-H bound; the

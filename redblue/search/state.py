@@ -61,14 +61,14 @@ INPUTS, OUTPUTS, ALL = 0, 1, 2
 # entries of the integer parameter vector ``prm`` of the kernel (the output ids follow
 # from ``P_OUTS`` on)
 (P_N, P_MEM, P_NR, P_DEAD, P_STASH, P_TRACK, P_FORCED, P_HEUR, P_CUT, P_DOM, P_SYM,
- P_LIMIT, P_STATES, P_NCHUNK, P_WEIGHT, P_NOUT, P_OUTS) = range(17)  # fmt: skip
+ P_LIMIT, P_STATES, P_WEIGHT, P_WHOLE, P_NOUT, P_OUTS) = range(17)  # fmt: skip
 # rows of the kernel's scratch bitsets (row ``R`` at ``sc[R * W:(R + 1) * W]``): of the
 # heuristics (must compute, loads, red loadable operands; cut: pending, region), of the
 # successors (live, available, missing operands, from the stash, blue after, third set
-# after, victims, victims without blue, red after, stored, third set of a choice), rule
-# D's live set, and two of rule Y
+# after, victims, victims without blue, red after, stored, third set of a choice), and
+# rule D's live set
 (R_HM, R_HA, R_HY, R_CP, R_CG, R_L, R_A, R_M, R_U, R_BL, R_NC, R_VM, R_US, R_BR, R_T, R_E,
- R_LIVE, R_Y1, R_Y2, NSCRATCH) = range(20)  # fmt: skip
+ R_LIVE, NSCRATCH) = range(18)  # fmt: skip
 
 
 #: word counts with a kernel of their own (a tuple ``wz``); above, one kernel for all

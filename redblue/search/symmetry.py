@@ -338,12 +338,12 @@ def _set_images(vimg, src, off, nw, pimg, which):
 
 
 @njit(cache=True)
-def _parent_images(st, wz, tabs, vimg, nchunk, pimg):
+def _parent_images(st, wz, vimg, pimg):
     """The images under every automorphism of the red (set 0 of ``pimg``), third (1) and
     blue (2) sets of ``st``: what :func:`_sym_canon` starts from for the successors of
-    ``st``. (``tabs`` and ``nchunk`` are not read: see :func:`symmetry_tables`.)"""
+    ``st``."""
     nw = len(wz)
-    if vimg[0, tabs.shape[0] + 2] >= 0:
+    if vimg[0, pimg.shape[1] + 2] >= 0:
         return  # a product over orbits: :func:`_product_canon` does not read them
     _set_images(vimg, st, 0, nw, pimg, 0)
     _set_images(vimg, st, 2 * nw, nw, pimg, 1)
@@ -570,8 +570,7 @@ def _product_canon(cand, ns, nw, vimg, nperm, ybuf):
 
 
 @njit(inline="always")
-def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, tmp, ybuf,
-               yidx):  # fmt: skip
+def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, bkey, kmin, ybuf, yidx):
     """Rule Y: into ``ns`` the image of state ``cand`` with the smallest blue, then red,
     then third set (ties: the first automorphism); returns the automorphism giving it.
 
@@ -582,12 +581,11 @@ def _sym_canon(cand, ns, nw, par, pimg, vimg, dbits, tabs, nchunk, bkey, kmin, t
     blue set. Red images are only needed under the automorphisms in ``kmin``, third-set
     images under those whose red images tie. ``dbits``: the changed vertices (four rows);
     ``ybuf`` (``2 x`` automorphisms ``x nw`` words) and ``yidx`` (one entry an
-    automorphism): scratch of the images compared. ``tabs``, ``nchunk`` and ``tmp`` are
-    not read (see :func:`symmetry_tables`).
+    automorphism): scratch of the images compared.
 
     When the automorphisms are a direct product over orbits, :func:`_product_canon`.
     """
-    nperm = tabs.shape[0]
+    nperm = pimg.shape[1]
     if vimg[0, nperm + 2] >= 0:
         return _product_canon(cand, ns, nw, vimg, nperm, ybuf)
     if kmin[0] < 0 or not _same(bkey, 0, cand, nw, nw):
