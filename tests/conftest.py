@@ -18,3 +18,33 @@ def search_core_compiled():
     from redblue.search import solve
 
     solve(attention_dag(1, 1), 3, core="compiled")
+
+
+
+@pytest.fixture(scope="session")
+def full_proof():
+    """``full_proof(stem)``: the proof script ``proofs.<stem>`` run in full, once a session.
+
+    Three tests ask for this same deterministic run: every script passes
+    (tests/test_proofs.py), the pinned record of each script with no smaller run
+    (tests/test_proofs_scripts.py), and the backward-pass fixture of
+    tests/test_proofs_partitions_and_optima.py. The module is the one the planted-error
+    tests change (``proofs.<stem>``, the name mutmut gives its mutants), so the caches a
+    script keeps (proofs/backward.py) are filled by the first, unplanted, run; a test that
+    plants an error runs its script itself, never through this fixture.
+    """
+    from helpers import proof_script
+
+    from redblue.bounds.proof import Proof
+
+    runs = {}
+
+    def run(stem: str) -> Proof:
+        if stem not in runs:
+            mod = proof_script(stem)
+            proof = Proof(stem, mod.TITLE, mod.CLAIM, tuple(mod.REGIME))
+            mod.run(proof)
+            runs[stem] = proof
+        return runs[stem]
+
+    return run

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import random
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -102,3 +104,10 @@ def records_script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def proof_script(stem: str):
+    """``proofs.<stem>``: from the checkout's folder, or under mutmut from its copy."""
+    if importlib.util.find_spec("proofs") is None:  # pytest run as a program: no cwd on path
+        sys.path.append(str(Path(__file__).resolve().parent.parent))
+    return importlib.import_module(f"proofs.{stem}")

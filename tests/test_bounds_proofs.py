@@ -220,20 +220,28 @@ _ENDS_PROCESS = {
 }
 
 
-@pytest.mark.parametrize("ender", sorted(_ENDS_PROCESS))
-def test_prove_survives_a_script_that_ends_the_process(tmp_path, ender):
+def test_prove_survives_scripts_that_end_the_process(tmp_path):
+    # one run of ``prove`` (a program) over scripts that end their process, first, in the
+    # middle and last, at import and in run: each is a failed proof with its exit code,
+    # and the scripts after each run in a new child, in order
     _write_scripts(tmp_path, ["d_fails", "e_passes"])
-    text = _HEADER.format(title=ender) + _ENDS_PROCESS[ender] + _MAIN
-    (tmp_path / f"{ender}.py").write_text(text)
+    enders = {"a_ends": _ENDS_PROCESS["f_os_exit_in_run"], **_ENDS_PROCESS}
+    for name, body in enders.items():  # a_ends sorts first: d_fails runs in a new child
+        (tmp_path / f"{name}.py").write_text(_HEADER.format(title=name) + body + _MAIN)
     done = subprocess.run([sys.executable, "-m", "redblue", "prove", "--dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     verdicts = [line.split()[:2] for line in lines if line[:4] in ("PASS", "FAIL")]
-    # the scripts after the one that ended its process still run, in order
-    assert verdicts == [["FAIL", "d_fails"], ["PASS", "e_passes"], ["FAIL", ender]]
-    assert "ended the process that ran it (exit code 0)" in done.stdout
-    assert done.stdout.splitlines()[-1] == "1/3 proofs pass"
+    assert verdicts == [["FAIL", "a_ends"], ["FAIL", "d_fails"], ["PASS", "e_passes"],
+                        ["FAIL", "f_os_exit_in_run"], ["FAIL", "g_os_exit_at_import"]]
+    ended = ("error: the script ended the process that ran it (exit code 0) before its "
+             "steps ended")  # fmt: skip
+    assert lines[0] == f"FAIL a_ends         a_ends:  (0.0 s); {ended}"
+    assert "PASS e_passes       e_passes: 1 instance (0.0 s)" in lines
+    for name in _ENDS_PROCESS:
+        assert next(line for line in lines if name in line).endswith(ended), name
+    assert lines[-1] == "1/5 proofs pass"
 
 
 def test_a_script_may_start_processes_of_its_own(tmp_path, capsys):
@@ -248,21 +256,6 @@ def test_a_script_may_start_processes_of_its_own(tmp_path, capsys):
 
     assert main(["prove", "--dir", str(tmp_path), "all"]) == 0, capsys.readouterr()
     assert capsys.readouterr().out.startswith("PASS h_child")
-
-
-def test_prove_runs_the_scripts_after_one_that_ends_the_process(tmp_path):
-    _write_scripts(tmp_path, ["e_passes"])
-    text = _HEADER.format(title="a_ends") + _ENDS_PROCESS["f_os_exit_in_run"] + _MAIN
-    (tmp_path / "a_ends.py").write_text(text)  # sorted first: e_passes runs in a new child
-    done = subprocess.run([sys.executable, "-m", "redblue", "prove", "--dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-3:] == [
-        "FAIL a_ends         a_ends:  (0.0 s); error: the script ended the process that "
-        "ran it (exit code 0) before its steps ended",
-        "PASS e_passes       e_passes: 1 instance (0.0 s)",
-        "1/2 proofs pass",
-    ]
 
 
 def test_a_script_exiting_in_run_fails_when_run_alone(tmp_path):

@@ -33,6 +33,16 @@ def rows_for(tasks):
     return [dict(t, **measure_attention(t)) for t in tasks]
 
 
+@pytest.fixture
+def no_figures(monkeypatch):
+    """Reports without figures, for the tests of what their text says: the figures of the
+    same rows are drawn (and checked) by test_report_files (``small_rows``) and
+    test_paper_check_requires_every_claim (``tiny_check``)."""
+    import redblue.paper.report as report_mod
+
+    monkeypatch.setattr(report_mod, "pyplot", lambda: None)
+
+
 @pytest.fixture(scope="module")
 def small_rows():
     return rows_for(attention_tasks([6], [2, 4], [8, 16, 32, 64]))
@@ -82,7 +92,7 @@ def test_a_claim_no_instance_reached_is_not_checked_not_failed(small_rows):
 
 
 def test_report_reads_not_checked_and_the_cli_exits_by_required(tmp_path, small_rows,
-                                                                capsys):  # fmt: skip
+                                                                capsys, no_figures):  # fmt: skip
     path = write_report(tmp_path / "rep", schedule_rows=small_rows,
                         verdicts=check_rows(small_rows))  # fmt: skip
     tiling = next(line for line in path.read_text().splitlines() if "| square tiling beats" in line)
@@ -144,7 +154,7 @@ def test_time_limit_reaches_every_exact_search_and_is_checked():
             paper_grid(quick=True, time_limit=bad)
 
 
-def test_fresh_computes_every_row_again(tmp_path, tiny_check):
+def test_fresh_computes_every_row_again(tmp_path, tiny_check, no_figures):
     tiny_check()
     first = paper_check(tmp_path, processes=1)
     again = paper_check(tmp_path, processes=1)
@@ -156,7 +166,7 @@ def test_fresh_computes_every_row_again(tmp_path, tiny_check):
         "ignored) |" in (tmp_path / "report.md").read_text()
 
 
-def test_report_states_how_it_was_made(tmp_path, tiny_check):
+def test_report_states_how_it_was_made(tmp_path, tiny_check, no_figures):
     tiny_check()
     assert main(["paper", "-o", str(tmp_path), "--processes", "1", "--quick",
                  "--time-limit", "2.5", "-q"]) == 0  # fmt: skip
@@ -186,7 +196,7 @@ def test_provenance_reads_the_limits_from_the_rows():
     assert facts["max moves replayed"].startswith("3,000,000 (")
 
 
-def test_cli_says_each_phase_on_stderr(tmp_path, tiny_check, capsys):
+def test_cli_says_each_phase_on_stderr(tmp_path, tiny_check, capsys, no_figures):
     tiny_check()
     assert main(["paper", "-o", str(tmp_path), "--processes", "1", "-v"]) == 0
     err = capsys.readouterr().err
@@ -274,7 +284,9 @@ def test_exact_rows_carry_the_best_certified_lower_bound(tmp_path, monkeypatch):
     from redblue.lower import METHODS
     from redblue.paper.figures import plot_exact, pyplot
 
-    rows = rows_for(attention_tasks([2], [1], [3, 4, 5], algorithms=["greedy"], exact=True,
+    # M = 4: a method above the trivial bound (parts, 9 when it runs to the end); M = 5:
+    # the trivial bound (M = 3, parts 17 below Q = 24, costs a 4 s search for the same check)
+    rows = rows_for(attention_tasks([2], [1], [4, 5], algorithms=["greedy"], exact=True,
                                     time_limit=5))  # fmt: skip
     for r in rows:
         assert r["certified_by"] in METHODS and r["certified_by"] != "search"
@@ -295,5 +307,5 @@ def test_exact_rows_carry_the_best_certified_lower_bound(tmp_path, monkeypatch):
 
     monkeypatch.setattr(lower_mod, "lower_bound", planted)
     with pytest.raises(AssertionError, match="certified lower bound 1000000"):
-        rows_for(attention_tasks([2], [1], [4], algorithms=["greedy"], exact=True,
+        rows_for(attention_tasks([2], [1], [5], algorithms=["greedy"], exact=True,
                                  time_limit=5))  # fmt: skip

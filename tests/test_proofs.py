@@ -1,12 +1,15 @@
-"""Every proof script in proofs/ passes: in this process through the runner (fast), and one
-of them as a program, to show a script's exit code is its verdict."""
+"""Every proof script in proofs/ passes: in this process (through the runner, or as
+``proofs.<stem>`` in one run a session shared with the scripts' pinned records), and one of
+them as a program, to show a script's exit code is its verdict."""
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 
 import pytest
+from helpers import proof_script
 
 from redblue.bounds.proof import PROOFS_DIR, proof_scripts, run_script
 
@@ -18,8 +21,14 @@ def test_the_scripts_are_found():
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
-def test_proof_passes(script):
-    proof = run_script(script)
+def test_proof_passes(script, full_proof):
+    # A script with a smaller run for its tests (``run(p, small=True)``) runs here in full
+    # through the runner, as ``redblue prove`` runs it. The others' full run is shared
+    # with their pinned records and the planted-error tests (``full_proof``, conftest.py).
+    if "small" in inspect.signature(proof_script(script.stem).run).parameters:
+        proof = run_script(script)
+    else:
+        proof = full_proof(script.stem)
     failed = [s.text for s in proof.steps if not s.ok]
     assert proof.ok, f"{script.name}: error {proof.error}; failed steps {failed}"
     assert proof.steps, f"{script.name} checked nothing"

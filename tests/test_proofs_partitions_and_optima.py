@@ -334,10 +334,11 @@ def test_lemma_2_7_a_control_accepts_2m_exactly_in_its_other_set(monkeypatch, co
 
 # ------------------------------------------------------------------------------ backward pass
 @pytest.fixture(scope="module")
-def backward():
-    """The script, its counters and replays computed once (cached) before any is planted."""
+def backward(full_proof):
+    """The script, its counters and replays computed once (cached) before any is planted
+    (the full run of tests/test_proofs.py, when it ran first: ``full_proof``)."""
     mod = script("backward")
-    assert run("backward").ok
+    assert full_proof("backward").ok
     return mod
 
 
