@@ -155,6 +155,39 @@ def test_part_sum_beats_rule_h_at_small_memory():
     assert 6 < h3 <= 18
 
 
+def test_isomorphic_parts_share_one_table():
+    """FFT-8's butterflies make parts with the same relaxed game: one table serves them
+    all, and every part's entries are those of its own table built alone."""
+    C = compile_graph(fft_dag(8))
+    P = Problem(C, 3, False, True)
+    parts = greedy_parts(C.n, P.preds, C.is_input, 12)
+    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12)
+    sizes = [1 << int(k + kb + e) for k, kb, e in pm[:, :3].tolist()]
+    assert len(pt) < sum(sizes) and len(pm) == len(parts)
+    for (k, kb, e, off, at), part, size in zip(pm.tolist(), parts, sizes, strict=True):
+        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 12)
+        assert alone[1].tolist() == pv[at:at + k + kb + e].tolist()
+        assert (alone[2] == pt[off:off + size]).all()
+
+
+def test_part_tables_stop_at_their_entries():
+    """Past ``entries`` the parts still to fill are left out (they count 0), those that
+    share a table already filled are kept; the sum can only drop."""
+    C = compile_graph(fft_dag(8))
+    P = Problem(C, 3, False, True)
+    parts = greedy_parts(C.n, P.preds, C.is_input, 12)
+    full = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12)
+    first = 1 << int(full[0][0, :3].sum())
+    cut = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12, entries=first)
+    assert len(cut[2]) == first and 1 < len(cut[0]) < len(full[0])
+    assert (cut[0][:, 3] == 0).all()  # every part kept reads the one table filled
+    vm, gm = P.tables()
+    sc = np.zeros(NSCRATCH * P.nwords, np.uint64)
+    s = _state(P, set(), {v for v in range(C.n) if C.is_input[v]}, set())
+    h = [int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *t)) for t in (cut, full)]
+    assert 0 < h[0] < h[1]
+
+
 @pytest.mark.parametrize("M", [3, 4])
 def test_search_with_part_sum_finds_the_optimum(M):
     """Small FFT and pyramid: the search (rule H3 on) agrees with the naive Dijkstra."""
