@@ -51,6 +51,7 @@ from redblue.search.heuristics import (
     PART_BITS,
     PART_KEEP,
     PART_MAX_N,
+    PART_SHARE,
     _cut_heuristic,
     _heuristic,
     _part_heuristic,
@@ -1120,16 +1121,27 @@ def _part_tables(problem, lim, start, h0):
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
         found = []  # (kept only when every candidate was tried)
-        for parts in candidate_parts(problem.n, problem.preds, g.is_input):
+        t0, left = time.monotonic(), lim.left()
+        for i, parts in enumerate(candidate_parts(problem.n, problem.preds, g.is_input)):
+            if left is not None and time.monotonic() - t0 > PART_SHARE * left:
+                # the larger parts come last: past its share of the time, the build stops
+                return _stacked(found)
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
                             parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
-            if h3 > h0:
-                found.append((-h3, len(found), t))
-        found.sort(key=lambda x: x[:2])
-        got[key] = stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
+            if h3 > h0:  # (only the best PART_KEEP held: tables of up to 32 MB each)
+                found.append((-h3, i, t))
+                found.sort(key=lambda x: x[:2])
+                del found[PART_KEEP:]
+        got[key] = _stacked(found)
     return got[key]
+
+
+def _stacked(found):
+    """The (at most ``PART_KEEP``) tables with the largest sums at the start, stacked."""
+    found.sort(key=lambda x: x[:2])
+    return stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
 
 
 def compiled_weighted_search(problem: Problem, weight: int, seconds: float | None,

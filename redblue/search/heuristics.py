@@ -292,6 +292,9 @@ PART_BITS = 24
 #: most table entries (bytes) of one partition: the parts past it are left out (sound:
 #: they count 0), so the four partitions kept stay under a few hundred MB
 PART_ENTRIES = 1 << 25
+#: the share of the search's time left that building rule H3's tables may take: past it,
+#: the candidates still to try (the larger parts) are skipped for this search
+PART_SHARE = 0.15
 #: how many candidate partitions rule H3 keeps (those with the largest sums at the
 #: start): a state's bound is the largest of their sums
 PART_KEEP = 4
