@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import time
 
 import numpy as np
 import pytest
@@ -186,6 +187,32 @@ def test_part_tables_stop_at_their_entries():
     s = _state(P, set(), {v for v in range(C.n) if C.is_input[v]}, set())
     h = [int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *t)) for t in (cut, full)]
     assert 0 < h[0] < h[1]
+    # past ``stop_at`` no table is filled: every part left out, and listed
+    skipped: list = []
+    late = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12,
+                       stop_at=time.monotonic(), skipped=skipped)  # fmt: skip
+    assert len(late[0]) == 0 and skipped == parts
+    skipped.clear()
+    again = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12,
+                        stop_at=time.monotonic() + 600, skipped=skipped)  # fmt: skip
+    assert not skipped and all((a == b).all() for a, b in zip(again, full, strict=True))
+
+
+def test_part_tables_build_within_their_share_of_the_time(monkeypatch):
+    """Past ``PART_SHARE`` of the time left the search stops trying partitions, and what
+    it built is not kept for the next search (which may have more time)."""
+    from redblue.search import core
+    from redblue.search.limits import Limits
+
+    P = Problem(compile_graph(pyramid_dag(4)), 3, False, True)
+    start, h0 = P.start()
+    monkeypatch.setattr(core, "PART_SHARE", 0.0)
+    assert len(core._part_tables(P, Limits(600), start, h0)[0]) == 0
+    assert not core._PARTS.get(P.graph)
+    monkeypatch.setattr(core, "PART_SHARE", 1.0)
+    built = core._part_tables(P, Limits(600), start, h0)
+    assert len(built[0]) > 0 and core._PARTS[P.graph]
+    assert len(set(built[0][:, 5].tolist())) <= core.PART_KEEP
 
 
 @pytest.mark.parametrize("M", [3, 4])

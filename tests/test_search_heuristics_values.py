@@ -29,6 +29,7 @@ from redblue.game import compile_graph
 from redblue.search.heuristics import (
     INF,
     PART_INF,
+    PART_LARGE_N,
     _cut_heuristic,
     _heuristic,
     _max_flow,
@@ -599,10 +600,15 @@ def test_partitions_are_greedy_partitions(bits):
                 if parts not in want:
                     want.append(parts)
         assert found == want
-    big = _problem(attention_dag(2, 1), 3)  # a partition at each of the 8 sizes, both ways
+    big = _problem(attention_dag(2, 2), 3)  # 48 vertices: 8 sizes, up to 24 bits
+    assert big.n >= PART_LARGE_N
     assert len(candidate_parts(big.n, big.preds, big.graph.is_input)) > 8
-    P = _problem(GRAPHS[4], 3)  # 6 vertices: whole at every size from 12 bits up
+    P = _problem(GRAPHS[4], 3)  # 6 vertices: 10 to 16 bits, whole from 12 bits up
     assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 3
+    small = _problem(pyramid_dag(4), 3)  # 15 vertices: larger parts would be tried
+    args = (small.n, small.preds, small.graph.is_input)
+    assert candidate_parts(*args) == candidate_parts(*args, (10, 12, 14, 16))
+    assert candidate_parts(*args) != candidate_parts(*args, (10, 12, 14, 16, 18, 20))
 
 
 @pytest.mark.parametrize("memory", [2, 3, 4])

@@ -1121,19 +1121,24 @@ def _part_tables(problem, lim, start, h0):
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
         found = []  # (kept only when every candidate was tried)
-        t0, left = time.monotonic(), lim.left()
+        left = lim.left()
+        # the build takes at most its share of the time: the parts it has no time for are
+        # left out (the larger ones: they come last), and then nothing is kept for the
+        # next search, which may have more time
+        stop_at = None if left is None else time.monotonic() + PART_SHARE * left
+        skipped: list = []
         for i, parts in enumerate(candidate_parts(problem.n, problem.preds, g.is_input)):
-            if left is not None and time.monotonic() - t0 > PART_SHARE * left:
-                # the larger parts come last: past its share of the time, the build stops
-                return _stacked(found)
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
-                            parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
+                            parts, bits=PART_BITS, check=lim.check, limits=lim,
+                            stop_at=stop_at, skipped=skipped)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
             if h3 > h0:  # (only the best PART_KEEP held: tables of up to 32 MB each)
                 found.append((-h3, i, t))
                 found.sort(key=lambda x: x[:2])
                 del found[PART_KEEP:]
+        if skipped:
+            return _stacked(found)
         got[key] = _stacked(found)
     return got[key]
 

@@ -11,6 +11,8 @@ as plain Python under ``NUMBA_DISABLE_JIT=1``.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
@@ -289,12 +291,20 @@ def flow_network(n: int, preds: list[list[int]], is_input) -> tuple[np.ndarray, 
 #: at 22 bits FFT-16's sum at the start at M = 4 is 50 instead of the trivial 32 (14 parts,
 #: 8 MB, a second), at 24 bits matmul 3x3x3's 33 instead of 27 (34 MB)
 PART_BITS = 24
+#: rule H3 tries parts of more than 16 bits on graphs of at least this many vertices:
+#: the open cases (40 to 80 vertices) need them, smaller graphs are searched to the
+#: optimum in seconds without (and plain Python, ``NUMBA_DISABLE_JIT=1``, fills 16 bits
+#: in seconds, 24 in minutes)
+PART_LARGE_N = 40
 #: most table entries (bytes) of one partition: the parts past it are left out (sound:
 #: they count 0), so the four partitions kept stay under a few hundred MB
 PART_ENTRIES = 1 << 25
 #: the share of the search's time left that building rule H3's tables may take: past it,
 #: the candidates still to try (the larger parts) are skipped for this search
 PART_SHARE = 0.15
+#: seconds a table entry took to fill, the last time one of at least 2^16 entries was
+#: filled in this process (2e-7 under load, 1e-7 idle): what ``part_tables`` expects
+_FILL_RATE = [2e-7]
 #: how many candidate partitions rule H3 keeps (those with the largest sums at the
 #: start): a state's bound is the largest of their sums
 PART_KEEP = 4
@@ -554,14 +564,17 @@ def greedy_parts(n: int, preds: list[list[int]], is_input, bits: int = PART_BITS
     return parts
 
 
-def candidate_parts(n: int, preds: list[list[int]], is_input,
-                    bits_options=(10, 12, 14, 16, 18, 20, 22, PART_BITS)
+def candidate_parts(n: int, preds: list[list[int]], is_input, bits_options=None
                     ) -> list[list[list[int]]]:  # fmt: skip
     """Partitions to try for rule H3: :func:`greedy_parts` at each size, grown from the
     sources and (on the reversed graph) from the sinks, each partition once. The sum at
     the start varies with the partition (FFT-8 at M = 3: 20 to 32), so
     :func:`redblue.search.core` keeps the best there (up to :data:`PART_KEEP` of them);
-    any partition is sound."""
+    any partition is sound. The sizes default to 10, 12, 14 and 16 bits, and up to
+    :data:`PART_BITS` on graphs of at least :data:`PART_LARGE_N` vertices."""
+    if bits_options is None:
+        bits_options = (10, 12, 14, 16, 18, 20, 22, PART_BITS) if n >= PART_LARGE_N else \
+            (10, 12, 14, 16)
     rev: list[list[int]] = [[] for _ in range(n)]
     for v in range(n):
         for u in preds[v]:
@@ -578,7 +591,8 @@ def candidate_parts(n: int, preds: list[list[int]], is_input,
 
 def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int,
                 parts: list[list[int]] | None = None, bits: int = PART_BITS,
-                check=None, limits=None, entries: int = PART_ENTRIES
+                check=None, limits=None, entries: int = PART_ENTRIES,
+                stop_at: float | None = None, skipped: list | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The tables of rule H3, ``(pmeta, pverts, ptab)`` (see :func:`_part_heuristic`).
 
@@ -587,7 +601,10 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
     parts of a partition is sound: the rest count 0). Parts with the same relaxed game
     (the same local edges, caps, outputs and events) share one table. ``check`` (if
     given) is called between parts (a deadline's check); the compiled filler loads
-    within ``limits`` (:func:`~redblue.search.limits.load_within`).
+    within ``limits`` (:func:`~redblue.search.limits.load_within`). A part whose fill
+    would end past ``stop_at`` (a :func:`time.monotonic` time; at the seconds an entry
+    of the fills so far, :data:`_FILL_RATE`) is left out too, and appended to
+    ``skipped``.
     """
     if parts is None:
         parts = greedy_parts(n, preds, is_input, bits)
@@ -621,10 +638,18 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
                 *ev_pred.tolist(), *ev_cap.tolist())  # fmt: skip
         if game not in filled and off + (1 << (k + kb + e)) > entries:
             continue
+        if (game not in filled and stop_at is not None
+                and time.monotonic() + _FILL_RATE[0] * (1 << (k + kb + e)) > stop_at):
+            if skipped is not None:
+                skipped.append(part)
+            continue
         if game not in filled:  # isomorphic parts (FFT's butterflies) share one table
             tab = np.empty(1 << (k + kb + e), np.int8)
+            t0 = time.monotonic()
             call_within(_fill_part_table,
                         (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab), limits)
+            if tab.size >= 1 << 16:  # (the time of a small one is mostly the call's)
+                _FILL_RATE[0] = (time.monotonic() - t0) / tab.size
             filled[game] = off
             tabs.append(tab)
             off += tab.size
