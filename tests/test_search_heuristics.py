@@ -169,6 +169,19 @@ def test_isomorphic_parts_share_one_table():
         alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 12)
         assert alone[1].tolist() == pv[at:at + k + kb + e].tolist()
         assert (alone[2] == pt[off:off + size]).all()
+    # parts alike in everything but their edges inside (a1 reads a0, b1 nothing inside;
+    # both read one vertex outside, both are outputs, both lead to the event w) differ
+    import networkx as nx
+
+    G = nx.DiGraph([("a0", "a1"), ("x", "a1"), ("y", "b1"), ("a0", "w"), ("b0", "w")])
+    C = compile_graph(G)
+    P = Problem(C, 3, False, True)
+    two = [sorted(C.index[v] for v in ("a0", "a1")), sorted(C.index[v] for v in ("b0", "b1"))]
+    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, two, 8)
+    assert pm[:, :3].tolist() == [[2, 1, 1]] * 2 and pm[0, 3] != pm[1, 3]
+    for (k, kb, e, off, _), part in zip(pm.tolist(), two, strict=True):
+        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 8)[2]
+        assert (alone == pt[off:off + (1 << (k + kb + e))]).all()
 
 
 def test_part_tables_stop_at_their_entries():
