@@ -289,7 +289,7 @@ def flow_network(n: int, preds: list[list[int]], is_input) -> tuple[np.ndarray, 
 #: ``2 ** bits`` one-byte entries, filled by one backward pass (:func:`_fill_part_table`;
 #: isomorphic parts share a table). Parts of 16 bits rarely force a reload once M >= 4;
 #: at 22 bits FFT-16's sum at the start at M = 4 is 50 instead of the trivial 32 (14 parts,
-#: 8 MB, a second), at 24 bits matmul 3x3x3's 33 instead of 27 (34 MB)
+#: 8 MB, a second); matmul 3x3x3's is 30 at 22 bits, 33 at 24 (34 MB: past PART_ENTRIES)
 PART_BITS = 24
 #: rule H3 tries parts of more than 16 bits on graphs of at least this many vertices:
 #: the open cases (40 to 80 vertices) need them, smaller graphs are searched to the
