@@ -1064,6 +1064,8 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
         parts = _NO_PARTS
         if cut and problem.n <= PART_MAX_N:
             parts = _part_tables(problem, lim, start, h0)
+    except MemoryError:  # no room for rule H3's tables: the search runs without them
+        parts = _NO_PARTS
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     args = (problem.wz, vm, gm, prm, start, tabs, vimg, *flow, *parts)
@@ -1133,7 +1135,7 @@ def _part_tables(problem, lim, start, h0):
                             stop_at=stop_at, skipped=skipped)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
-            if h3 > h0:  # (only the best PART_KEEP held: tables of up to 32 MB each)
+            if h3 > h0:  # (only the best PART_KEEP held: tables of up to 16 MB each)
                 found.append((-h3, i, t))
                 found.sort(key=lambda x: x[:2])
                 del found[PART_KEEP:]

@@ -298,7 +298,7 @@ PART_BITS = 24
 PART_LARGE_N = 40
 #: most table entries (bytes) of one partition: the parts past it are left out (sound:
 #: they count 0), so the four partitions kept stay under a few hundred MB
-PART_ENTRIES = 1 << 25
+PART_ENTRIES = 1 << 24
 #: the share of the search's time left that building rule H3's tables may take: past it,
 #: the candidates still to try (the larger parts) are skipped for this search
 PART_SHARE = 0.15
@@ -603,8 +603,8 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
     given) is called between parts (a deadline's check); the compiled filler loads
     within ``limits`` (:func:`~redblue.search.limits.load_within`). A part whose fill
     would end past ``stop_at`` (a :func:`time.monotonic` time; at the seconds an entry
-    of the fills so far, :data:`_FILL_RATE`) is left out too, and appended to
-    ``skipped``.
+    of the fills so far, :data:`_FILL_RATE`) or whose fill runs out of memory is left
+    out too, and appended to ``skipped``.
     """
     if parts is None:
         parts = greedy_parts(n, preds, is_input, bits)
@@ -644,10 +644,16 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
                 skipped.append(part)
             continue
         if game not in filled:  # isomorphic parts (FFT's butterflies) share one table
-            tab = np.empty(1 << (k + kb + e), np.int8)
             t0 = time.monotonic()
-            call_within(_fill_part_table,
-                        (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab), limits)
+            try:  # (the fill's two stacks take 8 bytes an entry while it runs)
+                tab = np.empty(1 << (k + kb + e), np.int8)
+                call_within(_fill_part_table,
+                            (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab),
+                            limits)  # fmt: skip
+            except MemoryError:  # no room for this part: left out, like one past stop_at
+                if skipped is not None:
+                    skipped.append(part)
+                continue
             if tab.size >= 1 << 16:  # (the time of a small one is mostly the call's)
                 _FILL_RATE[0] = (time.monotonic() - t0) / tab.size
             filled[game] = off
