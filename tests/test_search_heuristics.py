@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import time
 
 import numpy as np
 import pytest
@@ -153,6 +154,78 @@ def test_part_sum_beats_rule_h_at_small_memory():
     assert P.start_bound() == 6
     h3 = part_sum(C, 3, set(), {v for v in range(C.n) if C.is_input[v]}, set(), 18)
     assert 6 < h3 <= 18
+
+
+def test_isomorphic_parts_share_one_table():
+    """FFT-8's butterflies make parts with the same relaxed game: one table serves them
+    all, and every part's entries are those of its own table built alone."""
+    C = compile_graph(fft_dag(8))
+    P = Problem(C, 3, False, True)
+    parts = greedy_parts(C.n, P.preds, C.is_input, 12)
+    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12)
+    sizes = [1 << int(k + kb + e) for k, kb, e in pm[:, :3].tolist()]
+    assert len(pt) < sum(sizes) and len(pm) == len(parts)
+    for (k, kb, e, off, at), part, size in zip(pm.tolist(), parts, sizes, strict=True):
+        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 12)
+        assert alone[1].tolist() == pv[at:at + k + kb + e].tolist()
+        assert (alone[2] == pt[off:off + size]).all()
+    # parts alike in everything but their edges inside (a1 reads a0, b1 nothing inside;
+    # both read one vertex outside, both are outputs, both lead to the event w) differ
+    import networkx as nx
+
+    G = nx.DiGraph([("a0", "a1"), ("x", "a1"), ("y", "b1"), ("a0", "w"), ("b0", "w")])
+    C = compile_graph(G)
+    P = Problem(C, 3, False, True)
+    two = [sorted(C.index[v] for v in ("a0", "a1")), sorted(C.index[v] for v in ("b0", "b1"))]
+    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, two, 8)
+    assert pm[:, :3].tolist() == [[2, 1, 1]] * 2 and pm[0, 3] != pm[1, 3]
+    for (k, kb, e, off, _), part in zip(pm.tolist(), two, strict=True):
+        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 8)[2]
+        assert (alone == pt[off:off + (1 << (k + kb + e))]).all()
+
+
+def test_part_tables_stop_at_their_entries():
+    """Past ``entries`` the parts still to fill are left out (they count 0), those that
+    share a table already filled are kept; the sum can only drop."""
+    C = compile_graph(fft_dag(8))
+    P = Problem(C, 3, False, True)
+    parts = greedy_parts(C.n, P.preds, C.is_input, 12)
+    full = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12)
+    first = 1 << int(full[0][0, :3].sum())
+    cut = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12, entries=first)
+    assert len(cut[2]) == first and 1 < len(cut[0]) < len(full[0])
+    assert (cut[0][:, 3] == 0).all()  # every part kept reads the one table filled
+    vm, gm = P.tables()
+    sc = np.zeros(NSCRATCH * P.nwords, np.uint64)
+    s = _state(P, set(), {v for v in range(C.n) if C.is_input[v]}, set())
+    h = [int(_part_heuristic(s, P.wz, vm, gm, P.params(), sc, *t)) for t in (cut, full)]
+    assert 0 < h[0] < h[1]
+    # past ``stop_at`` no table is filled: every part left out, and listed
+    skipped: list = []
+    late = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12,
+                       stop_at=time.monotonic(), skipped=skipped)  # fmt: skip
+    assert len(late[0]) == 0 and skipped == parts
+    skipped.clear()
+    again = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, parts, 12,
+                        stop_at=time.monotonic() + 600, skipped=skipped)  # fmt: skip
+    assert not skipped and all((a == b).all() for a, b in zip(again, full, strict=True))
+
+
+def test_part_tables_build_within_their_share_of_the_time(monkeypatch):
+    """Past ``PART_SHARE`` of the time left the search stops trying partitions, and what
+    it built is not kept for the next search (which may have more time)."""
+    from redblue.search import core
+    from redblue.search.limits import Limits
+
+    P = Problem(compile_graph(pyramid_dag(4)), 3, False, True)
+    start, h0 = P.start()
+    monkeypatch.setattr(core, "PART_SHARE", 0.0)
+    assert len(core._part_tables(P, Limits(600), start, h0)[0]) == 0
+    assert not core._PARTS.get(P.graph)
+    monkeypatch.setattr(core, "PART_SHARE", 1.0)
+    built = core._part_tables(P, Limits(600), start, h0)
+    assert len(built[0]) > 0 and core._PARTS[P.graph]
+    assert len(set(built[0][:, 5].tolist())) <= core.PART_KEEP
 
 
 @pytest.mark.parametrize("M", [3, 4])

@@ -29,6 +29,7 @@ from redblue.game import compile_graph
 from redblue.search.heuristics import (
     INF,
     PART_INF,
+    PART_LARGE_N,
     _cut_heuristic,
     _heuristic,
     _max_flow,
@@ -590,14 +591,24 @@ def test_partitions_are_greedy_partitions(bits):
             for u in P.preds[v]:
                 rev[n - 1 - u].append(n - 1 - v)
         found = candidate_parts(n, P.preds, is_input, (bits, bits + 1))
-        assert len(found) == 4
-        for k, b in enumerate((bits, bits + 1)):
-            assert found[2 * k] == greedy_parts(n, P.preds, is_input, b)
-            back = [sorted(n - 1 - v for v in p) for p in found[2 * k + 1]]
+        want = []  # each size's two partitions, each partition once
+        for b in (bits, bits + 1):
+            back = greedy_by_definition(n, rev, [False] * n, b)
             _parts_ok(n, rev, [False] * n, back, b)
-            assert back == greedy_by_definition(n, rev, [False] * n, b)
-    P = _problem(GRAPHS[4], 3)
-    assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 8  # at 10, 12, 14, 16 bits
+            for parts in (greedy_parts(n, P.preds, is_input, b),
+                          [sorted(n - 1 - v for v in p) for p in back]):
+                if parts not in want:
+                    want.append(parts)
+        assert found == want
+    big = _problem(attention_dag(2, 2), 3)  # 48 vertices: 8 sizes, up to 24 bits
+    assert big.n >= PART_LARGE_N
+    assert len(candidate_parts(big.n, big.preds, big.graph.is_input)) > 8
+    P = _problem(GRAPHS[4], 3)  # 6 vertices: 10 to 16 bits, whole from 12 bits up
+    assert len(candidate_parts(P.n, P.preds, P.graph.is_input)) == 3
+    small = _problem(pyramid_dag(4), 3)  # 15 vertices: larger parts would be tried
+    args = (small.n, small.preds, small.graph.is_input)
+    assert candidate_parts(*args) == candidate_parts(*args, (10, 12, 14, 16))
+    assert candidate_parts(*args) != candidate_parts(*args, (10, 12, 14, 16, 18, 20))
 
 
 @pytest.mark.parametrize("memory", [2, 3, 4])

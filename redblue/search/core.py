@@ -51,6 +51,7 @@ from redblue.search.heuristics import (
     PART_BITS,
     PART_KEEP,
     PART_MAX_N,
+    PART_SHARE,
     _cut_heuristic,
     _heuristic,
     _part_heuristic,
@@ -1106,6 +1107,8 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
         parts = _NO_PARTS
         if cut and problem.n <= PART_MAX_N:
             parts = _part_tables(problem, lim, start, h0)
+    except MemoryError:  # no room for rule H3's tables: the search runs without them
+        parts = _NO_PARTS
     except Stopped as stop:
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
     args = (problem.wz, vm, gm, prm, start, vimg, *flow, *parts)
@@ -1163,16 +1166,32 @@ def _part_tables(problem, lim, start, h0):
         vm, gm = problem.tables()
         sc = np.zeros(NSCRATCH * problem.nwords, np.uint64)
         found = []  # (kept only when every candidate was tried)
-        for parts in candidate_parts(problem.n, problem.preds, g.is_input):
+        left = lim.left()
+        # the build takes at most its share of the time: the parts it has no time for are
+        # left out (the larger ones: they come last), and then nothing is kept for the
+        # next search, which may have more time
+        stop_at = None if left is None else time.monotonic() + PART_SHARE * left
+        skipped: list = []
+        for i, parts in enumerate(candidate_parts(problem.n, problem.preds, g.is_input)):
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
-                            parts, bits=PART_BITS, check=lim.check, limits=lim)  # fmt: skip
+                            parts, bits=PART_BITS, check=lim.check, limits=lim,
+                            stop_at=stop_at, skipped=skipped)  # fmt: skip
             h3 = call_within(_part_heuristic,
                              (start, problem.wz, vm, gm, problem.params(), sc, *t), lim)
-            if h3 > h0:
-                found.append((-h3, len(found), t))
-        found.sort(key=lambda x: x[:2])
-        got[key] = stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
+            if h3 > h0:  # (only the best PART_KEEP held: tables of up to 16 MB each)
+                found.append((-h3, i, t))
+                found.sort(key=lambda x: x[:2])
+                del found[PART_KEEP:]
+        if skipped:
+            return _stacked(found)
+        got[key] = _stacked(found)
     return got[key]
+
+
+def _stacked(found):
+    """The (at most ``PART_KEEP``) tables with the largest sums at the start, stacked."""
+    found.sort(key=lambda x: x[:2])
+    return stack_part_tables([t for _, _, t in found[:PART_KEEP]]) if found else _NO_PARTS
 
 
 def compiled_weighted_search(problem: Problem, weight: int, seconds: float | None,

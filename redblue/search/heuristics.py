@@ -11,6 +11,8 @@ as plain Python under ``NUMBA_DISABLE_JIT=1``.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
@@ -284,10 +286,25 @@ def flow_network(n: int, preds: list[list[int]], is_input) -> tuple[np.ndarray, 
 # -- rule H3: the part sum, a memory-aware bound evaluated per state ---------------------
 
 #: most bits (red + non-input blue + events) of one part's table: a part's table has
-#: ``2 ** bits`` one-byte entries and its fill takes a few passes over them (0.1 s for
-#: FFT-8's six parts at 14, 0.2 to 0.5 s for attention's at 16; at 16 and 18 FFT-8's sums
-#: at the start were no larger, attention N = 3, d = 1 at M = 3 has 25 at 16, 21 at 14)
-PART_BITS = 16
+#: ``2 ** bits`` one-byte entries, filled by one backward pass (:func:`_fill_part_table`;
+#: isomorphic parts share a table). Parts of 16 bits rarely force a reload once M >= 4;
+#: at 22 bits FFT-16's sum at the start at M = 4 is 50 instead of the trivial 32 (14 parts,
+#: 8 MB, a second); matmul 3x3x3's is 30 at 22 bits, 33 at 24 (34 MB: past PART_ENTRIES)
+PART_BITS = 24
+#: rule H3 tries parts of more than 16 bits on graphs of at least this many vertices:
+#: the open cases (40 to 80 vertices) need them, smaller graphs are searched to the
+#: optimum in seconds without (and plain Python, ``NUMBA_DISABLE_JIT=1``, fills 16 bits
+#: in seconds, 24 in minutes)
+PART_LARGE_N = 40
+#: most table entries (bytes) of one partition: the parts past it are left out (sound:
+#: they count 0), so the four partitions kept stay under a few hundred MB
+PART_ENTRIES = 1 << 24
+#: the share of the search's time left that building rule H3's tables may take: past it,
+#: the candidates still to try (the larger parts) are skipped for this search
+PART_SHARE = 0.15
+#: seconds a table entry took to fill, the last time one of at least 2^16 entries was
+#: filled in this process (2e-7 under load, 1e-7 idle): what ``part_tables`` expects
+_FILL_RATE = [2e-7]
 #: how many candidate partitions rule H3 keeps (those with the largest sums at the
 #: start): a state's bound is the largest of their sums
 PART_KEEP = 4
@@ -310,27 +327,38 @@ def _fill_part_table(k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, t
     ``memory`` red (1), compute a non-input whose local predecessors ``pred[j]`` are red
     with at most ``cap[j]`` red (0), play event ``i`` when ``ev_pred[i]`` is red with at
     most ``ev_cap[i]`` red (0). Goal: the blue bits ``outb`` set and ``D`` empty. The
-    costs are shortest paths, found by Bellman-Ford passes until none lowers an entry
-    (every cost is 0 or 1 and every state either reaches a goal or stays ``PART_INF``).
+    costs are shortest paths to a goal, found by a 0-1 breadth-first search backwards
+    from every goal (each state settled once, level by level: a move of cost 0 keeps the
+    level, one of cost 1 adds one; one pass over the moves of each state where repeated
+    Bellman-Ford passes took five to ten times as long); a state no goal is reached from
+    stays ``PART_INF``.
     """
     size = 1 << (k + kb + e)
     mk = (1 << k) - 1
     mb = (1 << kb) - 1
+    cur = np.empty(size, np.int32)  # a stack: the states of the level being settled
+    nxt = np.empty(size, np.int32)  # the states first reached at the next level
+    nc = 0
     for s in range(size):
         bn = (s >> k) & mb
         d = s >> (k + kb)
-        tab[s] = 0 if (d == 0 and (bn & outb) == outb) else PART_INF
-    changed = True
-    while changed:
-        changed = False
-        for s in range(size - 1, -1, -1):
-            cur = np.int64(tab[s])
-            if cur == 0:
+        if d == 0 and (bn & outb) == outb:
+            tab[s] = 0
+            cur[nc] = s
+            nc += 1
+        else:
+            tab[s] = PART_INF
+    level = 0
+    while nc > 0 and level < PART_INF - 1:
+        nn = 0
+        while nc > 0:
+            nc -= 1
+            t = cur[nc]
+            if tab[t] != level:  # pushed at the level above, then lowered
                 continue
-            best = cur
-            r = s & mk
-            bn = (s >> k) & mb
-            d = s >> (k + kb)
+            r = t & mk
+            bn = (t >> k) & mb
+            dd = t >> (k + kb)
             nr = 0
             x = r
             while x:
@@ -339,30 +367,40 @@ def _fill_part_table(k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, t
             for j in range(k):
                 bit = 1 << j
                 if r & bit:
-                    t = np.int64(tab[s ^ bit])  # delete
-                    if t < best:
-                        best = t
-                    if bpos[j] >= 0 and not (bn >> bpos[j]) & 1:  # store
-                        t = np.int64(tab[s | (1 << (k + bpos[j]))]) + 1
-                        if t < best:
-                            best = t
+                    s = t ^ bit
+                    if bpos[j] >= 0:
+                        bb = 1 << (k + bpos[j])
+                        if (pred[j] & ~(r ^ bit)) == 0 and nr - 1 <= cap[j]:  # compute
+                            if tab[s] > level:
+                                tab[s] = level
+                                cur[nc] = s
+                                nc += 1
+                        if t & bb:  # store (the red pebble stays)
+                            if tab[t ^ bb] > level + 1:
+                                tab[t ^ bb] = level + 1
+                                nxt[nn] = t ^ bb
+                                nn += 1
+                    if (bpos[j] < 0 or (bn >> bpos[j]) & 1) and nr - 1 < memory:  # load
+                        if tab[s] > level + 1:
+                            tab[s] = level + 1
+                            nxt[nn] = s
+                            nn += 1
                 else:
-                    if (bpos[j] < 0 or (bn >> bpos[j]) & 1) and nr < memory:  # load
-                        t = np.int64(tab[s | bit]) + 1
-                        if t < best:
-                            best = t
-                    if bpos[j] >= 0 and (pred[j] & ~r) == 0 and nr <= cap[j]:  # compute
-                        t = np.int64(tab[s | bit])
-                        if t < best:
-                            best = t
+                    s = t | bit  # delete
+                    if tab[s] > level:
+                        tab[s] = level
+                        cur[nc] = s
+                        nc += 1
             for i in range(e):
-                if (d >> i) & 1 and (ev_pred[i] & ~r) == 0 and nr <= ev_cap[i]:
-                    t = np.int64(tab[s ^ (1 << (k + kb + i))])
-                    if t < best:
-                        best = t
-            if best < cur:
-                tab[s] = best
-                changed = True
+                if not (dd >> i) & 1 and (ev_pred[i] & ~r) == 0 and nr <= ev_cap[i]:
+                    s = t | (1 << (k + kb + i))
+                    if tab[s] > level:
+                        tab[s] = level
+                        cur[nc] = s
+                        nc += 1
+        cur, nxt = nxt, cur
+        nc = nn
+        level += 1
 
 
 @njit(cache=True)
@@ -526,12 +564,17 @@ def greedy_parts(n: int, preds: list[list[int]], is_input, bits: int = PART_BITS
     return parts
 
 
-def candidate_parts(n: int, preds: list[list[int]], is_input,
-                    bits_options=(10, 12, 14, PART_BITS)) -> list[list[list[int]]]:  # fmt: skip
+def candidate_parts(n: int, preds: list[list[int]], is_input, bits_options=None
+                    ) -> list[list[list[int]]]:  # fmt: skip
     """Partitions to try for rule H3: :func:`greedy_parts` at each size, grown from the
-    sources and (on the reversed graph) from the sinks. The sum at the start varies with
-    the partition (FFT-8 at M = 3: 20 to 32), so :func:`redblue.search.core` keeps the
-    best there (up to :data:`PART_KEEP` of them); any partition is sound."""
+    sources and (on the reversed graph) from the sinks, each partition once. The sum at
+    the start varies with the partition (FFT-8 at M = 3: 20 to 32), so
+    :func:`redblue.search.core` keeps the best there (up to :data:`PART_KEEP` of them);
+    any partition is sound. The sizes default to 10, 12, 14 and 16 bits, and up to
+    :data:`PART_BITS` on graphs of at least :data:`PART_LARGE_N` vertices."""
+    if bits_options is None:
+        bits_options = (10, 12, 14, 16, 18, 20, 22, PART_BITS) if n >= PART_LARGE_N else \
+            (10, 12, 14, 16)
     rev: list[list[int]] = [[] for _ in range(n)]
     for v in range(n):
         for u in preds[v]:
@@ -539,20 +582,29 @@ def candidate_parts(n: int, preds: list[list[int]], is_input,
     no_inputs = [False] * n
     out = []
     for bits in bits_options:
-        out.append(greedy_parts(n, preds, is_input, bits))
-        out.append([sorted(n - 1 - v for v in p) for p in greedy_parts(n, rev, no_inputs, bits)])
+        back = [sorted(n - 1 - v for v in p) for p in greedy_parts(n, rev, no_inputs, bits)]
+        for parts in (greedy_parts(n, preds, is_input, bits), back):
+            if parts not in out:  # (a small graph fits whole at several sizes)
+                out.append(parts)
     return out
 
 
 def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int,
                 parts: list[list[int]] | None = None, bits: int = PART_BITS,
-                check=None, limits=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                check=None, limits=None, entries: int = PART_ENTRIES,
+                stop_at: float | None = None, skipped: list | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The tables of rule H3, ``(pmeta, pverts, ptab)`` (see :func:`_part_heuristic`).
 
     ``parts`` defaults to :func:`greedy_parts`; a part whose table would pass ``bits``
-    bits is left out (any subset of the parts of a partition is sound: the rest count
-    0). ``check`` (if given) is called between parts (a deadline's check); the compiled
-    filler loads within ``limits`` (:func:`~redblue.search.limits.load_within`).
+    bits, or the ``entries`` of all the tables filled, is left out (any subset of the
+    parts of a partition is sound: the rest count 0). Parts with the same relaxed game
+    (the same local edges, caps, outputs and events) share one table. ``check`` (if
+    given) is called between parts (a deadline's check); the compiled filler loads
+    within ``limits`` (:func:`~redblue.search.limits.load_within`). A part whose fill
+    would end past ``stop_at`` (a :func:`time.monotonic` time; at the seconds an entry
+    of the fills so far, :data:`_FILL_RATE`) or whose fill runs out of memory is left
+    out too, and appended to ``skipped``.
     """
     if parts is None:
         parts = greedy_parts(n, preds, is_input, bits)
@@ -562,6 +614,7 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
             succs[u].append(v)
     meta, verts, tabs = [], [], []
     off = 0
+    filled: dict[tuple, int] = {}  # a part's game -> the offset of its table (one copy)
     for part in parts:
         nonin, events = _part_shape(part, preds, succs, is_input)
         k, kb, e = len(part), len(nonin), len(events)
@@ -581,12 +634,32 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
                             for w in events], np.int64)  # fmt: skip
         ev_cap = np.array([memory - 1 - sum(u not in inside for u in preds[w])
                            for w in events], np.int64)  # fmt: skip
-        tab = np.empty(1 << (k + kb + e), np.int8)
-        call_within(_fill_part_table,
-                    (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab), limits)
-        meta.append((k, kb, e, off, len(verts)))
+        game = (k, kb, e, outb, *pred.tolist(), *cap.tolist(), *bpos.tolist(),
+                *ev_pred.tolist(), *ev_cap.tolist())  # fmt: skip
+        if game not in filled and off + (1 << (k + kb + e)) > entries:
+            continue
+        if (game not in filled and stop_at is not None
+                and time.monotonic() + _FILL_RATE[0] * (1 << (k + kb + e)) > stop_at):
+            if skipped is not None:
+                skipped.append(part)
+            continue
+        if game not in filled:  # isomorphic parts (FFT's butterflies) share one table
+            t0 = time.monotonic()
+            try:  # (the fill's two stacks take 8 bytes an entry while it runs)
+                tab = np.empty(1 << (k + kb + e), np.int8)
+                call_within(_fill_part_table,
+                            (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab),
+                            limits)  # fmt: skip
+            except MemoryError:  # no room for this part: left out, like one past stop_at
+                if skipped is not None:
+                    skipped.append(part)
+                continue
+            if tab.size >= 1 << 16:  # (the time of a small one is mostly the call's)
+                _FILL_RATE[0] = (time.monotonic() - t0) / tab.size
+            filled[game] = off
+            tabs.append(tab)
+            off += tab.size
+        meta.append((k, kb, e, filled[game], len(verts)))
         verts.extend(part + nonin + events)
-        tabs.append(tab)
-        off += tab.size
     return (np.array(meta, np.int64).reshape(-1, 5), np.array(verts, np.int64),
             np.concatenate(tabs) if tabs else np.zeros(1, np.int8))  # fmt: skip
