@@ -636,17 +636,17 @@ def part_tables(n: int, preds: list[list[int]], is_input, is_output, memory: int
                            for w in events], np.int64)  # fmt: skip
         game = (k, kb, e, outb, *pred.tolist(), *cap.tolist(), *bpos.tolist(),
                 *ev_pred.tolist(), *ev_cap.tolist())  # fmt: skip
-        if game not in filled and off + (1 << (k + kb + e)) > entries:
-            continue
-        if (game not in filled and stop_at is not None
-                and time.monotonic() + _FILL_RATE[0] * (1 << (k + kb + e)) > stop_at):
-            if skipped is not None:
-                skipped.append(part)
-            continue
         if game not in filled:  # isomorphic parts (FFT's butterflies) share one table
+            size = 1 << (k + kb + e)
+            if off + size > entries:
+                continue
+            if stop_at is not None and time.monotonic() + _FILL_RATE[0] * size > stop_at:
+                if skipped is not None:
+                    skipped.append(part)
+                continue
             t0 = time.monotonic()
             try:  # (the fill's two stacks take 8 bytes an entry while it runs)
-                tab = np.empty(1 << (k + kb + e), np.int8)
+                tab = np.empty(size, np.int8)
                 call_within(_fill_part_table,
                             (k, kb, e, memory, pred, cap, bpos, outb, ev_pred, ev_cap, tab),
                             limits)  # fmt: skip
