@@ -734,3 +734,17 @@ def test_memory_below_the_node_count_is_not_clamped():
     moves = [("load", "x[0]"), ("compute", "x[1]"), ("compute", "x[2]")]
     with pytest.raises(IllegalMoveError, match="red-pebble limit"):
         replay(CHAIN, moves, memory=2)  # the limit still bites below n
+
+
+def test_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    # a size no check caught, failing in an allocation: one line and exit 2
+    path = tmp_path / "g.json"
+    readwrite.write_json(dags.chain_dag(3), path)
+
+    def too_big(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("redblue.cli.greedy.greedy_strategy", too_big)
+    assert main(["greedy", str(path), "--memory", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out of memory" in err and "Traceback" not in err

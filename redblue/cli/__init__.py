@@ -92,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"redblue: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:  # a size the machine cannot hold, met before any check of it
+        print("redblue: error: out of memory (try a smaller instance or a lower limit)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -60,7 +60,7 @@ from redblue.search.heuristics import (
     part_tables,
     stack_part_tables,
 )
-from redblue.search.limits import Limits, Stopped, call_within, load_within
+from redblue.search.limits import Limits, Stopped, call_within, load_within, out_of_memory
 from redblue.search.problem import Problem
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
@@ -1123,12 +1123,20 @@ def _run(problem, heuristic, dominance, symmetry, limit, lim, state_limit, progr
     except Stopped as stop:
         _RUN.clear()
         return (INTERRUPTED if stop.reason == "interrupted" else TIME_LIMIT), floor, 0, None
+    except (MemoryError, SystemError) as exc:  # no room to load the kernel's code
+        _RUN.clear()
+        if not out_of_memory(exc):
+            raise
+        lim.memory.tripped = "MemoryError"
+        return MEMORY_LIMIT, floor, 0, None
     try:
         with np.errstate(over="ignore"):  # (uint64 scalars wrap, as words do, in plain Python)
             code, lower, expanded, path = _search(*args)
-    except MemoryError:
+    except (MemoryError, SystemError) as exc:
         # an allocation failed between two looks at memory: the tables are gone, the
         # bound of the last look stands
+        if not out_of_memory(exc):
+            raise
         lim.memory.tripped = "MemoryError"
         return MEMORY_LIMIT, _RUN["f"], _RUN["expanded"], None
     finally:

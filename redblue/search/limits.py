@@ -43,6 +43,7 @@ __all__ = [
     "cgroup_sources",
     "load_within",
     "memory_sources",
+    "out_of_memory",
 ]
 
 #: share of the machine's physical memory one process may fill with search tables
@@ -228,6 +229,33 @@ def load_within(fn, args: tuple, limits: Limits | None) -> None:
     while loader.is_alive():
         loader.join(0.01)
         limits.check()
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` comes of an allocation that failed.
+
+    Compiled code raises a ``MemoryError`` by unpickling it; when that too runs out of
+    memory, Python sees a ``SystemError`` whose cause, or its cause's, is the
+    ``MemoryError``. Either way the search has no room left and stops with its bounds.
+
+    Examples
+    --------
+    >>> try:
+    ...     try:
+    ...         raise MemoryError
+    ...     except MemoryError as exc:
+    ...         raise SystemError("returned a result with an exception set") from exc
+    ... except SystemError as exc:
+    ...     print(out_of_memory(exc), out_of_memory(SystemError("other")))
+    True False
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, MemoryError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def call_within(fn, args: tuple, limits: Limits | None) -> Any:
