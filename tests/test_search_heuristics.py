@@ -171,16 +171,24 @@ def test_isomorphic_parts_share_one_table():
         assert (alone[2] == pt[off:off + size]).all()
     # parts alike in everything but their edges inside (a1 reads a0, b1 nothing inside;
     # both read one vertex outside, both are outputs, both lead to the event w) differ
+    assert_own_tables([("a0", "a1"), ("x", "a1"), ("y", "b1"), ("a0", "w"), ("b0", "w")], 3)
+    # parts alike in everything but an event's cap (w reads x from outside, v does not):
+    # at M = 2 w can never be played, v can
+    assert_own_tables([("a0", "a1"), ("a1", "w"), ("x", "w"), ("b0", "b1"), ("b1", "v")], 2)
+
+
+def assert_own_tables(edges, M: int) -> None:
+    """Parts {a0, a1} and {b0, b1} of the DAG of ``edges``, tables of the same shape, do
+    not share one, and each part's entries are those of its table built alone."""
     import networkx as nx
 
-    G = nx.DiGraph([("a0", "a1"), ("x", "a1"), ("y", "b1"), ("a0", "w"), ("b0", "w")])
-    C = compile_graph(G)
+    C = compile_graph(nx.DiGraph(edges))
     P = Problem(C, 3, False, True)
     two = [sorted(C.index[v] for v in ("a0", "a1")), sorted(C.index[v] for v in ("b0", "b1"))]
-    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, two, 8)
+    pm, pv, pt = part_tables(C.n, P.preds, C.is_input, C.is_output, M, two, 8)
     assert pm[:, :3].tolist() == [[2, 1, 1]] * 2 and pm[0, 3] != pm[1, 3]
     for (k, kb, e, off, _), part in zip(pm.tolist(), two, strict=True):
-        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, 3, [part], 8)[2]
+        alone = part_tables(C.n, P.preds, C.is_input, C.is_output, M, [part], 8)[2]
         assert (alone == pt[off:off + (1 << (k + kb + e))]).all()
 
 

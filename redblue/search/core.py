@@ -61,6 +61,7 @@ from redblue.search.heuristics import (
     stack_part_tables,
 )
 from redblue.search.limits import Limits, Stopped, call_within, load_within, out_of_memory
+from redblue.search.part_plays import PLAY_FROM, part_bits, partition_play_bound
 from redblue.search.problem import Problem
 from redblue.search.rules import _canon_dead, _live
 from redblue.search.state import (
@@ -1181,6 +1182,8 @@ def _part_tables(problem, lim, start, h0):
         stop_at = None if left is None else time.monotonic() + PART_SHARE * left
         skipped: list = []
         for i, parts in enumerate(candidate_parts(problem.n, problem.preds, g.is_input)):
+            if _cannot_pay(problem, parts, h0):
+                continue
             t = part_tables(problem.n, problem.preds, g.is_input, g.is_output, problem.memory,
                             parts, bits=PART_BITS, check=lim.check, limits=lim,
                             stop_at=stop_at, skipped=skipped)  # fmt: skip
@@ -1194,6 +1197,19 @@ def _part_tables(problem, lim, start, h0):
             return _stacked(found)
         got[key] = _stacked(found)
     return got[key]
+
+
+def _cannot_pay(problem, parts, h0) -> bool:
+    """Whether plays of the parts' games show the partition's sum at the start is at
+    most ``h0`` (so its tables would not be kept), checked where filling them would take
+    longer than the plays (:data:`PLAY_FROM` entries)."""
+    g = problem.graph
+    sizes = [part_bits(p, problem.preds, g.is_input) for p in parts]
+    if sum(1 << b for b in sizes if b <= PART_BITS) < PLAY_FROM:
+        return False
+    bound = partition_play_bound(parts, problem.preds, g.is_input, g.is_output,
+                                 problem.memory, PART_BITS)  # fmt: skip
+    return bound is not None and bound <= h0
 
 
 def _stacked(found):
