@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import pytest
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no lock, at worst a kernel compiled twice
-    fcntl = None
 
 MAX_WORKERS = 4  # each worker loads its own search kernels (a few hundred MB)
 
@@ -22,53 +16,19 @@ def pytest_xdist_auto_num_workers(config):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def search_core_compiled(tmp_path_factory):
-    """Load (or, on a cold cache, compile once) the exact search's kernels first.
+def search_core_compiled():
+    """Load (or, on a cold cache, compile once) the exact search's one-word kernel first.
 
     ``solve`` under a time limit of less than two minutes does not compile a kernel it
     lacks; it reports the bounds of its seeds instead. Tests that pin optima under short
     limits would then pass or fail by the order they run in; compiling here, as
     ``redblue paper`` does before its searches, makes them independent of it.
-
-    The suite uses the kernels of one and two words. Under pytest-xdist each worker
-    takes them in its own order and holds a lock per kernel while it loads it, so on a
-    cold cache two workers compile the two at once, and a worker that reaches a kernel
-    the other is compiling waits, then loads it from numba's cache on disk, instead of
-    compiling it a second time.
     """
-    order = [_one_word, _two_words]
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ... (none: one process)
-    if int(worker.lstrip("gw") or 0) % 2:
-        order.reverse()
-    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
-    for load in order:
-        with _locked(root / f"kernel-{load.__name__}.lock"):
-            load()
-
-
-def _one_word():
-    from redblue.search import prepare_search_core
-
-    prepare_search_core()
-
-
-def _two_words():
-    from test_search_core import doubled_dag, shifted
-
-    from redblue.game import compile_graph
+    from redblue.dags import attention_dag
     from redblue.search import solve
 
-    big = compile_graph(shifted(doubled_dag(0, 5), 62))  # ids up to 127: two words
-    for variant in ("classic", "no-recompute"):
-        solve(big, big.min_memory(), variant, state_limit=1000)
+    solve(attention_dag(1, 1), 3, core="compiled")
 
-
-@contextlib.contextmanager
-def _locked(path):
-    with open(path, "a") as f:
-        if fcntl is not None:
-            fcntl.flock(f, fcntl.LOCK_EX)
-        yield
 
 
 @pytest.fixture(scope="session")
