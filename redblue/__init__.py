@@ -10,9 +10,25 @@ FlashAttention?" (ICML 2024). Subpackages:
 - :mod:`redblue.claims`: :func:`check_claim`, a claimed bound refuted, confirmed or open.
 """
 
+import os
 from typing import Any
 
 from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError, RedBlueError
+
+
+def _one_blas_thread_under_an_address_space_limit() -> None:
+    # OpenBLAS gives every thread its own buffer when numpy loads; under `ulimit -v` a
+    # thread that cannot get one hangs the process (no error, no exit). One thread needs
+    # no new buffer. A limit the user sets (OPENBLAS_NUM_THREADS) is left alone.
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - no rlimits (Windows)
+        return
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+_one_blas_thread_under_an_address_space_limit()  # before anything loads numpy
 
 __version__ = "0.1.0"
 

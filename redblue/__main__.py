@@ -8,21 +8,61 @@ that, so an interrupt at any moment after Python has started is one line and exi
 standard library and :mod:`redblue.errors` (``import redblue`` loads nothing heavy either).
 """
 
+import os
 import sys
 from collections.abc import Sequence
 
-from redblue.errors import EXIT_INTERRUPTED, INTERRUPTED  # light: the standard library only
+from redblue.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, INTERRUPTED  # light
+
+#: the least address space (``ulimit -v``) the command runs under: importing it takes
+#: about 530 MiB (numpy, scipy, sympy, numba's LLVM) and loading the search kernels
+#: about 670 MiB; measured between 390 and 610 MiB, OpenBLAS hung and LLVM aborted
+#: instead of failing, so a smaller limit is refused before anything loads
+ADDRESS_SPACE_FLOOR = 640 << 20
+#: written with ``os.write``: when memory has run out, formatting a message may fail too
+OUT_OF_MEMORY = b"redblue: error: out of memory (try a smaller instance or a lower limit)\n"
+
+
+def address_space_refusal() -> str | None:
+    """The one-line refusal of an address-space limit below :data:`ADDRESS_SPACE_FLOOR`,
+    or None where it is higher, unlimited or the platform has none.
+
+    Examples
+    --------
+    >>> address_space_refusal() is None  # (this process has no such limit)
+    True
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - no rlimits (Windows)
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft == resource.RLIM_INFINITY or soft >= ADDRESS_SPACE_FLOOR:
+        return None
+    return (f"redblue: error: the address space is limited to {soft >> 20} MiB (ulimit -v); "
+            f"redblue needs at least {ADDRESS_SPACE_FLOOR >> 20} MiB to load its libraries")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``redblue`` command; returns the exit code (130 on Ctrl-C, at any time)."""
+    refusal = address_space_refusal()
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        from redblue.cli import main as run  # the heavy imports, interruptible
-
+        try:
+            from redblue.cli import main as run  # the heavy imports, interruptible
+        except (ImportError, OSError) as exc:  # a compiled library found no room to load
+            print(f"redblue: error: cannot load a library: {' '.join(str(exc).split())}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
         return run(argv)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED  # as redblue.cli.main
+    except MemoryError:  # even the command's own one-line report found no memory
+        os.write(sys.stderr.fileno(), OUT_OF_MEMORY)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -748,3 +749,75 @@ def test_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
     assert main(["greedy", str(path), "--memory", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "out of memory" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------ address space (ulimit -v)
+
+ULIMIT = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ulimit -v, on Linux")
+
+
+def _under_ulimit(kib: int, code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", f'ulimit -v {kib}; exec "$0" -c "$1"', sys.executable,
+                           code], capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+
+
+@ULIMIT
+@pytest.mark.parametrize("kib", [400_000, 600_000])
+def test_a_small_address_space_is_refused_before_anything_loads(kib):
+    # below the floor OpenBLAS hung (400 MB: the process never ended) and LLVM aborted
+    # (550 MB); the command refuses such a limit in one line, quickly
+    proc = _under_ulimit(kib, "import sys; from redblue.__main__ import main; "
+                              "sys.exit(main(['dag', 'chain', '--length', '3']))")  # fmt: skip
+    assert_one_line_refusal(proc.returncode, proc.stdout, proc.stderr,
+                            ["address space", f"{kib >> 10} MiB", "640 MiB"])  # fmt: skip
+
+
+@ULIMIT
+def test_the_floor_lets_the_command_run_above_it():
+    from redblue.__main__ import ADDRESS_SPACE_FLOOR
+
+    proc = _under_ulimit((ADDRESS_SPACE_FLOOR >> 10) + 8192,  # the floor and 8 MiB
+                         "import sys; from redblue.__main__ import main; "
+                         "sys.exit(main(['dag', 'chain', '--length', '3']))")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["graph"]["name"] == "chain_dag(length=3)"
+
+
+@ULIMIT
+@pytest.mark.parametrize(("kib", "preset", "want"),
+                         [(2_000_000, None, "1"), (2_000_000, "3", "3"), ("unlimited", None, "")])
+def test_one_blas_thread_under_an_address_space_limit(kib, preset, want):
+    # OpenBLAS threads each want a buffer as numpy loads; under a limit one thread is
+    # asked for before numpy loads, unless the user asked for a number
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = "import os, redblue; print(os.environ.get('OPENBLAS_NUM_THREADS', ''))"
+    proc = _under_ulimit(kib, code, env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == want
+
+
+def test_no_memory_even_for_the_report_is_one_line(monkeypatch, capfd):
+    # the command's own out-of-memory line raised MemoryError again (seen at 500 MB):
+    # the entry point writes a prepared line
+    import redblue.__main__ as entry
+
+    def starved(argv):
+        raise MemoryError
+
+    monkeypatch.setattr("redblue.cli.main", starved)
+    assert entry.main(["dag", "chain", "--length", "3"]) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and err == entry.OUT_OF_MEMORY.decode()
+
+
+def test_a_library_that_cannot_load_is_one_line(monkeypatch, capsys):
+    # (seen under ulimit -v: llvmlite's OSError, scipy's ImportError "failed to map
+    # segment from shared object")
+    import redblue.__main__ as entry
+
+    monkeypatch.setitem(sys.modules, "redblue.cli", None)  # its import now fails
+    assert entry.main(["dag", "chain", "--length", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("redblue: error: cannot load a library")

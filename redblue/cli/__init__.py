@@ -96,8 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("redblue: error: out of memory (try a smaller instance or a lower limit)",
               file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
+    except ImportError as exc:  # under `ulimit -v`, a compiled library may find no room
+        print(f"redblue: error: cannot load a library: {' '.join(str(exc).split())}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         progress.set_verbosity(before)  # the library stays silent after an in-process run
+
