@@ -16,8 +16,9 @@ from redblue.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, INTERRUPTED  # ligh
 
 #: the least address space (``ulimit -v``) the command runs under: importing it takes
 #: about 530 MiB (numpy, scipy, sympy, numba's LLVM) and loading the search kernels
-#: about 670 MiB; measured between 390 and 610 MiB, OpenBLAS hung and LLVM aborted
-#: instead of failing, so a smaller limit is refused before anything loads
+#: about 670 MiB. Measured under limits from 390 to 540 MiB, OpenBLAS hung and LLVM
+#: aborted instead of failing, and up to 610 MiB loading failed at varying places, so a
+#: limit below this is refused before anything loads
 ADDRESS_SPACE_FLOOR = 640 << 20
 #: written with ``os.write``: when memory has run out, formatting a message may fail too
 OUT_OF_MEMORY = b"redblue: error: out of memory (try a smaller instance or a lower limit)\n"

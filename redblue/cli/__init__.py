@@ -105,4 +105,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         progress.set_verbosity(before)  # the library stays silent after an in-process run
-
