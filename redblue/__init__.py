@@ -16,15 +16,21 @@ from typing import Any
 from redblue.errors import IllegalMoveError, InvalidGraphError, InvalidInputError, RedBlueError
 
 
+def _address_space_limit() -> int | None:
+    """The process's address-space limit (``ulimit -v``) in bytes, or None if unlimited."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - no rlimits (Windows)
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def _one_blas_thread_under_an_address_space_limit() -> None:
     # OpenBLAS gives every thread its own buffer when numpy loads; under `ulimit -v` a
     # thread that cannot get one hangs the process (no error, no exit). One thread needs
     # no new buffer. A limit the user sets (OPENBLAS_NUM_THREADS) is left alone.
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - no rlimits (Windows)
-        return
-    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+    if _address_space_limit() is not None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 

@@ -12,7 +12,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from redblue.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, INTERRUPTED  # light
+from redblue import _address_space_limit
+from redblue.errors import (  # light: the standard library only
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    INTERRUPTED,
+    OUT_OF_MEMORY,
+    cannot_load,
+)
 
 #: the least address space (``ulimit -v``) the command runs under: importing it takes
 #: about 530 MiB (numpy, scipy, sympy, numba's LLVM) and loading the search kernels
@@ -21,7 +28,7 @@ from redblue.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, INTERRUPTED  # ligh
 #: limit below this is refused before anything loads
 ADDRESS_SPACE_FLOOR = 640 << 20
 #: written with ``os.write``: when memory has run out, formatting a message may fail too
-OUT_OF_MEMORY = b"redblue: error: out of memory (try a smaller instance or a lower limit)\n"
+_OUT_OF_MEMORY_LINE = (OUT_OF_MEMORY + "\n").encode()
 
 
 def address_space_refusal() -> str | None:
@@ -33,12 +40,8 @@ def address_space_refusal() -> str | None:
     >>> address_space_refusal() is None  # (this process has no such limit)
     True
     """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - no rlimits (Windows)
-        return None
-    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-    if soft == resource.RLIM_INFINITY or soft >= ADDRESS_SPACE_FLOOR:
+    soft = _address_space_limit()
+    if soft is None or soft >= ADDRESS_SPACE_FLOOR:
         return None
     return (f"redblue: error: the address space is limited to {soft >> 20} MiB (ulimit -v); "
             f"redblue needs at least {ADDRESS_SPACE_FLOOR >> 20} MiB to load its libraries")
@@ -54,15 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from redblue.cli import main as run  # the heavy imports, interruptible
         except (ImportError, OSError) as exc:  # a compiled library found no room to load
-            print(f"redblue: error: cannot load a library: {' '.join(str(exc).split())}",
-                  file=sys.stderr)  # fmt: skip
+            print(cannot_load(exc), file=sys.stderr)
             return EXIT_BAD_INPUT
         return run(argv)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED  # as redblue.cli.main
     except MemoryError:  # even the command's own one-line report found no memory
-        os.write(sys.stderr.fileno(), OUT_OF_MEMORY)
+        os.write(sys.stderr.fileno(), _OUT_OF_MEMORY_LINE)
         return EXIT_BAD_INPUT
 
 

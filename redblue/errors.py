@@ -15,6 +15,14 @@ from typing import Any
 EXIT_OK, EXIT_INVALID, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: The one line a Ctrl-C prints, whenever it comes.
 INTERRUPTED = "redblue: interrupted"
+#: The one line an allocation that failed prints (a size no check caught).
+OUT_OF_MEMORY = "redblue: error: out of memory (try a smaller instance or a lower limit)"
+
+
+def cannot_load(exc: BaseException) -> str:
+    """The one line for a library that could not be loaded (under ``ulimit -v``, a
+    compiled library may find no room to map its code)."""
+    return f"redblue: error: cannot load a library: {' '.join(str(exc).split())}"
 
 
 class RedBlueError(Exception):

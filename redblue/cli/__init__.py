@@ -43,8 +43,10 @@ from redblue.errors import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     INTERRUPTED,
+    OUT_OF_MEMORY,
     IllegalMoveError,
     RedBlueError,
+    cannot_load,
 )
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -93,12 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"redblue: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:  # a size the machine cannot hold, met before any check of it
-        print("redblue: error: out of memory (try a smaller instance or a lower limit)",
-              file=sys.stderr)  # fmt: skip
+        print(OUT_OF_MEMORY, file=sys.stderr)
         return EXIT_BAD_INPUT
     except ImportError as exc:  # under `ulimit -v`, a compiled library may find no room
-        print(f"redblue: error: cannot load a library: {' '.join(str(exc).split())}",
-              file=sys.stderr)  # fmt: skip
+        print(cannot_load(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
