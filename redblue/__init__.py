@@ -26,15 +26,32 @@ def _address_space_limit() -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
-def _one_blas_thread_under_an_address_space_limit() -> None:
-    # OpenBLAS gives every thread its own buffer when numpy loads; under `ulimit -v` a
-    # thread that cannot get one hangs the process (no error, no exit). One thread needs
-    # no new buffer. A limit the user sets (OPENBLAS_NUM_THREADS) is left alone.
-    if _address_space_limit() is not None:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+#: glibc's ``mallopt`` parameter for the number of malloc arenas
+_M_ARENA_MAX = -8
 
 
-_one_blas_thread_under_an_address_space_limit()  # before anything loads numpy
+def _lean_under_an_address_space_limit() -> None:
+    """Under ``ulimit -v``, spend no address space on per-thread reserves.
+
+    OpenBLAS gives every thread its own buffer when numpy loads; a thread that cannot get
+    one hangs the process (no error, no exit), so one thread (unless the user set
+    ``OPENBLAS_NUM_THREADS``). glibc reserves 64 MiB of address space for each thread's
+    malloc arena: the progress timers alone took 128 MiB, and the loading of cached
+    kernels then aborted inside LLVM (uncatchable) at limits the command could otherwise
+    run under, so one arena for the whole process (``mallopt``; a no-op off glibc).
+    """
+    if _address_space_limit() is None:
+        return
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before anything loads numpy
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
+_lean_under_an_address_space_limit()
 
 __version__ = "0.1.0"
 

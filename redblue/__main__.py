@@ -23,9 +23,10 @@ from redblue.errors import (  # light: the standard library only
 
 #: the least address space (``ulimit -v``) the command runs under: importing it takes
 #: about 530 MiB (numpy, scipy, sympy, numba's LLVM) and loading the search kernels
-#: about 670 MiB. Measured under limits from 390 to 540 MiB, OpenBLAS hung and LLVM
-#: aborted instead of failing, and up to 610 MiB loading failed at varying places, so a
-#: limit below this is refused before anything loads
+#: about 610 MiB (with the one malloc arena of ``redblue/__init__.py``). Measured under
+#: limits from 390 to 540 MiB, OpenBLAS hung and LLVM aborted instead of failing, and up
+#: to 610 MiB loading failed at varying places, so a limit below this is refused before
+#: anything loads
 ADDRESS_SPACE_FLOOR = 640 << 20
 #: written with ``os.write``: when memory has run out, formatting a message may fail too
 _OUT_OF_MEMORY_LINE = (OUT_OF_MEMORY + "\n").encode()

@@ -18,6 +18,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -796,6 +797,49 @@ def test_one_blas_thread_under_an_address_space_limit(kib, preset, want):
     proc = _under_ulimit(kib, code, env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == want
+
+
+@ULIMIT
+def test_solve_under_a_tight_address_space_ends_with_bounds(tmp_path):
+    # at 640 to 720 MiB a part's table of the certified lower bound ran out of memory
+    # and the command printed "out of memory" and no bounds; the search had room
+    graph = tmp_path / "att.json"
+    readwrite.write_graph(dags.attention_dag(2, 1), graph)
+    proc = _under_ulimit(700_000, "import sys; from redblue.__main__ import main; "
+                         f"sys.exit(main(['solve', {str(graph)!r}, '--memory', '4', "
+                         "'--time-limit', '60']))")  # fmt: skip
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    assert re.search(r"^(optimal: Q = 15|not proven \(memory limit\): \d+ <= Q <= 15) ",
+                     proc.stdout), proc.stdout  # fmt: skip
+
+
+_THREADS_GROWTH = """
+import threading, redblue
+def vm():
+    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmSize'))
+def work():
+    for _ in range(200):
+        b = [bytes(4000) for _ in range(50)]  # malloc'd, in the thread's own arena if any
+before = vm()
+ts = [threading.Thread(target=work) for _ in range(4)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(vm() - before)
+"""
+
+
+@ULIMIT
+@pytest.mark.parametrize(("kib", "at_most"), [(4_000_000, 64 << 10), ("unlimited", None)])
+def test_threads_take_no_malloc_arenas_under_an_address_space_limit(kib, at_most):
+    # glibc reserves 64 MiB of address space for a thread's arena: two progress timers
+    # left too little for LLVM to load the cached kernels, which aborted the process
+    proc = _under_ulimit(kib, _THREADS_GROWTH)
+    assert proc.returncode == 0, proc.stderr
+    growth = int(proc.stdout)  # KiB of address space the four threads left behind
+    if at_most is None:
+        assert growth > 64 << 10  # the control: without a limit, arenas are reserved
+    else:
+        assert growth <= at_most
 
 
 def test_no_memory_even_for_the_report_is_one_line(monkeypatch, capfd):

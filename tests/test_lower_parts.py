@@ -183,6 +183,48 @@ def test_a_short_deadline_stops_with_a_proven_bound():
     assert r.status == "stopped" and r.value >= trivial_lower_bound(C)
 
 
+def test_a_failed_allocation_stops_with_the_parts_compulsory_io(monkeypatch):
+    # seen under ulimit -v: a part's 0-1 BFS ran out of memory and `redblue solve`
+    # answered "out of memory" with no bounds at all
+    import redblue.lower.parts as parts
+
+    calls = []
+
+    def starved(game, no_recompute, limits=None):
+        calls.append(game)
+        if len(calls) > 1:
+            raise MemoryError
+        return part_bound(game, no_recompute, limits)
+
+    monkeypatch.setattr(parts, "part_bound", starved)
+    C = compile_graph(fft_dag(4))
+    H = needed_graph(C)
+    r = parts_lower_bound(H, 3, "classic", Limits(60))
+    assert (r.status, r.reason) == ("stopped", "memory limit")
+    assert len(calls) == 2 and len(r.witness["tried"]) == 1  # nothing tried after it
+    rows = r.witness["parts"]
+    assert rows[0]["exact"] and not any(row["exact"] for row in rows[1:])
+    for row in rows[1:]:  # the parts after the failure count their compulsory I/O only
+        game = part_game(H, [H.graph.index[v] for v in row["vertices"]], 3)
+        assert row["bound"] == game.compulsory()
+    assert r.value == sum(row["bound"] for row in rows) >= trivial_lower_bound(C)
+    assert r.value <= solve(fft_dag(4), 3, "classic").io
+
+
+def test_lower_bound_keeps_the_other_methods_when_one_runs_out_of_memory(monkeypatch):
+    import redblue.lower.bound as bound
+
+    def starved(graph, memory, variant, limits):
+        raise MemoryError
+
+    monkeypatch.setitem(bound._RUN, "mincut", starved)
+    lb = lower_bound(fft_dag(8), 3, "no-recompute", methods=["trivial", "mincut", "spectral"])
+    m = lb.method("mincut")
+    assert (m.status, m.reason, m.value) == ("stopped", "memory limit", 0)
+    assert lb.method("spectral").status == "ok"
+    assert lb.lower == max(lb.trivial, lb.method("spectral").value)
+
+
 def test_the_networkx_fallback_partitions_the_needed_vertices():
     # used where pymetis is missing: recursive Kernighan-Lin bisections
     H = needed_graph(compile_graph(fft_dag(8)))

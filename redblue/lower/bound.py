@@ -195,7 +195,10 @@ def lower_bound(
         if left is not None and left <= 0:
             results.append(MethodResult(name, 0, 0.0, "stopped", "time limit"))
             continue
-        result = _RUN[name](graph, M, rules.name, limits.within(share))
+        try:
+            result = _RUN[name](graph, M, rules.name, limits.within(share))
+        except MemoryError:  # what it held is freed with its frames; it proved nothing
+            result = MethodResult(name, 0, 0.0, "stopped", "memory limit")
         result.seconds = time.monotonic() - t0
         results.append(result)
     trivial = trivial_lower_bound(graph)

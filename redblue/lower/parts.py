@@ -406,8 +406,9 @@ def parts_lower_bound(H: NeededGraph, memory: int, variant: str, limits: Limits,
     MethodResult
         Named ``"parts"``; the witness names the best partition, every part's vertices
         and bound (``exact`` when it is the part's optimum), and every partition tried.
-        Status "stopped" when the deadline cut the plan short (the value is the best
-        sum proven by then, never below the trivial bound).
+        Status "stopped" when the deadline, an interrupt or a failed allocation (reason
+        "memory limit") cut the plan short (the value is the best sum proven by then,
+        never below the trivial bound).
 
     Examples
     --------
@@ -426,7 +427,7 @@ def parts_lower_bound(H: NeededGraph, memory: int, variant: str, limits: Limits,
     trivial = int(H.is_input.sum()) + int((H.is_output & ~H.is_input).sum())
     cache: dict[tuple, tuple[int, bool]] = {}
     best, best_witness, tried = trivial, {"partition": None, "parts": []}, []
-    stopped = False
+    stopped = short_of_memory = False
     for label, parts in partitions(H, sizes):
         t0 = time.monotonic()
         total, rows, exact = 0, [], True
@@ -434,11 +435,15 @@ def parts_lower_bound(H: NeededGraph, memory: int, variant: str, limits: Limits,
             game = part_game(H, part, memory, preds, succs)
             key = game.key()
             if key not in cache:
-                if game.k > MAX_PART or limits.reason() is not None:
+                if game.k > MAX_PART or limits.reason() is not None or short_of_memory:
                     cache[key] = (game.compulsory(), False)
                 else:
-                    value, ok, _ = part_bound(game, no_recompute, limits)
-                    cache[key] = (value, ok)
+                    try:
+                        cache[key] = part_bound(game, no_recompute, limits)[:2]
+                    except MemoryError:  # its tables go with its frame; the part's
+                        short_of_memory = True  # compulsory I/O still holds, below
+                    if short_of_memory:
+                        cache[key] = (game.compulsory(), False)
             value, ok = cache[key]
             exact &= ok
             total += value
@@ -449,11 +454,12 @@ def parts_lower_bound(H: NeededGraph, memory: int, variant: str, limits: Limits,
         if total > best or best_witness["partition"] is None:
             best = max(best, total)
             best_witness = {"partition": label, "exact": exact, "parts": rows}
-        if limits.reason() is not None:
+        if limits.reason() is not None or short_of_memory:
             stopped = True
             break
     witness = {"trivial": trivial, **best_witness, "tried": tried,
                "formula": "sum over the parts of the optimum (or a proven lower bound) of "
                           "each part's relaxed game"}  # fmt: skip
-    status, reason = ("stopped", "time limit") if stopped else ("ok", None)
+    reason = "memory limit" if short_of_memory else limits.reason() or "time limit"
+    status, reason = ("stopped", reason) if stopped else ("ok", None)
     return MethodResult("parts", best, 0.0, status, reason, witness)
