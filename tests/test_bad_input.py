@@ -343,6 +343,14 @@ CLI_CASES = [
      ["No such file or directory"]),
     ("simulate graph unwritable", ["simulate", "flash2", "--n", "2", "--d", "1", "--memory",
                                    "8", "--graph-output", "{d}/no/such/g.json"], ["cannot write"]),
+    ("dag output a directory", ["dag", "chain", "--length", "3", "-o", "{d}/adir"],
+     ["adir: cannot write: Is a directory"]),
+    ("solve certificate unwritable", ["solve", "{d}/chain.json", "--memory", "3", "-o",
+                                      "{d}/chain.json/s.json"], ["cannot write: Not a directory"]),
+    ("view page unwritable", ["view", "{d}/chain.json", "-o", "{d}/no/such/v.html"],
+     ["cannot write: No such file or directory"]),
+    ("moves table unwritable", ["moves", "{d}/chain.json", "{d}/good.json", "-o",
+                                "{d}/no/such/t.csv"], ["cannot write: No such file or directory"]),
     # --- solve: argument validation (the search itself is tested elsewhere)
     ("solve memory zero", ["solve", "{d}/chain.json", "--memory", "0"], ["--memory"]),
     ("solve memory nan", ["solve", "{d}/chain.json", "--memory", "nan"], ["--memory"]),
@@ -377,6 +385,29 @@ def test_cli_refuses_with_one_line(capsys, d, argv, fragments):
     fragments = [f.replace("{d}", str(d)) for f in fragments]
     code, out, err = run_cli(capsys, argv)
     assert_one_line_refusal(code, out, err, fragments)
+
+
+@pytest.mark.parametrize(("argv", "work"), [
+    (["solve", "{d}/chain.json", "--memory", "3", "-o", "{o}"], "redblue.cli.solve.solve_certified"),
+    (["greedy", "{d}/chain.json", "--memory", "3", "-o", "{o}"],
+     "redblue.cli.greedy.greedy_strategy"),
+    (["simulate", "flash2", "--n", "2", "--d", "1", "--memory", "8", "--graph-output", "{o}"],
+     "redblue.cli.simulate.simulate"),
+    (["dag", "chain", "--length", "3", "-o", "{o}"], "redblue.cli.dag._build"),
+    (["view", "{d}/chain.json", "-o", "{o}"], "redblue.cli.view.view"),
+    (["moves", "{d}/chain.json", "{d}/good.json", "-o", "{o}"], "redblue.cli.moves.move_columns"),
+], ids=["solve", "greedy", "simulate", "dag", "view", "moves"])
+def test_an_unwritable_output_is_refused_before_the_work(monkeypatch, capsys, d, argv, work):
+    # a search of minutes lost its certificate to a typo found when writing; and a run
+    # slow enough to announce its phase turned the refusal into three lines
+    def no_work(*args, **kwargs):
+        raise AssertionError("the work ran before the output was checked")
+
+    monkeypatch.setattr(work, no_work)
+    out = str(d / "no" / "such" / "file.out")
+    code, stdout, err = run_cli(capsys, [a.replace("{d}", str(d)).replace("{o}", out)
+                                         for a in argv])  # fmt: skip
+    assert_one_line_refusal(code, stdout, err, [out, "cannot write: No such file or directory"])
 
 
 def test_illegal_move_is_exit_1_not_bad_input(capsys, d):

@@ -25,6 +25,7 @@ from redblue.game import VARIANTS
 from redblue.readwrite import (
     GRAPH_FORMATS,
     STRATEGY_FORMATS,
+    check_writable,
     read_graph,
     read_strategy,
     write_graph,
@@ -220,13 +221,16 @@ def add_strategy_input(p: argparse.ArgumentParser) -> None:
 
 
 def check_strategy_output(args: argparse.Namespace, flag: str = "-o FILE") -> None:
-    """Refuse a strategy format without a strategy file, or two results on stdout."""
+    """Refuse a strategy format without a strategy file, two results on stdout, or a
+    strategy file that could not be written (before the work, not after it)."""
     if args.strategy_format and not args.output:
         raise InvalidInputError(
             f"--strategy-format needs {flag} (the strategy is only written to a file)"
         )
     if args.output == STDIO and getattr(args, "json", False):
         raise InvalidInputError("--json and -o - would both write to stdout; pick one")
+    if args.output:
+        check_writable(args.output)
 
 
 def save_strategy(strategy: Any, args: argparse.Namespace) -> None:

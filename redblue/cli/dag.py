@@ -18,6 +18,7 @@ from redblue.cli._common import (
 from redblue.cli.simulate import add_variant_options, has_variant, variant_of
 from redblue.dags.multihead import multihead_attention_dag
 from redblue.errors import EXIT_OK, InvalidInputError
+from redblue.readwrite import check_writable
 
 
 def _emit_graph(G: Any, args: argparse.Namespace) -> None:
@@ -70,6 +71,7 @@ def _seed(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_writable(args.output)
     with progress.phase(f"building the {args.family} DAG"):
         G = _build(args)
     _emit_graph(G, args)

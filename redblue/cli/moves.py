@@ -19,6 +19,7 @@ from redblue.cli._common import (
 )
 from redblue.errors import EXIT_OK, InvalidInputError
 from redblue.game.trace import TABLE_FORMATS, move_columns, table_lines
+from redblue.readwrite import check_writable
 
 #: the table format a file extension of ``-o`` implies
 _BY_EXTENSION = {".csv": "csv", ".md": "markdown"}
@@ -27,6 +28,8 @@ _BY_EXTENSION = {".csv": "csv", ".md": "markdown"}
 def run(args: argparse.Namespace) -> int:
     if args.graph == args.strategy == STDIO:
         raise InvalidInputError("the graph and the strategy cannot both come from stdin")
+    if args.output not in (None, STDIO):
+        check_writable(args.output)
     G = load_graph(args)
     strategy = load_strategy(args.strategy, args.strategy_format)
     with progress.phase(f"replaying {len(strategy):,} moves"):

@@ -32,6 +32,7 @@ from redblue.cli._common import (
 from redblue.dags.attention_masks import parse_block_mask
 from redblue.errors import EXIT_OK, InvalidInputError
 from redblue.game import Strategy
+from redblue.readwrite import check_writable
 from redblue.strategies import (
     ALGORITHMS,
     count_gqa,
@@ -105,6 +106,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
                                 "write one of them to a file")  # fmt: skip
     if args.count_only and (args.graph_output or args.output):
         raise InvalidInputError("--graph-output and -o need moves: drop --count-only")
+    if args.graph_output:
+        check_writable(args.graph_output)
 
 
 def _split(args: argparse.Namespace, n: int, variant: dict[str, Any]) -> Any:

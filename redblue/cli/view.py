@@ -16,6 +16,7 @@ from redblue.cli._common import (
     load_strategy,
 )
 from redblue.errors import EXIT_OK, InvalidInputError
+from redblue.readwrite import check_writable
 from redblue.view import view
 from redblue.view.layout import LAYOUTS
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("the graph and the strategy cannot both come from stdin")
     if args.output == STDIO:
         raise InvalidInputError("-o needs a file name: the page is HTML, not for a terminal")
+    check_writable(args.output)
     if args.strategy is None and (args.memory or args.variant or args.blocks
                                   or args.strategy_format):  # fmt: skip
         raise InvalidInputError("--memory, --variant, --blocks and --strategy-format need a "

@@ -20,7 +20,7 @@ One module per format: :mod:`~redblue.readwrite.node_link`, :mod:`~redblue.readw
 :mod:`~redblue.readwrite.strategy`; :mod:`~redblue.readwrite.formats` dispatches.
 """
 
-from redblue.readwrite._files import parse_json
+from redblue.readwrite._files import check_writable, parse_json
 from redblue.readwrite.dot import read_dot, to_dot, write_dot
 from redblue.readwrite.edgelist import read_edgelist, write_edgelist
 from redblue.readwrite.formats import GRAPH_FORMATS, guess_format, read_graph, write_graph
@@ -47,6 +47,7 @@ from redblue.readwrite.strategy import (
 __all__ = [
     "GRAPH_FORMATS",
     "STRATEGY_FORMATS",
+    "check_writable",
     "from_node_link",
     "guess_format",
     "node_id_from_json",

@@ -6,6 +6,7 @@ a missing file, a directory, bytes that are not UTF-8, JSON that does not parse.
 
 from __future__ import annotations
 
+import errno
 import functools
 import gc
 import json
@@ -21,7 +22,7 @@ from redblue.errors import InvalidGraphError, InvalidInputError
 #: The path that means standard input (reading) or standard output (writing).
 STDIO = "-"
 
-__all__ = ["STDIO", "parse_json", "paused_gc", "read_text", "write_text"]
+__all__ = ["STDIO", "check_writable", "parse_json", "paused_gc", "read_text", "write_text"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +102,41 @@ def read_text(
     except OSError as exc:
         raise InvalidInputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     return name, text
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work, a file that :func:`write_text` could not create.
+
+    A long run (a search, a simulation) would otherwise lose its result to a typo in the
+    output path, found only when it writes. ``"-"`` (standard output) always passes.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``path`` is a directory, its directory does not exist, or either may not be
+        written; the message is the writer's own.
+
+    Examples
+    --------
+    >>> check_writable("-")
+    >>> check_writable("no/such/q.json")
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: no/such/q.json: cannot write: No such file or directory
+    """
+    name = check_path(path)
+    if name == STDIO:
+        return
+    folder = os.path.dirname(os.fsdecode(path)) or "."
+    if os.path.isdir(path):
+        code = errno.EISDIR
+    elif not os.path.isdir(folder):
+        code = errno.ENOENT if not os.path.exists(folder) else errno.ENOTDIR
+    elif not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        code = errno.EACCES
+    else:
+        return
+    raise InvalidInputError(f"{name}: cannot write: {os.strerror(code)}")
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
