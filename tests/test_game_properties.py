@@ -10,6 +10,12 @@ from hypothesis import strategies as st
 from redblue.errors import IllegalMoveError
 from redblue.game import compile_graph, replay, replay_reference
 from redblue.strategies import greedy_strategy
+from redblue.strategies.greedy import (
+    ORDERS,
+    cheapest_greedy_moves,
+    depth_first_order,
+    greedy_moves,
+)
 
 dag_params = st.tuples(st.integers(0, 10**6), st.integers(2, 12), st.integers(1, 3))
 
@@ -123,3 +129,77 @@ def test_greedy_is_valid_in_both_variants(params, extra):
     assert r.peak_red <= memory
     assert r.recomputations == 0
     assert outcome(replay, G, s.moves, memory) == outcome(replay_reference, G, s.moves, memory)
+
+
+@settings(max_examples=100, deadline=None)
+@given(dag_params, st.sampled_from(["id", "label", "cone"]))
+def test_depth_first_orders_compute_exactly_what_greedy_does(params, first):
+    # the same vertices as the topological order, each after its operands
+    C = compile_graph(small_dag(*params))
+    order = depth_first_order(C, first)
+    default = greedy_moves(C, C.min_memory()).decode()
+    assert sorted(order) == sorted(C.index[v] for k, v in default if k == "compute")
+    place = {v: t for t, v in enumerate(order)}
+    for v in order:
+        assert all(C.is_input[p] or place[p] < place[v] for p in C.predecessors(v).tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(dag_params, st.integers(0, 3))
+def test_the_cheapest_greedy_order_is_no_dearer_than_any(params, extra):
+    C = compile_graph(small_dag(*params))
+    memory = C.min_memory() + extra
+    moves, name = cheapest_greedy_moves(C, memory)
+    r = replay(C, moves, memory, "no-recompute")  # each vertex computed once
+    costs = {"topological": replay(C, greedy_moves(C, memory), memory).io}
+    for order, first in zip(ORDERS[1:], ("id", "label", "cone"), strict=True):
+        costs[order] = replay(C, greedy_moves(C, memory, depth_first_order(C, first)),
+                              memory).io  # fmt: skip
+    assert r.io == costs[name] == min(costs.values())
+    assert name == next(o for o in ORDERS if costs[o] == r.io)  # the first on a tie
+
+
+def test_depth_first_greedy_beats_the_topological_order_on_attention():
+    # Belady's rule in the compiled order loads each key again for every query row
+    from redblue.dags import attention_dag
+
+    C = compile_graph(attention_dag(3, 2))
+    moves, name = cheapest_greedy_moves(C, 6)
+    assert replay(C, moves, 6).io == 54 < replay(C, greedy_moves(C, 6), 6).io == 143
+    assert name == "depth-first, largest cone first"
+
+
+def test_depth_first_order_refuses_an_unknown_rule():
+    from redblue.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="first must be"):
+        depth_first_order(compile_graph(small_dag(1, 5)), "random")
+
+
+def test_the_cone_order_is_left_out_above_its_size(monkeypatch):
+    import redblue.strategies.greedy as greedy
+
+    C = compile_graph(small_dag(3, 40))
+    monkeypatch.setattr(greedy, "CONE_MAX_N", C.n - 1)
+    monkeypatch.setattr(greedy, "_cones", None)  # never computed
+    assert cheapest_greedy_moves(C, C.min_memory() + 1)[1] != ORDERS[-1]
+
+
+def test_sethi_ullman_numbers():
+    # a balanced binary tree of 8 leaves needs 4 registers; a chain of binary operations
+    # on fresh leaves only 2 (the larger operand first)
+    import networkx as nx
+
+    from redblue.strategies.greedy import _labels
+
+    tree = nx.DiGraph()
+    for level in (3, 2, 1):
+        for i in range(2 ** (level - 1)):
+            tree.add_edge(f"n{level}.{2 * i}", f"n{level - 1}.{i}")
+            tree.add_edge(f"n{level}.{2 * i + 1}", f"n{level - 1}.{i}")
+    C = compile_graph(tree)
+    assert _labels(C)[C.index["n0.0"]] == 4 and _labels(C)[C.index["n1.0"]] == 3
+    chain = nx.DiGraph([("x0", "y1"), ("x1", "y1")] + [
+        e for i in range(2, 6) for e in ((f"y{i - 1}", f"y{i}"), (f"x{i}", f"y{i}"))])
+    C = compile_graph(chain)
+    assert _labels(C)[C.index["y5"]] == 2

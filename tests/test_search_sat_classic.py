@@ -176,8 +176,10 @@ def test_solve_method_sat_in_the_classic_game_recomputes():
 
 
 def test_solve_method_sat_walks_the_windows_before_the_proof():
-    # no-recompute: the windows reach the optimum from greedy, the one UNSAT proves it
+    # no-recompute: the windows reach the optimum from greedy (depth-first order, 12),
+    # the one UNSAT proves it
     r = solve(pyramid_dag(3), 3, "no-recompute", method="sat")
-    assert (r.optimal, r.io, r.details["seed_upper"]) == (True, 11, 13)
-    assert [io for io, *_ in r.details["sat_neighbourhood_log"]] == [12, 11]
+    assert (r.optimal, r.io, r.details["seed_upper"]) == (True, 11, 12)
+    assert r.details["seed"] == "greedy (depth-first)"
+    assert [io for io, *_ in r.details["sat_neighbourhood_log"]] == [11]
     assert r.details["sat_log"] == [(10, "unsat", *r.details["sat_log"][0][2:])]

@@ -1037,8 +1037,9 @@ def sat_neighbourhoods(
     than the best within
     ``call_conflicts`` conflicts. A model found is replayed and becomes the best; the
     windows start over. It stops when no window of the last width gives one, or at the
-    time limit. The conflict budgets make a run repeat exactly when it ends before its
-    time limit.
+    time limit. The conflict budgets make a run without a time limit repeat exactly;
+    under one, a call gets no more conflicts than half the time left allows (at the
+    rate the last call measured), so the limit is kept.
 
     Every strategy it returns is replayed; no answer of it is a lower bound
     (``lower`` is :func:`sat_trivial_bound`).
@@ -1121,13 +1122,28 @@ def sat_neighbourhoods(
             solvers[T] = (enc, sat)
         return solvers[T]
 
+    rate: list[float] = []  # conflicts a second, as last measured
+
     def ask(enc: _Encoding, sat: Any, assumptions: list[int], k: int) -> Any:
-        """The model's moves, or the solver's answer (False: none, None: budget out)."""
+        """The model's moves, or the solver's answer (False: none, None: budget out).
+
+        Under a deadline a call gets no more conflicts than half the time left allows
+        at the last measured rate (the first call at most FIRST_BUDGET): a call of
+        ``call_conflicts`` took over a second, past a time limit of 1.5 s."""
         nonlocal conflicts
         before = _conflicts(sat)
-        sat.conf_budget(call_conflicts)
+        budget = call_conflicts
+        left = lim.left()
+        if left is not None:
+            cap = FIRST_BUDGET if not rate else int(rate[0] * left / 2)
+            budget = max(100, min(budget, cap))
+        sat.conf_budget(budget)
+        t0 = time.monotonic()
         answer = sat.solve_limited(assumptions=assumptions + enc.at_most(k))
-        conflicts += _conflicts(sat) - before
+        spent, used = time.monotonic() - t0, _conflicts(sat) - before
+        if used >= 100 and spent > 0:
+            rate[:] = [used / spent]
+        conflicts += used
         details["sat_windows"] += 1
         tally[{True: 0, False: 1, None: 2}[answer]] += 1
         return enc.decode(sat.get_model()) if answer else answer

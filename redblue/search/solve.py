@@ -23,7 +23,7 @@ from redblue.search.naive import naive_search
 from redblue.search.problem import Problem
 from redblue.search.rules import RULES
 from redblue.search.symmetry import automorphisms
-from redblue.strategies.greedy import greedy_moves
+from redblue.strategies.greedy import cheapest_greedy_moves
 
 __all__ = ["METHODS", "SearchResult", "solve", "solve_range", "check_memory",
            "prepare_search_core"]
@@ -304,11 +304,11 @@ def _solve(graph, memory, rules_obj, limits, state_limit, method, upper, rules, 
     searched = min(memory, max(graph.n, 1))
     no_recompute = not rules_obj.allow_recompute
 
-    # the seed upper bound: greedy, or a given strategy if cheaper (always computed: it is
-    # the certificate when every later phase is cut short)
-    seed = greedy_moves(graph, searched)
+    # the seed upper bound: greedy in its cheapest order, or a given strategy if cheaper
+    # (always computed: it is the certificate when every later phase is cut short)
+    seed, order = cheapest_greedy_moves(graph, searched)
     seed_io = replay(graph, seed, searched, rules_obj).io
-    seed_name = "greedy"
+    seed_name = "greedy" if order == "topological" else f"greedy ({order})"
     if upper is not None:
         moves = upper.moves if isinstance(upper, Strategy) else upper
         enc = rules_obj.encode(graph, moves)

@@ -1,4 +1,12 @@
-"""A generic schedule for any DAG: topological order with Belady eviction."""
+"""A generic schedule for any DAG: a topological order with Belady eviction.
+
+The order matters as much as the eviction: computing one output's cone at a time
+(depth-first, as a compiler evaluates an expression) keeps operands close to their uses.
+On attention N = 3, d = 2 at M = 4, Belady's rule costs 179 I/O in the compiled
+topological order and 99 depth-first; on matmul 3x3x3 at M = 9, 71 and 36 (36 with the
+largest cone first). On the FFT the topological order (stage by stage) is the better
+one at M = 3. :func:`cheapest_greedy_moves` tries each order of :data:`ORDERS`.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +27,18 @@ from redblue.game.strategy import (
     Strategy,
 )
 
-__all__ = ["greedy_moves", "greedy_strategy"]
+__all__ = ["ORDERS", "cheapest_greedy_moves", "depth_first_order", "greedy_moves",
+           "greedy_strategy"]
 
 _NEVER = 1 << 62  # "next use" of a value that is never used again
+#: the orders :func:`cheapest_greedy_moves` tries: the compiled topological order, and
+#: depth-first from the outputs with the predecessor of the smallest id, of the largest
+#: Sethi-Ullman label, or of the most non-input ancestors visited first
+ORDERS = ("topological", "depth-first", "depth-first, largest label first",
+          "depth-first, largest cone first")
+#: the "cone" order holds every vertex's ancestors as a bitset (n^2 / 8 bytes): above
+#: this many vertices it is left out
+CONE_MAX_N = 4096
 
 
 def _needed_order(graph: CompiledGraph) -> list[int]:
@@ -31,6 +48,138 @@ def _needed_order(graph: CompiledGraph) -> list[int]:
         if needed[v]:
             needed[graph.predecessors(v)] = True
     return [v for v in range(graph.n) if needed[v] and not graph.is_input[v]]
+
+
+def _labels(graph: CompiledGraph) -> list[int]:
+    """Sethi-Ullman numbers: the registers a vertex would need were its cone a tree
+    (operands evaluated largest first); 1 at the inputs."""
+    label = [1] * graph.n
+    for v in range(graph.n):
+        below = sorted(label[p] for p in graph.predecessors(v).tolist())[::-1]
+        if below:
+            label[v] = max(lab + i for i, lab in enumerate(below))
+    return label
+
+
+def _cones(graph: CompiledGraph) -> list[int]:
+    """The number of non-input ancestors of each vertex."""
+    inputs = graph.is_input.tolist()
+    above = [0] * graph.n  # bitsets of non-input ancestors
+    for v in range(graph.n):
+        a = 0
+        for p in graph.predecessors(v).tolist():
+            a |= above[p] | (0 if inputs[p] else 1 << p)
+        above[v] = a
+    return [a.bit_count() for a in above]
+
+
+def depth_first_order(graph: CompiledGraph, first: str = "id") -> list[int]:
+    """The non-input ancestors of the outputs (and the outputs) in depth-first post-order.
+
+    Each output, in id order, is computed with the part of its cone not yet computed,
+    the predecessors of a vertex visited one after another.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+    first : {"id", "label", "cone"}, default "id"
+        Which predecessor is visited first: the smallest id, the largest Sethi-Ullman
+        number (ties by id), or the most non-input ancestors (ties by id).
+
+    Returns
+    -------
+    list of int
+        A topological order of the vertices :func:`greedy_moves` computes.
+
+    Raises
+    ------
+    InvalidInputError
+        For another ``first``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from redblue.game import compile_graph
+    >>> G = nx.DiGraph([("a", "c"), ("b", "c"), ("a", "d"), ("b", "d"), ("c", "e"),
+    ...                 ("d", "e"), ("a", "f"), ("f", "g"), ("e", "g")])
+    >>> C = compile_graph(G)
+    >>> [C.nodes[v] for v in depth_first_order(C)]
+    ['f', 'c', 'd', 'e', 'g']
+    >>> [C.nodes[v] for v in depth_first_order(C, "cone")]   # e's cone first
+    ['c', 'd', 'e', 'f', 'g']
+
+    References
+    ----------
+    .. [1] R. Sethi and J. D. Ullman, "The generation of optimal code for arithmetic
+       expressions", JACM 17(4), 1970.
+    """
+    if first not in ("id", "label", "cone"):
+        raise InvalidInputError(f"first must be 'id', 'label' or 'cone', got {first!r}")
+    rank = {"id": None, "label": _labels, "cone": _cones}[first]
+    weight = rank(graph) if rank else None
+    inputs = graph.is_input.tolist()
+
+    def operands(u: int) -> list[int]:
+        preds = graph.predecessors(u).tolist()
+        return preds if weight is None else sorted(preds, key=lambda p: (-weight[p], p))
+
+    seen = [False] * graph.n
+    order: list[int] = []
+    for out in np.flatnonzero(graph.is_output).tolist():
+        if seen[out]:
+            continue
+        seen[out] = True
+        stack = [(out, iter(operands(out)))]
+        while stack:
+            u, todo = stack[-1]
+            for p in todo:
+                if not seen[p]:
+                    seen[p] = True
+                    stack.append((p, iter(operands(p))))
+                    break
+            else:  # every operand of u is placed: u follows them
+                stack.pop()
+                if not inputs[u]:
+                    order.append(u)
+    return order
+
+
+def cheapest_greedy_moves(graph: CompiledGraph, memory: int) -> tuple[EncodedMoves, str]:
+    """:func:`greedy_moves` in each order of :data:`ORDERS`; the one of least I/O.
+
+    Parameters
+    ----------
+    graph : CompiledGraph
+    memory : int
+        The red-pebble limit M.
+
+    Returns
+    -------
+    (EncodedMoves, str)
+        The moves and the name of their order (the first of :data:`ORDERS` on a tie;
+        the cone order only up to :data:`CONE_MAX_N` vertices).
+
+    Examples
+    --------
+    >>> from redblue.dags import attention_dag
+    >>> from redblue.game import compile_graph, replay
+    >>> C = compile_graph(attention_dag(3, 2))
+    >>> moves, name = cheapest_greedy_moves(C, 4)
+    >>> replay(C, moves, 4).io, replay(C, greedy_moves(C, 4), 4).io, name
+    (99, 179, 'depth-first')
+    """
+    firsts = {"depth-first": "id", "depth-first, largest label first": "label",
+              "depth-first, largest cone first": "cone"}  # fmt: skip
+    best, best_io, best_name = None, 0, ""
+    for name in ORDERS:
+        if name == "depth-first, largest cone first" and graph.n > CONE_MAX_N:
+            continue
+        order = None if name == "topological" else depth_first_order(graph, firsts[name])
+        moves = greedy_moves(graph, memory, order)
+        io = int(np.count_nonzero((moves.kinds == LOAD) | (moves.kinds == STORE)))
+        if best is None or io < best_io:
+            best, best_io, best_name = moves, io, name
+    return best, best_name
 
 
 def _checked_order(graph: CompiledGraph, order: Sequence[int]) -> list[int]:
