@@ -388,7 +388,8 @@ def test_cli_refuses_with_one_line(capsys, d, argv, fragments):
 
 
 @pytest.mark.parametrize(("argv", "work"), [
-    (["solve", "{d}/chain.json", "--memory", "3", "-o", "{o}"], "redblue.cli.solve.solve_certified"),
+    (["solve", "{d}/chain.json", "--memory", "3", "-o", "{o}"],
+     "redblue.cli.solve.solve_certified"),
     (["greedy", "{d}/chain.json", "--memory", "3", "-o", "{o}"],
      "redblue.cli.greedy.greedy_strategy"),
     (["simulate", "flash2", "--n", "2", "--d", "1", "--memory", "8", "--graph-output", "{o}"],
