@@ -25,7 +25,7 @@ from redblue.dags import (
     random_dag,
     validate_computation,
 )
-from redblue.readwrite import read_json, to_node_link, write_dot
+from redblue.readwrite import read_json, to_node_link, write_dot, write_graph
 
 # A hand-checked strategy for attention_dag(1, 1): the single product is S[0,0], the row
 # sum D[0] is A[0,0] itself and the single A*V product is U[0,0].
@@ -292,6 +292,18 @@ def test_greedy_text_output(capsys, files):
     # with M = 4 attention_dag(1, 1) needs only the trivial I/O: 3 loads and 1 store
     assert "valid: yes (classic game, memory M = 4)" in out
     assert "io: 4 (loads 3, stores 1)" in out
+
+
+@pytest.mark.parametrize(("order", "io"), [("topological", 143), ("depth-first", 60),
+                                           ("depth-first-cone", 54), ("cheapest", 54)])
+def test_greedy_order(capsys, tmp_path, order, io):
+    path = tmp_path / "att.json"
+    write_graph(attention_dag(3, 2), path)
+    code, out, err = run(capsys, "greedy", str(path), "--memory", "6", "--order", order,
+                         "-o", str(tmp_path / "s.json"))  # fmt: skip
+    assert code == 0 and f"io: {io} " in out
+    code, out, _ = run(capsys, "verify", str(path), str(tmp_path / "s.json"))
+    assert code == 0 and f"io: {io} " in out  # the file replays at the same cost
 
 
 def test_demo(capsys):

@@ -3,7 +3,7 @@
 The order matters as much as the eviction: computing one output's cone at a time
 (depth-first, as a compiler evaluates an expression) keeps operands close to their uses.
 On attention N = 3, d = 2 at M = 4, Belady's rule costs 179 I/O in the compiled
-topological order and 99 depth-first; on matmul 3x3x3 at M = 9, 71 and 36 (36 with the
+topological order and 99 depth-first; on matmul 3x3x3 at M = 9, 71 and 39 (36 with the
 largest cone first). On the FFT the topological order (stage by stage) is the better
 one at M = 3. :func:`cheapest_greedy_moves` tries each order of :data:`ORDERS`.
 """
@@ -31,11 +31,12 @@ __all__ = ["ORDERS", "cheapest_greedy_moves", "depth_first_order", "greedy_moves
            "greedy_strategy"]
 
 _NEVER = 1 << 62  # "next use" of a value that is never used again
-#: the orders :func:`cheapest_greedy_moves` tries: the compiled topological order, and
-#: depth-first from the outputs with the predecessor of the smallest id, of the largest
-#: Sethi-Ullman label, or of the most non-input ancestors visited first
-ORDERS = ("topological", "depth-first", "depth-first, largest label first",
-          "depth-first, largest cone first")
+#: the orders :func:`cheapest_greedy_moves` tries, each with the ``first`` rule of
+#: :func:`depth_first_order` (None: the compiled topological order): depth-first from
+#: the outputs with the predecessor of the smallest id, of the largest Sethi-Ullman
+#: number, or of the most non-input ancestors visited first
+ORDERS = {"topological": None, "depth-first": "id", "depth-first-label": "label",
+          "depth-first-cone": "cone"}  # fmt: skip
 #: the "cone" order holds every vertex's ancestors as a bitset (n^2 / 8 bytes): above
 #: this many vertices it is left out
 CONE_MAX_N = 4096
@@ -156,7 +157,7 @@ def cheapest_greedy_moves(graph: CompiledGraph, memory: int) -> tuple[EncodedMov
     Returns
     -------
     (EncodedMoves, str)
-        The moves and the name of their order (the first of :data:`ORDERS` on a tie;
+        The moves and the name of their order in :data:`ORDERS` (the first on a tie;
         the cone order only up to :data:`CONE_MAX_N` vertices).
 
     Examples
@@ -168,13 +169,11 @@ def cheapest_greedy_moves(graph: CompiledGraph, memory: int) -> tuple[EncodedMov
     >>> replay(C, moves, 4).io, replay(C, greedy_moves(C, 4), 4).io, name
     (99, 179, 'depth-first')
     """
-    firsts = {"depth-first": "id", "depth-first, largest label first": "label",
-              "depth-first, largest cone first": "cone"}  # fmt: skip
     best, best_io, best_name = None, 0, ""
-    for name in ORDERS:
-        if name == "depth-first, largest cone first" and graph.n > CONE_MAX_N:
+    for name, first in ORDERS.items():
+        if first == "cone" and graph.n > CONE_MAX_N:
             continue
-        order = None if name == "topological" else depth_first_order(graph, firsts[name])
+        order = None if first is None else depth_first_order(graph, first)
         moves = greedy_moves(graph, memory, order)
         io = int(np.count_nonzero((moves.kinds == LOAD) | (moves.kinds == STORE)))
         if best is None or io < best_io:
@@ -299,9 +298,9 @@ def greedy_moves(
 
 
 def greedy_strategy(
-    G: nx.DiGraph, memory: int, order: Sequence[Hashable] | None = None
+    G: nx.DiGraph, memory: int, order: Sequence[Hashable] | str | None = None
 ) -> Strategy:
-    """A complete calculation of any DAG: topological order, Belady eviction.
+    """A complete calculation of any DAG: a topological order, Belady eviction.
 
     Vertices are computed one by one in a topological order; missing operands are
     loaded; when all ``memory`` red pebbles are in use, the value whose next use lies
@@ -317,9 +316,11 @@ def greedy_strategy(
         The computation DAG.
     memory : int
         The red-pebble limit M; at least the largest in-degree plus one.
-    order : sequence of nodes, optional
-        The non-input vertices to compute, in a topological order (default: the order
-        networkx's topological sort gives).
+    order : sequence of nodes, or str, optional
+        The non-input vertices to compute, in a topological order; or the name of an
+        order of :data:`ORDERS`, or ``"cheapest"`` (the one of least I/O, see
+        :func:`cheapest_greedy_moves`). Default: ``"topological"``, the order
+        networkx's topological sort gives.
 
     Returns
     -------
@@ -329,12 +330,16 @@ def greedy_strategy(
     Raises
     ------
     InvalidInputError
-        If ``memory`` is below the largest in-degree plus one.
+        If ``memory`` is below the largest in-degree plus one, or for an unknown order.
 
     Examples
     --------
     >>> import networkx as nx
+    >>> from redblue.dags import attention_dag
     >>> from redblue.game import replay
+    >>> A = attention_dag(3, 2)
+    >>> replay(A, greedy_strategy(A, 6)).io, replay(A, greedy_strategy(A, 6, "cheapest")).io
+    (143, 54)
     >>> G = nx.DiGraph([("a", "b"), ("b", "c")])
     >>> s = greedy_strategy(G, memory=2)
     >>> s.moves
@@ -350,7 +355,14 @@ def greedy_strategy(
     """
     graph = compile_graph(G)  # greedy_moves checks the memory (CompiledGraph.check_memory)
     ids = None
-    if order is not None:
+    if isinstance(order, str):
+        if order == "cheapest":
+            return Strategy(cheapest_greedy_moves(graph, memory)[0].decode(), memory, "classic")
+        if order not in ORDERS:
+            raise InvalidInputError(f"unknown order {order!r} (expected one of "
+                                    f"{', '.join([*ORDERS, 'cheapest'])})")  # fmt: skip
+        ids = None if ORDERS[order] is None else depth_first_order(graph, ORDERS[order])
+    elif order is not None:
         try:
             ids = [graph.index[v] for v in order]
         except KeyError as exc:
