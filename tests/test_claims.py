@@ -541,8 +541,27 @@ def test_upper_facts_on_the_attention_dag():
         assert [f.value for f in counted] == [f.value for f in facts]  # counter == replay
     low = attention_instance(4, 2, 6, "chain")  # too small for flash1: the rest still run
     assert [f.source.split(" ")[0] for f in upper_facts(low)] == ["tiling", "greedy"]
-    assert [f.source.split(" ")[0] for f in upper_facts(attention_instance(4, 2, 30, "tree"))
-            ] == ["greedy"]  # fmt: skip
+    tree = upper_facts(attention_instance(4, 2, 30, "tree"))  # greedy alone: its orders too
+    assert [f.source for f in tree] == ["greedy (replayed)",
+                                        "greedy in the depth-first order (replayed)"]
+    assert tree[1].value == 32 < tree[0].value  # the trivial bound 4Nd, met
+    assert replay(attention_instance(4, 2, 30, "tree").dag(), tree[1].strategy, 30).io == 32
+
+
+def test_a_cheaper_greedy_order_refutes_a_claim_on_a_users_graph():
+    # Belady's rule costs 143 in the topological order on attention N=3, d=2 at M=6, 54
+    # depth-first with the largest cone first: that certificate refutes Q >= 100
+    G = attention_dag(3, 2)
+    inst = graph_instance(G, compile_graph(G), 6, "chain")
+    facts = upper_facts(inst)
+    assert [(f.source, f.value) for f in facts] == [
+        ("greedy (replayed)", 143), ("greedy in the depth-first-cone order (replayed)", 54)]
+    (v,) = check_claim("Q >= 100", family=None, graph=G, memory=[6],
+                       search_max_nodes=0).verdicts  # fmt: skip
+    assert (v.verdict, v.upper.value) == ("refuted", 54)
+    assert replay(G, v.upper.strategy, 6).io == 54
+    chain = chain_dag(3)  # where the topological order is already the cheapest: no second
+    assert len(upper_facts(graph_instance(chain, compile_graph(chain), 2, "chain"))) == 1
 
 
 def test_upper_facts_skip_what_does_not_fit_in_the_time_left():
