@@ -502,3 +502,35 @@ def test_exact_loads_the_kernels_before_its_limit_starts(monkeypatch):
                         lambda *a, **k: calls.append(("solve", k["time_limit"])) or real(*a, **k))
     assert instances.exact(attention_dag(1, 1), 3, time_limit=5.0).optimal
     assert calls == ["prepare", ("solve", 5.0)]
+
+
+def test_the_memory_share_comes_from_the_environment(monkeypatch):
+    from redblue.search.limits import MEMORY_SHARE_ENV, memory_sources
+
+    def physical():
+        (src,) = [s for s in memory_sources() if s.name == "physical memory"]
+        return src.limit
+
+    monkeypatch.delenv(MEMORY_SHARE_ENV, raising=False)
+    half = physical()
+    monkeypatch.setenv(MEMORY_SHARE_ENV, "0.25")
+    assert abs(physical() - half // 2) <= 1
+    monkeypatch.setenv(MEMORY_SHARE_ENV, "1")
+    assert abs(physical() - 2 * half) <= 2
+
+
+@pytest.mark.parametrize("value", ["0", "1.01", "-0.5", "nan", "inf", "half", "0x1"])
+def test_a_bad_memory_share_is_refused_before_any_work(monkeypatch, capsys, tmp_path, value):
+    from redblue.cli import main
+    from redblue.search.limits import MEMORY_SHARE_ENV
+
+    monkeypatch.setenv(MEMORY_SHARE_ENV, value)
+    with pytest.raises(InvalidInputError, match=f"^{MEMORY_SHARE_ENV} must be a number above "
+                       r"0 and at most 1, got "):  # fmt: skip
+        solve(pyramid_dag(2), 3)
+    graph = tmp_path / "pyramid.json"
+    write_json(pyramid_dag(2), graph)
+    assert main(["solve", str(graph), "--memory", "3"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (f"redblue: error: {MEMORY_SHARE_ENV} must be a number above 0 "
+                                 f"and at most 1, got {value!r}\n")  # fmt: skip

@@ -14,7 +14,8 @@ search cores turn that into a result with proven bounds (``stopped`` names the r
   ``KeyboardInterrupt`` as usual.
 - **Memory**: :class:`MemoryGuard` reads every limit that applies to the process, the
   cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``, each level of the hierarchy),
-  ``RLIMIT_AS`` and ``RLIMIT_DATA``, and :data:`MEMORY_SHARE` of the physical memory, and
+  ``RLIMIT_AS`` and ``RLIMIT_DATA``, and :data:`MEMORY_SHARE` of the physical memory (or
+  the share ``REDBLUE_MEMORY_SHARE`` sets), and
   tells a search when its next table growth would cross one of them (minus a reserve for
   building the certificate afterwards), so it stops with bounds ("memory limit") instead
   of being killed or dying of ``MemoryError``.
@@ -23,6 +24,7 @@ search cores turn that into a result with proven bounds (``stopped`` names the r
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import resource
 import signal
@@ -33,8 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from redblue.checks import short_repr
+from redblue.errors import InvalidInputError
+
 __all__ = [
     "MEMORY_SHARE",
+    "MEMORY_SHARE_ENV",
     "Limits",
     "MemoryGuard",
     "MemorySource",
@@ -42,18 +48,59 @@ __all__ = [
     "call_within",
     "cgroup_sources",
     "load_within",
+    "memory_share",
     "memory_sources",
     "out_of_memory",
 ]
 
 #: share of the machine's physical memory one process may fill with search tables
 MEMORY_SHARE = 0.5
+#: the environment variable that sets another share (a number above 0, at most 1): on a
+#: machine given to one search, more of it may be filled
+MEMORY_SHARE_ENV = "REDBLUE_MEMORY_SHARE"
 #: kept free below every memory limit for the work after a search (the certificate, its
 #: replay): this share of the limit, and at least :data:`RESERVE_MIN` bytes
 RESERVE_SHARE = 0.05
 RESERVE_MIN = 16 << 20
 #: a cgroup or rlimit value at or above this means "no limit"
 _UNLIMITED = 1 << 60
+
+
+def memory_share() -> float:
+    """The share of physical memory a search may fill: :data:`MEMORY_SHARE`, or the
+    value of ``REDBLUE_MEMORY_SHARE`` (:data:`MEMORY_SHARE_ENV`) where it is set.
+
+    Raises
+    ------
+    InvalidInputError
+        For a value that is not a number above 0 and at most 1.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop(MEMORY_SHARE_ENV, None) and None
+    >>> memory_share()
+    0.5
+    >>> os.environ[MEMORY_SHARE_ENV] = "0.8"; memory_share()
+    0.8
+    >>> os.environ[MEMORY_SHARE_ENV] = "nan"; memory_share()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    redblue.errors.InvalidInputError: REDBLUE_MEMORY_SHARE must be ... at most 1, got 'nan'
+    >>> del os.environ[MEMORY_SHARE_ENV]
+    """
+    text = os.environ.get(MEMORY_SHARE_ENV, "").strip()
+    if not text:
+        return MEMORY_SHARE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 1:  # (NaN fails too)
+        raise InvalidInputError(
+            f"{MEMORY_SHARE_ENV} must be a number above 0 and at most 1, got {short_repr(text)}"
+        )
+    return value
 
 
 class Stopped(Exception):
@@ -97,6 +144,7 @@ class Limits:
         flag: list | None = None,
         guard: MemoryGuard | None = None,
     ):
+        memory_share()  # a bad REDBLUE_MEMORY_SHARE is refused before any work
         self.t0 = time.monotonic()
         if time_limit is not None:
             end = self.t0 + time_limit
@@ -458,7 +506,7 @@ def memory_sources(
 ) -> list[MemorySource]:
     """Every memory limit of this process, each with how to read its usage.
 
-    - ``MEMORY_SHARE`` of the physical memory, against the resident size;
+    - :func:`memory_share` of the physical memory, against the resident size;
     - the cgroup limits (:func:`cgroup_sources`);
     - ``RLIMIT_AS`` against the virtual size and ``RLIMIT_DATA`` against the data size
       (``ulimit -v`` and ``ulimit -d``), when set.
@@ -474,7 +522,7 @@ def memory_sources(
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
         ram = 8 << 30
-    out.append(MemorySource("physical memory", int(ram * MEMORY_SHARE),
+    out.append(MemorySource("physical memory", int(ram * memory_share()),
                             lambda: _statm(1, proc)))  # fmt: skip
     try:
         text = (proc / "cgroup").read_text()
