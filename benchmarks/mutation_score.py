@@ -86,6 +86,8 @@ TARGETS: dict[str, list[str]] = {
         "redblue.search.heuristics.x_candidate_parts__mutmut_*",
         "redblue.search.heuristics.x_part_tables__mutmut_*",
     ],
+    # the greedy seed of every search: its orders and the cheapest of them
+    "greedy": ["redblue.strategies.greedy.*"],
     # the proof scripts, imported by their tests as proofs.<stem> (TESTS)
     "proofs": ["proofs.*"],
 }
@@ -106,6 +108,7 @@ TESTS.update(heuristics=["tests/test_search_heuristics_values.py"], analysis=[
     f"tests/test_analysis_{m}.py"
     for m in ("bound_grid", "extremal", "fields", "formulas", "normalize", "partition")])
 
+TESTS["greedy"] = ["tests/test_strategies_greedy.py", "tests/test_game_properties.py"]
 TESTS["proofs"] = [f"tests/test_proofs_{m}.py" for m in (
     "part_lemmas", "partitions_and_optima", "scripts", "survivors")]
 

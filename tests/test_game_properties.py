@@ -169,13 +169,6 @@ def test_depth_first_greedy_beats_the_topological_order_on_attention():
     assert name == "depth-first-cone"
 
 
-def test_depth_first_order_refuses_an_unknown_rule():
-    from redblue.errors import InvalidInputError
-
-    with pytest.raises(InvalidInputError, match="first must be"):
-        depth_first_order(compile_graph(small_dag(1, 5)), "random")
-
-
 def test_the_cone_order_is_left_out_above_its_size(monkeypatch):
     import redblue.strategies.greedy as greedy
 
