@@ -126,10 +126,8 @@ def depth_first_order(graph: CompiledGraph, first: str = "id") -> list[int]:
 
     seen = [False] * graph.n
     order: list[int] = []
-    for out in np.flatnonzero(graph.is_output).tolist():
-        if seen[out]:
-            continue
-        seen[out] = True
+    for out in np.flatnonzero(graph.is_output).tolist():  # (never seen yet: ids are
+        seen[out] = True  # topological, so no earlier output's cone holds a later one)
         stack = [(out, iter(operands(out)))]
         while stack:
             u, todo = stack[-1]
