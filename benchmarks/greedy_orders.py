@@ -20,8 +20,8 @@ from redblue.game import compile_graph, replay
 from redblue.strategies.greedy import (
     ORDERS,
     cheapest_greedy_moves,
-    depth_first_order,
     greedy_moves,
+    named_order,
 )
 
 #: name -> (DAG, memories)
@@ -38,8 +38,7 @@ INSTANCES = {
 
 
 def _io(C, M, name):
-    order = None if ORDERS[name] is None else depth_first_order(C, ORDERS[name])
-    return replay(C, greedy_moves(C, M, order), M).io
+    return replay(C, greedy_moves(C, M, named_order(C, name)), M).io
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ from redblue.game.strategy import (
 )
 
 __all__ = ["ORDERS", "cheapest_greedy_moves", "depth_first_order", "greedy_moves",
-           "greedy_strategy"]
+           "greedy_strategy", "named_order"]
 
 _NEVER = 1 << 62  # "next use" of a value that is never used again
 #: the orders :func:`cheapest_greedy_moves` tries, each with the ``first`` rule of
@@ -114,9 +114,10 @@ def depth_first_order(graph: CompiledGraph, first: str = "id") -> list[int]:
     .. [1] R. Sethi and J. D. Ullman, "The generation of optimal code for arithmetic
        expressions", JACM 17(4), 1970.
     """
-    if first not in ("id", "label", "cone"):
+    ranks = {"id": None, "label": _labels, "cone": _cones}  # (None: by id)
+    if first not in ranks:
         raise InvalidInputError(f"first must be 'id', 'label' or 'cone', got {first!r}")
-    rank = {"id": None, "label": _labels, "cone": _cones}[first]
+    rank = ranks[first]
     weight = rank(graph) if rank else None
     inputs = graph.is_input.tolist()
 
@@ -141,6 +142,13 @@ def depth_first_order(graph: CompiledGraph, first: str = "id") -> list[int]:
                 if not inputs[u]:
                     order.append(u)
     return order
+
+
+def named_order(graph: CompiledGraph, name: str) -> list[int] | None:
+    """The ids to compute in the order ``name`` of :data:`ORDERS`, as
+    :func:`greedy_moves` takes them (None: its default, the topological order)."""
+    first = ORDERS[name]
+    return None if first is None else depth_first_order(graph, first)
 
 
 def cheapest_greedy_moves(graph: CompiledGraph, memory: int) -> tuple[EncodedMoves, str]:
@@ -171,8 +179,7 @@ def cheapest_greedy_moves(graph: CompiledGraph, memory: int) -> tuple[EncodedMov
     for name, first in ORDERS.items():
         if first == "cone" and graph.n > CONE_MAX_N:
             continue
-        order = None if first is None else depth_first_order(graph, first)
-        moves = greedy_moves(graph, memory, order)
+        moves = greedy_moves(graph, memory, named_order(graph, name))
         io = int(np.count_nonzero((moves.kinds == LOAD) | (moves.kinds == STORE)))
         if best is None or io < best_io:
             best, best_io, best_name = moves, io, name
@@ -353,13 +360,13 @@ def greedy_strategy(
     """
     graph = compile_graph(G)  # greedy_moves checks the memory (CompiledGraph.check_memory)
     ids = None
+    if order == "cheapest":
+        return Strategy(cheapest_greedy_moves(graph, memory)[0].decode(), memory, "classic")
     if isinstance(order, str):
-        if order == "cheapest":
-            return Strategy(cheapest_greedy_moves(graph, memory)[0].decode(), memory, "classic")
         if order not in ORDERS:
             raise InvalidInputError(f"unknown order {order!r} (expected one of "
                                     f"{', '.join([*ORDERS, 'cheapest'])})")  # fmt: skip
-        ids = None if ORDERS[order] is None else depth_first_order(graph, ORDERS[order])
+        ids = named_order(graph, order)
     elif order is not None:
         try:
             ids = [graph.index[v] for v in order]
