@@ -21,6 +21,7 @@ from redblue.claims.check import (
 from redblue.claims.evidence import (
     SECONDS_PER,
     attention_instance,
+    cheaper_greedy_fact,
     graph_instance,
     lower_facts,
     schedule_fact,
@@ -37,6 +38,7 @@ from redblue.game import compile_graph, replay
 from redblue.game.strategy import encode_moves
 from redblue.readwrite import read_json, read_strategy, write_json
 from redblue.strategies import count_io, estimated_moves
+from redblue.strategies.greedy import ORDERS
 
 LARGE_CACHE_X10 = "Q >= 10*M*(ceiling(N**2/floor(2*M + Max(2*M, M**2/d**2))) - 1)"
 # the entries one epoch may compute divided by 64 (8 M^2/d^2 -> M^2/(8 d^2))
@@ -119,6 +121,9 @@ def test_lower_bounds_pass_down_in_m():
     out = pass_lower_bounds_down(lows)
     assert [f.value for f in out] == [9, 9, 7, 7, 2]
     assert out[0].source.startswith("b, at a larger M") and out[2].source == "c"
+    # a tie keeps the bound of the largest M
+    out = pass_lower_bounds_down([Fact(5, "a"), Fact(7, "c"), Fact(7, "d")])
+    assert [f.source.split(",")[0] for f in out] == ["d", "c", "d"]
 
 
 def test_explicit_bounds_used_where_they_beat_the_trivial_one():
@@ -1190,3 +1195,28 @@ def test_greedy_is_replayed_in_the_game_of_the_instance(monkeypatch):
     inst.variant = "no-recompute"
     with pytest.raises(IllegalMoveError, match="x\\[1\\]"):
         schedule_fact(inst, "greedy")
+    # the cheaper order's moves too: replayed in the instance's game, kept with its M
+    monkeypatch.setattr(evidence, "cheapest_greedy_moves",
+                        lambda C, m: (encode_moves(C, recomputing), "depth-first"))
+    with pytest.raises(IllegalMoveError, match="x\\[1\\]"):
+        cheaper_greedy_fact(inst)
+    inst.variant = "classic"
+    fact = cheaper_greedy_fact(inst)
+    assert (fact.value, fact.strategy.memory, fact.strategy.variant) == (2, 3, "classic")
+    assert replay(G, fact.strategy).io == 2  # at the strategy's own M and game
+
+
+def test_a_cheaper_greedy_order_runs_only_in_the_time_left():
+    inst = attention_instance(4, 2, 30, "tree")  # greedy alone: its other orders too
+    inst.compiled()
+    need = len(ORDERS) * schedule_seconds(inst, "greedy")
+
+    def left(after):  # greedy itself fits; the second question answers ``after``
+        answers = iter([1e9, after])
+        return lambda: next(answers)
+
+    assert len(upper_facts(inst, left=left(need))) == 2  # exactly enough
+    assert len(upper_facts(inst, left=left(need * 0.99))) == 1
+    # where the topological order is the cheapest there is no other fact
+    chain = chain_dag(3)
+    assert cheaper_greedy_fact(graph_instance(chain, compile_graph(chain), 2, "c")) is None
