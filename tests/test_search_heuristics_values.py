@@ -28,6 +28,7 @@ from redblue.dags import attention_dag, chain_dag, pyramid_dag
 from redblue.game import compile_graph
 from redblue.search.heuristics import (
     INF,
+    PART_BITS,
     PART_INF,
     PART_LARGE_N,
     _cut_heuristic,
@@ -38,6 +39,7 @@ from redblue.search.heuristics import (
     flow_network,
     greedy_parts,
     part_tables,
+    stack_part_tables,
 )
 from redblue.search.problem import Problem
 from redblue.search.state import NSCRATCH, R_HM, R_HY, from_words, to_words
@@ -718,3 +720,132 @@ def test_part_sum_is_its_definition_and_admissible(memory):
             values.add(got)
             checked += 1
     assert checked >= 60 and len(values) >= 4
+
+
+def test_stacked_partitions_take_the_largest_sum():
+    """Several partitions stacked (``stack_part_tables``): the bound of a state is the
+    largest of the partitions' sums, each partition summed apart (its rows together)."""
+    winners, checked = set(), 0
+    for k, G in enumerate(H3_GRAPHS):
+        P = _problem(G, 3)
+        n, is_input, is_output = P.n, P.graph.is_input, P.graph.is_output
+        partitions = [greedy_parts(n, P.preds, is_input, b) for b in (4, 6, 8)]
+        singles = [part_tables(n, P.preds, is_input, is_output, 3, p, 8) for p in partitions]
+        stacked = stack_part_tables(singles)
+        assert stacked[0][:, 5].tolist() == [i for i, t in enumerate(singles)
+                                             for _ in range(len(t[0]))]  # fmt: skip
+        vm, gm = P.tables()
+        h3 = getattr(_part_heuristic, "py_func", _part_heuristic)
+        for red, blue, stash in random_states(P, False, 30, 700 + k):
+            if red.bit_count() > 3:
+                continue
+            s = _state(P, red, blue, stash)
+            each = [int(h3(s, P.wz, vm, gm, P.params(), _garbage(NSCRATCH * P.nwords), *t))
+                    for t in singles]  # fmt: skip
+            got = int(h3(s, P.wz, vm, gm, P.params(), _garbage(NSCRATCH * P.nwords), *stacked))
+            assert got == max(each), (red, blue, stash, each)
+            if each.count(max(each)) == 1:
+                winners.add(each.index(max(each)))
+            checked += 1
+    assert checked >= 60 and len(winners) >= 2  # not always the same partition's
+
+
+class _Clock:
+    """A ``time`` module whose clock moves only when told to."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _chain_parts(lengths):
+    """Chains of the given lengths side by side, one part each: a part of ``L`` vertices
+    has ``L`` red bits and ``L - 1`` blue bits (its first vertex is an input)."""
+    G = nx.union_all([nx.relabel_nodes(chain_dag(L), lambda v, i=i: f"{i}:{v}")
+                      for i, L in enumerate(lengths)])  # fmt: skip
+    P = _problem(G, 3)
+    parts = [sorted(P.graph.index[f"{i}:x[{j}]"] for j in range(L))
+             for i, L in enumerate(lengths)]  # fmt: skip
+    return P, parts
+
+
+def test_part_tables_keep_within_their_entries_and_their_time(monkeypatch):
+    import redblue.search.heuristics as heuristics
+
+    fills = []
+    monkeypatch.setattr(heuristics, "call_within",
+                        lambda fn, args, limits: fills.append(len(args[-1])))  # fmt: skip
+    P, parts = _chain_parts([4, 5, 3, 2])  # tables of 2^7, 2^9, 2^5 and 2^3 entries
+    args = (P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, parts, 24)
+    sizes = [128, 512, 32, 8]
+    # the entries cap: a part past it is left out, and the smaller ones after it kept
+    for entries, kept in ((680, sizes), (679, [128, 512, 32]), (136, [128, 8]), (7, [])):
+        fills.clear()
+        pm = part_tables(*args, entries=entries)[0]
+        assert fills == kept and [1 << int(k + kb + e) for k, kb, e, *_ in pm] == kept
+    # the time: a fill expected to end past stop_at (its entries at _FILL_RATE seconds
+    # each) is skipped and reported, and the smaller ones after it still made
+    clock = _Clock()
+    monkeypatch.setattr(heuristics, "time", clock)
+    monkeypatch.setattr(heuristics, "_FILL_RATE", [1 / 128])  # (exact in binary)
+    for budget, kept in ((4.0, sizes), (3.99, [128, 32, 8]), (1.0, [128, 32, 8]),
+                         (0.99, [32, 8]), (0.0625, [8])):  # fmt: skip
+        fills.clear()
+        skipped = []
+        part_tables(*args, stop_at=clock.now + budget, skipped=skipped)
+        assert fills == kept, budget
+        assert skipped == [p for p, size in zip(parts, sizes, strict=True)
+                           if size not in kept]  # fmt: skip
+    fills.clear()
+    part_tables(*args, stop_at=clock.now)  # nothing fits; no list to report it in
+    assert fills == []
+
+
+def test_part_tables_skip_a_part_without_memory_and_learn_the_fill_rate(monkeypatch):
+    import redblue.search.heuristics as heuristics
+
+    clock = _Clock()
+    monkeypatch.setattr(heuristics, "time", clock)
+    rate = [0.5]
+    monkeypatch.setattr(heuristics, "_FILL_RATE", rate)
+
+    def fill(fn, args, limits):  # 2^15 entries: no room; others take 3 s
+        if len(args[-1]) == 1 << 15:
+            raise MemoryError
+        clock.now += 3.0
+
+    monkeypatch.setattr(heuristics, "call_within", fill)
+    P, parts = _chain_parts([8, 9, 2, 8])  # 2^15, 2^17, 2^3, and 2^15 again (shared)
+    skipped = []
+    pm = part_tables(P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, parts, 24,
+                     skipped=skipped)[0]  # fmt: skip
+    assert skipped == [parts[0], parts[3]] and pm[:, :3].tolist() == [[9, 8, 0], [2, 1, 0]]
+    assert rate == [3.0 / (1 << 17)]  # learnt from the large fill, not from the small one
+    part_tables(P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, [parts[2]], 24)
+    assert rate == [3.0 / (1 << 17)]
+    P, (whole,) = _chain_parts([9])  # 2^17, then exactly 2^16 (no input): the last counts
+    parts = [whole, whole[1:]]
+    part_tables(P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, parts, 24)
+    assert rate == [3.0 / (1 << 16)]
+    part_tables(P.n, P.preds, P.graph.is_input, P.graph.is_output, 3, parts, 24)  # no room
+    assert rate == [3.0 / (1 << 16)]
+
+
+def test_candidate_sizes(monkeypatch):
+    """The sizes tried: 10, 12, 14 and 16 bits, and up to PART_BITS from PART_LARGE_N
+    vertices on (each grown from the sources and from the sinks)."""
+    import redblue.search.heuristics as heuristics
+
+    seen = []
+    real = heuristics.greedy_parts
+    monkeypatch.setattr(heuristics, "greedy_parts",
+                        lambda n, preds, is_input, bits: seen.append(bits) or real(
+                            n, preds, is_input, bits))  # fmt: skip
+    for n, want in ((PART_LARGE_N - 1, [10, 12, 14, 16]),
+                    (PART_LARGE_N, [10, 12, 14, 16, 18, 20, 22, PART_BITS])):  # fmt: skip
+        P = _problem(chain_dag(n), 3)
+        seen.clear()
+        candidate_parts(P.n, P.preds, P.graph.is_input)
+        assert seen == [b for b in want for _ in range(2)], n
