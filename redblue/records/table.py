@@ -290,8 +290,9 @@ def verify_records(
     base : path, optional
         The directory certificates are relative to (default :data:`RECORDS_DIR`).
     recompute_seconds : float
-        Also re-prove, with :func:`redblue.search.solve` and ``lower_method``, the lower
-        bound of every optimum whose recorded time is at most this (0: none).
+        Also re-prove, with :func:`redblue.search.solve` and ``lower_method`` seeded with
+        the replayed certificate, the lower bound of every optimum whose recorded time is
+        at most this (0: none).
 
     Returns
     -------
@@ -319,7 +320,9 @@ def verify_records(
         message = f"certificate replays to {io}"
         if (recompute_seconds and rec.optimal and rec.seconds <= recompute_seconds
                 and rec.lower_method in SEARCH_METHODS):  # fmt: skip
-            r = solve(G, rec.memory, rec.variant, method=rec.lower_method,
+            # seeded with the certificate just replayed, as the recorded run was seeded
+            # (by smaller memories' certificates): what is re-proved is the lower bound
+            r = solve(G, rec.memory, rec.variant, method=rec.lower_method, upper=strategy,
                       time_limit=max(10.0, 5 * rec.seconds))  # fmt: skip
             if not (r.optimal and r.io == rec.upper):
                 out.append(RecordCheck(rec.id, False, io, f"re-solved: io in [{r.lower}, "
