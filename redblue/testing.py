@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 
 from redblue import dags
+from redblue.bounds.expressions import evaluate
 from redblue.errors import IllegalMoveError
 from redblue.game import CompiledGraph, EncodedMoves, ReplayResult, Strategy, replay
 
@@ -137,7 +138,7 @@ def _value_of(bound: Any, instance: Mapping[str, Any]) -> float:
     missing = sorted(str(s) for s in bound.free_symbols if str(s) not in params)
     if missing:
         raise AssertionError(f"the bound {bound} needs {', '.join(missing)}; instance {params}")
-    return float(bound.subs({s: params[str(s)] for s in bound.free_symbols}))
+    return float(evaluate(bound, params))
 
 
 def assert_bound_holds(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 import sympy
@@ -69,6 +70,14 @@ def test_bad_claims_are_refused(text, fragment, tmp_path, monkeypatch):
 def test_bound_undefined_at_an_instance_is_refused_before_any_work():
     with pytest.raises(InvalidInputError, match="not a finite real number at M=3"):
         check_claim("Q >= N/(M - 3)", n=[1], d=[1], memory=[4, 3])
+
+
+def test_a_bound_too_large_at_an_instance_is_refused_at_once():
+    # M**M**M**M**M is 3**(3**(3**(3**3))) at M = 3: evaluated outright, it never finishes
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError, match=r"at M=3: a power of about [\d,]+ bits"):
+        check_claim("Q >= M**M**M**M**M", n=[1], d=[1], memory=[3, 4])
+    assert time.perf_counter() - start < 5
 
 
 def test_graph_instances_define_only_m(tmp_path):

@@ -24,6 +24,7 @@ from redblue.bounds.expressions import (
     MAX_LENGTH,
     MAX_LITERAL_BITS,
     as_sympy,
+    evaluate,
     parse_expression,
     parse_relation,
 )
@@ -651,3 +652,30 @@ def test_the_largest_constant_is_accepted_one_bit_more_is_not():
     assert parse_expression(exact) == sympy.Integer(2) ** 12999
     more = "*".join(["2**1000"] * 13)  # 2**13000: 13,001 bits
     assert "3,900 digits" in _refused(parse_expression, more)
+
+
+def test_evaluation_at_a_point_sizes_each_power_before_computing_it():
+    tower = parse_expression("M**M**M**M")
+    assert evaluate(parse_expression("M**M**M"), {"M": 3}) == 3**27
+    assert evaluate(tower, {"M": 2}) == 2**16
+    start = time.perf_counter()
+    with pytest.raises(InvalidInputError) as info:
+        evaluate(tower, {"M": 3})  # 3**(3**27): 2 bits per unit of an exponent of 3**27
+    assert time.perf_counter() - start < 1
+    assert str(info.value) == (
+        f"M**(M**(M**M)) at M=3: a power of about {2 * 3**27:,} bits (more than 13,000)"
+    )
+    # sqrt(2)**k is 2**(k/2), a rational power; a power of an irrational base is sized
+    # at a bit per unit of its exponent
+    at_six = lambda e: evaluate(e, {"M": 6})  # noqa: E731
+    assert "at M=6" in _refused(at_six, parse_expression("sqrt(2)**(M**M)"))
+    assert evaluate(parse_expression("sqrt(2)**(M**M)"), {"M": 2}) == 4
+    golden = parse_expression("(1 + sqrt(5))**(M**M)")
+    assert "about 46,656 bits" in _refused(lambda e: evaluate(e, {"M": 6}), golden)
+    assert evaluate(golden, {"M": 2}) == (1 + sympy.sqrt(5)) ** 4
+    # the limit is the parser's: 2**6500 (13,000 bits counted) passes, 2**6501 does not
+    assert evaluate(parse_expression("2**(M*650)"), {"M": 10}) == 2**6500
+    assert "13,002 bits" in _refused(lambda e: evaluate(e, {"M": 1}), parse_expression("2**(M*6501)"))
+    # variables the point lacks stay symbolic; 0, 1 and -1 raised to anything are small
+    assert evaluate(parse_expression("N*M**(M**M)"), {"M": 1}) == parse_expression("N")
+    assert evaluate(parse_expression("(M - 1)**(N**N) + (2 - M)**(N**N)"), {"M": 1, "N": 9}) == 1

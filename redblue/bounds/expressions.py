@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "as_sympy",
+    "evaluate",
     "parse_expression",
     "parse_relation",
 ]
@@ -209,10 +210,9 @@ class _Reader:
             if not ok:
                 why = f"numerator and denominator at most {MAX_EXPONENT}"
                 raise self.fail(node, f"constant exponent {exp} too large ({why})")
-            if base.is_Rational and exp.is_Rational and abs(exp) > 1:
-                bits = max(int(base.p).bit_length(), int(base.q).bit_length()) * abs(exp)
-                if bits > MAX_CONSTANT_BITS:
-                    raise self.fail(node, f"constant power too large (~{int(bits)} bits)")
+            bits = _power_bits(base, exp)
+            if bits > MAX_CONSTANT_BITS:
+                raise self.fail(node, f"constant power too large (~{bits} bits)")
         try:
             return sympy.Pow(base, exp)
         except (TypeError, ValueError, ArithmeticError) as exc:
@@ -246,6 +246,75 @@ class _Reader:
         rhs = self.expr(node.comparators[0], 1)
         # unevaluated: "1 >= 2" stays a relation, so callers see what was written
         return _RELATIONS[op](lhs, rhs, evaluate=False)
+
+
+def _power_bits(base: sympy.Expr, exp: sympy.Expr) -> int:
+    """About how many bits ``base**exp`` takes once sympy evaluates it (0: stays small or
+    symbolic). A rational power is computed exactly, so its size is bounded before it is
+    built; a power of another constant (``sqrt(2)**k`` becomes ``2**(k/2)``) may be too."""
+    if not (base.is_number and exp.is_Number) or base in (0, 1, -1) or abs(exp) <= 1:
+        return 0
+    if base.is_Rational:
+        per_unit = max(int(base.p).bit_length(), int(base.q).bit_length())
+    else:
+        per_unit = 1  # at least a bit per unit of exponent, the size of 2**exp
+    size = abs(float(exp)) * per_unit
+    return int(size) if size < 2**62 else 2**62
+
+
+def evaluate(expr: sympy.Expr, point: Mapping[str, int]) -> sympy.Expr:
+    """``expr`` with each variable replaced by its value in ``point``, evaluated exactly,
+    with every constant power kept to :data:`MAX_CONSTANT_BITS` bits.
+
+    ``xreplace`` alone would compute ``3**(3**(3**27))`` for ``M**M**M**M`` at M = 3 and
+    never finish; here the tree is rebuilt from the leaves and a power is sized before it
+    is computed.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        An expression, typically from :func:`parse_expression`.
+    point : mapping of str to int
+        Values of the variables, by name; variables not in it stay symbolic.
+
+    Returns
+    -------
+    sympy.Expr
+        The value (a number when ``point`` covers every variable).
+
+    Raises
+    ------
+    InvalidInputError
+        When a power at this point would exceed :data:`MAX_CONSTANT_BITS` bits.
+
+    Examples
+    --------
+    >>> evaluate(parse_expression("N**2*d/sqrt(M)"), {"N": 4, "d": 2, "M": 16})
+    8
+    >>> evaluate(parse_expression("M**M**M**M"), {"M": 3})
+    Traceback (most recent call last):
+        ...
+    redblue.errors.InvalidInputError: M**(M**(M**M)) at M=3: a power of about 15,251,194,969,974 bits (more than 13,000)
+    """
+    where = ", ".join(f"{k}={v}" for k, v in sorted(point.items()) if k in
+                      {s.name for s in expr.free_symbols})  # fmt: skip
+
+    def walk(e: sympy.Basic) -> sympy.Basic:
+        if isinstance(e, sympy.Symbol):
+            return sympy.Integer(point[e.name]) if e.name in point else e
+        if not e.args:
+            return e
+        args = [walk(a) for a in e.args]
+        if isinstance(e, sympy.Pow):
+            bits = _power_bits(args[0], args[1])
+            if bits > MAX_CONSTANT_BITS:
+                raise InvalidInputError(
+                    f"{expr} at {where}: a power of about {bits:,} bits "
+                    f"(more than {MAX_CONSTANT_BITS:,})"
+                )
+        return e.func(*args)
+
+    return walk(expr)
 
 
 def _op_name(op: ast.operator) -> str:

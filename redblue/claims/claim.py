@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from redblue.bounds.expressions import parse_expression
+from redblue.bounds.expressions import evaluate, parse_expression
 from redblue.errors import InvalidInputError
 
 __all__ = ["Claim", "SUBJECT_ALGORITHMS", "VARIABLES", "parse_claim"]
@@ -78,7 +78,8 @@ class Claim:
         ------
         InvalidInputError
             If the bound uses a variable ``point`` lacks, or is not a finite real number
-            there (a division by zero, the log of zero, ...).
+            there (a division by zero, the log of zero, ...), or a power in it would take
+            more than ``MAX_CONSTANT_BITS`` bits (``M**M**M**M`` at M = 3).
         """
         missing = [v for v in self.variables if v not in point]
         if missing:
@@ -86,8 +87,7 @@ class Claim:
                 f"the claim {self.text!r} uses {', '.join(missing)}, which these instances "
                 f"do not define (they define {', '.join(sorted(point)) or 'nothing'})"
             )
-        subs = {s: sympy.Integer(point[s.name]) for s in self.bound.free_symbols}
-        value = self.bound.xreplace(subs)
+        value = evaluate(self.bound, point)
         if not (value.is_real and value.is_finite):
             where = ", ".join(f"{k}={v}" for k, v in sorted(point.items()))
             raise InvalidInputError(

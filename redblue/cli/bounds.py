@@ -166,7 +166,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"redblue bounds: error: unknown action {args.words[0]!r} (expected compare)",
                   file=sys.stderr)  # fmt: skip
             return EXIT_BAD_INPUT
+        point = [o for o, v in (("--n", args.n), ("--d", args.d), ("--memory", args.memory),
+                                ("--simulate", args.simulate)) if v]  # fmt: skip
+        if point:
+            print(f"redblue bounds compare: error: {', '.join(point)} applies to the bounds at "
+                  "a point, not to compare (which decides F against G for all values)",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
         return _run_compare(args, args.words[1:])
+    if args.assume:
+        print("redblue bounds: error: --assume applies to compare F G only (at a point, "
+              "each result says whether the point is in its regime)", file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
     return _run_point(args)
 
 
